@@ -1,0 +1,60 @@
+"""The one place that imports the HTTP library.
+
+Every other module takes its HTTP names from here, so that accepting another
+httpx-compatible library (``httpx2`` has the same ``Auth`` API) is a change in
+this file alone.
+"""
+
+from __future__ import annotations
+
+import httpx
+from httpx import (
+    URL,
+    AsyncBaseTransport,
+    AsyncClient,
+    Auth,
+    HTTPError,
+    HTTPStatusError,
+    MockTransport,
+    Request,
+    Response,
+    Timeout,
+    TimeoutException,
+    TransportError,
+)
+
+__all__ = [
+    "URL",
+    "AsyncBaseTransport",
+    "AsyncClient",
+    "Auth",
+    "HTTPError",
+    "HTTPStatusError",
+    "MockTransport",
+    "Request",
+    "Response",
+    "Timeout",
+    "TimeoutException",
+    "TransportError",
+    "httpx",
+    "is_transport_error",
+    "is_timeout",
+]
+
+
+def is_transport_error(exc: BaseException) -> bool:
+    """True for connection, protocol and timeout failures of any httpx-like library.
+
+    Matched by class name as well, so a request sent through an ``httpx2`` client
+    (whose exceptions are distinct classes) is classified the same way.
+    """
+    if isinstance(exc, TransportError):
+        return True
+    return any(cls.__name__ == "TransportError" for cls in type(exc).__mro__)
+
+
+def is_timeout(exc: BaseException) -> bool:
+    """True for a timeout of any httpx-like library."""
+    if isinstance(exc, TimeoutException):
+        return True
+    return any(cls.__name__ == "TimeoutException" for cls in type(exc).__mro__)

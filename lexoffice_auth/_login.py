@@ -1,0 +1,203 @@
+"""The pure half of a login: the authorization URL out, the callback back in."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Mapping
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from ._errors import (
+    AuthorizationDenied,
+    CallbackError,
+    ConfigurationError,
+    IssuerMismatchError,
+    LoginExpiredError,
+    SerializationError,
+    StateMismatchError,
+)
+from ._metadata import ProviderMetadata
+from ._pkce import code_challenge, new_code_verifier
+
+__all__ = ["PendingLogin", "build_login", "parse_callback"]
+
+# Parameters the SDK owns; callers may not override them through ``extra_params``.
+_RESERVED = frozenset(
+    {
+        "response_type",
+        "client_id",
+        "redirect_uri",
+        "state",
+        "nonce",
+        "code_challenge",
+        "code_challenge_method",
+    }
+)
+
+
+class PendingLogin(BaseModel):
+    """A login between the redirect and the callback.
+
+    Keep it server-side (session, cookie encrypted by your framework, database) and hand it
+    back to ``complete_login``. It holds the PKCE verifier, ``state`` and ``nonce``, none of
+    which shows in ``repr``.
+
+    Example:
+        >>> saved = pending.to_json()          # doctest: +SKIP
+        >>> pending = PendingLogin.from_json(saved)  # doctest: +SKIP
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    authorization_url: str = Field(repr=False)
+    state: SecretStr
+    code_verifier: SecretStr
+    nonce: SecretStr | None = None
+    issuer: str
+    redirect_uri: str
+    scopes: tuple[str, ...] = ()
+    created_at: float
+    expires_at: float
+
+    def is_expired(self, now: float) -> bool:
+        """True once ``now`` has passed ``expires_at``."""
+        return now >= self.expires_at
+
+    def to_json(self) -> str:
+        """Serialise with the secrets, for server-side storage only."""
+        data = self.model_dump(mode="json")
+        data["state"] = self.state.get_secret_value()
+        data["code_verifier"] = self.code_verifier.get_secret_value()
+        data["nonce"] = self.nonce.get_secret_value() if self.nonce else None
+        return json.dumps(data, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, data: str | bytes) -> PendingLogin:
+        """Read back :meth:`to_json`'s output; raises ``SerializationError`` on bad input."""
+        try:
+            raw = json.loads(data)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise SerializationError("pending login is not valid JSON") from exc
+        if not isinstance(raw, dict):
+            raise SerializationError("pending login must be a JSON object")
+        try:
+            return cls.model_validate(raw)
+        except ValidationError as exc:
+            fields = ", ".join(
+                ".".join(str(p) for p in e["loc"]) for e in exc.errors(include_input=False)[:3]
+            )
+            raise SerializationError(f"pending login is invalid ({fields})") from exc
+
+
+def build_login(
+    metadata: ProviderMetadata,
+    *,
+    client_id: str,
+    redirect_uri: str,
+    scopes: tuple[str, ...],
+    now: float,
+    lifetime: float = 600.0,
+    scope_param: str = "scope",
+    scope_separator: str = " ",
+    extra_params: Mapping[str, str] | None = None,
+) -> PendingLogin:
+    """A fresh ``PendingLogin`` with its authorization URL (PKCE S256, state, nonce)."""
+    if not metadata.supports_pkce_s256:
+        raise ConfigurationError("the provider does not support PKCE with S256")
+    extra = dict(extra_params or {})
+    clash = _RESERVED.intersection(extra) | ({scope_param} & extra.keys())
+    if clash:
+        raise ConfigurationError(f"these parameters are set by the SDK: {', '.join(sorted(clash))}")
+    verifier = new_code_verifier()
+    state = secrets.token_urlsafe(32)
+    nonce = secrets.token_urlsafe(32) if "openid" in scopes else None
+    params: dict[str, str] = {
+        "response_type": "code",
+        "client_id": client_id,
+        "redirect_uri": redirect_uri,
+        "state": state,
+        "code_challenge": code_challenge(verifier),
+        "code_challenge_method": "S256",
+    }
+    if scopes:
+        params[scope_param] = scope_separator.join(scopes)
+    if nonce is not None:
+        params["nonce"] = nonce
+    params.update(extra)
+    endpoint = urlsplit(metadata.authorization_endpoint)
+    # Keep any query the provider put in its endpoint (RFC 6749 §3.1).
+    query = f"{endpoint.query}&{urlencode(params)}" if endpoint.query else urlencode(params)
+    url = urlunsplit((endpoint.scheme, endpoint.netloc, endpoint.path, query, ""))
+    return PendingLogin(
+        authorization_url=url,
+        state=SecretStr(state),
+        code_verifier=SecretStr(verifier),
+        nonce=SecretStr(nonce) if nonce else None,
+        issuer=metadata.issuer,
+        redirect_uri=redirect_uri,
+        scopes=scopes,
+        created_at=now,
+        expires_at=now + lifetime,
+    )
+
+
+def _single(params: dict[str, list[str]], name: str) -> str | None:
+    values = params.get(name)
+    if not values:
+        return None
+    if len(values) > 1:
+        raise CallbackError(f"callback has more than one {name!r} parameter")
+    return values[0]
+
+
+def parse_callback(
+    callback_url: str,
+    pending: PendingLogin,
+    metadata: ProviderMetadata,
+    *,
+    now: float,
+) -> str:
+    """Check an authorization response and return its code.
+
+    Checks, in order: the pending login has not expired; ``state`` matches (constant
+    time); ``iss`` per RFC 9207; an ``error=`` response; then the code itself.
+    """
+    if not isinstance(callback_url, str):
+        raise CallbackError("callback URL must be a string")
+    if pending.is_expired(now):
+        raise LoginExpiredError("the login took too long and has expired; start a new one")
+    try:
+        parts = urlsplit(callback_url)
+        # Some servers post the response as a fragment; we only ever ask for a query.
+        params = parse_qs(parts.query, keep_blank_values=True, strict_parsing=False)
+    except ValueError as exc:
+        raise CallbackError("callback URL cannot be parsed") from exc
+
+    state = _single(params, "state")
+    expected_state = pending.state.get_secret_value()
+    if state is None:
+        raise StateMismatchError("callback has no state parameter")
+    if not secrets.compare_digest(state.encode("utf-8", "surrogatepass"), expected_state.encode()):
+        raise StateMismatchError("callback state does not match this login")
+
+    iss = _single(params, "iss")
+    if iss is None:
+        if metadata.authorization_response_iss_parameter_supported:
+            raise IssuerMismatchError(
+                "callback lacks the iss parameter that this provider promises (RFC 9207)"
+            )
+    elif iss != pending.issuer:
+        raise IssuerMismatchError(
+            f"callback comes from issuer {iss!r}, expected {pending.issuer!r} (RFC 9207)"
+        )
+
+    error = _single(params, "error")
+    if error is not None:
+        raise AuthorizationDenied(error or "unknown_error", _single(params, "error_description"))
+
+    code = _single(params, "code")
+    if not code:
+        raise CallbackError("callback has no authorization code")
+    return code

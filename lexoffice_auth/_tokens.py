@@ -1,0 +1,263 @@
+"""Token sets and the pure half of the token endpoint: request bodies in, ``TokenSet`` out."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Mapping
+from typing import Any, Literal
+from urllib.parse import quote
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from ._claims import IdTokenClaims
+from ._errors import (
+    InvalidGrantError,
+    InvalidTokenResponse,
+    SerializationError,
+    TokenRequestError,
+)
+
+__all__ = [
+    "ClientAuthMethod",
+    "TokenSet",
+    "client_auth",
+    "parse_token_error",
+    "parse_token_response",
+]
+
+ClientAuthMethod = Literal["none", "client_secret_basic", "client_secret_post"]
+
+
+class TokenSet(BaseModel):
+    """The tokens of one grant, immutable; secrets are ``SecretStr``.
+
+    ``expires_at`` and ``issued_at`` are seconds since the epoch. Round-trip through
+    JSON for storage with :meth:`to_json` / :meth:`from_json` (``model_dump_json``
+    masks the secrets and is meant for logs).
+
+    Example:
+        >>> t = TokenSet(access_token="abc", expires_at=2.0e9)
+        >>> t.access_token
+        SecretStr('**********')
+        >>> TokenSet.from_json(t.to_json()) == t
+        True
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    access_token: SecretStr
+    token_type: str = "Bearer"
+    expires_at: float | None = None
+    issued_at: float | None = None
+    refresh_token: SecretStr | None = None
+    scopes: tuple[str, ...] = ()
+    id_token: SecretStr | None = None
+    id_claims: IdTokenClaims | None = None
+    extra: dict[str, Any] = Field(default_factory=dict, repr=False)
+
+    @field_validator("access_token")
+    @classmethod
+    def _non_empty(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value():
+            raise ValueError("access_token must not be empty")
+        return value
+
+    @field_validator("token_type")
+    @classmethod
+    def _bearer_only(cls, value: str) -> str:
+        # RFC 6749 §5.1: token_type is case-insensitive; we only speak Bearer (RFC 6750).
+        if value.lower() != "bearer":
+            raise ValueError(f"token_type must be Bearer, got {value!r}")
+        return "Bearer"
+
+    @property
+    def lifetime(self) -> float | None:
+        """Seconds between issue and expiry, when both are known."""
+        if self.expires_at is None or self.issued_at is None:
+            return None
+        return self.expires_at - self.issued_at
+
+    def is_expired(self, now: float, leeway: float = 0.0) -> bool:
+        """True when the token expires within ``leeway`` seconds of ``now``.
+
+        A token without ``expires_at`` never expires by the clock (a 401 still refreshes it).
+        """
+        return self.expires_at is not None and now >= self.expires_at - leeway
+
+    def to_json(self) -> str:
+        """Serialise for storage, secrets included. Keep the result as secret as the tokens."""
+        return json.dumps(self.to_dict(), separators=(",", ":"))
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict, secrets included."""
+        data = self.model_dump(mode="json", exclude_none=True)
+        data["access_token"] = self.access_token.get_secret_value()
+        if self.refresh_token is not None:
+            data["refresh_token"] = self.refresh_token.get_secret_value()
+        if self.id_token is not None:
+            data["id_token"] = self.id_token.get_secret_value()
+        return data
+
+    @classmethod
+    def from_json(cls, data: str | bytes) -> TokenSet:
+        """Read back what :meth:`to_json` wrote; raises ``SerializationError`` on bad input."""
+        try:
+            raw = json.loads(data)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise SerializationError("stored token set is not valid JSON") from exc
+        return cls.from_dict(raw)
+
+    @classmethod
+    def from_dict(cls, raw: object) -> TokenSet:
+        """Validate a dict written by :meth:`to_dict`; raises ``SerializationError``."""
+        if not isinstance(raw, dict):
+            raise SerializationError("stored token set must be a JSON object")
+        try:
+            return cls.model_validate(raw)
+        except ValidationError as exc:
+            raise SerializationError(f"stored token set is invalid: {_describe(exc)}") from exc
+
+
+def _describe(exc: ValidationError) -> str:
+    """A short, secret-free summary of a pydantic error (locations and messages, no input)."""
+    parts = []
+    for err in exc.errors(include_input=False, include_url=False)[:3]:
+        loc = ".".join(str(p) for p in err["loc"]) or "value"
+        parts.append(f"{loc}: {err['msg']}")
+    return "; ".join(parts)
+
+
+def client_auth(
+    method: ClientAuthMethod, client_id: str, client_secret: str | None
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Headers and form fields that authenticate the client (RFC 6749 §2.3.1).
+
+    For ``client_secret_basic`` both parts are form-urlencoded before base64, as the RFC says.
+    """
+    if method == "client_secret_basic":
+        user = quote(client_id, safe="")
+        password = quote(client_secret or "", safe="")
+        raw = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+        return {"Authorization": f"Basic {raw}"}, {}
+    if method == "client_secret_post":
+        return {}, {"client_id": client_id, "client_secret": client_secret or ""}
+    return {}, {"client_id": client_id}
+
+
+def _json_object(body: bytes) -> dict[str, Any] | None:
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _optional_str(data: Mapping[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    return value if isinstance(value, str) else None
+
+
+def parse_token_error(status_code: int, body: bytes) -> TokenRequestError | InvalidTokenResponse:
+    """The error for a non-2xx token-endpoint response (RFC 6749 §5.2 when it is one)."""
+    data = _json_object(body)
+    error = data.get("error") if data is not None else None
+    if isinstance(error, str) and error:
+        cls = InvalidGrantError if error == "invalid_grant" else TokenRequestError
+        return cls(
+            error,
+            error_description=_optional_str(data or {}, "error_description"),
+            error_uri=_optional_str(data or {}, "error_uri"),
+            status_code=status_code,
+        )
+    return InvalidTokenResponse(
+        f"token endpoint answered HTTP {status_code} without an OAuth error body",
+        status_code=status_code,
+        transient=status_code >= 500 or status_code == 429,
+    )
+
+
+_KNOWN = frozenset(
+    {"access_token", "token_type", "expires_in", "refresh_token", "scope", "id_token"}
+)
+
+
+def parse_token_response(
+    status_code: int,
+    body: bytes,
+    *,
+    now: float,
+    previous: TokenSet | None = None,
+    requested_scopes: tuple[str, ...] = (),
+) -> TokenSet:
+    """Turn a token-endpoint response into a ``TokenSet`` (RFC 6749 §5.1), or raise.
+
+    ``previous`` is the token set being refreshed: its refresh token is kept when the
+    response has none, and its id_token claims carry over when no new id_token comes.
+    """
+    if not 200 <= status_code < 300:
+        raise parse_token_error(status_code, body)
+    data = _json_object(body)
+    if data is None:
+        raise InvalidTokenResponse(
+            "token endpoint returned a body that is not a JSON object",
+            status_code=status_code,
+            transient=False,
+        )
+    if "error" in data:
+        raise parse_token_error(400, body)
+
+    def bad(reason: str) -> InvalidTokenResponse:
+        return InvalidTokenResponse(
+            f"invalid token response: {reason}", status_code=status_code, transient=False
+        )
+
+    access = data.get("access_token")
+    if not isinstance(access, str) or not access:
+        raise bad("access_token is missing or not a string")
+    token_type = data.get("token_type", "Bearer")
+    if not isinstance(token_type, str) or token_type.lower() != "bearer":
+        raise bad("token_type must be Bearer")
+    expires_in = data.get("expires_in")
+    expires_at: float | None = None
+    if expires_in is not None:
+        # Some providers send the number as a string; accept digits, reject the rest.
+        if isinstance(expires_in, str) and expires_in.strip().isdigit():
+            expires_in = int(expires_in)
+        if isinstance(expires_in, bool) or not isinstance(expires_in, (int, float)):
+            raise bad("expires_in must be a number")
+        if not 0 <= expires_in < 10**9:
+            raise bad("expires_in is out of range")
+        expires_at = now + float(expires_in)
+    refresh = data.get("refresh_token")
+    if refresh is not None and (not isinstance(refresh, str) or not refresh):
+        raise bad("refresh_token must be a non-empty string")
+    scope = data.get("scope")
+    if scope is not None and not isinstance(scope, str):
+        raise bad("scope must be a string")
+    id_token = data.get("id_token")
+    if id_token is not None and (not isinstance(id_token, str) or not id_token):
+        raise bad("id_token must be a non-empty string")
+
+    if scope is not None:
+        scopes = tuple(s for s in scope.replace(",", " ").split() if s)
+    elif previous is not None and previous.scopes:
+        scopes = previous.scopes
+    else:
+        scopes = requested_scopes
+    if refresh is None and previous is not None and previous.refresh_token is not None:
+        refresh_secret: SecretStr | None = previous.refresh_token
+    else:
+        refresh_secret = SecretStr(refresh) if refresh else None
+    extra = {k: v for k, v in data.items() if k not in _KNOWN}
+    return TokenSet(
+        access_token=SecretStr(access),
+        token_type="Bearer",
+        expires_at=expires_at,
+        issued_at=now,
+        refresh_token=refresh_secret,
+        scopes=scopes,
+        id_token=SecretStr(id_token) if id_token else (previous.id_token if previous else None),
+        id_claims=previous.id_claims if previous is not None else None,
+        extra=extra,
+    )
