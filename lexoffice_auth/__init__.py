@@ -30,6 +30,7 @@ from ._errors import (
 )
 from ._login import PendingLogin
 from ._metadata import LEXOFFICE_PARTNER_METADATA, ProviderMetadata, lexoffice_partner_metadata
+from ._oauth import OAuthClient
 from ._tokens import ClientAuthMethod, TokenSet
 
 __version__ = "0.1.0"
@@ -53,6 +54,7 @@ __all__ = [
     "LoginError",
     "LoginExpiredError",
     "NetworkError",
+    "OAuthClient",
     "PendingLogin",
     "ProviderMetadata",
     "ReauthenticationRequired",

@@ -1,0 +1,456 @@
+"""The async OAuth 2.0 / OpenID Connect client: discovery, login, refresh, revocation.
+
+It holds no per-user state: a login in progress is a ``PendingLogin`` value that the
+caller keeps, and tokens are ``TokenSet`` values that the caller (or a ``TokenSource``)
+stores. One ``OAuthClient`` can serve every user of a service.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+from types import TracebackType
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import anyio
+
+from ._clock import Clock, system_clock
+from ._errors import (
+    ConfigurationError,
+    DiscoveryError,
+    IssuerMismatchError,
+    NetworkError,
+    ReauthenticationRequired,
+    RevocationError,
+)
+from ._http import AsyncClient, Response, is_timeout, is_transport_error
+from ._login import PendingLogin, build_login, parse_callback
+from ._metadata import (
+    ProviderMetadata,
+    discovery_url,
+    lexoffice_partner_metadata,
+    parse_discovery_document,
+)
+from ._tokens import ClientAuthMethod, TokenSet, client_auth, parse_token_response
+from ._urls import is_loopback_host, origin_of, require_secure_url
+
+__all__ = ["OAuthClient"]
+
+_FORM = {"Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded"}
+_MAX_DISCOVERY_REDIRECTS = 3
+
+
+def _check_redirect_uri(uri: str) -> str:
+    """HTTPS, loopback HTTP (RFC 8252 §7.3) or a private-use scheme (RFC 8252 §7.1)."""
+    if not isinstance(uri, str) or not uri:
+        raise ConfigurationError("redirect_uri must be a non-empty string")
+    scheme = urlsplit(uri).scheme.lower()
+    if scheme in ("http", "https"):
+        return require_secure_url(uri, "redirect_uri")
+    if "." in scheme:  # reverse-domain private-use scheme, e.g. com.example.app:/cb
+        return uri
+    raise ConfigurationError(
+        f"redirect_uri must be https, loopback http or a private-use scheme: {uri!r}"
+    )
+
+
+class OAuthClient:
+    """An async OAuth 2.0 client with PKCE, for one registered application.
+
+    Give either ``issuer`` (metadata is discovered from
+    ``{issuer}/.well-known/openid-configuration``) or ``metadata`` (static endpoints).
+
+    Example:
+        >>> async with OAuthClient("my-app", "https://app.example/cb",
+        ...                        issuer="https://id.example") as oauth:   # doctest: +SKIP
+        ...     pending = await oauth.start_login()
+        ...     # redirect the user to pending.authorization_url; keep `pending`
+        ...     tokens = await oauth.complete_login(callback_url, pending)
+    """
+
+    def __init__(
+        self,
+        client_id: str,
+        redirect_uri: str,
+        *,
+        issuer: str | None = None,
+        metadata: ProviderMetadata | None = None,
+        client_secret: str | None = None,
+        scopes: Iterable[str] = ("openid",),
+        http_client: AsyncClient | None = None,
+        token_endpoint_auth_method: ClientAuthMethod | None = None,
+        scope_param: str = "scope",
+        scope_separator: str = " ",
+        login_lifetime: float = 600.0,
+        metadata_ttl: float = 3600.0,
+        clock: Clock = system_clock,
+        timeout: float = 10.0,
+    ) -> None:
+        if not isinstance(client_id, str) or not client_id:
+            raise ConfigurationError("client_id must be a non-empty string")
+        if (issuer is None) == (metadata is None):
+            raise ConfigurationError("give exactly one of issuer= (discovery) or metadata=")
+        if issuer is not None:
+            require_secure_url(issuer, "issuer")
+        if token_endpoint_auth_method not in (
+            None,
+            "none",
+            "client_secret_basic",
+            "client_secret_post",
+        ):
+            raise ConfigurationError(
+                f"unsupported token_endpoint_auth_method {token_endpoint_auth_method!r}"
+            )
+        if token_endpoint_auth_method in ("client_secret_basic", "client_secret_post") and (
+            not client_secret
+        ):
+            raise ConfigurationError(f"{token_endpoint_auth_method} needs a client_secret")
+        if not scope_param or not isinstance(scope_separator, str) or not scope_separator:
+            raise ConfigurationError("scope_param and scope_separator must be non-empty")
+        if login_lifetime <= 0 or metadata_ttl < 0 or timeout <= 0:
+            raise ConfigurationError("lifetimes and timeout must be positive")
+        self.client_id = client_id
+        self.redirect_uri = _check_redirect_uri(redirect_uri)
+        self.issuer = issuer if issuer is not None else metadata.issuer  # type: ignore[union-attr]
+        self.scopes = tuple(scopes)
+        self._client_secret = client_secret
+        self._auth_method = token_endpoint_auth_method
+        self._scope_param = scope_param
+        self._scope_separator = scope_separator
+        self._login_lifetime = login_lifetime
+        self._metadata_ttl = metadata_ttl
+        self._clock = clock
+        self._timeout = timeout
+        self._static_metadata = metadata
+        self._discovered: ProviderMetadata | None = None
+        self._discovered_at = 0.0
+        self._discovery_lock = anyio.Lock()
+        self._owns_http = http_client is None
+        self._http = http_client if http_client is not None else AsyncClient(timeout=timeout)
+
+    # --- presets ---------------------------------------------------------------------------
+
+    @classmethod
+    def lexoffice_partner(
+        cls,
+        client_id: str,
+        client_secret: str,
+        redirect_uri: str,
+        *,
+        scopes: Iterable[str],
+        app_base_url: str = "https://app.lexoffice.de",
+        **options: Any,
+    ) -> OAuthClient:
+        """A client for lexoffice's partner OAuth (static endpoints, no discovery).
+
+        It authenticates with HTTP Basic and sends scopes as ``scopes=a,b``, as real partner
+        integrations do. lexoffice returns no id_token and documents no RFC 7009 revocation.
+        Scope names come with your partner agreement; real integrations use names such as
+        ``contacts.read`` and ``vouchers.write``.
+
+        Example:
+            >>> oauth = OAuthClient.lexoffice_partner(
+            ...     "id", "secret", "https://shop.example/lexoffice/callback",
+            ...     scopes=["profile.read", "contacts.read"])   # doctest: +SKIP
+        """
+        return cls(
+            client_id,
+            redirect_uri,
+            metadata=lexoffice_partner_metadata(app_base_url),
+            client_secret=client_secret,
+            scopes=scopes,
+            token_endpoint_auth_method="client_secret_basic",
+            scope_param="scopes",
+            scope_separator=",",
+            **options,
+        )
+
+    # --- lifecycle --------------------------------------------------------------------------
+
+    async def __aenter__(self) -> OAuthClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the HTTP client if this object created it (a passed-in one stays open)."""
+        if self._owns_http:
+            await self._http.aclose()
+
+    def __repr__(self) -> str:
+        secret = ", client_secret=***" if self._client_secret else ""
+        return f"OAuthClient(client_id={self.client_id!r}, issuer={self.issuer!r}{secret})"
+
+    # --- discovery ----------------------------------------------------------------------------
+
+    async def metadata(self) -> ProviderMetadata:
+        """The provider's metadata: static, or discovered once and cached for ``metadata_ttl``.
+
+        Concurrent first calls share one fetch.
+        """
+        if self._static_metadata is not None:
+            return self._static_metadata
+        cached = self._discovered
+        if cached is not None and time.monotonic() - self._discovered_at < self._metadata_ttl:
+            return cached
+        async with self._discovery_lock:
+            # Another task may have fetched while we waited for the lock.
+            cached = self._discovered
+            if cached is not None and time.monotonic() - self._discovered_at < self._metadata_ttl:
+                return cached
+            fresh = await self._discover()
+            self._discovered, self._discovered_at = fresh, time.monotonic()
+            return fresh
+
+    async def _discover(self) -> ProviderMetadata:
+        url = discovery_url(self.issuer)
+        origin = origin_of(url)
+        for _ in range(_MAX_DISCOVERY_REDIRECTS + 1):
+            response = await self._send("GET", url, DiscoveryError, "discovery")
+            if response.status_code in (301, 302, 303, 307, 308):
+                location = response.headers.get("location")
+                if not location:
+                    raise DiscoveryError("discovery redirect has no Location header")
+                target = str(response.url.join(location))
+                if origin_of(target) != origin:
+                    raise DiscoveryError(
+                        f"discovery redirected to another origin ({origin_of(target)}); refused"
+                    )
+                url = target
+                continue
+            if response.status_code != 200:
+                raise DiscoveryError(
+                    f"discovery document request failed with HTTP {response.status_code}"
+                )
+            return parse_discovery_document(response.content, self.issuer)
+        raise DiscoveryError("discovery followed too many redirects")
+
+    # --- login ---------------------------------------------------------------------------------
+
+    async def start_login(
+        self,
+        *,
+        scopes: Iterable[str] | None = None,
+        extra_params: Mapping[str, str] | None = None,
+    ) -> PendingLogin:
+        """Begin a login: a fresh ``PendingLogin`` whose ``authorization_url`` to send the user to.
+
+        ``extra_params`` adds parameters such as ``prompt`` or ``login_hint``. A ``nonce`` is
+        added when ``openid`` is among the scopes.
+        """
+        metadata = await self.metadata()
+        return build_login(
+            metadata,
+            client_id=self.client_id,
+            redirect_uri=self.redirect_uri,
+            scopes=tuple(scopes) if scopes is not None else self.scopes,
+            now=self._clock(),
+            lifetime=self._login_lifetime,
+            scope_param=self._scope_param,
+            scope_separator=self._scope_separator,
+            extra_params=extra_params,
+        )
+
+    async def complete_login(self, callback_url: str, pending: PendingLogin) -> TokenSet:
+        """Check the callback against ``pending`` and exchange its code for tokens.
+
+        Raises ``AuthorizationDenied``, ``StateMismatchError``, ``IssuerMismatchError``,
+        ``LoginExpiredError`` or ``CallbackError`` for a bad callback, before any code is sent.
+        """
+        metadata = await self.metadata()
+        if pending.issuer != metadata.issuer:
+            raise IssuerMismatchError("this pending login was started with another provider")
+        code = parse_callback(callback_url, pending, metadata, now=self._clock())
+        return await self.exchange_code(code, pending)
+
+    async def exchange_code(self, code: str, pending: PendingLogin) -> TokenSet:
+        """Exchange an authorization code for tokens, with the pending login's PKCE verifier.
+
+        Use ``complete_login`` when you have the callback URL: it also checks ``state`` and
+        ``iss``. This is for providers that show the code to the user to paste (out of band).
+        """
+        if not isinstance(code, str) or not code.strip():
+            raise ConfigurationError("the authorization code is empty")
+        metadata = await self.metadata()
+        form = {
+            "grant_type": "authorization_code",
+            "code": code.strip(),
+            "redirect_uri": pending.redirect_uri,
+            "code_verifier": pending.code_verifier.get_secret_value(),
+        }
+        tokens = await self._token_request(metadata, form, requested_scopes=pending.scopes)
+        return await self._checked_login_tokens(metadata, tokens, pending)
+
+    async def _checked_login_tokens(
+        self, metadata: ProviderMetadata, tokens: TokenSet, pending: PendingLogin
+    ) -> TokenSet:
+        """Hook for id_token verification of a fresh login (see the OpenID Connect module)."""
+        return tokens
+
+    async def _checked_refreshed_tokens(
+        self, metadata: ProviderMetadata, tokens: TokenSet, previous: TokenSet
+    ) -> TokenSet:
+        """Hook for id_token verification after a refresh."""
+        return tokens
+
+    # --- refresh and revocation ----------------------------------------------------------------
+
+    async def refresh(self, token_set: TokenSet) -> TokenSet:
+        """A new token set from ``token_set``'s refresh token.
+
+        The old refresh token is kept when the response carries none. Raises
+        ``ReauthenticationRequired`` when there is no refresh token, ``InvalidGrantError``
+        when the provider no longer accepts it, ``NetworkError`` when it cannot be reached.
+        """
+        if token_set.refresh_token is None:
+            raise ReauthenticationRequired("the token set has no refresh token; log in again")
+        metadata = await self.metadata()
+        form = {
+            "grant_type": "refresh_token",
+            "refresh_token": token_set.refresh_token.get_secret_value(),
+        }
+        tokens = await self._token_request(metadata, form, previous=token_set)
+        return await self._checked_refreshed_tokens(metadata, tokens, token_set)
+
+    async def revoke(
+        self,
+        token: TokenSet | str,
+        *,
+        token_type_hint: Literal["access_token", "refresh_token"] | None = None,
+    ) -> None:
+        """Revoke a token at the provider (RFC 7009).
+
+        Given a ``TokenSet``, revokes its refresh token (which ends the grant) and then its
+        access token. Raises ``RevocationError`` when the provider has no revocation endpoint
+        or refuses.
+        """
+        metadata = await self.metadata()
+        endpoint = metadata.revocation_endpoint
+        if endpoint is None:
+            raise RevocationError("the provider has no revocation endpoint")
+        if isinstance(token, TokenSet):
+            pairs: list[tuple[str, str]] = []
+            if token.refresh_token is not None:
+                pairs.append((token.refresh_token.get_secret_value(), "refresh_token"))
+            pairs.append((token.access_token.get_secret_value(), "access_token"))
+        else:
+            if not token:
+                raise ConfigurationError("the token to revoke is empty")
+            pairs = [(token, token_type_hint or "")]
+        method = self._client_auth_method(metadata, revocation=True)
+        for value, hint in pairs:
+            headers, form = client_auth(method, self.client_id, self._client_secret)
+            form["token"] = value
+            if hint:
+                form["token_type_hint"] = hint
+            response = await self._send(
+                "POST", endpoint, RevocationError, "revocation", data=form, headers=headers
+            )
+            # RFC 7009 §2.2: 200 whether or not the token was valid.
+            if response.status_code != 200:
+                raise RevocationError(
+                    f"revocation failed with HTTP {response.status_code}{_oauth_error(response)}",
+                    status_code=response.status_code,
+                )
+
+    # --- wire ----------------------------------------------------------------------------------
+
+    def _client_auth_method(
+        self, metadata: ProviderMetadata, *, revocation: bool = False
+    ) -> ClientAuthMethod:
+        if self._auth_method is not None:
+            return self._auth_method
+        if not self._client_secret:
+            return "none"
+        supported = (
+            metadata.revocation_endpoint_auth_methods_supported
+            if revocation and metadata.revocation_endpoint_auth_methods_supported
+            else metadata.token_endpoint_auth_methods_supported
+        )
+        # RFC 8414 §2: client_secret_basic is the default when nothing is listed.
+        if supported is None or "client_secret_basic" in supported:
+            return "client_secret_basic"
+        if "client_secret_post" in supported:
+            return "client_secret_post"
+        raise ConfigurationError(
+            "the provider supports neither client_secret_basic nor client_secret_post"
+        )
+
+    async def _token_request(
+        self,
+        metadata: ProviderMetadata,
+        form: dict[str, str],
+        *,
+        previous: TokenSet | None = None,
+        requested_scopes: tuple[str, ...] = (),
+    ) -> TokenSet:
+        headers, auth_fields = client_auth(
+            self._client_auth_method(metadata), self.client_id, self._client_secret
+        )
+        response = await self._send(
+            "POST",
+            metadata.token_endpoint,
+            NetworkError,
+            "token",
+            data={**form, **auth_fields},
+            headers=headers,
+        )
+        return parse_token_response(
+            response.status_code,
+            response.content,
+            now=self._clock(),
+            previous=previous,
+            requested_scopes=requested_scopes,
+        )
+
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        error: type[Exception],
+        what: str,
+        *,
+        data: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        """Send one request; connection failures and timeouts become ``error``."""
+        all_headers = dict(_FORM) if data is not None else {"Accept": "application/json"}
+        all_headers.update(headers or {})
+        try:
+            return await self._http.request(
+                method,
+                url,
+                data=data,
+                headers=all_headers,
+                timeout=self._timeout,
+                follow_redirects=False,
+            )
+        except Exception as exc:
+            if is_timeout(exc):
+                raise error(f"{what} request to {_host(url)} timed out") from exc
+            if is_transport_error(exc):
+                reason = type(exc).__name__
+                raise error(f"{what} request to {_host(url)} failed: {reason}") from exc
+            raise
+
+
+def _host(url: str) -> str:
+    host = urlsplit(url).hostname or url
+    return f"{host} (loopback)" if is_loopback_host(host) else host
+
+
+def _oauth_error(response: Response) -> str:
+    try:
+        data = response.json()
+    except ValueError:
+        return ""
+    if isinstance(data, dict) and isinstance(data.get("error"), str):
+        return f": {data['error']}"
+    return ""
