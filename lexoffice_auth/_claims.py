@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import ConfigDict, field_validator
+
+from ._model import CheckedModel
 
 __all__ = ["IdTokenClaims"]
 
 
-class IdTokenClaims(BaseModel):
+class IdTokenClaims(CheckedModel):
     """Claims of a verified id_token; claims not named here are kept as extra fields.
 
     Example:

@@ -19,6 +19,7 @@ from ._errors import (
     StateMismatchError,
 )
 from ._metadata import ProviderMetadata
+from ._model import describe_validation_error
 from ._pkce import code_challenge, new_code_verifier
 
 __all__ = ["PendingLogin", "build_login", "parse_callback"]
@@ -85,10 +86,8 @@ class PendingLogin(BaseModel):
         try:
             return cls.model_validate(raw)
         except ValidationError as exc:
-            fields = ", ".join(
-                ".".join(str(p) for p in e["loc"]) for e in exc.errors(include_input=False)[:3]
-            )
-            raise SerializationError(f"pending login is invalid ({fields})") from exc
+            detail = describe_validation_error(exc)
+            raise SerializationError(f"pending login is invalid: {detail}") from exc
 
 
 def build_login(

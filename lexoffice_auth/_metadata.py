@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import ConfigDict, ValidationError, field_validator
 
-from ._errors import ConfigurationError, DiscoveryError
+from ._errors import DiscoveryError
+from ._model import CheckedModel, describe_validation_error
 from ._urls import require_secure_url
 
 __all__ = [
@@ -37,7 +38,7 @@ _REQUIRED_IN_DISCOVERY = (
 )
 
 
-class ProviderMetadata(BaseModel):
+class ProviderMetadata(CheckedModel):
     """What a client needs to know about an authorization server.
 
     Built from a discovery document (:func:`parse_discovery_document`) or by hand for
@@ -127,16 +128,9 @@ def parse_discovery_document(body: bytes, expected_issuer: str) -> ProviderMetad
     try:
         return ProviderMetadata.model_validate(data)
     except ValidationError as exc:
-        raise DiscoveryError(f"discovery document is invalid: {_summary(exc)}") from exc
-
-
-def _summary(exc: ValidationError) -> str:
-    parts = []
-    for err in exc.errors(include_input=False, include_url=False)[:3]:
-        loc = ".".join(str(p) for p in err["loc"]) or "document"
-        msg = err["msg"].removeprefix("Value error, ")
-        parts.append(f"{loc}: {msg}")
-    return "; ".join(parts)
+        raise DiscoveryError(
+            f"discovery document is invalid: {describe_validation_error(exc)}"
+        ) from exc
 
 
 def lexoffice_partner_metadata(app_base_url: str = "https://app.lexoffice.de") -> ProviderMetadata:
@@ -153,17 +147,14 @@ def lexoffice_partner_metadata(app_base_url: str = "https://app.lexoffice.de") -
         'https://app.lexoffice.de/api/oauth2/token'
     """
     base = app_base_url.rstrip("/")
-    try:
-        return ProviderMetadata(
-            issuer=base,
-            authorization_endpoint=f"{base}/api/oauth2/authorize",
-            token_endpoint=f"{base}/api/oauth2/token",
-            response_types_supported=("code",),
-            grant_types_supported=("authorization_code", "refresh_token"),
-            token_endpoint_auth_methods_supported=("client_secret_basic", "client_secret_post"),
-        )
-    except ValidationError as exc:
-        raise ConfigurationError(f"invalid app_base_url: {_summary(exc)}") from exc
+    return ProviderMetadata(
+        issuer=base,
+        authorization_endpoint=f"{base}/api/oauth2/authorize",
+        token_endpoint=f"{base}/api/oauth2/token",
+        response_types_supported=("code",),
+        grant_types_supported=("authorization_code", "refresh_token"),
+        token_endpoint_auth_methods_supported=("client_secret_basic", "client_secret_post"),
+    )
 
 
 LEXOFFICE_PARTNER_METADATA = lexoffice_partner_metadata()

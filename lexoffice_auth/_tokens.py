@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any, Literal
 from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from ._claims import IdTokenClaims
 from ._errors import (
@@ -17,6 +17,7 @@ from ._errors import (
     SerializationError,
     TokenRequestError,
 )
+from ._model import CheckedModel, describe_validation_error
 
 __all__ = [
     "ClientAuthMethod",
@@ -29,7 +30,7 @@ __all__ = [
 ClientAuthMethod = Literal["none", "client_secret_basic", "client_secret_post"]
 
 
-class TokenSet(BaseModel):
+class TokenSet(CheckedModel):
     """The tokens of one grant, immutable; secrets are ``SecretStr``.
 
     ``expires_at`` and ``issued_at`` are seconds since the epoch. Round-trip through
@@ -116,16 +117,9 @@ class TokenSet(BaseModel):
         try:
             return cls.model_validate(raw)
         except ValidationError as exc:
-            raise SerializationError(f"stored token set is invalid: {_describe(exc)}") from exc
-
-
-def _describe(exc: ValidationError) -> str:
-    """A short, secret-free summary of a pydantic error (locations and messages, no input)."""
-    parts = []
-    for err in exc.errors(include_input=False, include_url=False)[:3]:
-        loc = ".".join(str(p) for p in err["loc"]) or "value"
-        parts.append(f"{loc}: {err['msg']}")
-    return "; ".join(parts)
+            raise SerializationError(
+                f"stored token set is invalid: {describe_validation_error(exc)}"
+            ) from exc
 
 
 def client_auth(

@@ -1,0 +1,47 @@
+"""No public object shows a secret in repr/str, and errors never echo one."""
+
+from __future__ import annotations
+
+import pytest
+
+from lexoffice_auth import (
+    InvalidTokenResponse,
+    OAuthClient,
+    ProviderMetadata,
+    SerializationError,
+    TokenSet,
+)
+from lexoffice_auth._login import build_login
+from lexoffice_auth._tokens import parse_token_response
+
+from .oauth_helpers import REDIRECT, discovery_doc
+
+SECRETS = ("ACCESS-SECRET", "REFRESH-SECRET", "ID-SECRET", "CLIENT-SECRET")
+
+
+def shown(obj: object) -> str:
+    return repr(obj) + str(obj) + format(obj)
+
+
+def test_token_set_and_pending_login() -> None:
+    tokens = TokenSet(
+        access_token="ACCESS-SECRET", refresh_token="REFRESH-SECRET", id_token="ID-SECRET"
+    )
+    meta = ProviderMetadata.model_validate(discovery_doc())
+    pending = build_login(meta, client_id="c", redirect_uri=REDIRECT, scopes=("openid",), now=0)
+    client = OAuthClient("c", REDIRECT, metadata=meta, client_secret="CLIENT-SECRET")
+    text = shown(tokens) + shown(pending) + shown(client) + tokens.model_dump_json()
+    for secret in SECRETS:
+        assert secret not in text
+    for secret in (pending.state, pending.code_verifier, pending.nonce):
+        assert secret is not None
+        assert secret.get_secret_value() not in text
+
+
+def test_errors_do_not_echo_token_values() -> None:
+    with pytest.raises(InvalidTokenResponse) as info:
+        parse_token_response(200, b'{"access_token":"ACCESS-SECRET","token_type":"MAC"}', now=0)
+    assert "ACCESS-SECRET" not in str(info.value)
+    with pytest.raises(SerializationError) as info2:
+        TokenSet.from_json('{"access_token":"ACCESS-SECRET","refresh_token":5}')
+    assert "ACCESS-SECRET" not in str(info2.value)
