@@ -1,0 +1,354 @@
+"""TokenSource: the current access token of one account, refreshed exactly once when it runs out.
+
+The shape follows golang.org/x/oauth2's ``ReuseTokenSource``: a source per account key
+wraps something that can refresh (``OAuthClient``) and a ``TokenStore``; the auth plug-in
+only asks the source for a header. Stores are touched only when the cached token is no
+longer good, so a request with a valid token costs a clock read and an attribute load.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import math
+import random
+from collections.abc import Awaitable, Callable
+from typing import NoReturn, Protocol, TypedDict
+
+import anyio
+
+from ._clock import Clock, system_clock
+from ._errors import (
+    ConfigurationError,
+    NetworkError,
+    ReauthenticationRequired,
+    TokenEndpointError,
+    TokenRequestError,
+    TokenStoreError,
+)
+from ._tokens import TokenSet
+from .stores import MemoryTokenStore, TokenStore
+
+__all__ = ["Refresher", "SourceOptions", "TokenHook", "TokenSource"]
+
+logger = logging.getLogger("lexoffice_auth")
+
+TokenHook = Callable[[TokenSet], Awaitable[None] | None]
+"""Called with every new token set after it is saved; a plain or an async function."""
+
+# RFC 6749 §5.2 errors after which the same refresh token can never succeed.
+_TERMINAL_ERRORS = frozenset({"invalid_grant", "invalid_client", "unauthorized_client"})
+
+
+class SourceOptions(TypedDict, total=False):
+    """The keyword options of ``TokenSource``, for functions that pass them through."""
+
+    leeway: float
+    leeway_fraction: float
+    clock: Clock
+    on_token: TokenHook | None
+    retries: int
+    backoff: float
+    max_backoff: float
+
+
+class Refresher(Protocol):
+    """Anything that turns a token set into a fresher one; ``OAuthClient`` is one."""
+
+    async def refresh(self, token_set: TokenSet) -> TokenSet:
+        """A new token set from ``token_set``'s refresh token."""
+        ...
+
+
+class TokenSource:
+    """The access token of one account key, kept fresh.
+
+    ``await access_token()`` returns a token that stays valid for at least the leeway,
+    refreshing first when needed. The leeway is ``min(leeway, leeway_fraction * lifetime)``
+    so a provider issuing 30-second tokens does not cause a refresh on every call.
+
+    Refresh is single-flight: concurrent callers in this process share one refresh (an
+    ``anyio.Lock``), and processes sharing the store share one too (``store.lock``); after
+    taking the locks the store is read again, because another holder may have refreshed
+    already. A new token set is saved before anyone gets it, then ``on_token`` is called.
+
+    Failures:
+
+    * terminal (``invalid_grant``, ``invalid_client``, ``unauthorized_client``, no refresh
+      token): ``ReauthenticationRequired``. It is remembered, so later calls fail fast
+      without calling the token endpoint, until a new login is saved through
+      :meth:`save` or the store holds another token set (saved by another process).
+    * transient (network errors, 5xx, ``temporarily_unavailable``): the refresh token is
+      kept and the refresh is retried ``retries`` times with exponential backoff; then the
+      error is raised to every caller that waited for that refresh.
+
+    A refresh request that has been sent is seen through (shielded from cancellation,
+    bounded by the refresher's own timeout) and its result saved: with rotating refresh
+    tokens, abandoning it could lose the only refresh token that still works.
+
+    Example:
+        >>> source = TokenSource(oauth, "acme", FileTokenStore("tokens.json"))  # doctest: +SKIP
+        >>> await source.save(await oauth.complete_login(url, pending))         # doctest: +SKIP
+        >>> token = await source.access_token()                                 # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        refresher: Refresher,
+        account_key: str,
+        store: TokenStore | None = None,
+        *,
+        leeway: float = 60.0,
+        leeway_fraction: float = 0.5,
+        clock: Clock = system_clock,
+        on_token: TokenHook | None = None,
+        retries: int = 2,
+        backoff: float = 0.5,
+        max_backoff: float = 8.0,
+    ) -> None:
+        if not isinstance(account_key, str) or not account_key:
+            raise ConfigurationError("account_key must be a non-empty string")
+        if not 0 <= leeway < math.inf or not 0 <= leeway_fraction <= 1:
+            raise ConfigurationError("leeway must be >= 0 and leeway_fraction within [0, 1]")
+        if retries < 0 or backoff < 0 or max_backoff < 0:
+            raise ConfigurationError("retries, backoff and max_backoff must not be negative")
+        self._refresher = refresher
+        self._account_key = account_key
+        self._store: TokenStore = store if store is not None else MemoryTokenStore()
+        self._leeway = leeway
+        self._fraction = leeway_fraction
+        self._clock = clock
+        self._on_token = on_token
+        self._retries = retries
+        self._backoff = backoff
+        self._max_backoff = max_backoff
+        self._lock = anyio.Lock()
+        # The hot path reads only these two: the precomputed header and when to stop using it.
+        self._header = ""
+        self._refresh_at = -math.inf
+        self._current: TokenSet | None = None
+        self._unsaved: TokenSet | None = None
+        self._terminal: str | None = None
+        self._terminal_tokens: TokenSet | None = None
+        self._attempts = 0
+        self._last_failure: Exception | None = None
+
+    def __repr__(self) -> str:
+        if self._terminal is not None:
+            state = "reauthentication required"
+        elif self._current is None:
+            state = "not loaded"
+        else:
+            state = "valid" if self._clock() < self._refresh_at else "due for refresh"
+        return f"TokenSource(account_key={self._account_key!r}, store={self._store!r}, {state})"
+
+    @property
+    def account_key(self) -> str:
+        """The account this source holds tokens for."""
+        return self._account_key
+
+    @property
+    def store(self) -> TokenStore:
+        """The store the tokens are kept in."""
+        return self._store
+
+    @property
+    def current(self) -> TokenSet | None:
+        """The cached token set, without any I/O or refresh (``None`` before the first use)."""
+        return self._current
+
+    # --- reading --------------------------------------------------------------------------
+
+    async def authorization_header(self) -> str:
+        """``"Bearer <token>"`` for a token valid for at least the leeway."""
+        if self._clock() < self._refresh_at:
+            return self._header
+        return await self._renew(None)
+
+    async def access_token(self) -> str:
+        """An access token valid for at least the leeway, refreshed first when needed."""
+        return (await self.authorization_header())[len("Bearer ") :]
+
+    async def token_set(self) -> TokenSet:
+        """The whole current token set (e.g. for its scopes or id_token claims)."""
+        await self.authorization_header()
+        assert self._current is not None  # _renew either adopts a token set or raises
+        return self._current
+
+    async def refresh(self) -> TokenSet:
+        """Refresh now, even if the token still looks valid (unless another holder just did)."""
+        if self._current is None:
+            await self.authorization_header()
+        await self._renew(self._header)
+        assert self._current is not None
+        return self._current
+
+    async def handle_rejected(self, header: str) -> str:
+        """The header to retry with after the API answered 401 to ``header``.
+
+        Refreshes only if ``header`` is still the current one; a token that was already
+        replaced (by another task or process) is not refreshed a second time.
+        """
+        if header != self._header and self._clock() < self._refresh_at:
+            return self._header
+        return await self._renew(header)
+
+    # --- writing --------------------------------------------------------------------------
+
+    async def save(self, token_set: TokenSet) -> None:
+        """Store a new token set (e.g. after a login) and use it from now on.
+
+        Clears a remembered ``ReauthenticationRequired``.
+        """
+        if not isinstance(token_set, TokenSet):
+            raise ConfigurationError("save() takes a TokenSet")
+        async with self._lock, self._store.lock(self._account_key):
+            with anyio.CancelScope(shield=True):
+                await self._store.save(self._account_key, token_set)
+                self._adopt(token_set)
+                await self._notify(token_set)
+
+    async def forget(self) -> None:
+        """Delete this account's tokens from the store and the cache (e.g. on logout)."""
+        async with self._lock, self._store.lock(self._account_key):
+            await self._store.delete(self._account_key)
+            self._current = self._unsaved = None
+            self._header = ""
+            self._refresh_at = -math.inf
+
+    # --- the slow path ----------------------------------------------------------------------
+
+    async def _renew(self, rejected: str | None) -> str:
+        seen = self._attempts
+        async with self._lock:
+            # While we waited for the lock another task may have done the work.
+            if self._clock() < self._refresh_at and (rejected is None or rejected != self._header):
+                return self._header
+            if self._attempts != seen and self._last_failure is not None:
+                # Share the failure of the refresh we waited for instead of repeating it.
+                raise self._last_failure.with_traceback(None)
+            await self._fail_fast_if_terminal()
+            await self._renew_locked(rejected)
+            return self._header
+
+    async def _renew_locked(self, rejected: str | None) -> None:
+        key = self._account_key
+        stored = await self._store.load(key)
+        if self._usable(stored, rejected):
+            assert stored is not None
+            self._adopt(stored)
+            return
+        async with self._store.lock(key):
+            stored = await self._store.load(key)
+            if self._usable(stored, rejected):
+                assert stored is not None
+                self._adopt(stored)
+                return
+            if self._unsaved is not None and (stored is None or stored == self._current):
+                # An earlier refresh succeeded but could not be saved; its refresh token is
+                # the live one (the stored one may already be rotated away).
+                stored = self._unsaved
+                if self._usable(stored, rejected):
+                    await self._save_and_adopt(stored)
+                    return
+            if stored is None:
+                raise ReauthenticationRequired(
+                    f"no token is stored for account {key!r}; log in first"
+                )
+            if stored.refresh_token is None:
+                self._remember_terminal(stored, "the token set has no refresh token")
+            await self._refresh_and_save(stored)
+
+    async def _refresh_and_save(self, stored: TokenSet) -> None:
+        attempt = 0
+        while True:
+            try:
+                with anyio.CancelScope(shield=True):
+                    try:
+                        new = await self._refresher.refresh(stored)
+                    finally:
+                        self._attempts += 1
+                    await self._save_and_adopt(new)
+                self._last_failure = None
+                return
+            except ReauthenticationRequired as exc:
+                self._remember_terminal(stored, str(exc), exc)
+            except TokenRequestError as exc:
+                if exc.error in _TERMINAL_ERRORS:
+                    self._remember_terminal(stored, f"the provider answered {exc.error}", exc)
+                if not exc.transient or attempt >= self._retries:
+                    self._last_failure = exc
+                    raise
+            except (NetworkError, TokenEndpointError) as exc:
+                if not getattr(exc, "transient", False) or attempt >= self._retries:
+                    self._last_failure = exc
+                    raise
+            except TokenStoreError as exc:
+                self._last_failure = exc
+                raise
+            delay = min(self._max_backoff, self._backoff * 2**attempt)
+            attempt += 1
+            # Jitter spreads the retries of many processes; not a security use of random.
+            await anyio.sleep(delay * (0.5 + random.random() / 2))  # noqa: S311
+
+    async def _save_and_adopt(self, token_set: TokenSet) -> None:
+        self._unsaved = token_set
+        await self._store.save(self._account_key, token_set)
+        self._unsaved = None
+        self._adopt(token_set)
+        await self._notify(token_set)
+
+    def _remember_terminal(
+        self, tokens: TokenSet, reason: str, cause: BaseException | None = None
+    ) -> NoReturn:
+        self._terminal = f"{reason}; log in again for account {self._account_key!r}"
+        self._terminal_tokens = tokens
+        self._refresh_at = -math.inf
+        raise ReauthenticationRequired(self._terminal) from cause
+
+    async def _fail_fast_if_terminal(self) -> None:
+        if self._terminal is None:
+            return
+        stored = await self._store.load(self._account_key)
+        if stored is not None and stored != self._terminal_tokens:
+            self._terminal = self._terminal_tokens = None
+            return
+        raise ReauthenticationRequired(self._terminal)
+
+    def _refresh_deadline(self, token_set: TokenSet, now: float) -> float:
+        expires_at = token_set.expires_at
+        if expires_at is None:
+            return math.inf
+        lifetime = token_set.lifetime
+        if lifetime is None:
+            lifetime = expires_at - now
+        return expires_at - min(self._leeway, self._fraction * max(lifetime, 0.0))
+
+    def _usable(self, token_set: TokenSet | None, rejected: str | None) -> bool:
+        if token_set is None:
+            return False
+        if rejected is not None and _bearer(token_set) == rejected:
+            return False
+        return self._clock() < self._refresh_deadline(token_set, self._clock())
+
+    def _adopt(self, token_set: TokenSet) -> None:
+        self._current = token_set
+        self._header = _bearer(token_set)
+        self._refresh_at = self._refresh_deadline(token_set, self._clock())
+        self._terminal = self._terminal_tokens = None
+
+    async def _notify(self, token_set: TokenSet) -> None:
+        if self._on_token is None:
+            return
+        try:
+            result = self._on_token(token_set)
+            if inspect.isawaitable(result):
+                await result
+        except Exception:
+            # The token is saved and valid; a failing audit/persistence hook must not
+            # fail the request that happened to trigger the refresh.
+            logger.exception("on_token hook failed for account %r", self._account_key)
+
+
+def _bearer(token_set: TokenSet) -> str:
+    return "Bearer " + token_set.access_token.get_secret_value()

@@ -1,0 +1,223 @@
+"""A JSON file token store: atomic writes, private permissions, cross-process locks."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import secrets
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import anyio
+import anyio.to_thread
+from filelock import FileLock, Timeout
+
+from .._errors import SerializationError, TokenStoreError
+from .._tokens import TokenSet
+
+__all__ = ["FileTokenStore"]
+
+_FORMAT = "lexoffice-auth/token-store"
+_VERSION = 1
+
+
+class FileTokenStore:
+    """Token sets of many account keys in one JSON file, shared safely between processes.
+
+    * The file is created with mode 0600; a missing directory is created with mode 0700
+      (an existing directory is left as it is).
+    * Every write goes to a temporary file in the same directory, is fsynced and then
+      renamed over the old file, so a crash leaves the old or the new content, never a mix.
+    * A file that is not a token store of this library (corrupt JSON, another program's
+      JSON, a newer format version) raises ``TokenStoreError`` and is never overwritten.
+    * ``lock(account_key)`` is a ``filelock`` lock next to the file, acquired by polling so
+      the event loop never blocks; it is released on errors and cancellation.
+
+    Example:
+        >>> store = FileTokenStore("~/.config/my-app/tokens.json")
+        >>> # source = TokenSource(oauth, "acme", store)
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        lock_timeout: float = 60.0,
+        poll_interval: float = 0.02,
+    ) -> None:
+        # Absolute, so that a later chdir() cannot make two stores disagree about the file.
+        self.path = Path(path).expanduser().absolute()
+        self._lock_timeout = lock_timeout
+        self._poll_interval = poll_interval
+
+    def __repr__(self) -> str:
+        return f"FileTokenStore({str(self.path)!r})"
+
+    # --- TokenStore ----------------------------------------------------------------------
+
+    async def load(self, account_key: str) -> TokenSet | None:
+        """The token set of ``account_key`` or ``None``; ``TokenStoreError`` if unreadable."""
+        accounts = await anyio.to_thread.run_sync(self._read_accounts)
+        raw = accounts.get(account_key)
+        if raw is None:
+            return None
+        try:
+            return TokenSet.from_dict(raw)
+        except SerializationError as exc:
+            raise TokenStoreError(
+                f"{self.path}: the entry of account {account_key!r} is invalid: {exc}"
+            ) from exc
+
+    async def save(self, account_key: str, token_set: TokenSet) -> None:
+        """Store ``token_set`` for ``account_key`` (an atomic replace of the file)."""
+        await anyio.to_thread.run_sync(self._update, account_key, token_set.to_dict())
+
+    async def delete(self, account_key: str) -> None:
+        """Forget ``account_key``'s token set."""
+        await anyio.to_thread.run_sync(self._update, account_key, None)
+
+    @asynccontextmanager
+    async def lock(self, account_key: str) -> AsyncIterator[None]:
+        """The cross-process refresh lock of ``account_key``.
+
+        Raises ``TokenStoreError`` when it cannot be had within ``lock_timeout`` seconds.
+        """
+        self._ensure_dir()
+        digest = hashlib.sha256(account_key.encode()).hexdigest()[:16]
+        lock = FileLock(self.path.with_name(f"{self.path.name}.{digest}.lock"), mode=0o600)
+        deadline = time.monotonic() + self._lock_timeout
+        delay = self._poll_interval / 4
+        while True:
+            try:
+                # Non-blocking: one flock() call; waiting happens in anyio.sleep, which is
+                # cancellable and leaves nothing half-acquired behind.
+                lock.acquire(blocking=False)
+                break
+            except Timeout:
+                if time.monotonic() >= deadline:
+                    raise TokenStoreError(
+                        f"{self.path}: timed out after {self._lock_timeout:g} s waiting for "
+                        f"the refresh lock of account {account_key!r}"
+                    ) from None
+            except OSError as exc:
+                raise TokenStoreError(f"{self.path}: cannot take the refresh lock: {exc}") from exc
+            await anyio.sleep(delay)
+            delay = min(delay * 2, self._poll_interval)
+        try:
+            yield
+        finally:
+            lock.release()
+
+    # --- blocking helpers, run in a worker thread ------------------------------------------
+
+    def _ensure_dir(self) -> None:
+        directory = self.path.parent
+        if directory.is_dir():
+            return
+        try:
+            directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.chmod(directory, 0o700)  # mkdir's mode is reduced by the umask
+        except OSError as exc:
+            raise TokenStoreError(f"cannot create the directory {directory}: {exc}") from exc
+
+    def _read_accounts(self) -> dict[str, Any]:
+        try:
+            data = self.path.read_bytes()
+        except FileNotFoundError:
+            return {}
+        except OSError as exc:
+            raise TokenStoreError(f"{self.path}: cannot read the token store: {exc}") from exc
+        try:
+            doc = json.loads(data)
+        except (ValueError, UnicodeDecodeError):
+            raise TokenStoreError(
+                f"{self.path}: the file is not valid JSON; it was left untouched "
+                "(move it away or delete it to start a new store)"
+            ) from None
+        if not isinstance(doc, dict) or doc.get("format") != _FORMAT:
+            raise TokenStoreError(
+                f"{self.path}: the file is not a lexoffice-auth token store; it was left "
+                "untouched (choose another path)"
+            )
+        version = doc.get("version")
+        if version != _VERSION:
+            raise TokenStoreError(
+                f"{self.path}: unsupported token store version {version!r} "
+                f"(this release reads version {_VERSION})"
+            )
+        accounts = doc.get("accounts")
+        if not isinstance(accounts, dict):
+            raise TokenStoreError(f"{self.path}: the token store has no 'accounts' object")
+        return accounts
+
+    def _update(self, account_key: str, entry: dict[str, Any] | None) -> None:
+        self._ensure_dir()
+        write_lock = FileLock(self.path.with_name(self.path.name + ".lock"), mode=0o600)
+        try:
+            write_lock.acquire(timeout=self._lock_timeout)
+        except Timeout:
+            raise TokenStoreError(f"{self.path}: timed out waiting for the write lock") from None
+        try:
+            # Read-modify-write under the write lock: other processes may have saved
+            # other accounts since we last looked.
+            accounts = self._read_accounts()
+            if entry is None:
+                if account_key not in accounts:
+                    return
+                del accounts[account_key]
+            else:
+                accounts[account_key] = entry
+            doc = {"format": _FORMAT, "version": _VERSION, "accounts": accounts}
+            self._atomic_write(json.dumps(doc, indent=1, sort_keys=True).encode())
+        finally:
+            write_lock.release()
+
+    def _atomic_write(self, data: bytes) -> None:
+        directory = self.path.parent
+        tmp = directory / f".{self.path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_CLOEXEC, 0o600)
+            try:
+                if hasattr(os, "fchmod"):  # the umask may have narrowed it further; be exact
+                    os.fchmod(fd, 0o600)
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view) :]
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(tmp, self.path)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise TokenStoreError(f"{self.path}: cannot write the token store: {exc}") from exc
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        _fsync_dir(directory)
+
+
+_O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make the rename durable; not possible (nor needed) on every platform."""
+    flags = getattr(os, "O_DIRECTORY", None)
+    if flags is None:
+        return
+    try:
+        fd = os.open(directory, os.O_RDONLY | flags)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

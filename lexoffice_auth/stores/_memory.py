@@ -1,0 +1,49 @@
+"""An in-process token store."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio
+
+from .._tokens import TokenSet
+
+__all__ = ["MemoryTokenStore"]
+
+
+class MemoryTokenStore:
+    """Token sets in a dict, locks per account key; shared only within one process.
+
+    Example:
+        >>> store = MemoryTokenStore()
+        >>> # await store.save("acme", tokens); await store.load("acme")
+    """
+
+    def __init__(self) -> None:
+        self._tokens: dict[str, TokenSet] = {}
+        self._locks: dict[str, anyio.Lock] = {}
+
+    def __repr__(self) -> str:
+        return f"MemoryTokenStore(accounts={len(self._tokens)})"
+
+    async def load(self, account_key: str) -> TokenSet | None:
+        """The stored token set, or ``None``."""
+        return self._tokens.get(account_key)
+
+    async def save(self, account_key: str, token_set: TokenSet) -> None:
+        """Store ``token_set`` for ``account_key``."""
+        self._tokens[account_key] = token_set
+
+    async def delete(self, account_key: str) -> None:
+        """Forget ``account_key``'s token set."""
+        self._tokens.pop(account_key, None)
+
+    @asynccontextmanager
+    async def lock(self, account_key: str) -> AsyncIterator[None]:
+        """Hold the refresh lock of ``account_key`` within this process."""
+        lock = self._locks.get(account_key)
+        if lock is None:
+            lock = self._locks[account_key] = anyio.Lock()
+        async with lock:
+            yield

@@ -1,0 +1,46 @@
+"""The ``TokenStore`` protocol: where a ``TokenSource`` keeps token sets between runs."""
+
+from __future__ import annotations
+
+from contextlib import AbstractAsyncContextManager
+from typing import Protocol, runtime_checkable
+
+from .._tokens import TokenSet
+
+__all__ = ["TokenStore"]
+
+
+@runtime_checkable
+class TokenStore(Protocol):
+    """Token sets keyed by an account key (one service may act for many lexoffice accounts).
+
+    Stores are used by ``TokenSource`` only; application code saves a new login through
+    the source (``await source.save(tokens)``) so the source's cache stays true.
+
+    ``lock(account_key)`` is held by the one task (in one process, or one host) that
+    refreshes the account's token; it must be released when the ``async with`` block ends,
+    also on errors and cancellation.
+
+    Example:
+        >>> class MyStore:                    # any object with these four methods fits
+        ...     async def load(self, account_key): ...
+        ...     async def save(self, account_key, token_set): ...
+        ...     async def delete(self, account_key): ...
+        ...     def lock(self, account_key): ...
+    """
+
+    async def load(self, account_key: str) -> TokenSet | None:
+        """The stored token set, or ``None`` when there is none for this key."""
+        ...
+
+    async def save(self, account_key: str, token_set: TokenSet) -> None:
+        """Store ``token_set``, replacing the previous one for this key."""
+        ...
+
+    async def delete(self, account_key: str) -> None:
+        """Forget the token set of this key (no error when there is none)."""
+        ...
+
+    def lock(self, account_key: str) -> AbstractAsyncContextManager[None]:
+        """An exclusive lock for refreshing this key's token set."""
+        ...
