@@ -1,0 +1,489 @@
+"""OpenID Connect: id_token verification (Core §3.1.3.7), userinfo and RP-initiated logout.
+
+Signatures are checked by PyJWT with keys from the provider's JWKS; the claim checks are
+pure functions of the claims and ``now`` so that an injected clock decides every time check.
+Each failure raises ``IdTokenError`` whose ``check`` names the rule that failed:
+
+=============  ==========================================================================
+``format``     not a compact JWS, undecodable header or payload
+``alg``        algorithm outside the allowlist (``none`` always, HS* unless enabled)
+``kid``        no key in the JWKS fits the token's ``kid`` and algorithm
+``signature``  the signature does not verify with the selected key
+``iss``        ``iss`` missing or not the metadata's issuer (raw string compare)
+``aud``        ``aud`` missing or without the client_id
+``azp``        several audiences without ``azp``, or ``azp`` not the client_id
+``exp``        expired (beyond the leeway)
+``iat``        missing, or issued in the future (beyond the leeway)
+``nbf``        not valid yet (beyond the leeway)
+``nonce``      missing or not the pending login's nonce
+``at_hash``    does not match the access token
+``sub``        missing, or after a refresh not the original subject
+``auth_time``  present but not a number
+``claims``     another claim has an impossible type (e.g. ``email`` not a string)
+=============  ==========================================================================
+
+Messages never contain the token, the nonce, the access token or the subject.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import math
+import secrets
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+import jwt
+from pydantic import ValidationError
+
+from ._claims import IdTokenClaims
+from ._clock import Clock
+from ._errors import ConfigurationError, IdTokenError, JWKSError, UserInfoError
+from ._http import AsyncClient
+from ._jwks import ASYMMETRIC_ALGORITHMS, JWK, JWKSCache, is_http_error, read_limited
+from ._metadata import ProviderMetadata
+
+__all__ = [
+    "HMAC_ALGORITHMS",
+    "IdTokenVerifier",
+    "allowed_algorithms",
+    "at_hash",
+    "check_claims",
+    "end_session_url",
+    "fetch_userinfo",
+]
+
+HMAC_ALGORITHMS = frozenset({"HS256", "HS384", "HS512"})
+"""Symmetric algorithms, keyed with the client secret; refused unless explicitly enabled."""
+
+_MAX_ECHO = 80
+
+
+def _show(value: object) -> str:
+    """A bounded repr of a non-secret, attacker-controlled value for an error message."""
+    text = repr(value)
+    return text if len(text) <= _MAX_ECHO else text[: _MAX_ECHO - 3] + "..."
+
+
+def allowed_algorithms(metadata: ProviderMetadata, *, allow_hmac: bool = False) -> frozenset[str]:
+    """The JWS algorithms an id_token from this provider may use.
+
+    The provider's ``id_token_signing_alg_values_supported`` (when given) intersected with
+    the asymmetric algorithms, plus HS256/384/512 when ``allow_hmac``. ``none`` never.
+
+    Example:
+        >>> m = ProviderMetadata(issuer="https://id.example",
+        ...     authorization_endpoint="https://id.example/a", token_endpoint="https://id.example/t",
+        ...     id_token_signing_alg_values_supported=("RS256", "none", "HS256"))
+        >>> sorted(allowed_algorithms(m))
+        ['RS256']
+    """
+    ours = set(ASYMMETRIC_ALGORITHMS)
+    if allow_hmac:
+        ours |= HMAC_ALGORITHMS
+    advertised = metadata.id_token_signing_alg_values_supported
+    if advertised is not None:
+        ours &= set(advertised)
+    return frozenset(ours)
+
+
+def at_hash(access_token: str, alg: str, crv: str | None = None) -> str:
+    """The ``at_hash`` of ``access_token`` for an id_token signed with ``alg`` (Core §3.1.3.6).
+
+    The left half of the hash that ``alg`` uses, base64url without padding. For EdDSA the hash
+    follows the curve: SHA-512 for Ed25519, SHAKE256 (114 bytes) for Ed448.
+
+    Example:
+        >>> at_hash("jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y", "RS256")
+        '77QmUPtjPfzWtF2AnpK9RQ'
+    """
+    data = access_token.encode("utf-8", "surrogatepass")
+    if alg == "EdDSA":
+        if crv == "Ed448":
+            digest = hashlib.shake_256(data).digest(114)
+        else:
+            digest = hashlib.sha512(data).digest()
+    else:
+        try:
+            digest = jwt.get_algorithm_by_name(alg).compute_hash_digest(data)
+        except NotImplementedError as exc:
+            raise IdTokenError("alg", f"no at_hash is defined for algorithm {alg!r}") from exc
+    half = digest[: len(digest) // 2]
+    return base64.urlsafe_b64encode(half).rstrip(b"=").decode("ascii")
+
+
+def _numeric_date(payload: Mapping[str, Any], name: str, *, required: bool) -> float | None:
+    value = payload.get(name)
+    if value is None:
+        if required:
+            raise IdTokenError(name, f"the {name} claim is missing")
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise IdTokenError(name, f"the {name} claim is not a number")
+    return float(value)
+
+
+def _same(a: str, b: str) -> bool:
+    return secrets.compare_digest(a.encode("utf-8", "surrogatepass"), b.encode("utf-8"))
+
+
+def check_claims(
+    payload: Mapping[str, Any],
+    *,
+    issuer: str,
+    client_id: str,
+    now: float,
+    leeway: float = 120.0,
+    nonce: str | None = None,
+    alg: str | None = None,
+    crv: str | None = None,
+    access_token: str | None = None,
+    expected_sub: str | None = None,
+) -> IdTokenClaims:
+    """Check the claims of an id_token whose signature is already verified; return them typed.
+
+    Pure: no I/O, no clock. ``nonce=None`` skips the nonce check (after a refresh);
+    ``expected_sub`` demands that subject (after a refresh); ``at_hash`` is checked when the
+    token has one and ``access_token`` and ``alg`` are given.
+
+    Example:
+        >>> c = check_claims({"iss": "https://id.example", "sub": "42", "aud": "app",
+        ...                   "exp": 200, "iat": 100}, issuer="https://id.example",
+        ...                  client_id="app", now=150)
+        >>> c.sub
+        '42'
+    """
+    iss = payload.get("iss")
+    if iss is None:
+        raise IdTokenError("iss", "the iss claim is missing")
+    if iss != issuer:
+        raise IdTokenError("iss", f"issuer {_show(iss)} is not the provider's {issuer!r}")
+
+    aud = payload.get("aud")
+    if isinstance(aud, str):
+        audiences: list[str] = [aud]
+    elif isinstance(aud, list) and aud and all(isinstance(a, str) for a in aud):
+        audiences = aud
+    elif aud is None:
+        raise IdTokenError("aud", "the aud claim is missing")
+    else:
+        raise IdTokenError("aud", "the aud claim is not a string or a list of strings")
+    if client_id not in audiences:
+        raise IdTokenError("aud", f"the audience does not include this client ({client_id!r})")
+
+    azp = payload.get("azp")
+    if azp is None and len(audiences) > 1:
+        raise IdTokenError("azp", "a token for several audiences must name azp")
+    if azp is not None and azp != client_id:
+        raise IdTokenError("azp", f"authorized party {_show(azp)} is not this client")
+
+    exp = _numeric_date(payload, "exp", required=True)
+    if exp is not None and now >= exp + leeway:
+        raise IdTokenError("exp", f"the token expired {now - exp:.0f} s ago")
+    iat = _numeric_date(payload, "iat", required=True)
+    if iat is not None and iat > now + leeway:
+        raise IdTokenError("iat", f"the token is issued {iat - now:.0f} s in the future")
+    nbf = _numeric_date(payload, "nbf", required=False)
+    if nbf is not None and nbf > now + leeway:
+        raise IdTokenError("nbf", f"the token is not valid for another {nbf - now:.0f} s")
+    auth_time = _numeric_date(payload, "auth_time", required=False)
+
+    if nonce is not None:
+        got = payload.get("nonce")
+        if not isinstance(got, str):
+            raise IdTokenError("nonce", "the nonce claim is missing")
+        if not _same(got, nonce):
+            raise IdTokenError("nonce", "the nonce is not the one this login sent")
+
+    token_hash = payload.get("at_hash")
+    if token_hash is not None and access_token is not None and alg is not None:
+        expected_hash = at_hash(access_token, alg, crv)
+        if not isinstance(token_hash, str) or not _same(token_hash, expected_hash):
+            raise IdTokenError("at_hash", "at_hash does not match the access token")
+
+    sub = payload.get("sub")
+    if not isinstance(sub, str) or not sub:
+        raise IdTokenError("sub", "the sub claim is missing or not a string")
+    if expected_sub is not None and not _same(sub, expected_sub):
+        raise IdTokenError("sub", "the subject differs from the one of the original login")
+
+    data = dict(payload)
+    # NumericDate may carry a fraction (RFC 7519 §2); the typed model keeps whole seconds.
+    for name, value in (("exp", exp), ("iat", iat), ("auth_time", auth_time)):
+        if value is not None:
+            data[name] = math.floor(value)
+    try:
+        return IdTokenClaims.model_validate(data)
+    except ValidationError as exc:
+        raise IdTokenError("claims", _claim_errors(exc)) from exc
+
+
+def _claim_errors(exc: ValidationError) -> str:
+    """Which claims have the wrong type; pydantic's messages, never the values."""
+    parts = []
+    for err in exc.errors(include_input=False, include_url=False)[:3]:
+        loc = ".".join(str(p) for p in err["loc"])
+        msg = err["msg"].removeprefix("Value error, ")
+        parts.append(f"{loc}: {msg}" if loc else msg)
+    return "claims of the wrong type: " + "; ".join(parts)
+
+
+def _header(id_token: str) -> tuple[str, str | None]:
+    """The ``alg`` and ``kid`` of the token's JOSE header (not yet trusted)."""
+    try:
+        header = jwt.get_unverified_header(id_token)
+    except (jwt.PyJWTError, ValueError, TypeError, RecursionError) as exc:
+        raise IdTokenError("format", "the id_token is not a well-formed JWS") from exc
+    alg = header.get("alg")
+    kid = header.get("kid")
+    if not isinstance(alg, str):
+        raise IdTokenError("alg", "the JOSE header names no algorithm")
+    if kid is not None and not isinstance(kid, str):
+        raise IdTokenError("format", "the JOSE header's kid is not a string")
+    return alg, kid
+
+
+class IdTokenVerifier:
+    """Verifies id_tokens of one client as OpenID Connect Core §3.1.3.7 demands.
+
+    Keeps a JWKS cache (see :class:`~lexoffice_auth._jwks.JWKSCache`): keys are fetched on
+    first use, refreshed after their cache lifetime, and refetched once when a token names an
+    unknown ``kid`` (at most once per ``jwks_min_refetch_interval``).
+
+    Args:
+        client_id: the expected audience.
+        http_client: used to fetch the JWKS.
+        clock: decides ``exp``/``iat``/``nbf`` and the JWKS cache lifetime.
+        leeway: allowed clock skew in seconds for ``exp``, ``iat`` and ``nbf``.
+        client_secret, allow_hs256: HS256/384/512 tokens, keyed with the client secret, are
+            accepted only when both are set (a confidential client that asked for them).
+
+    Example:
+        >>> verifier = IdTokenVerifier(client_id="app", http_client=http, clock=time.time)
+        >>> claims = await verifier.verify(tokens.id_token, metadata,
+        ...                                nonce=pending.nonce)  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        *,
+        client_id: str,
+        http_client: AsyncClient,
+        clock: Clock,
+        leeway: float = 120.0,
+        client_secret: str | None = None,
+        allow_hs256: bool = False,
+        jwks_min_refetch_interval: float = 60.0,
+        jwks_default_ttl: float = 3600.0,
+    ) -> None:
+        if not isinstance(client_id, str) or not client_id:
+            raise ConfigurationError("client_id must be a non-empty string")
+        if not math.isfinite(leeway) or leeway < 0:
+            raise ConfigurationError("leeway must be a non-negative number of seconds")
+        if allow_hs256 and not client_secret:
+            raise ConfigurationError("allow_hs256 needs the client_secret (the HMAC key)")
+        try:
+            self._jwks = JWKSCache(
+                http_client,
+                clock,
+                min_refetch_interval=jwks_min_refetch_interval,
+                default_ttl=jwks_default_ttl,
+            )
+        except ValueError as exc:
+            raise ConfigurationError(str(exc)) from exc
+        self.client_id = client_id
+        self.leeway = leeway
+        self._clock = clock
+        self._secret = client_secret
+        self._allow_hmac = allow_hs256
+
+    def __repr__(self) -> str:
+        hmac = ", allow_hs256=True" if self._allow_hmac else ""
+        return f"IdTokenVerifier(client_id={self.client_id!r}, leeway={self.leeway}{hmac})"
+
+    async def verify(
+        self,
+        id_token: str,
+        metadata: ProviderMetadata,
+        *,
+        nonce: str | None,
+        access_token: str | None = None,
+        expected_sub: str | None = None,
+    ) -> IdTokenClaims:
+        """Verify ``id_token`` and return its claims, or raise ``IdTokenError``/``JWKSError``.
+
+        Args:
+            nonce: the pending login's nonce; None skips the check (only after a refresh).
+            access_token: the access token issued with it, for ``at_hash``.
+            expected_sub: after a refresh, the ``sub`` of the original id_token.
+        """
+        if not isinstance(id_token, str) or not id_token:
+            raise IdTokenError("format", "the id_token is empty or not a string")
+        alg, kid = _header(id_token)
+        allowed = allowed_algorithms(metadata, allow_hmac=self._allow_hmac)
+        if alg not in allowed:
+            listed = ", ".join(sorted(allowed)) or "none acceptable"
+            raise IdTokenError("alg", f"algorithm {_show(alg)} is not allowed ({listed})")
+        crv: str | None = None
+        if alg in HMAC_ALGORITHMS:
+            # Core §10.1: the key is the UTF-8 octets of the client secret.
+            key: Any = (self._secret or "").encode("utf-8")
+        else:
+            jwk = await self._key(metadata, alg, kid)
+            key, crv = jwk.key, jwk.crv
+        payload = self._decode(id_token, key, alg)
+        return check_claims(
+            payload,
+            issuer=metadata.issuer,
+            client_id=self.client_id,
+            now=self._clock(),
+            leeway=self.leeway,
+            nonce=nonce,
+            alg=alg,
+            crv=crv,
+            access_token=access_token,
+            expected_sub=expected_sub,
+        )
+
+    async def _key(self, metadata: ProviderMetadata, alg: str, kid: str | None) -> JWK:
+        uri = metadata.jwks_uri
+        if uri is None:
+            raise JWKSError("the provider metadata has no jwks_uri to verify id_tokens with")
+        keys = await self._jwks.get(uri)
+        found = keys.candidates(alg, kid)
+        if not found:
+            # The provider may have rotated its keys since we cached them.
+            keys = await self._jwks.refetch(uri, keys)
+            found = keys.candidates(alg, kid)
+        if not found:
+            named = f"kid {_show(kid)}" if kid is not None else "no kid"
+            raise IdTokenError("kid", f"no key in the provider's JWKS fits {alg} with {named}")
+        if kid is None and len(found) > 1:
+            # Core §10.1: with several keys in the set the token must say which one it used.
+            raise IdTokenError("kid", f"the token names no kid and the JWKS has several {alg} keys")
+        return found[0]
+
+    @staticmethod
+    def _decode(id_token: str, key: Any, alg: str) -> dict[str, Any]:
+        # Time claims are checked by check_claims against the injected clock, and
+        # iss/aud there too, so that each failure gets its own name.
+        options: Any = {
+            "verify_signature": True,
+            "verify_exp": False,
+            "verify_nbf": False,
+            "verify_iat": False,
+            "verify_aud": False,
+            "verify_iss": False,
+            "require": [],
+        }
+        try:
+            payload = jwt.decode(id_token, key, algorithms=[alg], options=options)
+        except jwt.InvalidSignatureError as exc:
+            raise IdTokenError("signature", "the signature does not verify") from exc
+        except jwt.InvalidAlgorithmError as exc:
+            raise IdTokenError("alg", "the algorithm does not fit the key") from exc
+        except jwt.InvalidKeyError as exc:
+            raise IdTokenError("signature", "the key cannot verify this token") from exc
+        except (jwt.PyJWTError, ValueError, TypeError, RecursionError) as exc:
+            raise IdTokenError("format", "the id_token payload cannot be decoded") from exc
+        if not isinstance(payload, dict):
+            raise IdTokenError("format", "the id_token payload is not a JSON object")
+        return payload
+
+
+async def fetch_userinfo(
+    http_client: AsyncClient,
+    metadata: ProviderMetadata,
+    access_token: str,
+    expected_sub: str,
+) -> dict[str, Any]:
+    """Call the userinfo endpoint (Core §5.3) and return its claims.
+
+    The response's ``sub`` must equal ``expected_sub`` (the id_token's), else the response
+    may belong to another user (§5.3.4). Signed or encrypted (``application/jwt``) responses
+    are not supported. Raises ``UserInfoError``.
+
+    Example:
+        >>> info = await fetch_userinfo(http, metadata, access, claims.sub)  # doctest: +SKIP
+        >>> info["email"]  # doctest: +SKIP
+    """
+    endpoint = metadata.userinfo_endpoint
+    if endpoint is None:
+        raise UserInfoError("the provider has no userinfo_endpoint")
+    if not access_token:
+        raise UserInfoError("no access token to call the userinfo endpoint with")
+    headers = {"Authorization": f"Bearer {access_token}", "Accept": "application/json"}
+    try:
+        status, resp_headers, body = await read_limited(http_client, endpoint, headers)
+    except Exception as exc:
+        if not is_http_error(exc):
+            raise
+        raise UserInfoError(
+            f"userinfo endpoint could not be reached ({type(exc).__name__})"
+        ) from exc
+    if status != 200:
+        # RFC 6750 §3: the reason, if any, is in WWW-Authenticate; it holds no secret.
+        challenge = resp_headers.get("www-authenticate", "")
+        reason = f" ({challenge[:200]})" if "error=" in challenge else ""
+        raise UserInfoError(f"userinfo endpoint answered HTTP {status}{reason}")
+    content_type = resp_headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type == "application/jwt":
+        raise UserInfoError(
+            "the userinfo endpoint answered with a signed or encrypted JWT, which is not "
+            "supported; configure the client for plain JSON userinfo responses"
+        )
+    if body is None:
+        raise UserInfoError("userinfo response is too large")
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise UserInfoError("userinfo response is not valid JSON") from exc
+    if not isinstance(data, dict):
+        raise UserInfoError("userinfo response is not a JSON object")
+    sub = data.get("sub")
+    if not isinstance(sub, str) or not sub:
+        raise UserInfoError("userinfo response has no sub")
+    if not _same(sub, expected_sub):
+        raise UserInfoError("userinfo sub differs from the id_token's; response discarded")
+    return data
+
+
+def end_session_url(
+    metadata: ProviderMetadata,
+    *,
+    id_token_hint: str | None = None,
+    post_logout_redirect_uri: str | None = None,
+    state: str | None = None,
+    client_id: str | None = None,
+) -> str:
+    """The URL that logs the user out at the provider (OpenID Connect RP-Initiated Logout).
+
+    Raises ``ConfigurationError`` when the provider has no ``end_session_endpoint``. Any
+    query already in the endpoint is kept.
+
+    Example:
+        >>> m = ProviderMetadata(issuer="https://id.example",
+        ...     authorization_endpoint="https://id.example/a", token_endpoint="https://id.example/t",
+        ...     end_session_endpoint="https://id.example/logout")
+        >>> end_session_url(m, client_id="app", post_logout_redirect_uri="https://app.example/")
+        'https://id.example/logout?post_logout_redirect_uri=https%3A%2F%2Fapp.example%2F&client_id=app'
+    """
+    endpoint = metadata.end_session_endpoint
+    if endpoint is None:
+        raise ConfigurationError("the provider has no end_session_endpoint (no RP logout)")
+    params = {
+        "id_token_hint": id_token_hint,
+        "post_logout_redirect_uri": post_logout_redirect_uri,
+        "state": state,
+        "client_id": client_id,
+    }
+    query = urlencode({k: v for k, v in params.items() if v is not None})
+    parts = urlsplit(endpoint)
+    if parts.query and query:
+        query = f"{parts.query}&{query}"
+    elif parts.query:
+        query = parts.query
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))

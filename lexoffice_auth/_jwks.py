@@ -1,0 +1,332 @@
+"""The provider's JSON Web Key Set (RFC 7517): fetched asynchronously, parsed, cached.
+
+Only asymmetric signing keys are kept (RSA >= 2048 bits, EC P-256/384/521, Ed25519/Ed448);
+encryption keys, symmetric keys and published private keys are dropped. The cache honours
+``Cache-Control: max-age`` within bounds, and a refetch because a token names an unknown
+``kid`` happens at most once per ``min_refetch_interval``, so forged ``kid`` values cannot
+make us hammer the provider.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+import jwt
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+
+from ._clock import Clock
+from ._errors import JWKSError
+from ._http import AsyncClient, HTTPError, is_transport_error
+
+__all__ = [
+    "ASYMMETRIC_ALGORITHMS",
+    "JWK",
+    "JWKSCache",
+    "JWKSet",
+    "is_http_error",
+    "parse_cache_control",
+    "parse_jwks",
+    "read_limited",
+]
+
+_log = logging.getLogger("lexoffice_auth.jwks")
+
+# The JWS algorithms an id_token may be signed with, by the key type (``kty``) each needs.
+ASYMMETRIC_ALGORITHMS: Mapping[str, str] = {
+    "RS256": "RSA",
+    "RS384": "RSA",
+    "RS512": "RSA",
+    "PS256": "RSA",
+    "PS384": "RSA",
+    "PS512": "RSA",
+    "ES256": "EC",
+    "ES384": "EC",
+    "ES512": "EC",
+    "EdDSA": "OKP",
+}
+"""Allowed asymmetric JWS algorithms mapped to the JWK ``kty`` they need."""
+
+_EC_CURVE = {"ES256": "P-256", "ES384": "P-384", "ES512": "P-521"}
+_OKP_CURVES = frozenset({"Ed25519", "Ed448"})
+# The algorithm PyJWT needs to build a key object of each family (the key object does not
+# depend on it; verification later names the token's own algorithm).
+_BUILD_ALG = {"RSA": "RS256", "P-256": "ES256", "P-384": "ES384", "P-521": "ES512"}
+_MIN_RSA_BITS = 2048
+MAX_BODY_BYTES = 512 * 1024
+
+
+@dataclass(frozen=True)
+class JWK:
+    """One usable public signing key from a JWKS.
+
+    Attributes:
+        kid: the key id, if the provider gave one.
+        kty: ``RSA``, ``EC`` or ``OKP``.
+        crv: the curve for EC/OKP keys.
+        alg: the one algorithm the provider restricts this key to, if it named one.
+        key: the public key object (from ``cryptography``), ready for ``jwt.decode``.
+    """
+
+    kid: str | None
+    kty: str
+    crv: str | None
+    alg: str | None
+    key: Any = field(repr=False)
+
+    def fits(self, alg: str) -> bool:
+        """True when this key may verify a signature made with ``alg``."""
+        if ASYMMETRIC_ALGORITHMS.get(alg) != self.kty:
+            return False
+        if self.alg is not None and self.alg != alg:
+            return False
+        if self.kty == "EC":
+            return _EC_CURVE[alg] == self.crv
+        return True
+
+
+@dataclass(frozen=True)
+class JWKSet:
+    """An immutable snapshot of a provider's usable signing keys.
+
+    Attributes:
+        keys: the usable keys, in the provider's order.
+        fetched_at: when the set was fetched (clock seconds).
+        expires_at: when the cache should fetch it again.
+    """
+
+    keys: tuple[JWK, ...]
+    fetched_at: float
+    expires_at: float
+
+    def candidates(self, alg: str, kid: str | None) -> list[JWK]:
+        """Keys that fit ``alg`` and, when ``kid`` is given, carry that ``kid``."""
+        return [k for k in self.keys if k.fits(alg) and (kid is None or k.kid == kid)]
+
+
+def _parse_key(raw: object) -> JWK | None:
+    """A usable public signing key from one JWK member, or None (the member is skipped)."""
+    if not isinstance(raw, dict):
+        return None
+    kty = raw.get("kty")
+    use = raw.get("use")
+    key_ops = raw.get("key_ops")
+    kid = raw.get("kid")
+    alg = raw.get("alg")
+    crv = raw.get("crv")
+    if kty not in ("RSA", "EC", "OKP"):
+        return None  # "oct" keys would let a JWKS turn HMAC on; never accept them
+    if use is not None and use != "sig":
+        return None
+    if key_ops is not None and (not isinstance(key_ops, list) or "verify" not in key_ops):
+        return None
+    if kid is not None and not isinstance(kid, str):
+        return None
+    if alg is not None and ASYMMETRIC_ALGORITHMS.get(alg) != kty:
+        return None  # an encryption key (RSA-OAEP, ECDH-ES) or an algorithm we refuse
+    if "d" in raw:
+        # A provider that publishes private key material is broken; do not use that key.
+        _log.warning("JWKS member %r contains private key material; ignored", kid)
+        return None
+    if kty == "OKP":
+        if crv not in _OKP_CURVES:
+            return None
+        build_alg = "EdDSA"
+    else:
+        build = _BUILD_ALG.get("RSA" if kty == "RSA" else str(crv))
+        if build is None:
+            return None
+        build_alg = build
+    try:
+        key = jwt.PyJWK(raw, algorithm=build_alg).key
+    except (jwt.PyJWTError, ValueError, TypeError, KeyError, AttributeError, OverflowError):
+        return None
+    if isinstance(key, RSAPublicKey) and key.key_size < _MIN_RSA_BITS:
+        return None
+    return JWK(
+        kid=kid,
+        kty=kty,
+        crv=crv if isinstance(crv, str) else None,
+        alg=alg,
+        key=key,
+    )
+
+
+def parse_jwks(body: bytes, *, now: float, ttl: float, source: str = "JWKS") -> JWKSet:
+    """Parse a JWKS document into a :class:`JWKSet`; raise ``JWKSError`` if it is unusable.
+
+    Example:
+        >>> parse_jwks(b'{"keys": []}', now=0, ttl=60)
+        Traceback (most recent call last):
+        ...
+        lexoffice_auth._errors.JWKSError: JWKS has no usable signing keys (0 keys, 0 usable)
+    """
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise JWKSError(f"{source} is not valid JSON") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("keys"), list):
+        raise JWKSError(f"{source} is not a JWK Set (no 'keys' array)")
+    members = data["keys"]
+    keys = tuple(k for k in map(_parse_key, members) if k is not None)
+    if not keys:
+        raise JWKSError(f"{source} has no usable signing keys ({len(members)} keys, 0 usable)")
+    return JWKSet(keys=keys, fetched_at=now, expires_at=now + ttl)
+
+
+def parse_cache_control(value: str | None) -> float | None:
+    """``max-age`` of a ``Cache-Control`` header in seconds; ``0`` for ``no-store``/``no-cache``.
+
+    None when the header is absent or says nothing usable.
+
+    Example:
+        >>> parse_cache_control("public, max-age=600, must-revalidate")
+        600.0
+    """
+    if not value:
+        return None
+    max_age: float | None = None
+    for directive in value.split(","):
+        name, _, arg = directive.strip().partition("=")
+        name = name.strip().lower()
+        if name in ("no-store", "no-cache"):
+            return 0.0
+        if name == "max-age":
+            arg = arg.strip().strip('"')
+            if arg.isdigit():
+                max_age = float(arg)
+    return max_age
+
+
+async def read_limited(
+    http_client: AsyncClient,
+    url: str,
+    headers: Mapping[str, str],
+    *,
+    limit: int = MAX_BODY_BYTES,
+) -> tuple[int, Mapping[str, str], bytes | None]:
+    """GET ``url`` without following redirects; the body is None when it exceeds ``limit``.
+
+    Transport failures propagate as the HTTP library's exceptions.
+    """
+    async with http_client.stream("GET", url, headers=dict(headers), follow_redirects=False) as r:
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in r.aiter_bytes():
+            size += len(chunk)
+            if size > limit:
+                return r.status_code, r.headers, None
+            chunks.append(chunk)
+        return r.status_code, r.headers, b"".join(chunks)
+
+
+def is_http_error(exc: BaseException) -> bool:
+    """True for any request failure of an httpx-like library (transport, decoding, ...)."""
+    if isinstance(exc, HTTPError) or is_transport_error(exc):
+        return True
+    return any(cls.__name__ == "HTTPError" for cls in type(exc).__mro__)
+
+
+@dataclass
+class _Slot:
+    current: JWKSet | None = None
+    last_forced: float | None = None
+
+
+class JWKSCache:
+    """Fetches and caches JWKS documents per ``jwks_uri``; every fetch is single-flight.
+
+    Args:
+        http_client: the client used for the GET (its timeouts apply).
+        clock: the time source for expiry and the refetch limit.
+        min_refetch_interval: the shortest time between two refetches caused by unknown
+            ``kid`` values.
+        default_ttl: cache lifetime when the response has no usable ``Cache-Control``.
+        min_ttl, max_ttl: bounds for a ``max-age`` the provider sends.
+
+    Example:
+        >>> cache = JWKSCache(http_client, clock=time.time)  # doctest: +SKIP
+        >>> keys = await cache.get("https://id.example/jwks")  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        http_client: AsyncClient,
+        clock: Clock,
+        *,
+        min_refetch_interval: float = 60.0,
+        default_ttl: float = 3600.0,
+        min_ttl: float = 300.0,
+        max_ttl: float = 86400.0,
+    ) -> None:
+        if min_refetch_interval < 0 or default_ttl <= 0 or not 0 < min_ttl <= max_ttl:
+            raise ValueError("JWKS cache intervals must be positive and min_ttl <= max_ttl")
+        self._http = http_client
+        self._clock = clock
+        self._min_refetch = min_refetch_interval
+        self._default_ttl = default_ttl
+        self._min_ttl = min_ttl
+        self._max_ttl = max_ttl
+        self._slots: dict[str, _Slot] = {}
+        self._lock = anyio.Lock()
+
+    async def get(self, jwks_uri: str) -> JWKSet:
+        """The cached key set for ``jwks_uri``, fetched first if absent or expired."""
+        slot = self._slots.setdefault(jwks_uri, _Slot())
+        current = slot.current
+        if current is not None and self._clock() < current.expires_at:
+            return current
+        async with self._lock:
+            # Another task may have fetched while we waited for the lock.
+            current = slot.current
+            if current is not None and self._clock() < current.expires_at:
+                return current
+            slot.current = await self._fetch(jwks_uri)
+            return slot.current
+
+    async def refetch(self, jwks_uri: str, seen: JWKSet) -> JWKSet:
+        """Fetch again because ``seen`` lacks a key a token names; rate-limited.
+
+        Returns ``seen`` unchanged when the last such refetch is younger than
+        ``min_refetch_interval``, and the newer set when another task already replaced it.
+        """
+        slot = self._slots.setdefault(jwks_uri, _Slot())
+        async with self._lock:
+            if slot.current is not None and slot.current is not seen:
+                return slot.current
+            now = self._clock()
+            if slot.last_forced is not None and now - slot.last_forced < self._min_refetch:
+                _log.debug("unknown kid: JWKS refetch skipped (rate limit)")
+                return seen
+            # Counted before the request, so a failing endpoint is rate-limited as well.
+            slot.last_forced = now
+            slot.current = await self._fetch(jwks_uri)
+            return slot.current
+
+    def _ttl(self, cache_control: str | None) -> float:
+        max_age = parse_cache_control(cache_control)
+        if max_age is None:
+            return self._default_ttl
+        return min(max(max_age, self._min_ttl), self._max_ttl)
+
+    async def _fetch(self, jwks_uri: str) -> JWKSet:
+        _log.debug("fetching JWKS from %s", jwks_uri)
+        headers = {"Accept": "application/jwk-set+json, application/json"}
+        try:
+            status, resp_headers, body = await read_limited(self._http, jwks_uri, headers)
+        except Exception as exc:
+            if not is_http_error(exc):
+                raise
+            raise JWKSError(
+                f"JWKS endpoint {jwks_uri} could not be reached ({type(exc).__name__})"
+            ) from exc
+        if status != 200:
+            raise JWKSError(f"JWKS endpoint {jwks_uri} answered HTTP {status}")
+        if body is None:
+            raise JWKSError(f"JWKS from {jwks_uri} is larger than {MAX_BODY_BYTES} bytes")
+        ttl = self._ttl(resp_headers.get("cache-control"))
+        return parse_jwks(body, now=self._clock(), ttl=ttl, source=f"JWKS from {jwks_uri}")
