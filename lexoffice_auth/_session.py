@@ -65,7 +65,9 @@ class TokenSource:
 
     ``await access_token()`` returns a token that stays valid for at least the leeway,
     refreshing first when needed. The leeway is ``min(leeway, leeway_fraction * lifetime)``
-    so a provider issuing 30-second tokens does not cause a refresh on every call.
+    so a provider issuing 30-second tokens does not cause a refresh on every call: with the
+    defaults (60 s, a quarter) a one-hour token is refreshed 60 s early and a 30-second
+    token 7.5 s early, i.e. it is used for three quarters of its life.
 
     Refresh is single-flight: concurrent callers in this process share one refresh (an
     ``anyio.Lock``), and processes sharing the store share one too (``store.lock``); after
@@ -99,7 +101,7 @@ class TokenSource:
         store: TokenStore | None = None,
         *,
         leeway: float = 60.0,
-        leeway_fraction: float = 0.5,
+        leeway_fraction: float = 0.25,
         clock: Clock = system_clock,
         on_token: TokenHook | None = None,
         retries: int = 2,
@@ -127,7 +129,8 @@ class TokenSource:
         self._header = ""
         self._refresh_at = -math.inf
         self._current: TokenSet | None = None
-        self._unsaved: TokenSet | None = None
+        # (token set refreshed from, its successor) while the successor is not yet saved.
+        self._unsaved: tuple[TokenSet, TokenSet] | None = None
         self._terminal: str | None = None
         self._terminal_tokens: TokenSet | None = None
         self._attempts = 0
@@ -244,12 +247,14 @@ class TokenSource:
                 assert stored is not None
                 self._adopt(stored)
                 return
-            if self._unsaved is not None and (stored is None or stored == self._current):
-                # An earlier refresh succeeded but could not be saved; its refresh token is
-                # the live one (the stored one may already be rotated away).
-                stored = self._unsaved
+            if self._unsaved is not None and self._unsaved[0] == stored:
+                # An earlier refresh from this very token set succeeded but could not be
+                # saved; its refresh token is the live one (the stored one may be rotated
+                # away already), so save it instead of refreshing with the stored one.
+                stored = self._unsaved[1]
                 if self._usable(stored, rejected):
-                    await self._save_and_adopt(stored)
+                    with anyio.CancelScope(shield=True):
+                        await self._save_and_adopt(stored, stored)
                     return
             if stored is None:
                 raise ReauthenticationRequired(
@@ -268,7 +273,7 @@ class TokenSource:
                         new = await self._refresher.refresh(stored)
                     finally:
                         self._attempts += 1
-                    await self._save_and_adopt(new)
+                    await self._save_and_adopt(new, stored)
                 self._last_failure = None
                 return
             except ReauthenticationRequired as exc:
@@ -291,8 +296,8 @@ class TokenSource:
             # Jitter spreads the retries of many processes; not a security use of random.
             await anyio.sleep(delay * (0.5 + random.random() / 2))  # noqa: S311
 
-    async def _save_and_adopt(self, token_set: TokenSet) -> None:
-        self._unsaved = token_set
+    async def _save_and_adopt(self, token_set: TokenSet, base: TokenSet) -> None:
+        self._unsaved = (base, token_set)
         await self._store.save(self._account_key, token_set)
         self._unsaved = None
         self._adopt(token_set)

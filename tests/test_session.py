@@ -1,0 +1,321 @@
+"""TokenSource: caching, refresh, persistence order, failure handling, cancellation."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from lexoffice_auth import (
+    ConfigurationError,
+    NetworkError,
+    ReauthenticationRequired,
+    TokenEndpointError,
+    TokenSet,
+    TokenStoreError,
+)
+from lexoffice_auth._session import TokenSource
+from lexoffice_auth.stores import FileTokenStore, MemoryTokenStore
+
+from .helpers_tokens import FakeClock, FakeProvider, dump
+
+
+class CountingStore(MemoryTokenStore):
+    """A memory store that counts I/O and can fail a number of saves."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loads = 0
+        self.saves: list[TokenSet] = []
+        self.fail_saves = 0
+
+    async def load(self, account_key: str) -> TokenSet | None:
+        self.loads += 1
+        return await super().load(account_key)
+
+    async def save(self, account_key: str, token_set: TokenSet) -> None:
+        if self.fail_saves:
+            self.fail_saves -= 1
+            raise TokenStoreError("disk full")
+        self.saves.append(token_set)
+        await super().save(account_key, token_set)
+
+
+async def setup(
+    *, store: Any = None, tokens: TokenSet | None = None, **opts: Any
+) -> tuple[FakeClock, FakeProvider, TokenSource, Any]:
+    clock = FakeClock()
+    provider = FakeProvider(clock)
+    store = store if store is not None else CountingStore()
+    await store.save("acme", tokens if tokens is not None else provider.expired_tokens())
+    if isinstance(store, CountingStore):
+        store.saves.clear()
+    opts.setdefault("backoff", 0.001)
+    source = TokenSource(provider.oauth(), "acme", store, clock=clock, **opts)
+    return clock, provider, source, store
+
+
+async def test_valid_token_is_served_from_memory_without_store_io() -> None:
+    _clock, provider, source, store = await setup()
+    assert await source.access_token() == "at-1"
+    loads = store.loads
+    for _ in range(100):
+        assert await source.authorization_header() == "Bearer at-1"
+    assert store.loads == loads
+    assert provider.calls == 1
+
+
+async def test_new_token_is_saved_before_hook_and_use() -> None:
+    seen: list[str | None] = []
+    store = CountingStore()
+
+    async def hook(token_set: TokenSet) -> None:
+        seen.append(dump(await store.load("acme")))
+        assert dump(token_set) == seen[-1]
+
+    _, provider, source, _ = await setup(store=store, on_token=hook)
+    token_set = await source.token_set()
+    assert seen == [dump(token_set)]
+    assert [dump(t) for t in store.saves] == [dump(token_set)]
+    assert token_set.refresh_token is not None
+    assert token_set.refresh_token.get_secret_value() == provider.live_refresh
+
+
+async def test_sync_hook_and_failing_hook(caplog: pytest.LogCaptureFixture) -> None:
+    calls: list[TokenSet] = []
+
+    def hook(token_set: TokenSet) -> None:
+        calls.append(token_set)
+        raise RuntimeError("audit log down")
+
+    _, _, source, store = await setup(on_token=hook)
+    with caplog.at_level(logging.ERROR, logger="lexoffice_auth"):
+        assert await source.access_token() == "at-1"
+    assert len(calls) == 1
+    assert "on_token hook failed" in caplog.text
+    assert "at-1" not in caplog.text
+    assert dump(await store.load("acme")) == dump(calls[0])
+
+
+async def test_response_without_refresh_token_keeps_the_old_one() -> None:
+    clock = FakeClock()
+    provider = FakeProvider(clock, rotate=False)
+    store = MemoryTokenStore()
+    await store.save("acme", provider.expired_tokens())
+    source = TokenSource(provider.oauth(), "acme", store, clock=clock)
+    token_set = await source.token_set()
+    assert token_set.access_token.get_secret_value() == "at-1"
+    assert token_set.refresh_token == SecretStr("rt-0")
+
+
+async def test_leeway_is_capped_by_a_fraction_of_the_lifetime() -> None:
+    clock = FakeClock()
+    provider = FakeProvider(clock, expires_in=40)
+    store = MemoryTokenStore()
+    await store.save("acme", provider.expired_tokens())
+    source = TokenSource(provider.oauth(), "acme", store, clock=clock, leeway_fraction=0.25)
+    await source.access_token()
+    clock.advance(29.9)  # 40 s token: leeway min(60, 10) = 10 s
+    await source.access_token()
+    assert provider.calls == 1
+    clock.advance(0.2)
+    await source.access_token()
+    assert provider.calls == 2
+
+
+async def test_no_stored_token_asks_for_login() -> None:
+    clock = FakeClock()
+    provider = FakeProvider(clock)
+    source = TokenSource(provider.oauth(), "acme", MemoryTokenStore(), clock=clock)
+    with pytest.raises(ReauthenticationRequired, match="log in first"):
+        await source.access_token()
+    assert provider.calls == 0
+
+
+@pytest.mark.parametrize("error", ["invalid_grant", "invalid_client", "unauthorized_client"])
+async def test_terminal_error_is_remembered_until_a_new_login(error: str) -> None:
+    _, provider, source, store = await setup()
+    provider.failures.append((400, error))
+    with pytest.raises(ReauthenticationRequired, match=error):
+        await source.access_token()
+    for _ in range(5):
+        with pytest.raises(ReauthenticationRequired):
+            await source.access_token()
+    assert provider.calls == 1
+    assert store.saves == []  # the stored grant is not overwritten
+    fresh = TokenSet(access_token=SecretStr("at-login"), expires_at=provider.clock() + 3600)
+    provider.valid_access = {"at-login"}
+    await source.save(fresh)
+    assert await source.access_token() == "at-login"
+    assert provider.calls == 1
+
+
+async def test_terminal_state_clears_when_another_process_stores_new_tokens() -> None:
+    _, provider, source, store = await setup()
+    provider.failures.append((400, "invalid_grant"))
+    with pytest.raises(ReauthenticationRequired):
+        await source.access_token()
+    other = TokenSet(access_token=SecretStr("at-other"), expires_at=provider.clock() + 3600)
+    await MemoryTokenStore.save(store, "acme", other)  # as another process's login would
+    assert await source.access_token() == "at-other"
+    assert provider.calls == 1
+
+
+async def test_no_refresh_token_is_terminal_without_calling_the_provider() -> None:
+    clock = FakeClock()
+    provider = FakeProvider(clock)
+    _, _, source, _ = await setup(tokens=provider.expired_tokens(refresh=None))
+    with pytest.raises(ReauthenticationRequired, match="no refresh token"):
+        await source.access_token()
+    with pytest.raises(ReauthenticationRequired):
+        await source.access_token()
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [(503, "temporarily_unavailable"), (500, "server_error"), httpx.ConnectError("down")],
+    ids=["temporarily_unavailable", "5xx", "network"],
+)
+async def test_transient_errors_are_retried_keeping_the_refresh_token(failure: Any) -> None:
+    _, provider, source, store = await setup(retries=2)
+    provider.failures.extend([failure, failure])
+    assert await source.access_token() == "at-1"
+    assert provider.calls == 3
+    assert provider.stale_refresh_uses == []
+    assert len(store.saves) == 1
+
+
+async def test_retries_are_bounded_and_the_grant_survives() -> None:
+    _, provider, source, store = await setup(retries=1)
+    provider.failures.extend([httpx.ConnectError("down")] * 3)
+    with pytest.raises(NetworkError):
+        await source.access_token()
+    assert provider.calls == 2
+    assert (await store.load("acme")).refresh_token == SecretStr("rt-0")
+    # A new call tries again: one failure left, then success within its two attempts.
+    assert await source.access_token() == "at-1"
+    assert provider.calls == 4
+
+
+async def test_waiters_share_the_failure_of_the_refresh_they_waited_for() -> None:
+    _, provider, source, _ = await setup(retries=0)
+    provider.delay = 0.02
+    provider.failures.append((503, "temporarily_unavailable"))
+    errors: list[BaseException] = []
+
+    async def call() -> None:
+        try:
+            await source.access_token()
+        except TokenEndpointError as exc:
+            errors.append(exc)
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(20):
+            tg.start_soon(call)
+    assert len(errors) == 20
+    assert provider.calls == 1
+
+
+async def test_non_transient_endpoint_error_is_not_retried() -> None:
+    _, provider, source, _ = await setup(retries=3)
+    provider.failures.append((400, "invalid_scope"))
+    with pytest.raises(TokenEndpointError, match="invalid_scope"):
+        await source.access_token()
+    assert provider.calls == 1
+    assert await source.access_token() == "at-1"  # not terminal: a later call may succeed
+
+
+async def test_a_refreshed_token_that_could_not_be_saved_is_not_lost() -> None:
+    store = CountingStore()
+    _, provider, source, _ = await setup(store=store)
+    store.fail_saves = 1
+    with pytest.raises(TokenStoreError):
+        await source.access_token()
+    assert provider.calls == 1
+    # The next call saves the token it already has instead of reusing the dead refresh token.
+    assert await source.access_token() == "at-1"
+    assert provider.calls == 1
+    assert provider.stale_refresh_uses == []
+    assert dump(await store.load("acme")) == dump(source.current)
+
+
+async def test_forced_refresh_and_forget() -> None:
+    clock = FakeClock()
+    FakeProvider(clock)
+    fresh = TokenSet(
+        access_token=SecretStr("at-0"),
+        expires_at=clock() + 3600,
+        issued_at=clock(),
+        refresh_token=SecretStr("rt-0"),
+    )
+    _, _provider, source, store = await setup(tokens=fresh)
+    assert await source.access_token() == "at-0"
+    assert (await source.refresh()).access_token == SecretStr("at-1")
+    await source.forget()
+    assert await store.load("acme") is None
+    with pytest.raises(ReauthenticationRequired):
+        await source.access_token()
+
+
+async def test_cancelling_in_the_middle_of_a_refresh_leaves_no_lock(tmp_path: Any) -> None:
+    store = FileTokenStore(tmp_path / "tokens.json")
+    _, provider, source, _ = await setup(store=store)
+    provider.delay = 0.3
+    with anyio.move_on_after(0.05) as scope:
+        async with anyio.create_task_group() as tg:
+            for _ in range(50):
+                tg.start_soon(source.access_token)
+    assert scope.cancelled_caught
+    assert not source._lock.locked()
+    with anyio.fail_after(2):
+        async with store.lock("acme"):
+            pass
+    # The refresh already sent was seen through and saved: no second refresh, no reuse.
+    assert await source.access_token() == "at-1"
+    assert provider.calls == 1
+    assert provider.stale_refresh_uses == []
+
+
+async def test_cancelling_while_waiting_for_the_store_lock(tmp_path: Any) -> None:
+    store = FileTokenStore(tmp_path / "tokens.json")
+    _, provider, source, _ = await setup(store=store)
+    other = FileTokenStore(tmp_path / "tokens.json")
+    async with other.lock("acme"):  # another process is refreshing
+        with anyio.move_on_after(0.1) as scope:
+            await source.access_token()
+        assert scope.cancelled_caught
+    assert not source._lock.locked()
+    assert await source.access_token() == "at-1"
+    assert provider.calls == 1
+
+
+async def test_repr_and_errors_hide_secrets() -> None:
+    _, provider, source, _ = await setup()
+    await source.access_token()
+    provider.failures.append((400, "invalid_grant"))
+    text = repr(source)
+    assert "acme" in text and "at-1" not in text and "rt-1" not in text
+    with pytest.raises(ReauthenticationRequired) as info:
+        await source.refresh()
+    assert "rt-1" not in str(info.value) and "at-1" not in str(info.value)
+    assert "reauthentication required" in repr(source)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"account_key": ""}, {"leeway": -1}, {"leeway_fraction": 2}, {"retries": -1}],
+)
+def test_bad_configuration(kwargs: dict[str, Any]) -> None:
+    args: dict[str, Any] = {"account_key": "acme", **kwargs}
+    with pytest.raises(ConfigurationError):
+        TokenSource(FakeProvider(FakeClock()).oauth(), **args)
+
+
+async def test_save_rejects_non_token_sets() -> None:
+    _, _, source, _ = await setup()
+    with pytest.raises(ConfigurationError):
+        await source.save({"access_token": "x"})  # type: ignore[arg-type]
