@@ -83,7 +83,7 @@ async def _rejected(v: IdTokenVerifier, token: str, check: str, **kw: Any) -> Id
     return info.value
 
 
-# --- valid tokens -----------------------------------------------------------------------------
+# --- valid tokens ---
 
 
 async def test_valid_rs256_token_passes(verifier: IdTokenVerifier, jwks_route: respx.Route) -> None:
@@ -151,7 +151,7 @@ async def test_fractional_numeric_dates_are_accepted(
     assert (c.exp, c.iat) == (int(NOW) + 600, int(NOW) - 1)
 
 
-# --- each rejection has its own reason -------------------------------------------------------
+# --- each rejection has its own reason ---
 
 
 async def test_tampered_payload_is_rejected(
@@ -429,7 +429,7 @@ async def test_verification_logs_no_token(
     assert token.split(".")[2] not in caplog.text
 
 
-# --- pure pieces ----------------------------------------------------------------------------------
+# --- pure pieces ---
 
 
 def test_at_hash_matches_the_published_examples() -> None:
