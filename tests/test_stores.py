@@ -1,0 +1,266 @@
+"""Token stores: memory and JSON file (permissions, atomicity, foreign files, locks)."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import anyio
+import pytest
+from pydantic import SecretStr
+
+from lexoffice_auth import TokenSet, TokenStoreError
+from lexoffice_auth.stores import FileTokenStore, MemoryTokenStore, TokenStore
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def tokens(n: int = 1) -> TokenSet:
+    return TokenSet(
+        access_token=SecretStr(f"at-{n}"),
+        refresh_token=SecretStr(f"rt-{n}"),
+        expires_at=2.0e9,
+        issued_at=2.0e9 - 3600,
+        scopes=("profile",),
+    )
+
+
+@pytest.fixture(params=["memory", "file"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> TokenStore:
+    if request.param == "memory":
+        return MemoryTokenStore()
+    return FileTokenStore(tmp_path / "tokens.json")
+
+
+async def test_round_trip_per_account_and_delete(store: TokenStore) -> None:
+    assert isinstance(store, TokenStore)
+    assert await store.load("a") is None
+    await store.save("a", tokens(1))
+    await store.save("b", tokens(2))
+    assert await store.load("a") == tokens(1)
+    assert await store.load("b") == tokens(2)
+    await store.save("a", tokens(3))
+    await store.delete("b")
+    await store.delete("missing")
+    assert await store.load("a") == tokens(3)
+    assert await store.load("b") is None
+
+
+async def test_lock_is_exclusive_and_released_on_error(store: TokenStore) -> None:
+    order: list[str] = []
+
+    async def holder(name: str) -> None:
+        async with store.lock("a"):
+            order.append(f"{name}-in")
+            await anyio.sleep(0.02)
+            order.append(f"{name}-out")
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(holder, "x")
+        tg.start_soon(holder, "y")
+    assert order in (["x-in", "x-out", "y-in", "y-out"], ["y-in", "y-out", "x-in", "x-out"])
+    with pytest.raises(RuntimeError):
+        async with store.lock("a"):
+            raise RuntimeError("boom")
+    with anyio.fail_after(1):
+        async with store.lock("a"):
+            pass
+
+
+async def test_file_is_private_and_new_directory_is_0700(tmp_path: Path) -> None:
+    path = tmp_path / "new" / "dir" / "tokens.json"
+    store = FileTokenStore(path)
+    await store.save("a", tokens())
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert sorted(p.name for p in path.parent.iterdir() if not p.name.endswith(".lock")) == [
+        "tokens.json"
+    ]  # no temporary files left behind
+    doc = json.loads(path.read_text())
+    assert doc["format"] == "lexoffice-auth/token-store" and doc["version"] == 1
+    assert doc["accounts"]["a"]["refresh_token"] == "rt-1"
+    assert "FileTokenStore" in repr(store) and "rt-1" not in repr(store)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"{not json",
+        b"",
+        b'{"some": "other program"}',
+        b'["a", "list"]',
+        b'{"format": "lexoffice-auth/token-store", "version": 99, "accounts": {}}',
+        b'{"format": "lexoffice-auth/token-store", "version": 1, "accounts": []}',
+    ],
+    ids=["corrupt", "empty", "foreign", "list", "newer", "bad-accounts"],
+)
+async def test_corrupt_or_foreign_file_is_refused_and_never_overwritten(
+    tmp_path: Path, content: bytes
+) -> None:
+    path = tmp_path / "tokens.json"
+    path.write_bytes(content)
+    store = FileTokenStore(path)
+    with pytest.raises(TokenStoreError, match=str(path)):
+        await store.load("a")
+    with pytest.raises(TokenStoreError):
+        await store.save("a", tokens())
+    with pytest.raises(TokenStoreError):
+        await store.delete("a")
+    assert path.read_bytes() == content
+
+
+async def test_invalid_entry_fails_its_account_only_and_is_kept(tmp_path: Path) -> None:
+    path = tmp_path / "tokens.json"
+    bad = {"access_token": "", "refresh_token": "secret-rt"}
+    doc = {"format": "lexoffice-auth/token-store", "version": 1, "accounts": {"bad": bad}}
+    path.write_text(json.dumps(doc))
+    store = FileTokenStore(path)
+    with pytest.raises(TokenStoreError, match="'bad'") as info:
+        await store.load("bad")
+    assert "secret-rt" not in str(info.value)
+    await store.save("good", tokens())
+    assert await store.load("good") == tokens()
+    assert json.loads(path.read_text())["accounts"]["bad"] == bad
+
+
+async def test_file_lock_times_out_with_a_clear_error(tmp_path: Path) -> None:
+    first = FileTokenStore(tmp_path / "tokens.json")
+    second = FileTokenStore(tmp_path / "tokens.json", lock_timeout=0.05)
+    async with first.lock("a"):
+        with pytest.raises(TokenStoreError, match="timed out"):
+            async with second.lock("a"):
+                pass
+        async with second.lock("other-account"):  # locks are per account key
+            pass
+
+
+async def test_file_lock_wait_is_cancellable_and_leaves_nothing_held(tmp_path: Path) -> None:
+    first = FileTokenStore(tmp_path / "tokens.json")
+    second = FileTokenStore(tmp_path / "tokens.json")
+    async with first.lock("a"):
+        with anyio.move_on_after(0.05) as scope:
+            async with second.lock("a"):
+                pytest.fail("acquired a held lock")
+        assert scope.cancelled_caught
+    with anyio.fail_after(1):
+        async with second.lock("a"):
+            pass
+
+
+async def test_unwritable_directory_is_a_store_error(tmp_path: Path) -> None:
+    if os.geteuid() == 0:
+        pytest.skip("root ignores directory permissions")
+    locked = tmp_path / "ro"
+    locked.mkdir(mode=0o500)
+    with pytest.raises(TokenStoreError):
+        await FileTokenStore(locked / "tokens.json").save("a", tokens())
+
+
+# A "zygote" imports the library once and forks writer processes on demand, so that
+# 50 real processes can be killed within a few seconds instead of paying an interpreter
+# start-up for each. Each child writes the store in a loop until it is SIGKILLed.
+ZYGOTE = """
+import asyncio, os, sys
+from pydantic import SecretStr
+from lexoffice_auth import TokenSet
+from lexoffice_auth.stores import FileTokenStore
+
+async def write_forever(path, who):
+    store = FileTokenStore(path)
+    i = 0
+    while True:
+        ts = TokenSet(access_token=SecretStr(f"at-{who}-{i}-" + "x" * 20000),
+                      refresh_token=SecretStr(f"rt-{who}-{i}"), expires_at=2.0e9)
+        await store.save(f"acct-{who % 3}", ts)
+        if i == 0:
+            os.write(1, f"ready {os.getpid()}\\n".encode())
+        i += 1
+
+for line in sys.stdin:
+    while True:
+        try:
+            if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                break
+        except ChildProcessError:
+            break
+    if os.fork() == 0:
+        try:
+            asyncio.run(write_forever(sys.argv[1], int(line)))
+        finally:
+            os._exit(1)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform != "linux", reason="uses fork, SIGKILL and /proc")
+def test_sigkill_while_writing_never_leaves_an_unreadable_file(tmp_path: Path) -> None:
+    path = tmp_path / "tokens.json"
+    rng = random.Random(1234)
+    zygote = subprocess.Popen(
+        [sys.executable, "-c", ZYGOTE, str(path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        cwd=ROOT,
+    )
+    assert zygote.stdin is not None and zygote.stdout is not None
+    kills = 0
+    try:
+        while kills < 50:
+            # Five writers at once, so kills also hit holders of the write lock.
+            for i in range(5):
+                zygote.stdin.write(f"{kills + i}\n".encode())
+            zygote.stdin.flush()
+            pids = []
+            for _ in range(5):
+                word, pid = zygote.stdout.readline().split()
+                assert word == b"ready"
+                pids.append(int(pid))
+            for pid in pids:
+                time.sleep(rng.uniform(0.0, 0.02))
+                os.kill(pid, signal.SIGKILL)
+                kills += 1
+            wait_gone(pids)
+            anyio.run(check_store, path)
+    finally:
+        zygote.kill()
+        zygote.wait(timeout=10)
+        zygote.stdin.close()
+        zygote.stdout.close()
+    assert kills == 50
+
+
+async def check_store(path: Path) -> None:
+    doc = json.loads(path.read_bytes())  # never torn  # noqa: ASYNC240
+    assert doc["version"] == 1
+    store = FileTokenStore(path, lock_timeout=5)
+    for key in doc["accounts"]:
+        loaded = await store.load(key)
+        assert loaded is not None
+        assert loaded.refresh_token is not None
+        assert loaded.refresh_token.get_secret_value().startswith("rt-")
+    # A killed writer's locks die with it: the next write does not wait for it.
+    with anyio.fail_after(5):
+        await store.save("check", tokens())
+
+
+def wait_gone(pids: list[int]) -> None:
+    """Wait until the killed processes are dead (zombies count: they hold no locks)."""
+    deadline = time.monotonic() + 10
+    for pid in pids:
+        while time.monotonic() < deadline:
+            try:
+                state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+            except (FileNotFoundError, ProcessLookupError):
+                break
+            if state in ("Z", "X"):
+                break
+            time.sleep(0.005)
+        else:
+            pytest.fail(f"process {pid} survived SIGKILL")
