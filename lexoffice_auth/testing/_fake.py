@@ -1,0 +1,484 @@
+"""``FakeLexoffice``: one object with the sandbox's state, one handler, three mountings."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, Literal
+
+from .._clock import Clock
+from .._errors import ConfigurationError
+from .._http import URL, AsyncClient, MockTransport, Request, Response, httpx
+from .._urls import origin_of, require_secure_url
+from ._api import Api
+from ._clock import FakeClock
+from ._keys import SigningKey, at_hash
+from ._model import ConsentRequest, FakeClient, FakeUser, Grant
+from ._provider import PROVIDER_PATHS, Provider
+
+if TYPE_CHECKING:
+    import respx
+
+    from ._server import SandboxServer
+
+__all__ = [
+    "DEFAULT_CLIENT_ID",
+    "DEFAULT_REDIRECT_URI",
+    "DEFAULT_USER",
+    "LEXWARE_API_BASE",
+    "SANDBOX_API_BASE",
+    "SANDBOX_ISSUER",
+    "FakeLexoffice",
+    "TokenFailure",
+]
+
+SANDBOX_ISSUER = "https://auth.lexoffice-sandbox.test"
+"""The sandbox's default issuer. ``.test`` is a reserved TLD: this is no lexoffice host."""
+SANDBOX_API_BASE = "https://api.lexoffice-sandbox.test"
+"""The sandbox's default API base URL (a reserved ``.test`` name, not lexoffice's)."""
+LEXWARE_API_BASE = "https://api.lexware.io"
+"""lexoffice's real API base; pass it as ``api_base`` to intercept code that hard-codes it."""
+DEFAULT_CLIENT_ID = "sandbox-client"
+"""A public client registered in every sandbox."""
+DEFAULT_REDIRECT_URI = "http://127.0.0.1/callback"
+"""The default client's redirect URI; any port is accepted for it (RFC 8252 §7.3)."""
+DEFAULT_USER = FakeUser(
+    sub="sandbox-user-1", email="max.mustermann@example.com", name="Max Mustermann"
+)
+"""The user who logs in unless told otherwise."""
+
+TokenFailure = Literal["500", "timeout", "garbage", "temporarily_unavailable"]
+"""How :meth:`FakeLexoffice.fail_next_token_requests` fails a token call."""
+
+_FAILURES = ("500", "timeout", "garbage", "temporarily_unavailable")
+_SCOPES = (
+    "openid",
+    "profile",
+    "email",
+    "offline_access",
+    "contacts.read",
+    "contacts.write",
+    "invoices.read",
+    "invoices.write",
+    "vouchers.read",
+    "profile.read",
+)
+
+
+def _relative(url: URL, base: str) -> str | None:
+    """The path of ``url`` below ``base`` (same origin, path prefix), or None."""
+    base_url = URL(base)
+    if (url.scheme, url.host, url.port) != (base_url.scheme, base_url.host, base_url.port):
+        return None
+    prefix = base_url.path.rstrip("/")
+    path = url.path
+    if prefix and not (path == prefix or path.startswith(prefix + "/")):
+        return None
+    return path[len(prefix) :] or "/"
+
+
+class FakeLexoffice:
+    """An in-memory OpenID provider plus lexoffice API, strict like the real thing.
+
+    The provider is a generic OpenID Connect provider standing in for "a
+    standards-compliant provider": lexoffice's own partner OAuth has no discovery and no
+    id_token. The API mimics lexoffice's documented contacts, invoices, voucherlist,
+    profile and ping endpoints, including its error shapes and its 2 requests/second
+    token bucket.
+
+    Mount it as an ``httpx.MockTransport`` (:meth:`transport`), as a respx router
+    (:meth:`mock`), or as a real server on 127.0.0.1 (:meth:`serve`).
+
+    Example:
+        >>> fake = FakeLexoffice()
+        >>> key = fake.add_api_key()
+        >>> import httpx
+        >>> with httpx.Client(transport=fake.transport()) as http:
+        ...     r = http.get(f"{fake.api_base}/v1/ping", headers={"Authorization": f"Bearer {key}"})
+        >>> r.json()["userEmail"]
+        'max.mustermann@example.com'
+    """
+
+    def __init__(
+        self,
+        *,
+        issuer: str = SANDBOX_ISSUER,
+        api_base: str = SANDBOX_API_BASE,
+        clock: Clock | None = None,
+        access_token_lifetime: float = 3600,
+        refresh_token_lifetime: float | None = None,
+        code_lifetime: float = 60,
+        rotate_refresh_tokens: bool = True,
+        issue_refresh_tokens: bool = True,
+        id_token_on_refresh: bool = True,
+        rate_limit: float | None = 2.0,
+        rate_limit_capacity: float = 2.0,
+        rate_limit_scope: Literal["connection", "global"] = "connection",
+        enforce_api_scopes: bool = False,
+        user: FakeUser = DEFAULT_USER,
+        company_name: str = "Sandbox GmbH",
+    ) -> None:
+        self._issuer = require_secure_url(issuer, "issuer").rstrip("/")
+        self._api_base = require_secure_url(api_base, "api_base").rstrip("/")
+        self._served_base: str | None = None
+        self.clock: Clock = clock if clock is not None else FakeClock()
+        """The time the sandbox lives in; hand it to the SDK as ``clock=`` too."""
+        self.access_token_lifetime = access_token_lifetime
+        self.refresh_token_lifetime = refresh_token_lifetime
+        self.code_lifetime = code_lifetime
+        self.rotate_refresh_tokens = rotate_refresh_tokens
+        self.issue_refresh_tokens = issue_refresh_tokens
+        self.id_token_on_refresh = id_token_on_refresh
+        if rate_limit is not None and (rate_limit <= 0 or rate_limit_capacity < 1):
+            raise ConfigurationError("rate_limit must be > 0 and rate_limit_capacity >= 1")
+        self.rate_limit = rate_limit
+        self.rate_limit_capacity = rate_limit_capacity
+        self.rate_limit_scope = rate_limit_scope
+        self.enforce_api_scopes = enforce_api_scopes
+        self.scopes_supported: tuple[str, ...] = _SCOPES
+        self.organization_id = str(uuid.uuid4())
+        self.company_name = company_name
+        self.created_at = self.clock()
+
+        self.users: dict[str, FakeUser] = {user.sub: user}
+        self.current_user = user
+        """The user the authorization endpoint logs in (unless ``login_hint`` names another)."""
+        self.clients: dict[str, FakeClient] = {}
+        self.consent: Callable[[ConsentRequest], bool] | None = None
+        """Optional hook deciding each authorization request; return False to deny."""
+        self.api_keys: dict[str, tuple[FakeUser, str]] = {}
+
+        self.calls: Counter[str] = Counter()
+        """Requests per endpoint name, e.g. ``calls["token"]``, ``calls["contacts:create"]``."""
+        self.token_calls: Counter[str] = Counter()
+        """Token requests per grant type, e.g. ``token_calls["refresh_token"]``."""
+        self.requests: list[Request] = []
+        """Every request the sandbox answered, in order."""
+        self.logouts = 0
+
+        self._lock = threading.RLock()
+        self._denials: list[str] = []
+        self._token_failures: list[str] = []
+        self._keys: list[SigningKey] = []
+        self.provider = Provider(self)
+        self.api = Api(self)
+        self.register_client(DEFAULT_CLIENT_ID, [DEFAULT_REDIRECT_URI])
+
+    def __repr__(self) -> str:
+        return f"FakeLexoffice(issuer={self.issuer!r}, api_base={self.api_base!r})"
+
+    # --- URLs --------------------------------------------------------------------------
+
+    @property
+    def issuer(self) -> str:
+        """The issuer; while :meth:`serve` runs, the served ``http://127.0.0.1:PORT``."""
+        return self._served_base or self._issuer
+
+    @property
+    def api_base(self) -> str:
+        """The API base URL; while :meth:`serve` runs, the served ``http://127.0.0.1:PORT``."""
+        return self._served_base or self._api_base
+
+    @property
+    def discovery_url(self) -> str:
+        """``{issuer}/.well-known/openid-configuration``."""
+        return self.issuer + "/.well-known/openid-configuration"
+
+    # --- setup -------------------------------------------------------------------------
+
+    def register_client(
+        self,
+        client_id: str,
+        redirect_uris: Iterable[str],
+        client_secret: str | None = None,
+        *,
+        token_endpoint_auth_method: str | None = None,
+    ) -> FakeClient:
+        """Register (or replace) an OAuth client.
+
+        Without a secret the client is public (``none``); with one it must authenticate
+        with ``token_endpoint_auth_method`` (default ``client_secret_basic``).
+
+        Example:
+            >>> fake = FakeLexoffice()
+            >>> fake.register_client("shop", ["https://shop.example/cb"], "s3cret").is_public
+            False
+        """
+        method = token_endpoint_auth_method or ("client_secret_basic" if client_secret else "none")
+        if (method == "none") != (client_secret is None) or method not in (
+            "none",
+            "client_secret_basic",
+            "client_secret_post",
+        ):
+            raise ConfigurationError(
+                "token_endpoint_auth_method must be none for public clients and "
+                "client_secret_basic or client_secret_post for confidential ones"
+            )
+        uris = tuple(redirect_uris)
+        if not uris:
+            raise ConfigurationError("a client needs at least one redirect URI")
+        client = FakeClient(client_id, uris, client_secret, method)
+        with self._lock:
+            self.clients[client_id] = client
+        return client
+
+    def add_user(self, user: FakeUser, *, log_in: bool = False) -> FakeUser:
+        """Add a user; with ``log_in=True`` the next logins are theirs."""
+        with self._lock:
+            self.users[user.sub] = user
+            if log_in:
+                self.current_user = user
+        return user
+
+    def user_for_hint(self, hint: str | None) -> FakeUser | None:
+        """The user whose ``sub`` or e-mail equals ``login_hint``, if any."""
+        if not hint:
+            return None
+        return next((u for u in self.users.values() if hint in (u.sub, u.email)), None)
+
+    def add_api_key(self, key: str | None = None, *, user: FakeUser | None = None) -> str:
+        """Accept ``key`` (or a fresh one) as a static Bearer API key; returns the key."""
+        key = key or "sbx_key_" + secrets.token_urlsafe(24)
+        with self._lock:
+            self.api_keys[key] = (user or self.current_user, self.new_uuid())
+        return key
+
+    def remove_api_key(self, key: str) -> None:
+        """Stop accepting ``key`` (as if the user deleted it in lexoffice)."""
+        with self._lock:
+            self.api_keys.pop(key, None)
+
+    # --- knobs -------------------------------------------------------------------------
+
+    def advance(self, seconds: float) -> None:
+        """Move the sandbox's clock forward (it must be a :class:`FakeClock`)."""
+        if not isinstance(self.clock, FakeClock):
+            raise ConfigurationError("advance() needs the sandbox to run on a FakeClock")
+        self.clock.advance(seconds)
+
+    def deny_next_login(self, error: str = "access_denied") -> None:
+        """Answer the next authorization request with ``error=...`` instead of a code."""
+        with self._lock:
+            self._denials.append(error)
+
+    def take_denial(self) -> str | None:
+        """Pop the next queued denial (used by the provider)."""
+        return self._denials.pop(0) if self._denials else None
+
+    def fail_next_token_requests(self, n: int = 1, kind: TokenFailure = "500") -> None:
+        """Fail the next ``n`` token-endpoint calls without processing them.
+
+        ``kind``: ``"500"`` (HTML 500), ``"garbage"`` (200 with a non-JSON body),
+        ``"temporarily_unavailable"`` (503 with that OAuth error), or ``"timeout"``
+        (``httpx.ReadTimeout`` through the transport and respx mountings; the served
+        server holds the request open until the client gives up).
+        """
+        if kind not in _FAILURES:
+            raise ConfigurationError(f"kind must be one of {', '.join(_FAILURES)}")
+        with self._lock:
+            self._token_failures.extend([kind] * n)
+
+    def take_token_failure(self) -> str | None:
+        """Pop the next queued token failure (used by the provider)."""
+        return self._token_failures.pop(0) if self._token_failures else None
+
+    def revoke_all(self) -> None:
+        """Revoke every grant (refresh and access tokens) and every API key."""
+        with self._lock:
+            for grant in self.provider.grants.values():
+                grant.revoked = True
+            self.api_keys.clear()
+
+    def revoke_access_tokens(self) -> None:
+        """Invalidate every access token but keep refresh tokens (forces a 401 → refresh)."""
+        with self._lock:
+            for record in self.provider.access_tokens.values():
+                record.revoked = True
+
+    def set_invoice_status(self, invoice_id: str, status: str) -> None:
+        """Change an invoice's status (lexoffice's API cannot; its users can)."""
+        with self._lock:
+            stored = self.api.invoices.get(invoice_id.lower())
+            if stored is None:
+                raise ConfigurationError("no such invoice in the sandbox")
+            stored.data["voucherStatus"] = status
+
+    def reset_counters(self) -> None:
+        """Zero :attr:`calls` and :attr:`token_calls` and forget :attr:`requests`."""
+        with self._lock:
+            self.calls.clear()
+            self.token_calls.clear()
+            self.requests.clear()
+
+    # --- signing keys and tokens -------------------------------------------------------
+
+    def _signing_key(self) -> SigningKey:
+        if not self._keys:
+            self._keys.append(SigningKey.generate())
+        return self._keys[-1]
+
+    def rotate_signing_key(self, *, keep_old: bool = True) -> str:
+        """Sign new id_tokens with a fresh key; returns its ``kid``.
+
+        With ``keep_old=False`` the old keys leave the JWKS too, so tokens signed with
+        them no longer verify.
+        """
+        with self._lock:
+            key = SigningKey.generate()
+            self._keys = [*self._keys, key] if keep_old else [key]
+            return key.kid
+
+    def jwks(self) -> dict[str, Any]:
+        """The published JSON Web Key Set."""
+        with self._lock:
+            self._signing_key()
+            return {"keys": [k.jwk() for k in self._keys]}
+
+    def id_token(
+        self, grant: Grant, *, access_token: str | None, nonce: str | None, now: float
+    ) -> str:
+        """An RS256 id_token for ``grant`` (used by the provider)."""
+        claims: dict[str, Any] = {
+            "iss": self.issuer,
+            "sub": grant.user.sub,
+            "aud": grant.client_id,
+            "azp": grant.client_id,
+            "iat": int(now),
+            "exp": int(now + self.access_token_lifetime),
+            "auth_time": grant.auth_time,
+        }
+        if nonce is not None:
+            claims["nonce"] = nonce
+        if access_token is not None:
+            claims["at_hash"] = at_hash(access_token)
+        if "email" in grant.scopes:
+            claims.update(email=grant.user.email, email_verified=grant.user.email_verified)
+        if "profile" in grant.scopes:
+            claims["name"] = grant.user.name
+        return self._signing_key().sign(claims)
+
+    def mint_tokens(
+        self,
+        *,
+        client_id: str = DEFAULT_CLIENT_ID,
+        scopes: Iterable[str] = ("openid",),
+        user: FakeUser | None = None,
+    ) -> dict[str, Any]:
+        """A token response as if ``user`` had just logged in, without the browser dance.
+
+        Example:
+            >>> body = FakeLexoffice().mint_tokens(scopes=["openid", "contacts.read"])
+            >>> sorted(body)
+            ['access_token', 'expires_in', 'id_token', 'refresh_token', 'scope', 'token_type']
+        """
+        with self._lock:
+            if client_id not in self.clients:
+                raise ConfigurationError(f"client {client_id!r} is not registered")
+            now = self.clock()
+            grant = self.provider.new_grant(
+                client_id, user or self.current_user, tuple(scopes), int(now)
+            )
+            return self.provider.issue(grant, nonce=None, with_refresh=True)
+
+    def new_uuid(self) -> str:
+        """A fresh random UUID string (resource ids, connection ids)."""
+        return str(uuid.uuid4())
+
+    # --- the handler -------------------------------------------------------------------
+
+    def handle(self, request: Request) -> Response:
+        """Answer one request; the single entry point behind every mounting.
+
+        Requests to any other origin raise ``httpx.ConnectError``: nothing leaks past the
+        sandbox, and a credential sent to a foreign host fails loudly.
+        """
+        with self._lock:
+            self.requests.append(request)
+            for base, is_provider in ((self.issuer, True), (self.api_base, False)):
+                rel = _relative(request.url, base)
+                if rel is None:
+                    continue
+                if is_provider:
+                    name = PROVIDER_PATHS.get(rel)
+                    if name is None:
+                        continue
+                    self.calls[name] += 1
+                    return self.provider.handle(name, request)
+                return self.api.handle(request, rel)
+            origin = origin_of(str(request.url))
+            if origin in (origin_of(self.issuer), origin_of(self.api_base)):
+                return Response(404, json={"message": "Not Found"})
+            raise httpx.ConnectError(f"the sandbox does not serve {origin}", request=request)
+
+    def approve(self, authorization_url: str) -> str:
+        """Play the browser: send the authorization request, return the redirect target.
+
+        The result is the callback URL (with ``code``, ``state`` and ``iss``, or with
+        ``error``) to hand to ``OAuthClient.complete_login``.
+
+        Example:
+            >>> callback = fake.approve(pending.authorization_url)  # doctest: +SKIP
+        """
+        response = self.handle(Request("GET", authorization_url))
+        location: str | None = response.headers.get("location")
+        if response.status_code != 302 or not location:
+            raise ConfigurationError(
+                f"the sandbox refused the authorization request (HTTP {response.status_code}); "
+                "check client_id and redirect_uri"
+            )
+        return location
+
+    # --- mountings ---------------------------------------------------------------------
+
+    def transport(self) -> MockTransport:
+        """The sandbox as an ``httpx.MockTransport`` (works for sync and async clients).
+
+        Example:
+            >>> import httpx
+            >>> http = httpx.AsyncClient(transport=FakeLexoffice().transport())
+        """
+        return MockTransport(self.handle)
+
+    def client(self, **kwargs: Any) -> AsyncClient:
+        """An ``httpx.AsyncClient`` wired to :meth:`transport`."""
+        return AsyncClient(transport=self.transport(), **kwargs)
+
+    def mock(self) -> respx.MockRouter:
+        """A respx router for the sandbox's origins; use it as ``with fake.mock(): ...``.
+
+        Every request to the issuer or API base goes to :meth:`handle`; any other
+        request fails (respx's ``assert_all_mocked``). Requires ``respx``.
+        """
+        import respx
+
+        router = respx.MockRouter(assert_all_called=False, assert_all_mocked=True)
+        for base in dict.fromkeys((self._issuer, self._api_base)):
+            url = URL(base)
+            pattern: dict[str, Any] = {"scheme": url.scheme, "host": url.host}
+            if url.port is not None:
+                pattern["port"] = url.port
+            if url.path.rstrip("/"):
+                pattern["path__startswith"] = url.path.rstrip("/")
+            router.route(**pattern).mock(side_effect=self.handle)
+        return router
+
+    router = mock
+
+    def serve(self, *, served_timeout_hold: float = 30.0) -> SandboxServer:
+        """A real HTTP server on 127.0.0.1 with an ephemeral port (needs ``uvicorn``).
+
+        Use ``with fake.serve() as base_url:`` or ``async with``. While it runs, the
+        issuer and API base are both ``base_url``. A ``"timeout"`` token failure holds
+        the request open for up to ``served_timeout_hold`` seconds (until the client
+        disconnects), then answers 504 like lexoffice's gateway.
+        """
+        from ._server import SandboxServer
+
+        return SandboxServer(self, hold=served_timeout_hold)
+
+    def _set_served_base(self, base: str | None) -> None:
+        with self._lock:
+            self._served_base = base

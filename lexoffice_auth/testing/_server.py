@@ -1,0 +1,204 @@
+"""The sandbox as an ASGI app, served by uvicorn on 127.0.0.1 in a background thread."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from collections.abc import Awaitable, Callable, MutableMapping
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+import anyio.to_thread
+
+from .._errors import ConfigurationError
+from .._http import Request, Response, is_timeout
+
+if TYPE_CHECKING:
+    from ._fake import FakeLexoffice
+
+__all__ = ["SandboxServer", "asgi_app"]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+def asgi_app(fake: FakeLexoffice, *, hold: float = 30.0) -> ASGIApp:
+    """An ASGI 3 app that turns each HTTP request into an ``httpx.Request`` for ``fake``.
+
+    ``hold`` bounds how long a simulated timeout keeps the connection open.
+    """
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        if scope["type"] != "http":
+            return
+        body = bytearray()
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body += message.get("body", b"")
+            if not message.get("more_body", False):
+                break
+        # The served base, not the Host header: the issuer must match byte for byte.
+        url = fake.api_base + scope.get("raw_path", scope["path"].encode()).decode("latin-1")
+        if scope.get("query_string"):
+            url += "?" + scope["query_string"].decode("latin-1")
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
+        request = Request(scope["method"], url, headers=headers, content=bytes(body))
+        try:
+            response = fake.handle(request)
+        except Exception as exc:
+            if not is_timeout(exc):
+                raise
+            if await _wait_for_disconnect(receive, hold):
+                return
+            response = Response(504, json={"message": "Endpoint request timed out"})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": response.status_code,
+                "headers": [(k.lower(), v) for k, v in response.headers.raw],
+            }
+        )
+        await send({"type": "http.response.body", "body": response.content})
+
+    return app
+
+
+async def _wait_for_disconnect(receive: Receive, hold: float) -> bool:
+    """True once the client hangs up, False if ``hold`` seconds pass first."""
+    try:
+        async with asyncio.timeout(hold) if hasattr(asyncio, "timeout") else _Deadline(hold):
+            while (await receive())["type"] != "http.disconnect":
+                pass
+    except TimeoutError:
+        return False
+    return True
+
+
+class _Deadline:
+    """``asyncio.timeout`` for Python 3.10."""
+
+    def __init__(self, seconds: float) -> None:
+        self._seconds = seconds
+        self._handle: asyncio.TimerHandle | None = None
+        self._expired = False
+
+    async def __aenter__(self) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+
+        def expire() -> None:
+            self._expired = True
+            task.cancel()
+
+        self._handle = asyncio.get_running_loop().call_later(self._seconds, expire)
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, *_: object) -> bool:
+        if self._handle is not None:
+            self._handle.cancel()
+        if self._expired and exc_type is asyncio.CancelledError:
+            raise TimeoutError
+        return False
+
+
+class SandboxServer:
+    """A running sandbox on ``http://127.0.0.1:PORT``; a sync and async context manager.
+
+    Example:
+        >>> with FakeLexoffice().serve() as base_url:  # doctest: +SKIP
+        ...     httpx.get(base_url + "/.well-known/openid-configuration")
+    """
+
+    def __init__(self, fake: FakeLexoffice, *, hold: float = 30.0) -> None:
+        self.fake = fake
+        self.base_url = ""
+        self._hold = hold
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    def start(self) -> str:
+        """Bind an ephemeral port, start serving, and return the base URL."""
+        try:
+            import uvicorn
+        except ImportError as exc:
+            raise ConfigurationError(
+                "serving the sandbox needs uvicorn: pip install 'lexoffice-auth[server]'"
+            ) from exc
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        self.base_url = f"http://127.0.0.1:{port}"
+        self.fake._set_served_base(self.base_url)
+        config = uvicorn.Config(
+            asgi_app(self.fake, hold=self._hold),
+            lifespan="off",
+            log_level="warning",
+            access_log=False,
+            timeout_graceful_shutdown=1,
+        )
+        self._server = server = uvicorn.Server(config)
+        started = threading.Event()
+
+        def run() -> None:
+            try:
+                server.run(sockets=[sock])
+            except BaseException as exc:  # reported to the starting thread
+                self._error = exc
+            finally:
+                sock.close()
+                started.set()
+
+        self._thread = threading.Thread(target=run, name="lexoffice-sandbox", daemon=True)
+        self._thread.start()
+        while not server.started and not started.wait(0.01):
+            pass
+        if not server.started:
+            self.fake._set_served_base(None)
+            raise ConfigurationError(f"the sandbox server did not start: {self._error!r}")
+        return self.base_url
+
+    def stop(self) -> None:
+        """Stop serving and wait for the server thread; the fake's URLs return to normal."""
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self._server = self._thread = None
+        self.fake._set_served_base(None)
+
+    def __enter__(self) -> str:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    async def __aenter__(self) -> str:
+        return await anyio.to_thread.run_sync(self.start)
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await anyio.to_thread.run_sync(self.stop)
