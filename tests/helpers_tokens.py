@@ -106,7 +106,11 @@ class FakeProvider:
             return httpx.Response(200, json={"ok": True, "body": request.content.decode()})
         return httpx.Response(401, json={"message": "Unauthorized"})
 
-    def oauth(self, clock: Callable[[], float] | None = None) -> OAuthClient:
+    def oauth(
+        self,
+        clock: Callable[[], float] | None = None,
+        http_client: httpx.AsyncClient | None = None,
+    ) -> OAuthClient:
         return OAuthClient(
             "client-1",
             "https://app.example/cb",
@@ -115,7 +119,8 @@ class FakeProvider:
                 authorization_endpoint="https://id.example/authorize",
                 token_endpoint=TOKEN_URL,
             ),
-            http_client=httpx.AsyncClient(transport=httpx.MockTransport(self.token_endpoint)),
+            http_client=http_client
+            or httpx.AsyncClient(transport=httpx.MockTransport(self.token_endpoint)),
             clock=clock or self.clock,
         )
 

@@ -1,0 +1,298 @@
+"""LexofficeAuth and ApiKeyAuth: header injection, 401 handling, origin rules, clients."""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+import respx
+from pydantic import SecretStr
+
+from lexoffice_auth import (
+    ApiKeyRejected,
+    ConfigurationError,
+    InsecureTransportError,
+    SyncClientNotSupported,
+    TokenSet,
+    UnsafeRequestError,
+)
+from lexoffice_auth._auth import ApiKeyAuth, LexofficeAuth, make_auth
+from lexoffice_auth._session import TokenSource
+from lexoffice_auth.stores import MemoryTokenStore
+
+from .helpers_tokens import API, TOKEN_URL, FakeClock, FakeProvider
+
+
+async def fresh_auth(
+    **kwargs: Any,
+) -> tuple[FakeClock, FakeProvider, LexofficeAuth, MemoryTokenStore]:
+    clock = FakeClock()
+    provider = FakeProvider(clock)
+    store = MemoryTokenStore()
+    await store.save(
+        "acme",
+        TokenSet(
+            access_token=SecretStr("at-0"),
+            expires_at=clock() + 3600,
+            issued_at=clock(),
+            refresh_token=SecretStr("rt-0"),
+        ),
+    )
+    auth = make_auth(provider.oauth(), "acme", store, clock=clock, **kwargs)
+    return clock, provider, auth, store
+
+
+async def test_valid_token_is_sent_as_bearer() -> None:
+    _, provider, auth, _ = await fresh_auth()
+    async with provider.api_client(auth) as http:
+        response = await http.get("/v1/profile")
+    assert response.status_code == 200
+    assert provider.api_auth_headers == ["Bearer at-0"]
+    assert provider.calls == 0
+
+
+async def test_401_with_current_token_refreshes_once_and_retries_with_body() -> None:
+    _, provider, auth, store = await fresh_auth()
+    provider.valid_access = set()  # the provider revoked at-0 early
+    async with provider.api_client(auth) as http:
+        response = await http.post("/v1/contacts", json={"name": "ACME"})
+    assert response.status_code == 200
+    assert response.json()["body"] == '{"name":"ACME"}'
+    assert provider.calls == 1
+    assert provider.api_auth_headers == ["Bearer at-0", "Bearer at-1"]
+    assert (await store.load("acme")).access_token == SecretStr("at-1")  # type: ignore[union-attr]
+    assert [r.status_code for r in response.history] == [401]
+
+
+async def test_401_with_an_already_replaced_token_retries_without_refresh() -> None:
+    _, provider, auth, _ = await fresh_auth()
+    source = auth.source
+
+    async def api(request: httpx.Request) -> httpx.Response:
+        if request.headers["Authorization"] == "Bearer at-0":
+            # While this request was in flight, another task refreshed the token.
+            await source.refresh()
+        return await provider.api(request)
+
+    provider.valid_access = {"at-0"}
+    async with httpx.AsyncClient(
+        base_url=API, auth=auth, transport=httpx.MockTransport(api)
+    ) as http:
+        response = await http.get("/v1/profile")
+    assert response.status_code == 200
+    assert provider.calls == 1  # only the other task's refresh
+    assert provider.api_auth_headers == ["Bearer at-0", "Bearer at-1"]
+
+
+async def test_401_after_another_process_replaced_the_token_adopts_it_without_refresh() -> None:
+    clock, provider, auth, store = await fresh_auth()
+    async with provider.api_client(auth) as http:
+        assert (await http.get("/v1/profile")).status_code == 200
+        newer = TokenSet(
+            access_token=SecretStr("at-other"),
+            expires_at=clock() + 3600,
+            issued_at=clock(),
+            refresh_token=SecretStr("rt-other"),
+        )
+        await store.save("acme", newer)  # written by another process's refresh
+        provider.valid_access = {"at-other"}
+        response = await http.get("/v1/profile")
+    assert response.status_code == 200
+    assert provider.calls == 0
+    assert provider.api_auth_headers[-2:] == ["Bearer at-0", "Bearer at-other"]
+
+
+async def test_second_401_is_returned_without_a_loop() -> None:
+    _, provider, auth, _ = await fresh_auth()
+
+    async def always_401(request: httpx.Request) -> httpx.Response:
+        provider.api_auth_headers.append(request.headers["Authorization"])
+        return httpx.Response(401)
+
+    async with httpx.AsyncClient(
+        base_url=API, auth=auth, transport=httpx.MockTransport(always_401)
+    ) as http:
+        response = await http.get("/v1/profile")
+    assert response.status_code == 401
+    assert provider.calls == 1
+    assert provider.api_auth_headers == ["Bearer at-0", "Bearer at-1"]
+
+
+async def test_streamed_body_is_not_replayed_but_the_next_request_works() -> None:
+    _, provider, auth, _ = await fresh_auth()
+    provider.valid_access = set()
+
+    async def body() -> AsyncIterator[bytes]:
+        yield b"part-1,"
+        yield b"part-2"
+
+    async with provider.api_client(auth) as http:
+        response = await http.post("/v1/files", content=body())
+        assert response.status_code == 401  # a stream cannot be sent twice honestly
+        assert provider.calls == 1
+        response = await http.post("/v1/files", content=b"again")
+    assert response.status_code == 200
+    assert provider.api_auth_headers == ["Bearer at-0", "Bearer at-1"]
+
+
+async def test_token_endpoint_calls_counted_with_respx() -> None:
+    clock = FakeClock()
+    provider = FakeProvider(clock)
+    store = MemoryTokenStore()
+    await store.save("acme", provider.expired_tokens())
+    with respx.mock(assert_all_called=False) as router:
+        token_route = router.post(TOKEN_URL).mock(side_effect=provider.token_endpoint)
+        router.route(host="api.lexware.io").mock(side_effect=provider.api)
+        oauth = provider.oauth(http_client=httpx.AsyncClient())  # respx intercepts it
+        auth = make_auth(oauth, "acme", store, clock=clock)
+        async with httpx.AsyncClient(base_url=API, auth=auth) as http:
+            for _ in range(3):
+                assert (await http.get("/v1/profile")).status_code == 200
+    assert token_route.call_count == 1
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://evil.example/v1/profile",
+        "https://api.lexware.io.evil.example/v1/profile",
+        "https://api.lexware.io:8443/v1/profile",
+        "http://api.lexware.io/v1/profile",
+        "http://192.168.1.10/v1/profile",
+    ],
+)
+async def test_foreign_origin_or_plain_http_is_refused_before_sending(url: str) -> None:
+    _, provider, auth, _ = await fresh_auth()
+    async with provider.api_client(auth) as http:
+        with pytest.raises(UnsafeRequestError, match="refusing to send the token") as info:
+            await http.get(url)
+    assert provider.api_calls == 0
+    assert "at-0" not in str(info.value)
+    if url.startswith("http://"):
+        assert "plain HTTP" in str(info.value)
+
+
+async def test_loopback_http_origin_can_be_allowed() -> None:
+    _, provider, auth, _ = await fresh_auth(api_origins=["http://127.0.0.1:8080"])
+    assert auth.api_origins == ("http://127.0.0.1:8080",)
+    async with httpx.AsyncClient(auth=auth, transport=httpx.MockTransport(provider.api)) as http:
+        assert (await http.get("http://127.0.0.1:8080/v1/profile")).status_code == 200
+        with pytest.raises(UnsafeRequestError):
+            await http.get("http://127.0.0.1:9999/v1/profile")
+
+
+@pytest.mark.parametrize(
+    ("origin", "error"),
+    [
+        ("http://api.lexware.io", InsecureTransportError),
+        ("https://api.lexware.io/v1", ConfigurationError),
+        ("ftp://api.lexware.io", ConfigurationError),
+    ],
+)
+async def test_bad_origins_are_configuration_errors(origin: str, error: type[Exception]) -> None:
+    with pytest.raises(error):
+        await fresh_auth(api_origins=[origin])
+
+
+async def test_sync_client_is_refused_with_advice() -> None:
+    _, provider, auth, _ = await fresh_auth()
+    with httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(200))) as http:
+        with pytest.raises(SyncClientNotSupported, match="AsyncClient"):
+            http.get(f"{API}/v1/profile", auth=auth)
+    assert "at-0" not in repr(auth)
+    with pytest.raises(ConfigurationError):
+        LexofficeAuth("not a source")  # type: ignore[arg-type]
+
+
+HTTPX2 = importlib.util.find_spec("httpx2") is not None
+
+
+@pytest.mark.skipif(not HTTPX2, reason="httpx2 is not installed")
+async def test_httpx2_async_client_accepts_both_auths() -> None:
+    import httpx2
+
+    _, provider, auth, _ = await fresh_auth()
+    provider.valid_access = set()
+    seen: list[str] = []
+
+    async def api(request: Any) -> Any:
+        header = request.headers["Authorization"]
+        seen.append(header)
+        ok = header in ("Bearer at-1", "Bearer key-1")
+        return httpx2.Response(200 if ok else 401)
+
+    async with httpx2.AsyncClient(transport=httpx2.MockTransport(api)) as http:
+        response = await http.post(f"{API}/v1/contacts", json={"a": 1}, auth=auth)
+        assert response.status_code == 200
+        assert seen == ["Bearer at-0", "Bearer at-1"]
+        assert provider.calls == 1
+        response = await http.get(f"{API}/v1/profile", auth=ApiKeyAuth("key-1"))
+        assert response.status_code == 200
+        with pytest.raises(UnsafeRequestError):
+            await http.get("https://evil.example/", auth=auth)
+
+
+# --- ApiKeyAuth ---------------------------------------------------------------------------
+
+
+async def test_api_key_from_argument_or_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[str] = []
+
+    def api(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers["Authorization"])
+        return httpx.Response(200)
+
+    monkeypatch.setenv("LEXOFFICE_API_KEY", "env-key")
+    async with httpx.AsyncClient(transport=httpx.MockTransport(api)) as http:
+        await http.get(f"{API}/v1/profile", auth=ApiKeyAuth())
+        await http.get(f"{API}/v1/profile", auth=ApiKeyAuth("arg-key"))
+    with httpx.Client(transport=httpx.MockTransport(api)) as sync_http:
+        sync_http.get(f"{API}/v1/profile", auth=ApiKeyAuth("sync-key"))
+    assert seen == ["Bearer env-key", "Bearer arg-key", "Bearer sync-key"]
+
+
+@pytest.mark.parametrize("value", [None, "", "   "])
+def test_missing_api_key_is_a_configuration_error(
+    monkeypatch: pytest.MonkeyPatch, value: str | None
+) -> None:
+    monkeypatch.delenv("LEXOFFICE_API_KEY", raising=False)
+    if value is not None:
+        monkeypatch.setenv("LEXOFFICE_API_KEY", value)
+    with pytest.raises(ConfigurationError, match="LEXOFFICE_API_KEY"):
+        ApiKeyAuth()
+
+
+def test_api_key_with_header_breaking_characters_is_refused() -> None:
+    with pytest.raises(ConfigurationError) as info:
+        ApiKeyAuth("abc\r\nX-Evil: 1")
+    assert "abc" not in str(info.value)
+
+
+async def test_api_key_401_raises_rejected_and_repr_hides_key() -> None:
+    auth = ApiKeyAuth("secret-key")
+    assert "secret-key" not in repr(auth) and "secret-key" not in str(auth)
+    transport = httpx.MockTransport(lambda r: httpx.Response(401, json={"message": "Unauthorized"}))
+    async with httpx.AsyncClient(transport=transport) as http:
+        with pytest.raises(ApiKeyRejected, match="invalid, expired or revoked") as info:
+            await http.get(f"{API}/v1/profile", auth=auth)
+    assert "secret-key" not in str(info.value)
+
+
+async def test_api_key_origin_rules() -> None:
+    calls: list[httpx.Request] = []
+    transport = httpx.MockTransport(lambda r: calls.append(r) or httpx.Response(200))
+    async with httpx.AsyncClient(transport=transport) as http:
+        with pytest.raises(UnsafeRequestError):
+            await http.get("https://evil.example/", auth=ApiKeyAuth("k"))
+        with pytest.raises(UnsafeRequestError, match="plain HTTP"):
+            await http.get("http://api.lexware.io/v1/profile", auth=ApiKeyAuth("k"))
+    assert calls == []
+
+
+def test_source_is_exposed_for_status_checks() -> None:
+    provider = FakeProvider(FakeClock())
+    source = TokenSource(provider.oauth(), "acme")
+    assert LexofficeAuth(source).source is source
