@@ -1,0 +1,231 @@
+"""Single-flight refresh under load: tasks, rotation, short-lived tokens, OS processes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+import anyio
+import pytest
+from pydantic import SecretStr
+
+from lexoffice_auth import TokenSet
+from lexoffice_auth._auth import make_auth
+from lexoffice_auth.stores import FileTokenStore, MemoryTokenStore, TokenStore
+
+from .helpers_tokens import FakeClock, FakeProvider
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def make_store(kind: str, tmp_path: Path) -> TokenStore:
+    return MemoryTokenStore() if kind == "memory" else FileTokenStore(tmp_path / "tokens.json")
+
+
+@pytest.mark.parametrize("kind", ["memory", "file"])
+@pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"])
+async def test_1000_concurrent_requests_with_an_expired_token_refresh_once(
+    kind: str, tmp_path: Path
+) -> None:
+    clock = FakeClock()
+    provider = FakeProvider(clock, delay=0.01)
+    store = make_store(kind, tmp_path)
+    await store.save("acme", provider.expired_tokens())
+    auth = make_auth(provider.oauth(), "acme", store, clock=clock)
+    statuses: list[int] = []
+
+    async def call(http: Any) -> None:
+        statuses.append((await http.get("/v1/profile")).status_code)
+
+    async with provider.api_client(auth) as http, anyio.create_task_group() as tg:
+        for _ in range(1000):
+            tg.start_soon(call, http)
+    assert provider.calls == 1
+    assert statuses == [200] * 1000
+    assert set(provider.api_auth_headers) == {"Bearer at-1"}
+
+
+@pytest.mark.parametrize(("fraction", "refreshes"), [(0.25, 0), (1.0, 1000)])
+async def test_30_second_tokens_1000_requests_in_20_seconds(
+    fraction: float, refreshes: int
+) -> None:
+    clock = FakeClock()
+    provider = FakeProvider(clock, expires_in=30)
+    store = MemoryTokenStore()
+    await store.save(
+        "acme",
+        TokenSet(
+            access_token=SecretStr("at-0"),
+            expires_at=clock() + 30,
+            issued_at=clock(),
+            refresh_token=SecretStr("rt-0"),
+        ),
+    )
+    auth = make_auth(provider.oauth(), "acme", store, clock=clock, leeway_fraction=fraction)
+    provider.valid_access = {"at-0"}
+    async with provider.api_client(auth) as http:
+        for _ in range(1000):
+            clock.advance(0.02)
+            assert (await http.get("/v1/profile")).status_code == 200
+    # The default (a quarter of the lifetime) never refreshes; a leeway as long as the
+    # lifetime (Authlib's fixed 60 s does worse) refreshes on every request.
+    assert provider.calls == refreshes
+
+
+@pytest.mark.parametrize("kind", ["memory", "file"])
+async def test_rotating_refresh_tokens_are_never_reused(kind: str, tmp_path: Path) -> None:
+    clock = FakeClock()
+    provider = FakeProvider(clock, delay=0.005)
+    store = make_store(kind, tmp_path)
+    await store.save("acme", provider.expired_tokens())
+    # Two sources on one store, as two workers of one service would have.
+    auths = [make_auth(provider.oauth(), "acme", store, clock=clock) for _ in range(2)]
+    clients = [provider.api_client(auth) for auth in auths]
+    statuses: list[int] = []
+
+    async def call(http: Any) -> None:
+        statuses.append((await http.get("/v1/profile")).status_code)
+
+    for round_ in range(1, 11):
+        async with anyio.create_task_group() as tg:
+            for i in range(100):
+                tg.start_soon(call, clients[i % 2])
+        assert provider.calls == round_
+        stored = await store.load("acme")
+        assert stored is not None and stored.refresh_token is not None
+        assert stored.refresh_token.get_secret_value() == provider.live_refresh
+        clock.advance(3601)
+    for http in clients:
+        await http.aclose()
+    assert provider.stale_refresh_uses == []
+    assert statuses == [200] * 1000
+
+
+# --- four OS processes ----------------------------------------------------------------------
+
+
+class TokenServer:
+    """A loopback token endpoint (in a thread) that counts calls across processes."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.stale = 0
+        self.live_refresh = "rt-0"
+        self._lock = threading.Lock()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", "0"))
+                form = parse_qs(self.rfile.read(length).decode())
+                with outer._lock:
+                    outer.calls += 1
+                    n = outer.calls
+                    if form.get("refresh_token") != [outer.live_refresh]:
+                        outer.stale += 1
+                        status, body = 400, {"error": "invalid_grant"}
+                    else:
+                        outer.live_refresh = f"rt-{n}"
+                        status, body = (
+                            200,
+                            {
+                                "access_token": f"at-{n}",
+                                "token_type": "Bearer",
+                                "expires_in": 3600,
+                                "refresh_token": outer.live_refresh,
+                            },
+                        )
+                time.sleep(0.05)  # a slow provider widens the race window
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self) -> TokenServer:
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+WORKER = """
+import asyncio, json, sys, time
+import httpx
+from lexoffice_auth import ProviderMetadata
+from lexoffice_auth._auth import make_auth
+from lexoffice_auth._oauth import OAuthClient
+from lexoffice_auth.stores import FileTokenStore
+
+async def main(path, base, start_at):
+    metadata = ProviderMetadata(issuer=base, authorization_endpoint=base + "/authorize",
+                                token_endpoint=base + "/token")
+    oauth = OAuthClient("client-1", "https://app.example/cb", metadata=metadata,
+                        http_client=httpx.AsyncClient(trust_env=False))
+    auth = make_auth(oauth, "acme", FileTokenStore(path))
+    def api(request):
+        return httpx.Response(200 if request.headers["Authorization"] == "Bearer at-1" else 401)
+    async with oauth, httpx.AsyncClient(base_url="https://api.lexware.io", auth=auth,
+                                        transport=httpx.MockTransport(api)) as http:
+        late = time.time() > start_at
+        await asyncio.sleep(max(0.0, start_at - time.time()))
+        responses = await asyncio.gather(*(http.get("/v1/profile") for _ in range(100)))
+    print(json.dumps({"late": late, "statuses": [r.status_code for r in responses]}))
+
+asyncio.run(main(sys.argv[1], sys.argv[2], float(sys.argv[3])))
+"""
+
+
+@pytest.fixture
+def token_server() -> Iterator[TokenServer]:
+    with TokenServer() as server:
+        yield server
+
+
+@pytest.mark.slow
+def test_four_processes_share_one_refresh(tmp_path: Path, token_server: TokenServer) -> None:
+    path = tmp_path / "tokens.json"
+    expired = TokenSet(
+        access_token=SecretStr("at-0"),
+        expires_at=time.time() - 10,
+        issued_at=time.time() - 3610,
+        refresh_token=SecretStr("rt-0"),
+    )
+    anyio.run(FileTokenStore(path).save, "acme", expired)
+    start_at = time.time() + 2.5  # all four start their burst at the same moment
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", WORKER, str(path), token_server.url, str(start_at)],
+            stdout=subprocess.PIPE,
+            cwd=ROOT,
+        )
+        for _ in range(4)
+    ]
+    results = []
+    for proc in procs:
+        out, _ = proc.communicate(timeout=60)
+        assert proc.returncode == 0
+        results.append(json.loads(out))
+    assert [r["statuses"] for r in results] == [[200] * 100] * 4
+    assert not any(r["late"] for r in results), "a worker started too late to race"
+    assert token_server.calls == 1
+    assert token_server.stale == 0
+    stored = anyio.run(FileTokenStore(path).load, "acme")
+    assert stored is not None and stored.refresh_token == SecretStr("rt-1")
