@@ -1,8 +1,8 @@
 """pytest fixtures for the sandbox, registered through the ``pytest11`` entry point.
 
 Loading this module imports nothing heavy: the sandbox is imported when a fixture runs,
-so projects that never use the fixtures pay nothing, and a missing optional dependency
-(uvicorn for :meth:`FakeLexoffice.serve`) only matters to tests that serve.
+so projects that never use the fixtures pay nothing more, and a missing optional
+dependency (uvicorn, for :meth:`FakeLexoffice.serve`) only matters to tests that serve.
 """
 
 from __future__ import annotations
@@ -12,9 +12,14 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
+    from .._auth import LexofficeAuth
+    from .._tokens import TokenSet
     from ._fake import FakeLexoffice
 
-__all__ = ["fake_lexoffice"]
+__all__ = ["fake_lexoffice", "lexoffice_auth_logged_in"]
+
+_SCOPES: tuple[str, ...] = ("openid", "email", "profile", "contacts.read", "contacts.write")
+_SCOPES += ("invoices.read", "invoices.write", "vouchers.read", "profile.read")
 
 
 @pytest.fixture
@@ -29,3 +34,52 @@ def fake_lexoffice() -> FakeLexoffice:
     from ._fake import FakeLexoffice
 
     return FakeLexoffice()
+
+
+@pytest.fixture
+def lexoffice_auth_logged_in(fake_lexoffice: FakeLexoffice) -> LexofficeAuth:
+    """A ``LexofficeAuth`` for the sandbox's default user, after a real login.
+
+    The login (discovery, authorization with PKCE, code exchange, id_token check) runs
+    against ``fake_lexoffice`` through its ``MockTransport`` before the test starts; the
+    auth then refreshes through the same transport. Send its requests through
+    ``fake_lexoffice.transport()`` (or inside ``fake_lexoffice.mock()``) to
+    ``fake_lexoffice.api_base``. It is a plain (synchronous) fixture, so it works under
+    any async test runner.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    import anyio
+
+    from .._auth import LexofficeAuth
+    from .._oauth import OAuthClient
+    from .._session import TokenSource
+    from ..stores import MemoryTokenStore
+    from ._fake import DEFAULT_CLIENT_ID, DEFAULT_REDIRECT_URI
+
+    fake = fake_lexoffice
+    store = MemoryTokenStore()
+
+    def oauth_client() -> OAuthClient:
+        return OAuthClient(
+            DEFAULT_CLIENT_ID,
+            DEFAULT_REDIRECT_URI,
+            issuer=fake.issuer,
+            scopes=_SCOPES,
+            http_client=fake.client(),
+            clock=fake.clock,
+        )
+
+    async def log_in() -> TokenSet:
+        async with oauth_client() as oauth:
+            pending = await oauth.start_login()
+            tokens = await oauth.complete_login(fake.approve(pending.authorization_url), pending)
+            await store.save("sandbox", tokens)
+            return tokens
+
+    # A thread of its own: the test's event loop may already exist in this one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(anyio.run, log_in).result()
+    # Its HTTP client runs on a MockTransport: nothing to close after the test.
+    source = TokenSource(oauth_client(), "sandbox", store, clock=fake.clock)
+    return LexofficeAuth(source, api_origins=[fake.api_base])
