@@ -167,14 +167,14 @@ class TokenServer:
 
 
 WORKER = """
-import asyncio, json, sys, time
+import asyncio, json, sys
 import httpx
 from lexoffice_auth import ProviderMetadata
 from lexoffice_auth._auth import make_auth
 from lexoffice_auth._oauth import OAuthClient
 from lexoffice_auth.stores import FileTokenStore
 
-async def main(path, base, start_at):
+async def main(path, base):
     metadata = ProviderMetadata(issuer=base, authorization_endpoint=base + "/authorize",
                                 token_endpoint=base + "/token")
     oauth = OAuthClient("client-1", "https://app.example/cb", metadata=metadata,
@@ -184,12 +184,12 @@ async def main(path, base, start_at):
         return httpx.Response(200 if request.headers["Authorization"] == "Bearer at-1" else 401)
     async with oauth, httpx.AsyncClient(base_url="https://api.lexware.io", auth=auth,
                                         transport=httpx.MockTransport(api)) as http:
-        late = time.time() > start_at
-        await asyncio.sleep(max(0.0, start_at - time.time()))
+        print("ready", flush=True)
+        sys.stdin.readline()  # the start barrier: all four burst at the same moment
         responses = await asyncio.gather(*(http.get("/v1/profile") for _ in range(100)))
-    print(json.dumps({"late": late, "statuses": [r.status_code for r in responses]}))
+    print(json.dumps({"statuses": [r.status_code for r in responses]}))
 
-asyncio.run(main(sys.argv[1], sys.argv[2], float(sys.argv[3])))
+asyncio.run(main(sys.argv[1], sys.argv[2]))
 """
 
 
@@ -209,22 +209,28 @@ def test_four_processes_share_one_refresh(tmp_path: Path, token_server: TokenSer
         refresh_token=SecretStr("rt-0"),
     )
     anyio.run(FileTokenStore(path).save, "acme", expired)
-    start_at = time.time() + 2.5  # all four start their burst at the same moment
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", WORKER, str(path), token_server.url, str(start_at)],
+            [sys.executable, "-c", WORKER, str(path), token_server.url],
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             cwd=ROOT,
         )
         for _ in range(4)
     ]
+    for proc in procs:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == b"ready"
+    for proc in procs:
+        assert proc.stdin is not None
+        proc.stdin.write(b"go\n")
+        proc.stdin.flush()
     results = []
     for proc in procs:
         out, _ = proc.communicate(timeout=60)
         assert proc.returncode == 0
         results.append(json.loads(out))
     assert [r["statuses"] for r in results] == [[200] * 100] * 4
-    assert not any(r["late"] for r in results), "a worker started too late to race"
     assert token_server.calls == 1
     assert token_server.stale == 0
     stored = anyio.run(FileTokenStore(path).load, "acme")
