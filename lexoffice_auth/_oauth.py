@@ -19,12 +19,15 @@ from ._clock import Clock, system_clock
 from ._errors import (
     ConfigurationError,
     DiscoveryError,
+    IdTokenError,
     IssuerMismatchError,
     NetworkError,
     ReauthenticationRequired,
     RevocationError,
+    UserInfoError,
 )
 from ._http import AsyncClient, Response, is_timeout, is_transport_error
+from ._idtoken import IdTokenVerifier, end_session_url, fetch_userinfo
 from ._login import PendingLogin, build_login, parse_callback
 from ._metadata import (
     ProviderMetadata,
@@ -86,6 +89,8 @@ class OAuthClient:
         metadata_ttl: float = 3600.0,
         clock: Clock = system_clock,
         timeout: float = 10.0,
+        id_token_leeway: float = 120.0,
+        allow_hs256_id_tokens: bool = False,
     ) -> None:
         if not isinstance(client_id, str) or not client_id:
             raise ConfigurationError("client_id must be a non-empty string")
@@ -128,6 +133,14 @@ class OAuthClient:
         self._discovery_lock = anyio.Lock()
         self._owns_http = http_client is None
         self._http = http_client if http_client is not None else AsyncClient(timeout=timeout)
+        self._id_tokens = IdTokenVerifier(
+            client_id=client_id,
+            http_client=self._http,
+            clock=clock,
+            leeway=id_token_leeway,
+            client_secret=client_secret,
+            allow_hs256=allow_hs256_id_tokens,
+        )
 
     # --- presets ---------------------------------------------------------------------------
 
@@ -291,14 +304,73 @@ class OAuthClient:
     async def _checked_login_tokens(
         self, metadata: ProviderMetadata, tokens: TokenSet, pending: PendingLogin
     ) -> TokenSet:
-        """Hook for id_token verification of a fresh login (see the OpenID Connect module)."""
-        return tokens
+        """Verify the login's id_token (OIDC Core §3.1.3.7) and attach its claims."""
+        if tokens.id_token is None:
+            if pending.nonce is not None:
+                # Core §3.1.3.3: an OpenID request must come back with an id_token.
+                raise IdTokenError("missing", "the provider returned no id_token for openid")
+            return tokens
+        claims = await self._id_tokens.verify(
+            tokens.id_token.get_secret_value(),
+            metadata,
+            nonce=pending.nonce.get_secret_value() if pending.nonce else None,
+            access_token=tokens.access_token.get_secret_value(),
+        )
+        return tokens.model_copy(update={"id_claims": claims})
 
     async def _checked_refreshed_tokens(
         self, metadata: ProviderMetadata, tokens: TokenSet, previous: TokenSet
     ) -> TokenSet:
-        """Hook for id_token verification after a refresh."""
-        return tokens
+        """Verify a new id_token from a refresh: no nonce, and the same ``sub`` (Core §12.2)."""
+        if tokens.id_token is None or tokens.id_token == previous.id_token:
+            return tokens
+        claims = await self._id_tokens.verify(
+            tokens.id_token.get_secret_value(),
+            metadata,
+            nonce=None,
+            access_token=tokens.access_token.get_secret_value(),
+            expected_sub=previous.id_claims.sub if previous.id_claims else None,
+        )
+        return tokens.model_copy(update={"id_claims": claims})
+
+    # --- OpenID Connect extras -------------------------------------------------------------------
+
+    async def userinfo(self, token_set: TokenSet) -> dict[str, Any]:
+        """The userinfo endpoint's claims for ``token_set``; its ``sub`` must be the id_token's.
+
+        Raises ``UserInfoError`` when there is no verified id_token to compare with, the
+        endpoint fails, or it names another subject.
+        """
+        if token_set.id_claims is None:
+            raise UserInfoError("no verified id_token: log in with the openid scope first")
+        metadata = await self.metadata()
+        return await fetch_userinfo(
+            self._http,
+            metadata,
+            token_set.access_token.get_secret_value(),
+            token_set.id_claims.sub,
+        )
+
+    async def end_session_url(
+        self,
+        token_set: TokenSet | None = None,
+        *,
+        post_logout_redirect_uri: str | None = None,
+        state: str | None = None,
+    ) -> str:
+        """The provider's RP-initiated logout URL, with ``token_set``'s id_token as a hint.
+
+        Raises ``ConfigurationError`` when the provider has no ``end_session_endpoint``.
+        """
+        metadata = await self.metadata()
+        hint = token_set.id_token.get_secret_value() if token_set and token_set.id_token else None
+        return end_session_url(
+            metadata,
+            id_token_hint=hint,
+            post_logout_redirect_uri=post_logout_redirect_uri,
+            state=state,
+            client_id=self.client_id,
+        )
 
     # --- refresh and revocation ----------------------------------------------------------------
 

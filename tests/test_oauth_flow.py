@@ -14,6 +14,7 @@ import respx
 from lexoffice_auth import (
     ConfigurationError,
     DiscoveryError,
+    IdTokenError,
     InvalidGrantError,
     InvalidTokenResponse,
     IssuerMismatchError,
@@ -55,7 +56,8 @@ async def test_full_flow_discover_login_refresh_revoke(provider: respx.MockRoute
     ]
     revoke = provider.post(f"{ISSUER}/revoke").respond(200)
     now = [1000.0]
-    async with OAuthClient(CLIENT_ID, REDIRECT, issuer=ISSUER, clock=lambda: now[0]) as oauth:
+    oauth = OAuthClient(CLIENT_ID, REDIRECT, issuer=ISSUER, scopes=["email"], clock=lambda: now[0])
+    async with oauth:
         meta = await oauth.metadata()
         assert meta.issuer == ISSUER
         pending = await oauth.start_login(extra_params={"prompt": "login"})
@@ -92,6 +94,14 @@ async def test_full_flow_discover_login_refresh_revoke(provider: respx.MockRoute
         {"token": "AT-2", "token_type_hint": "access_token", "client_id": CLIENT_ID},
     ]
     assert provider.routes[0].call_count == 1  # discovery fetched once
+
+
+async def test_openid_login_without_id_token_rejected(provider: respx.MockRouter) -> None:
+    provider.post(f"{ISSUER}/token").respond(200, content=token_body())
+    async with OAuthClient(CLIENT_ID, REDIRECT, issuer=ISSUER, scopes=["openid"]) as oauth:
+        pending = await oauth.start_login()
+        with pytest.raises(IdTokenError, match="missing"):
+            await oauth.complete_login(callback_for(pending), pending)
 
 
 async def test_state_mismatch_sends_no_code(provider: respx.MockRouter) -> None:
