@@ -1,5 +1,6 @@
 """lexoffice-auth: async OAuth 2.0 / OpenID Connect and API-key auth for lexoffice."""
 
+from ._auth import DEFAULT_API_ORIGINS, ApiKeyAuth, LexofficeAuth
 from ._claims import IdTokenClaims
 from ._errors import (
     ApiKeyRejected,
@@ -31,18 +32,23 @@ from ._errors import (
 from ._login import PendingLogin
 from ._metadata import LEXOFFICE_PARTNER_METADATA, ProviderMetadata, lexoffice_partner_metadata
 from ._oauth import OAuthClient
+from ._session import Refresher, SourceOptions, TokenHook, TokenSource
 from ._tokens import ClientAuthMethod, TokenSet
+from .stores import FileTokenStore, MemoryTokenStore, TokenStore
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "DEFAULT_API_ORIGINS",
     "LEXOFFICE_PARTNER_METADATA",
+    "ApiKeyAuth",
     "ApiKeyRejected",
     "AuthorizationDenied",
     "CallbackError",
     "ClientAuthMethod",
     "ConfigurationError",
     "DiscoveryError",
+    "FileTokenStore",
     "IdTokenClaims",
     "IdTokenError",
     "InsecureTransportError",
@@ -50,24 +56,31 @@ __all__ = [
     "InvalidTokenResponse",
     "IssuerMismatchError",
     "JWKSError",
+    "LexofficeAuth",
     "LexofficeAuthError",
     "LoginError",
     "LoginExpiredError",
+    "MemoryTokenStore",
     "NetworkError",
     "OAuthClient",
     "PendingLogin",
     "ProviderMetadata",
     "ReauthenticationRequired",
+    "Refresher",
     "RevocationError",
     "SerializationError",
+    "SourceOptions",
     "StateMismatchError",
     "SyncClientNotSupported",
     "TokenEndpointError",
+    "TokenHook",
     "TokenRequestError",
     "TokenSet",
+    "TokenSource",
+    "TokenStore",
     "TokenStoreError",
     "UnsafeRequestError",
     "UserInfoError",
-    "__version__",
     "lexoffice_partner_metadata",
+    "__version__",
 ]

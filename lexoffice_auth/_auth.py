@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncGenerator, Generator, Iterable
-from typing import TYPE_CHECKING
 
 from typing_extensions import Unpack
 
@@ -14,7 +13,7 @@ from ._errors import (
     SyncClientNotSupported,
     UnsafeRequestError,
 )
-from ._http import URL, Auth, Request, Response
+from ._http import URL, AuthBase, Request, Response
 from ._session import Refresher, SourceOptions, TokenSource
 from ._urls import is_loopback_host, require_secure_url
 from .stores import TokenStore
@@ -23,30 +22,6 @@ __all__ = ["DEFAULT_API_ORIGINS", "ApiKeyAuth", "LexofficeAuth", "make_auth"]
 
 DEFAULT_API_ORIGINS: tuple[str, ...] = ("https://api.lexware.io",)
 """Where credentials are sent unless configured otherwise: the lexoffice public API."""
-
-
-def _auth_base() -> type[Auth]:
-    """``httpx.Auth``, also an ``httpx2.Auth`` when httpx2 is installed.
-
-    httpx2 clients accept only instances of their own ``Auth`` (anything else that is not
-    callable is a ``TypeError``); the two classes have the same API, so one class can be
-    both.
-    """
-    try:
-        import httpx2
-    except ImportError:  # pragma: no cover - httpx2 is optional
-        return Auth
-
-    class _HttpxAndHttpx2Auth(Auth, httpx2.Auth):  # type: ignore[misc]
-        pass
-
-    return _HttpxAndHttpx2Auth
-
-
-if TYPE_CHECKING:
-    _AuthBase = Auth
-else:
-    _AuthBase = _auth_base()
 
 
 class _OriginGuard:
@@ -98,7 +73,7 @@ def _body_in_memory(request: Request) -> bool:
     return True
 
 
-class LexofficeAuth(_AuthBase):
+class LexofficeAuth(AuthBase):
     """``Authorization: Bearer …`` from a ``TokenSource``, for ``httpx.AsyncClient``.
 
     * The token is fetched per request from the source (no lock, no I/O while it is valid).
@@ -164,7 +139,7 @@ class LexofficeAuth(_AuthBase):
             yield request
 
 
-class ApiKeyAuth(_AuthBase):
+class ApiKeyAuth(AuthBase):
     """A static lexoffice API key as ``Authorization: Bearer …``.
 
     ``api_key`` defaults to the ``LEXOFFICE_API_KEY`` environment variable. The same

@@ -7,6 +7,8 @@ this file alone.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import httpx
 from httpx import (
     URL,
@@ -28,6 +30,7 @@ __all__ = [
     "AsyncBaseTransport",
     "AsyncClient",
     "Auth",
+    "AuthBase",
     "HTTPError",
     "HTTPStatusError",
     "MockTransport",
@@ -58,3 +61,26 @@ def is_timeout(exc: BaseException) -> bool:
     if isinstance(exc, TimeoutException):
         return True
     return any(cls.__name__ == "TimeoutException" for cls in type(exc).__mro__)
+
+
+def _auth_base() -> type[Auth]:
+    """``httpx.Auth``, and also ``httpx2.Auth`` when httpx2 is installed.
+
+    httpx2 clients accept only instances of their own ``Auth``; the two classes have the same
+    API, so one class can be both, and our auth plug-ins work with either client.
+    """
+    try:
+        import httpx2
+    except ImportError:  # pragma: no cover - httpx2 is optional
+        return Auth
+
+    class _HttpxAndHttpx2Auth(Auth, httpx2.Auth):  # type: ignore[misc]
+        pass
+
+    return _HttpxAndHttpx2Auth
+
+
+if TYPE_CHECKING:
+    AuthBase = Auth
+else:
+    AuthBase = _auth_base()

@@ -14,7 +14,9 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import anyio
+from typing_extensions import Unpack
 
+from ._auth import DEFAULT_API_ORIGINS, LexofficeAuth, make_auth
 from ._clock import Clock, system_clock
 from ._errors import (
     ConfigurationError,
@@ -35,8 +37,10 @@ from ._metadata import (
     lexoffice_partner_metadata,
     parse_discovery_document,
 )
+from ._session import SourceOptions
 from ._tokens import ClientAuthMethod, TokenSet, client_auth, parse_token_response
 from ._urls import is_loopback_host, origin_of, require_secure_url
+from .stores import TokenStore
 
 __all__ = ["OAuthClient"]
 
@@ -332,6 +336,31 @@ class OAuthClient:
             expected_sub=previous.id_claims.sub if previous.id_claims else None,
         )
         return tokens.model_copy(update={"id_claims": claims})
+
+    # --- tokens in use ----------------------------------------------------------------------------
+
+    def auth_for(
+        self,
+        account_key: str,
+        store: TokenStore | None = None,
+        *,
+        api_origins: Iterable[str] = DEFAULT_API_ORIGINS,
+        **options: Unpack[SourceOptions],
+    ) -> LexofficeAuth:
+        """An ``httpx.Auth`` that keeps ``account_key``'s tokens in ``store`` fresh.
+
+        ``options`` go to the ``TokenSource`` (``leeway``, ``on_token``, ``retries``, ...);
+        its clock defaults to this client's. Save the login's tokens once with
+        ``await auth.source.save(tokens)``.
+
+        Example:
+            >>> auth = oauth.auth_for("acme", FileTokenStore("tokens.json"))   # doctest: +SKIP
+            >>> await auth.source.save(tokens)                                  # doctest: +SKIP
+            >>> async with httpx.AsyncClient(auth=auth) as client:              # doctest: +SKIP
+            ...     await client.get("https://api.lexware.io/v1/profile")
+        """
+        options.setdefault("clock", self._clock)
+        return make_auth(self, account_key, store, api_origins=api_origins, **options)
 
     # --- OpenID Connect extras -------------------------------------------------------------------
 
