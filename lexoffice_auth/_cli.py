@@ -1,0 +1,57 @@
+"""The ``lexoffice-auth`` command."""
+
+from __future__ import annotations
+
+import sys
+
+import anyio
+import click
+
+from ._errors import LexofficeAuthError
+
+__all__ = ["main"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="lexoffice-auth", prog_name="lexoffice-auth")
+def main() -> None:
+    """Log in to lexoffice (Lexware Office) and keep tokens fresh."""
+
+
+@main.command()
+@click.option(
+    "--in-process",
+    is_flag=True,
+    help="Run the sandbox through httpx.MockTransport instead of a server on 127.0.0.1.",
+)
+@click.option(
+    "--burst",
+    type=click.IntRange(1, 1000),
+    default=50,
+    show_default=True,
+    help="How many concurrent calls share the refresh after the token expires.",
+)
+def demo(in_process: bool, burst: int) -> None:
+    """Run the whole flow against the embedded sandbox (no account, loopback only).
+
+    Discovery, login with PKCE, code exchange, id_token check, API calls through
+    httpx.AsyncClient(auth=LexofficeAuth(...)), expiry with a concurrent burst that
+    shares one refresh, and logout.
+    """
+    served = not in_process
+    if served:
+        try:
+            import uvicorn  # noqa: F401
+        except ImportError:
+            click.echo("(uvicorn is not installed: running the sandbox in process)", err=True)
+            served = False
+    click.echo("lexoffice-auth demo: the whole flow against the embedded sandbox")
+    click.echo("(the sandbox is a stand-in: its URLs and OpenID Connect are not lexoffice's)")
+    click.echo("")
+    from ._demo import run_demo
+
+    try:
+        anyio.run(lambda: run_demo(click.echo, served=served, burst=burst))
+    except LexofficeAuthError as exc:
+        click.echo(f"\ndemo failed: {exc}", err=True)
+        sys.exit(1)
