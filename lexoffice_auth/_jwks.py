@@ -124,9 +124,11 @@ def _parse_key(raw: object) -> JWK | None:
         return None
     if key_ops is not None and (not isinstance(key_ops, list) or "verify" not in key_ops):
         return None
-    if kid is not None and not isinstance(kid, str):
+    if (kid is not None and not isinstance(kid, str)) or (
+        crv is not None and not isinstance(crv, str)
+    ):
         return None
-    if alg is not None and ASYMMETRIC_ALGORITHMS.get(alg) != kty:
+    if alg is not None and (not isinstance(alg, str) or ASYMMETRIC_ALGORITHMS.get(alg) != kty):
         return None  # an encryption key (RSA-OAEP, ECDH-ES) or an algorithm we refuse
     if "d" in raw:
         # A provider that publishes private key material is broken; do not use that key.

@@ -63,6 +63,12 @@ class SigningKey:
             hdr["kid"] = use_kid
         return jwt.encode(claims, self.private, algorithm=alg or self.alg, headers=hdr)
 
+    def sign_bytes(self, payload: bytes) -> str:
+        """Sign an arbitrary payload (PyJWT's JWT layer refuses e.g. a non-string ``iss``)."""
+        return jwt.PyJWS().encode(
+            payload, self.private, algorithm=self.alg, headers={"kid": self.kid}
+        )
+
     def public_pem(self) -> bytes:
         return bytes(
             self.private.public_key().public_bytes(
