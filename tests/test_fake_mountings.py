@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import subprocess
+import sys
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -11,6 +13,7 @@ import httpx
 import pytest
 import respx
 
+from lexoffice_auth import ConfigurationError
 from lexoffice_auth.testing import LEXWARE_API_BASE, FakeLexoffice
 
 REDIRECT = "http://127.0.0.1:53682/callback"
@@ -198,3 +201,23 @@ def test_fixture_gives_a_fresh_sandbox(fake_lexoffice: FakeLexoffice) -> None:
             f"{fake_lexoffice.api_base}/v1/ping", headers={"Authorization": f"Bearer {key}"}
         )
     assert response.status_code == 200
+
+
+def test_serve_without_uvicorn_is_a_clear_configuration_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "uvicorn", None)  # makes "import uvicorn" fail
+    fake = FakeLexoffice()
+    with pytest.raises(ConfigurationError, match=r"lexoffice-auth\[server\]"), fake.serve():
+        pass
+    assert fake.issuer == "https://auth.lexoffice-sandbox.test"
+
+
+def test_plugin_module_loads_without_the_sandbox_or_uvicorn() -> None:
+    code = (
+        "import sys; sys.modules['uvicorn'] = None\n"
+        "import lexoffice_auth.testing._pytest_plugin\n"
+        "loaded = {'lexoffice_auth.testing._fake', 'respx'} & set(sys.modules)\n"
+        "assert not loaded, loaded\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
