@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import subprocess
@@ -221,3 +222,10 @@ def test_plugin_module_loads_without_the_sandbox_or_uvicorn() -> None:
         "assert not loaded, loaded\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+async def test_served_timeout_hold_works_without_asyncio_timeout(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delattr(asyncio, "timeout", raising=False)  # as on Python 3.10
+    await test_served_timeout_answers_504_after_the_hold()
