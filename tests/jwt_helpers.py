@@ -163,16 +163,3 @@ def with_payload(token: str, claims: dict[str, Any]) -> str:
     """``token`` with its payload replaced and its original signature kept."""
     header, _, signature = token.split(".")
     return f"{header}.{_b64(json.dumps(claims).encode())}.{signature}"
-
-
-class FakeClock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now: float = NOW) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds

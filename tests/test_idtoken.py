@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
@@ -12,6 +11,7 @@ import respx
 
 from lexoffice_auth import ConfigurationError, IdTokenError, JWKSError
 from lexoffice_auth._idtoken import IdTokenVerifier, allowed_algorithms, at_hash, check_claims
+from lexoffice_auth.testing import FakeClock
 
 from .jwt_helpers import (
     ACCESS_TOKEN,
@@ -21,7 +21,6 @@ from .jwt_helpers import (
     NONCE,
     NOW,
     SUB,
-    FakeClock,
     SigningKey,
     claims,
     ec_key,
@@ -37,32 +36,12 @@ RSA = rsa_key("rsa-1")
 SECRET = "a-confidential-client-secret-of-32+bytes"
 EC = ec_key("ec-1")
 
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def router() -> Iterator[respx.MockRouter]:
-    with respx.mock(assert_all_called=False) as mock:
-        yield mock
+pytest_plugins = ["tests.jwt_fixtures"]
 
 
 @pytest.fixture
 def jwks_route(router: respx.MockRouter) -> respx.Route:
     return router.get(JWKS_URI).mock(return_value=httpx.Response(200, json=jwks(RSA, EC)))
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient() as client:
-        yield client
-
-
-@pytest.fixture
-def verifier(http: httpx.AsyncClient, clock: FakeClock) -> IdTokenVerifier:
-    return IdTokenVerifier(client_id=CLIENT_ID, http_client=http, clock=clock)
 
 
 async def _verify(v: IdTokenVerifier, token: str, **kw: Any) -> Any:

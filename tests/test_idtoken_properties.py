@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from lexoffice_auth import IdTokenClaims, IdTokenError, JWKSError
 from lexoffice_auth._idtoken import IdTokenVerifier, check_claims
 from lexoffice_auth._jwks import JWKSet, parse_jwks
+from lexoffice_auth.testing import FakeClock
 
 from .jwt_helpers import (
     CLIENT_ID,
@@ -22,7 +23,6 @@ from .jwt_helpers import (
     JWKS_URI,
     NONCE,
     NOW,
-    FakeClock,
     claims,
     jwks,
     metadata,
@@ -51,7 +51,9 @@ def _outcome(token: str, jwks_body: bytes = GOOD_JWKS) -> IdTokenClaims | Except
 
     async def run() -> IdTokenClaims:
         async with httpx.AsyncClient() as http:
-            verifier = IdTokenVerifier(client_id=CLIENT_ID, http_client=http, clock=FakeClock())
+            verifier = IdTokenVerifier(
+                client_id=CLIENT_ID, http_client=http, clock=FakeClock(start=NOW, ticking=False)
+            )
             return await verifier.verify(token, metadata(), nonce=NONCE, access_token="AT")
 
     with respx.mock(assert_all_called=False) as router:

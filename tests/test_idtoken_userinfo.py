@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -14,17 +13,7 @@ from lexoffice_auth._idtoken import end_session_url, fetch_userinfo
 
 from .jwt_helpers import ACCESS_TOKEN, ISSUER, SUB, USERINFO_URI, metadata
 
-
-@pytest.fixture
-def router() -> Iterator[respx.MockRouter]:
-    with respx.mock(assert_all_called=False) as mock:
-        yield mock
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient() as client:
-        yield client
+pytest_plugins = ["tests.jwt_fixtures"]
 
 
 async def test_userinfo_returns_the_claims(

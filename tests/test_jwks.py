@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator, Iterator
 
 import anyio
 import httpx
@@ -13,13 +12,13 @@ import respx
 from lexoffice_auth import IdTokenError, JWKSError
 from lexoffice_auth._idtoken import IdTokenVerifier
 from lexoffice_auth._jwks import JWKSCache, parse_cache_control, parse_jwks
+from lexoffice_auth.testing import FakeClock
 
 from .jwt_helpers import (
     CLIENT_ID,
     JWKS_URI,
     NONCE,
     NOW,
-    FakeClock,
     claims,
     ec_key,
     ed_key,
@@ -31,42 +30,28 @@ from .jwt_helpers import (
 OLD = rsa_key("2024-key")
 NEW = rsa_key("2025-key")
 
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def router() -> Iterator[respx.MockRouter]:
-    with respx.mock(assert_all_called=False) as mock:
-        yield mock
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient() as client:
-        yield client
-
-
-@pytest.fixture
-def verifier(http: httpx.AsyncClient, clock: FakeClock) -> IdTokenVerifier:
-    return IdTokenVerifier(client_id=CLIENT_ID, http_client=http, clock=clock)
+pytest_plugins = ["tests.jwt_fixtures"]
 
 
 async def _verify(v: IdTokenVerifier, token: str) -> str:
     return (await v.verify(token, metadata(), nonce=NONCE)).sub
 
 
+@pytest.fixture
+async def route(verifier: IdTokenVerifier, router: respx.MockRouter) -> respx.Route:
+    """The JWKS route serving OLD, after one verification has filled the cache."""
+    route = router.get(JWKS_URI).mock(return_value=httpx.Response(200, json=jwks(OLD)))
+    await _verify(verifier, OLD.sign(claims()))
+    assert route.call_count == 1
+    return route
+
+
 # --- rotation and forged kids ---
 
 
 async def test_key_rotation_is_picked_up_after_exactly_one_refetch(
-    verifier: IdTokenVerifier, router: respx.MockRouter, clock: FakeClock
+    verifier: IdTokenVerifier, route: respx.Route, clock: FakeClock
 ) -> None:
-    route = router.get(JWKS_URI).mock(return_value=httpx.Response(200, json=jwks(OLD)))
-    await _verify(verifier, OLD.sign(claims()))
-    assert route.call_count == 1
 
     # The provider rotates; the next login (well inside the cache lifetime) uses the new kid.
     route.mock(return_value=httpx.Response(200, json=jwks(NEW, OLD)))
@@ -80,11 +65,8 @@ async def test_key_rotation_is_picked_up_after_exactly_one_refetch(
 
 
 async def test_100_forged_kids_cause_at_most_one_refetch(
-    verifier: IdTokenVerifier, router: respx.MockRouter, clock: FakeClock
+    verifier: IdTokenVerifier, route: respx.Route, clock: FakeClock
 ) -> None:
-    route = router.get(JWKS_URI).mock(return_value=httpx.Response(200, json=jwks(OLD)))
-    await _verify(verifier, OLD.sign(claims()))
-    assert route.call_count == 1
     attacker = rsa_key("attacker")
     for _ in range(100):
         forged = attacker.sign(claims(), kid=secrets.token_hex(8))
@@ -99,10 +81,8 @@ async def test_100_forged_kids_cause_at_most_one_refetch(
 
 
 async def test_forged_kids_may_refetch_again_after_the_interval(
-    verifier: IdTokenVerifier, router: respx.MockRouter, clock: FakeClock
+    verifier: IdTokenVerifier, route: respx.Route, clock: FakeClock
 ) -> None:
-    route = router.get(JWKS_URI).mock(return_value=httpx.Response(200, json=jwks(OLD)))
-    await _verify(verifier, OLD.sign(claims()))
     for minute in range(3):
         for _ in range(10):
             with pytest.raises(IdTokenError):
@@ -275,10 +255,8 @@ async def test_endpoint_recovering_after_an_outage_is_used_again(
 
 
 async def test_refetch_failing_is_rate_limited_too(
-    verifier: IdTokenVerifier, router: respx.MockRouter, clock: FakeClock
+    verifier: IdTokenVerifier, route: respx.Route, clock: FakeClock
 ) -> None:
-    route = router.get(JWKS_URI).mock(return_value=httpx.Response(200, json=jwks(OLD)))
-    await _verify(verifier, OLD.sign(claims()))
     route.mock(return_value=httpx.Response(503))
     with pytest.raises(JWKSError):
         await _verify(verifier, OLD.sign(claims(), kid="unknown-1"))
