@@ -45,3 +45,28 @@ def test_errors_do_not_echo_token_values() -> None:
     with pytest.raises(SerializationError) as info2:
         TokenSet.from_json('{"access_token":"ACCESS-SECRET","refresh_token":5}')
     assert "ACCESS-SECRET" not in str(info2.value)
+
+
+async def test_token_layer_objects_hide_secrets(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from lexoffice_auth import ApiKeyAuth, FileTokenStore, MemoryTokenStore, TokenSource
+
+    assert isinstance(tmp_path, Path)
+    meta = ProviderMetadata.model_validate(discovery_doc())
+    oauth = OAuthClient("c", REDIRECT, metadata=meta, client_secret="CLIENT-SECRET")
+    tokens = TokenSet(
+        access_token="ACCESS-SECRET", refresh_token="REFRESH-SECRET", id_token="ID-SECRET"
+    )
+    memory = MemoryTokenStore()
+    await memory.save("acct", tokens)
+    files = FileTokenStore(tmp_path / "t.json")
+    await files.save("acct", tokens)
+    auth = oauth.auth_for("acct", memory)
+    await auth.source.token_set()  # loads the tokens into the source's cache
+    source = TokenSource(oauth, "acct", files)
+    await source.token_set()
+    api_key = ApiKeyAuth("API-KEY-SECRET")
+    text = "".join(shown(o) for o in (oauth, memory, files, auth, auth.source, source, api_key))
+    for secret in (*SECRETS, "API-KEY-SECRET"):
+        assert secret not in text
