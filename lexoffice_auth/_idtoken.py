@@ -285,15 +285,12 @@ class IdTokenVerifier:
             raise ConfigurationError("leeway must be a non-negative number of seconds")
         if allow_hs256 and not client_secret:
             raise ConfigurationError("allow_hs256 needs the client_secret (the HMAC key)")
-        try:
-            self._jwks = JWKSCache(
-                http_client,
-                clock,
-                min_refetch_interval=jwks_min_refetch_interval,
-                default_ttl=jwks_default_ttl,
-            )
-        except ValueError as exc:
-            raise ConfigurationError(str(exc)) from exc
+        self._jwks = JWKSCache(
+            http_client,
+            clock,
+            min_refetch_interval=jwks_min_refetch_interval,
+            default_ttl=jwks_default_ttl,
+        )
         self.client_id = client_id
         self.leeway = leeway
         self._clock = clock

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +21,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 from ._clock import Clock
-from ._errors import JWKSError
+from ._errors import ConfigurationError, JWKSError
 from ._http import AsyncClient, HTTPError, is_transport_error
 
 __all__ = [
@@ -237,6 +238,8 @@ def is_http_error(exc: BaseException) -> bool:
 class _Slot:
     current: JWKSet | None = None
     last_forced: float | None = None
+    attempts: int = 0
+    last_error: JWKSError | None = None
 
 
 class JWKSCache:
@@ -265,8 +268,13 @@ class JWKSCache:
         min_ttl: float = 300.0,
         max_ttl: float = 86400.0,
     ) -> None:
-        if min_refetch_interval < 0 or default_ttl <= 0 or not 0 < min_ttl <= max_ttl:
-            raise ValueError("JWKS cache intervals must be positive and min_ttl <= max_ttl")
+        values = (min_refetch_interval, default_ttl, min_ttl, max_ttl)
+        if not all(math.isfinite(v) for v in values) or (
+            min_refetch_interval < 0 or default_ttl <= 0 or not 0 < min_ttl <= max_ttl
+        ):
+            raise ConfigurationError(
+                "JWKS cache intervals must be finite and positive, and min_ttl <= max_ttl"
+            )
         self._http = http_client
         self._clock = clock
         self._min_refetch = min_refetch_interval
@@ -282,12 +290,17 @@ class JWKSCache:
         current = slot.current
         if current is not None and self._clock() < current.expires_at:
             return current
+        attempts = slot.attempts
         async with self._lock:
             # Another task may have fetched while we waited for the lock.
             current = slot.current
             if current is not None and self._clock() < current.expires_at:
                 return current
-            slot.current = await self._fetch(jwks_uri)
+            if slot.attempts != attempts and slot.last_error is not None:
+                # A fetch failed while we waited: share its outcome instead of queueing
+                # one more request (and one more timeout) per waiting login.
+                raise JWKSError(str(slot.last_error))
+            slot.current = await self._fetch(slot, jwks_uri)
             return slot.current
 
     async def refetch(self, jwks_uri: str, seen: JWKSet) -> JWKSet:
@@ -306,7 +319,7 @@ class JWKSCache:
                 return seen
             # Counted before the request, so a failing endpoint is rate-limited as well.
             slot.last_forced = now
-            slot.current = await self._fetch(jwks_uri)
+            slot.current = await self._fetch(slot, jwks_uri)
             return slot.current
 
     def _ttl(self, cache_control: str | None) -> float:
@@ -315,7 +328,17 @@ class JWKSCache:
             return self._default_ttl
         return min(max(max_age, self._min_ttl), self._max_ttl)
 
-    async def _fetch(self, jwks_uri: str) -> JWKSet:
+    async def _fetch(self, slot: _Slot, jwks_uri: str) -> JWKSet:
+        slot.attempts += 1
+        try:
+            fetched = await self._fetch_once(jwks_uri)
+        except JWKSError as exc:
+            slot.last_error = exc
+            raise
+        slot.last_error = None
+        return fetched
+
+    async def _fetch_once(self, jwks_uri: str) -> JWKSet:
         _log.debug("fetching JWKS from %s", jwks_uri)
         headers = {"Accept": "application/jwk-set+json, application/json"}
         try:

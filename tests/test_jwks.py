@@ -9,7 +9,7 @@ import httpx
 import pytest
 import respx
 
-from lexoffice_auth import IdTokenError, JWKSError
+from lexoffice_auth import ConfigurationError, IdTokenError, JWKSError
 from lexoffice_auth._idtoken import IdTokenVerifier
 from lexoffice_auth._jwks import JWKSCache, parse_cache_control, parse_jwks
 from lexoffice_auth.testing import FakeClock
@@ -254,6 +254,31 @@ async def test_endpoint_recovering_after_an_outage_is_used_again(
     assert await _verify(verifier, OLD.sign(claims()))
 
 
+@pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"])
+async def test_concurrent_logins_during_an_outage_share_one_failed_fetch(
+    anyio_backend: str, router: respx.MockRouter, clock: FakeClock
+) -> None:
+    route = router.get(JWKS_URI).mock(side_effect=httpx.ConnectTimeout("down"))
+    errors: list[str] = []
+    async with httpx.AsyncClient() as http:
+        v = IdTokenVerifier(client_id=CLIENT_ID, http_client=http, clock=clock)
+
+        async def one() -> None:
+            with pytest.raises(JWKSError) as info:
+                await _verify(v, OLD.sign(claims()))
+            errors.append(str(info.value))
+
+        async with anyio.create_task_group() as tg:
+            for _ in range(20):
+                tg.start_soon(one)
+        assert route.call_count == 1
+        assert len(errors) == 20 and all("ConnectTimeout" in e for e in errors)
+        # The next login after the failure tries again.
+        route.mock(return_value=httpx.Response(200, json=jwks(OLD)))
+        assert await _verify(v, OLD.sign(claims()))
+        assert route.call_count == 2
+
+
 async def test_refetch_failing_is_rate_limited_too(
     verifier: IdTokenVerifier, route: respx.Route, clock: FakeClock
 ) -> None:
@@ -324,6 +349,16 @@ async def test_private_key_material_in_the_jwks_is_logged_and_ignored(
     assert "c2VjcmV0LXByaXZhdGUtZXhwb25lbnQ" not in caplog.text
 
 
-def test_cache_rejects_impossible_settings(clock: FakeClock) -> None:
-    with pytest.raises(ValueError, match="min_ttl"):
-        JWKSCache(httpx.AsyncClient(), clock, min_ttl=600, max_ttl=60)
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"min_ttl": 600, "max_ttl": 60},
+        {"default_ttl": 0},
+        {"min_refetch_interval": -1},
+        {"default_ttl": float("nan")},
+        {"max_ttl": float("inf")},
+    ],
+)
+def test_cache_rejects_impossible_settings(clock: FakeClock, kwargs: dict[str, float]) -> None:
+    with pytest.raises(ConfigurationError, match="min_ttl"):
+        JWKSCache(httpx.AsyncClient(), clock, **kwargs)
