@@ -45,6 +45,7 @@ from ._errors import ConfigurationError, IdTokenError, JWKSError, UserInfoError
 from ._http import AsyncClient
 from ._jwks import ASYMMETRIC_ALGORITHMS, JWK, JWKSCache, is_http_error, read_limited
 from ._metadata import ProviderMetadata
+from ._model import describe_validation_error
 
 __all__ = [
     "HMAC_ALGORITHMS",
@@ -218,17 +219,11 @@ def check_claims(
     try:
         return IdTokenClaims.model_validate(data)
     except ValidationError as exc:
-        raise IdTokenError("claims", _claim_errors(exc)) from exc
-
-
-def _claim_errors(exc: ValidationError) -> str:
-    """Which claims have the wrong type; pydantic's messages, never the values."""
-    parts = []
-    for err in exc.errors(include_input=False, include_url=False)[:3]:
-        loc = ".".join(str(p) for p in err["loc"])
-        msg = err["msg"].removeprefix("Value error, ")
-        parts.append(f"{loc}: {msg}" if loc else msg)
-    return "claims of the wrong type: " + "; ".join(parts)
+        reason = describe_validation_error(exc)
+        raise IdTokenError("claims", f"claims of the wrong type: {reason}") from exc
+    except TypeError as exc:
+        # A claim named like a parameter of the model's constructor (e.g. "self").
+        raise IdTokenError("claims", "a claim name clashes with the claims model") from exc
 
 
 def _header(id_token: str) -> tuple[str, str | None]:

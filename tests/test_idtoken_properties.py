@@ -95,7 +95,7 @@ def test_arbitrary_jws_shaped_tokens(
 
 
 @SETTINGS
-@given(st.dictionaries(st.sampled_from([*claims(), "nbf", "azp", "x"]), json_values))
+@given(st.dictionaries(st.sampled_from([*claims(), "nbf", "azp", "x", "self"]), json_values))
 def test_arbitrary_claims_with_a_valid_signature(overrides: dict[str, Any]) -> None:
     result = _outcome(KEY.sign_bytes(json.dumps(claims(**overrides)).encode()))
     assert isinstance(result, (IdTokenClaims, IdTokenError))
