@@ -221,9 +221,6 @@ def check_claims(
     except ValidationError as exc:
         reason = describe_validation_error(exc)
         raise IdTokenError("claims", f"claims of the wrong type: {reason}") from exc
-    except TypeError as exc:
-        # A claim named like a parameter of the model's constructor (e.g. "self").
-        raise IdTokenError("claims", "a claim name clashes with the claims model") from exc
 
 
 def _header(id_token: str) -> tuple[str, str | None]:

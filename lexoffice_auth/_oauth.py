@@ -7,6 +7,7 @@ stores. One ``OAuthClient`` can serve every user of a service.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterable, Mapping
 from types import TracebackType
@@ -23,6 +24,7 @@ from ._errors import (
     DiscoveryError,
     IdTokenError,
     IssuerMismatchError,
+    JWKSError,
     NetworkError,
     ReauthenticationRequired,
     RevocationError,
@@ -43,6 +45,8 @@ from ._urls import is_loopback_host, origin_of, require_secure_url
 from .stores import TokenStore
 
 __all__ = ["OAuthClient"]
+
+logger = logging.getLogger("lexoffice_auth")
 
 _FORM = {"Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded"}
 _MAX_DISCOVERY_REDIRECTS = 3
@@ -328,13 +332,22 @@ class OAuthClient:
         """Verify a new id_token from a refresh: no nonce, and the same ``sub`` (Core §12.2)."""
         if tokens.id_token is None or tokens.id_token == previous.id_token:
             return tokens
-        claims = await self._id_tokens.verify(
-            tokens.id_token.get_secret_value(),
-            metadata,
-            nonce=None,
-            access_token=tokens.access_token.get_secret_value(),
-            expected_sub=previous.id_claims.sub if previous.id_claims else None,
-        )
+        try:
+            claims = await self._id_tokens.verify(
+                tokens.id_token.get_secret_value(),
+                metadata,
+                nonce=None,
+                access_token=tokens.access_token.get_secret_value(),
+                expected_sub=previous.id_claims.sub if previous.id_claims else None,
+            )
+        except JWKSError as exc:
+            # The refresh already happened: with rotation the old refresh token is dead, so
+            # dropping these tokens would force a new login over a JWKS outage. Keep them and
+            # the identity proven at login; only the unverifiable new id_token is discarded.
+            logger.warning("new id_token not verified after refresh, kept previous one: %s", exc)
+            return tokens.model_copy(
+                update={"id_token": previous.id_token, "id_claims": previous.id_claims}
+            )
         return tokens.model_copy(update={"id_claims": claims})
 
     # --- tokens in use ----------------------------------------------------------------------------

@@ -357,11 +357,6 @@ async def test_claim_of_impossible_type_is_rejected(
     assert "email" in str(err)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=IdTokenError,
-    reason="CheckedModel.__init__ takes self by keyword; needs `def __init__(self, /, **data)`",
-)
 async def test_claim_named_self_is_kept(verifier: IdTokenVerifier, jwks_route: respx.Route) -> None:
     c = await _verify(verifier, RSA.sign(claims(self="https://id.example.com/u/1")))
     assert c.model_extra == {"self": "https://id.example.com/u/1"}
