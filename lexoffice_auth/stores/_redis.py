@@ -1,0 +1,419 @@
+"""A Redis token store: token sets and refresh locks shared by a fleet of workers.
+
+``redis`` is an optional dependency (``pip install lexoffice-auth[redis]``), imported only
+when a ``RedisTokenStore`` is created.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import re
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import anyio
+
+from .._errors import ConfigurationError, SerializationError, TokenStoreError
+from .._tokens import TokenSet
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+    from redis.asyncio.lock import Lock
+
+__all__ = ["RedisTokenStore"]
+
+logger = logging.getLogger("lexoffice_auth")
+
+_FORMAT = "lexoffice-auth/redis-token"
+_VERSION = 1
+# WATCH/MULTI retries before a save gives up; only a writer that keeps changing the very
+# same key between our GET and EXEC can exhaust them.
+_CAS_ATTEMPTS = 16
+# How often a waiting host retries the lock (redis-py's Lock polls with SET NX).
+_LOCK_POLL = 0.05
+# Releasing the lock is shielded from cancellation but never waits longer than this.
+_RELEASE_TIMEOUT = 5.0
+# Socket timeouts of a client created from a URL (redis-py's default is to wait forever).
+_SOCKET_TIMEOUT = 10.0
+
+
+def _import_redis() -> ModuleType:
+    try:
+        import redis.asyncio
+        import redis.exceptions
+    except ImportError as exc:
+        raise ConfigurationError(
+            "RedisTokenStore needs the redis package: pip install 'lexoffice-auth[redis]'"
+        ) from exc
+    return redis
+
+
+def _require_asyncio(what: str) -> None:
+    # redis.asyncio runs on asyncio only; under trio it would fail deep inside the client
+    # with errors that look like network failures, so say what is wrong instead.
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        raise ConfigurationError(
+            f"RedisTokenStore.{what}() needs the asyncio event loop: redis.asyncio does "
+            "not run under trio (use FileTokenStore or MemoryTokenStore there)"
+        ) from None
+
+
+def redact_url(url: str) -> str:
+    """``url`` with the password (userinfo or ``?password=``) replaced by ``***``."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<invalid Redis URL>"
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, _, hostport = netloc.rpartition("@")
+        user, colon, _ = userinfo.partition(":")
+        netloc = f"{user}{':***' if colon else ''}@{hostport}"
+    query = re.sub(r"(?i)(^|&)(password=)[^&]*", r"\1\2***", parts.query)
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def _describe_client(client: Any) -> str:
+    """Where a user-supplied client connects to, without its credentials."""
+    try:
+        kwargs = client.connection_pool.connection_kwargs
+    except AttributeError:
+        return f"<{type(client).__name__}>"
+    if kwargs.get("path"):
+        return f"unix://{kwargs['path']}"
+    host, port, db = kwargs.get("host", "localhost"), kwargs.get("port", 6379), kwargs.get("db", 0)
+    return f"redis://{host}:{port}/{db}"
+
+
+def _password_of(client: Any) -> str | None:
+    try:
+        password = client.connection_pool.connection_kwargs.get("password")
+    except AttributeError:
+        return None
+    return password if isinstance(password, str) and password else None
+
+
+class RedisTokenStore:
+    """Token sets in Redis, with a refresh lock per account key that works across hosts.
+
+    Pass your own ``redis.asyncio.Redis`` (it stays open; close it yourself) or a ``url``
+    (the store creates a client with 10 s socket timeouts; ``await store.aclose()`` or
+    ``async with store:`` closes it).
+
+    * Each account key has one Redis key, ``{prefix}tokens:{escaped account key}``; the
+      account key is percent-escaped (``urllib.parse.quote(key, safe="")``), so any string
+      is safe, glob characters included, and the Redis key stays readable.
+    * The value is a JSON envelope ``{"format", "version", "account_key", "token_set"}``.
+      A value that is not such an envelope (another program's key, corrupt JSON, a newer
+      version, another Redis type) raises ``TokenStoreError`` and is never overwritten or
+      deleted: ``save`` checks and writes atomically (``WATCH``/``MULTI``).
+    * ``lock(account_key)`` is redis-py's own ``Lock`` on ``{prefix}lock:{escaped key}``
+      with a lease of ``lock_lease`` seconds, renewed while the holder works; a crashed
+      holder's lock expires after at most one lease. Waiting longer than ``lock_timeout``
+      raises ``TokenStoreError``.
+    * Redis errors (refused connection, timeouts, authentication) raise
+      ``TokenStoreError``; messages and ``repr`` never show the password.
+    * asyncio only: redis.asyncio does not run under trio, where every method raises
+      ``ConfigurationError``. Use the store on the event loop it was first used on.
+
+    Example:
+        >>> store = RedisTokenStore(url="redis://redis.internal:6379/0")  # doctest: +SKIP
+        >>> # auth = oauth.auth_for("acme", store)
+    """
+
+    def __init__(
+        self,
+        client: Redis | None = None,
+        *,
+        url: str | None = None,
+        prefix: str = "lexoffice-auth:",
+        lock_timeout: float = 60.0,
+        lock_lease: float = 30.0,
+    ) -> None:
+        redis = _import_redis()
+        if (client is None) == (url is None):
+            raise ConfigurationError("RedisTokenStore takes either a client or url=, not both")
+        if not isinstance(prefix, str):
+            raise ConfigurationError("prefix must be a string")
+        if not 0 < lock_timeout < float("inf") or not 0 < lock_lease < float("inf"):
+            raise ConfigurationError("lock_timeout and lock_lease must be positive seconds")
+        # UnicodeDecodeError: a client with decode_responses=True reading non-UTF-8 bytes.
+        self._errors: tuple[type[BaseException], ...] = (
+            redis.exceptions.RedisError,
+            OSError,
+            asyncio.TimeoutError,
+            UnicodeDecodeError,
+        )
+        self._watch_error: type[Exception] = redis.exceptions.WatchError
+        self._not_owned: type[Exception] = redis.exceptions.LockNotOwnedError
+        self._lock_class: type[Lock] = redis.asyncio.lock.Lock
+        if url is not None:
+            if not isinstance(url, str):
+                raise ConfigurationError("url must be a string such as redis://host:6379/0")
+            self._where = redact_url(url)
+            try:
+                client = redis.asyncio.Redis.from_url(
+                    url,
+                    socket_timeout=_SOCKET_TIMEOUT,
+                    socket_connect_timeout=_SOCKET_TIMEOUT,
+                )
+            except ValueError as exc:
+                raise ConfigurationError(
+                    f"invalid Redis URL {self._where!r}: expected redis://, rediss:// or unix://"
+                ) from (None if _password_in(str(exc), url) else exc)
+            self._owns_client = True
+        else:
+            if not isinstance(client, redis.asyncio.Redis):
+                raise ConfigurationError("client must be a redis.asyncio.Redis")
+            self._where = _describe_client(client)
+            self._owns_client = False
+        assert client is not None
+        self._client: Redis = client
+        self._password = _password_of(client)
+        self.prefix = prefix
+        self.lock_timeout = lock_timeout
+        self.lock_lease = lock_lease
+
+    def __repr__(self) -> str:
+        return f"RedisTokenStore({self._where!r}, prefix={self.prefix!r})"
+
+    async def aclose(self) -> None:
+        """Close the client the store created from ``url`` (a client you passed stays open)."""
+        if self._owns_client:
+            _require_asyncio("aclose")
+            with self._translate("close the connection"):
+                await self._client.aclose()
+
+    async def __aenter__(self) -> RedisTokenStore:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    # --- keys --------------------------------------------------------------------------
+
+    def token_key(self, account_key: str) -> str:
+        """The Redis key holding ``account_key``'s token set."""
+        return f"{self.prefix}tokens:{_escape(account_key)}"
+
+    def lock_key(self, account_key: str) -> str:
+        """The Redis key of ``account_key``'s refresh lock."""
+        return f"{self.prefix}lock:{_escape(account_key)}"
+
+    # --- TokenStore ----------------------------------------------------------------------
+
+    async def load(self, account_key: str) -> TokenSet | None:
+        """The token set of ``account_key`` or ``None``; ``TokenStoreError`` if unreadable."""
+        _require_asyncio("load")
+        key = self.token_key(account_key)
+        with self._translate(f"read {key!r}"):
+            raw = await self._client.get(key)
+        if raw is None:
+            return None
+        envelope = self._check(key, account_key, raw)
+        try:
+            return TokenSet.from_dict(envelope.get("token_set"))
+        except SerializationError as exc:
+            raise TokenStoreError(
+                f"Redis key {key!r} (account {account_key!r}) is invalid: {exc}"
+            ) from exc
+
+    async def save(self, account_key: str, token_set: TokenSet) -> None:
+        """Store ``token_set`` for ``account_key``, unless the key holds a foreign value."""
+        _require_asyncio("save")
+        envelope = {
+            "format": _FORMAT,
+            "version": _VERSION,
+            "account_key": account_key,
+            "token_set": token_set.to_dict(),
+        }
+        await self._check_and_set(account_key, json.dumps(envelope, sort_keys=True))
+
+    async def delete(self, account_key: str) -> None:
+        """Forget ``account_key``'s token set (a foreign value is left alone and reported)."""
+        _require_asyncio("delete")
+        await self._check_and_set(account_key, None)
+
+    @asynccontextmanager
+    async def lock(self, account_key: str) -> AsyncIterator[None]:
+        """The refresh lock of ``account_key``, shared by every host using this Redis.
+
+        Raises ``TokenStoreError`` after ``lock_timeout`` seconds of waiting. While the block
+        runs, the lease is renewed every third of ``lock_lease``, for at most
+        ``lock_timeout`` seconds in all, so a slow refresh keeps the lock but a holder that
+        hangs cannot keep it forever. If the lease was lost anyway, the block's work stands
+        (a saved token is valid) and a warning is logged.
+        """
+        _require_asyncio("lock")
+        name = self.lock_key(account_key)
+        lock = self._lock_class(
+            self._client,
+            name,
+            timeout=self.lock_lease,
+            sleep=_LOCK_POLL,
+            blocking_timeout=self.lock_timeout,
+            thread_local=False,
+        )
+        # Our own token, so that an acquire cut short by cancellation can be undone.
+        token = uuid.uuid4().hex
+        try:
+            with self._translate(f"take the refresh lock {name!r}"):
+                acquired = await lock.acquire(token=token)
+        except BaseException:
+            with (
+                anyio.move_on_after(_RELEASE_TIMEOUT, shield=True),
+                contextlib.suppress(*self._errors),
+            ):
+                await lock.do_release(token.encode())
+            raise
+        if not acquired:
+            raise TokenStoreError(
+                f"timed out after {self.lock_timeout:g} s waiting for the refresh lock of "
+                f"account {account_key!r} in Redis {self._where}"
+            )
+        renewer = asyncio.get_running_loop().create_task(self._keep_lease(lock, account_key))
+        try:
+            yield
+        finally:
+            renewer.cancel()
+            with anyio.move_on_after(_RELEASE_TIMEOUT, shield=True):
+                with contextlib.suppress(asyncio.CancelledError):
+                    await renewer
+                await self._release(lock, account_key)
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    async def _keep_lease(self, lock: Lock, account_key: str) -> None:
+        stop_at = time.monotonic() + self.lock_timeout
+        interval = self.lock_lease / 3
+        while time.monotonic() + interval < stop_at:
+            await asyncio.sleep(interval)
+            try:
+                await lock.reacquire()
+            except self._not_owned:
+                logger.warning(
+                    "the Redis refresh lock of account %r expired while held; another "
+                    "host may refresh at the same time",
+                    account_key,
+                )
+                return
+            except self._errors as exc:
+                # The lease is still running; the next renewal may get through.
+                logger.warning(
+                    "could not renew the Redis refresh lock of account %r: %s",
+                    account_key,
+                    type(exc).__name__,
+                )
+
+    async def _release(self, lock: Lock, account_key: str) -> None:
+        try:
+            await lock.release()
+        except self._not_owned:
+            logger.warning(
+                "the Redis refresh lock of account %r had expired before it was released "
+                "(the work done under it stands; consider a longer lock_lease)",
+                account_key,
+            )
+        except self._errors as exc:
+            logger.warning(
+                "could not release the Redis refresh lock of account %r (%s); it expires "
+                "by itself within %g s",
+                account_key,
+                type(exc).__name__,
+                self.lock_lease,
+            )
+
+    async def _check_and_set(self, account_key: str, value: str | None) -> None:
+        key = self.token_key(account_key)
+        action = "write" if value is not None else "delete"
+        with self._translate(f"{action} {key!r}"):
+            async with self._client.pipeline(transaction=True) as pipe:
+                for _ in range(_CAS_ATTEMPTS):
+                    try:
+                        await pipe.watch(key)
+                        current = await pipe.get(key)
+                        if current is not None:
+                            self._check(key, account_key, current, for_write=True)
+                        elif value is None:
+                            return
+                        pipe.multi()  # type: ignore[no-untyped-call]
+                        if value is None:
+                            pipe.delete(key)
+                        else:
+                            pipe.set(key, value)
+                        await pipe.execute()
+                        return
+                    except self._watch_error:
+                        continue
+        raise TokenStoreError(
+            f"could not {action} Redis key {key!r}: it kept changing under concurrent writers"
+        )
+
+    def _check(
+        self, key: str, account_key: str, raw: bytes | str, *, for_write: bool = False
+    ) -> dict[str, Any]:
+        """The envelope in ``raw``; ``TokenStoreError`` if it is not one of ours."""
+        untouched = "; it was left untouched" if for_write else ""
+        try:
+            envelope = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            raise TokenStoreError(
+                f"Redis key {key!r} does not hold JSON{untouched} (delete the key or "
+                "choose another prefix)"
+            ) from None
+        if not isinstance(envelope, dict) or envelope.get("format") != _FORMAT:
+            raise TokenStoreError(
+                f"Redis key {key!r} is not a lexoffice-auth token set{untouched} "
+                "(choose another prefix)"
+            )
+        version = envelope.get("version")
+        if version != _VERSION:
+            raise TokenStoreError(
+                f"Redis key {key!r} has unsupported version {version!r}{untouched} "
+                f"(this release reads version {_VERSION})"
+            )
+        if envelope.get("account_key") != account_key:
+            raise TokenStoreError(f"Redis key {key!r} belongs to another account key{untouched}")
+        return envelope
+
+    @contextlib.contextmanager
+    def _translate(self, what: str) -> Iterator[None]:
+        try:
+            yield
+        except TokenStoreError:
+            raise
+        except self._errors as exc:
+            detail = str(exc)
+            leaked = self._password is not None and self._password in detail
+            if leaked:
+                assert self._password is not None
+                detail = detail.replace(self._password, "***")
+            message = f"Redis {self._where}: cannot {what}: {type(exc).__name__}"
+            if detail:
+                message += f": {detail}"
+            # The redis exception stays attached unless its text had to be scrubbed.
+            raise TokenStoreError(message) from (None if leaked else exc)
+
+
+def _escape(account_key: str) -> str:
+    if not isinstance(account_key, str) or not account_key:
+        raise ConfigurationError("account_key must be a non-empty string")
+    return quote(account_key, safe="")
+
+
+def _password_in(text: str, url: str) -> bool:
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        return True
+    return password is not None and password != "" and password in text
