@@ -1,0 +1,203 @@
+"""Single-flight refresh across "hosts" sharing one Redis: in one process and in three."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import select
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import anyio
+import anyio.to_thread
+import pytest
+from pydantic import SecretStr
+
+from lexoffice_auth import ConfigurationError, TokenSet
+from lexoffice_auth._auth import make_auth
+from lexoffice_auth.stores._redis import RedisTokenStore
+
+from .helpers_tokens import FakeClock, FakeProvider
+from .redis_server import RedisServer, redis_server_fixture  # noqa: F401
+from .test_concurrency import TokenServer
+
+ROOT = Path(__file__).resolve().parent.parent
+HOSTS = 4
+
+
+@pytest.fixture
+def prefix() -> str:
+    return f"test-{uuid.uuid4().hex[:12]}:"
+
+
+async def _burst(clients: list[Any], requests: int) -> list[int]:
+    statuses: list[int] = []
+
+    async def call(http: Any) -> None:
+        statuses.append((await http.get("/v1/profile")).status_code)
+
+    with anyio.fail_after(30):
+        async with anyio.create_task_group() as tg:
+            for i in range(requests):
+                tg.start_soon(call, clients[i % len(clients)])
+    return statuses
+
+
+async def test_1000_requests_through_4_hosts_refresh_once_and_rotate_safely(
+    redis_server: RedisServer, prefix: str
+) -> None:
+    clock = FakeClock()
+    provider = FakeProvider(clock, delay=0.05)
+    # Four "hosts": each its own Redis connection pool, OAuthClient, source and auth.
+    stores = [RedisTokenStore(url=redis_server.url, prefix=prefix) for _ in range(HOSTS)]
+    assert len({id(store._client) for store in stores}) == HOSTS
+    await stores[0].save("acme", provider.expired_tokens())
+    oauths = [provider.oauth() for _ in range(HOSTS)]
+    clients = [
+        provider.api_client(make_auth(oauth, "acme", store, clock=clock))
+        for oauth, store in zip(oauths, stores, strict=True)
+    ]
+    try:
+        assert await _burst(clients, 1000) == [200] * 1000
+        assert provider.calls == 1
+        # Later expiries: every round is one refresh with the newest refresh token.
+        for round_ in range(2, 5):
+            clock.advance(3601)
+            assert await _burst(clients, 200) == [200] * 200
+            assert provider.calls == round_
+            stored = await stores[3].load("acme")
+            assert stored is not None and stored.refresh_token is not None
+            assert stored.refresh_token.get_secret_value() == provider.live_refresh
+        assert provider.stale_refresh_uses == []
+    finally:
+        for http, oauth, store in zip(clients, oauths, stores, strict=True):
+            await http.aclose()
+            await oauth.aclose()
+            await store.aclose()
+
+
+@pytest.mark.parametrize("anyio_backend", ["trio"])
+async def test_under_trio_the_stack_fails_with_a_configuration_error(
+    redis_server: RedisServer, prefix: str
+) -> None:
+    clock = FakeClock()
+    provider = FakeProvider(clock)
+    expired = provider.expired_tokens()
+
+    async def seed() -> None:
+        async with RedisTokenStore(url=redis_server.url, prefix=prefix) as store:
+            await store.save("acme", expired)
+
+    # Seeded from an asyncio loop in a worker thread: redis.asyncio needs one.
+    await anyio.to_thread.run_sync(asyncio.run, seed())
+    store = RedisTokenStore(url=redis_server.url, prefix=prefix)
+    auth = make_auth(provider.oauth(), "acme", store, clock=clock)
+    async with provider.api_client(auth) as http:
+        for _ in range(3):
+            with pytest.raises(ConfigurationError, match="does not run under trio"):
+                await http.get("/v1/profile")
+    assert provider.calls == 0
+    assert provider.api_calls == 0
+
+    async def check() -> TokenSet | None:
+        async with RedisTokenStore(url=redis_server.url, prefix=prefix) as store:
+            return await store.load("acme")
+
+    assert await anyio.to_thread.run_sync(asyncio.run, check()) == expired
+
+
+# --- three OS processes --------------------------------------------------------------------------
+
+WORKER = """
+import asyncio, json, sys
+import httpx
+from lexoffice_auth import ProviderMetadata
+from lexoffice_auth._auth import make_auth
+from lexoffice_auth._oauth import OAuthClient
+from lexoffice_auth.stores._redis import RedisTokenStore
+
+async def main(url, prefix, base, requests):
+    metadata = ProviderMetadata(issuer=base, authorization_endpoint=base + "/authorize",
+                                token_endpoint=base + "/token")
+    oauth = OAuthClient("client-1", "https://app.example/cb", metadata=metadata,
+                        http_client=httpx.AsyncClient(trust_env=False))
+    store = RedisTokenStore(url=url, prefix=prefix)
+    auth = make_auth(oauth, "acme", store)
+    def api(request):
+        return httpx.Response(200 if request.headers["Authorization"] == "Bearer at-1" else 401)
+    async with store, oauth, httpx.AsyncClient(base_url="https://api.lexware.io", auth=auth,
+                                               transport=httpx.MockTransport(api)) as http:
+        await store.load("acme")  # connect before the barrier
+        print("ready", flush=True)
+        sys.stdin.readline()  # the start barrier: all processes burst at the same moment
+        responses = await asyncio.gather(*(http.get("/v1/profile") for _ in range(requests)))
+    print(json.dumps({"statuses": [r.status_code for r in responses]}))
+
+asyncio.run(main(sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])))
+"""
+
+
+def test_three_processes_share_one_refresh(redis_server: RedisServer, prefix: str) -> None:
+    token_server = TokenServer()
+    expired = TokenSet(
+        access_token=SecretStr("at-0"),
+        expires_at=time.time() - 10,
+        issued_at=time.time() - 3610,
+        refresh_token=SecretStr("rt-0"),
+    )
+
+    async def store_call(method: str, *args: Any) -> Any:
+        async with RedisTokenStore(url=redis_server.url, prefix=prefix) as store:
+            return await getattr(store, method)(*args)
+
+    asyncio.run(store_call("save", "acme", expired))
+    shares = [334, 333, 333]
+    with token_server:
+        procs = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-c",
+                    WORKER,
+                    redis_server.url,
+                    prefix,
+                    token_server.url,
+                    str(n),
+                ],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                cwd=ROOT,
+            )
+            for n in shares
+        ]
+        # A worker that hangs must fail this test, never hang the suite.
+        deadline = time.monotonic() + 60
+        try:
+            for proc in procs:
+                assert proc.stdout is not None
+                ready, _, _ = select.select([proc.stdout], [], [], deadline - time.monotonic())
+                assert ready, "a worker did not start in time"
+                assert proc.stdout.readline().strip() == b"ready"
+            for proc in procs:
+                assert proc.stdin is not None
+                proc.stdin.write(b"go\n")
+                proc.stdin.flush()
+            results = []
+            for proc in procs:
+                out, _ = proc.communicate(timeout=max(1.0, deadline - time.monotonic()))
+                assert proc.returncode == 0
+                results.append(json.loads(out))
+        finally:
+            for proc in procs:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+    assert [r["statuses"] for r in results] == [[200] * n for n in shares]
+    assert token_server.calls == 1
+    assert token_server.stale == 0
+    stored = asyncio.run(store_call("load", "acme"))
+    assert stored is not None and stored.refresh_token == SecretStr("rt-1")
