@@ -20,11 +20,11 @@ import anyio
 from ._clock import Clock, system_clock
 from ._errors import (
     ConfigurationError,
+    IdTokenError,
     NetworkError,
     ReauthenticationRequired,
     TokenEndpointError,
     TokenRequestError,
-    TokenStoreError,
 )
 from ._tokens import TokenSet
 from .stores import MemoryTokenStore, TokenStore
@@ -80,9 +80,15 @@ class TokenSource:
       token): ``ReauthenticationRequired``. It is remembered, so later calls fail fast
       without calling the token endpoint, until a new login is saved through
       :meth:`save` or the store holds another token set (saved by another process).
+      A refresh whose new id_token fails verification (``IdTokenError``, e.g. another
+      ``sub``) is terminal too, with the ``IdTokenError`` as ``__cause__``: the grant now
+      names another identity, or the provider misbehaves.
     * transient (network errors, 5xx, ``temporarily_unavailable``): the refresh token is
       kept and the refresh is retried ``retries`` times with exponential backoff; then the
       error is raised to every caller that waited for that refresh.
+    * anything else (a store error, an unexpected exception): raised as is, and shared with
+      the callers that waited for that refresh, which never retry it with a refresh token
+      the provider may have rotated away already.
 
     A refresh request that has been sent is seen through (shielded from cancellation,
     bounded by the refresher's own timeout) and its result saved: with rotating refresh
@@ -288,7 +294,13 @@ class TokenSource:
                 if not getattr(exc, "transient", False) or attempt >= self._retries:
                     self._last_failure = exc
                     raise
-            except TokenStoreError as exc:
+            except IdTokenError as exc:
+                # The provider has already rotated the grant; its new id_token names another
+                # identity or is forged. Neither the old nor the new tokens may be used.
+                self._remember_terminal(stored, f"the refreshed id_token failed ({exc.check})", exc)
+            except Exception as exc:
+                # Whatever it was, the refresh token may be rotated away now: the tasks that
+                # waited for this refresh get its error rather than replaying the token.
                 self._last_failure = exc
                 raise
             delay = min(self._max_backoff, self._backoff * 2**attempt)
@@ -309,7 +321,11 @@ class TokenSource:
         self._terminal = f"{reason}; log in again for account {self._account_key!r}"
         self._terminal_tokens = tokens
         self._refresh_at = -math.inf
-        raise ReauthenticationRequired(self._terminal) from cause
+        error = ReauthenticationRequired(self._terminal)
+        error.__cause__ = cause
+        # Tasks queued behind this refresh share this very error (and its cause).
+        self._last_failure = error
+        raise error
 
     async def _fail_fast_if_terminal(self) -> None:
         if self._terminal is None:

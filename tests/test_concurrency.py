@@ -15,16 +15,23 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import anyio
+import httpx
 import pytest
+import respx
 from pydantic import SecretStr
 
-from lexoffice_auth import TokenSet
+from lexoffice_auth import IdTokenError, OAuthClient, ReauthenticationRequired, TokenSet
 from lexoffice_auth._auth import make_auth
+from lexoffice_auth._idtoken import at_hash
+from lexoffice_auth._session import TokenSource
 from lexoffice_auth.stores import FileTokenStore, MemoryTokenStore, TokenStore
 
 from .helpers_tokens import FakeClock, FakeProvider
+from .jwt_helpers import CLIENT_ID, ISSUER, JWKS_URI, NOW, claims, jwks, metadata, rsa_key
+from .test_session import concurrent_errors
 
 ROOT = Path(__file__).resolve().parent.parent
+REDIRECT = "https://app.example.com/callback"
 
 
 def make_store(kind: str, tmp_path: Path) -> TokenStore:
@@ -246,3 +253,61 @@ def test_four_processes_share_one_refresh(tmp_path: Path, token_server: TokenSer
     assert token_server.stale == 0
     stored = anyio.run(FileTokenStore(path).load, "acme")
     assert stored is not None and stored.refresh_token == SecretStr("rt-1")
+
+
+# --- a refresh whose new id_token is rejected ----------------------------------------------
+
+
+async def test_rejected_id_token_on_refresh_fails_every_waiter_without_stale_reuse() -> None:
+    """The provider rotated the refresh token, then its id_token names another ``sub``.
+
+    The waiters queued behind that refresh must not retry with the rotated-away refresh
+    token (reuse detection could revoke the whole grant); all get one typed error.
+    """
+    key = rsa_key()
+    live = ["RT-0"]
+    stale: list[str] = []
+    refreshes = [0]
+
+    async def token_endpoint(request: httpx.Request) -> httpx.Response:
+        form = {k: v[0] for k, v in parse_qs(request.content.decode()).items()}
+        refreshes[0] += 1
+        await anyio.sleep(0.02)  # the waiters queue behind this refresh
+        if form["refresh_token"] != live[0]:
+            stale.append(form["refresh_token"])
+            return httpx.Response(400, json={"error": "invalid_grant"})
+        live[0] = f"RT-{refreshes[0]}"
+        access = f"AT-{refreshes[0]}"
+        other = key.sign(claims(nonce=None, at_hash=at_hash(access, "RS256"), sub="intruder"))
+        body = {"access_token": access, "token_type": "Bearer", "expires_in": 300}
+        return httpx.Response(200, json={**body, "refresh_token": live[0], "id_token": other})
+
+    with respx.mock(assert_all_called=False) as router:
+        router.get(JWKS_URI).respond(json=jwks(key))
+        route = router.post(f"{ISSUER}/token")
+        async with OAuthClient(
+            CLIENT_ID, REDIRECT, metadata=metadata(), clock=lambda: NOW
+        ) as oauth:
+            pending = await oauth.start_login(scopes=["openid"])
+            nonce = pending.nonce.get_secret_value() if pending.nonce else None
+            login = key.sign(claims(nonce=nonce, at_hash=at_hash("AT-0", "RS256")))
+            body = {"access_token": "AT-0", "token_type": "Bearer", "expires_in": 300}
+            route.respond(json={**body, "refresh_token": "RT-0", "id_token": login})
+            state = pending.state.get_secret_value()
+            tokens = await oauth.complete_login(f"{REDIRECT}?code=C&state={state}", pending)
+            route.side_effect = token_endpoint
+            store = MemoryTokenStore()
+            await store.save("acme", tokens.model_copy(update={"expires_at": NOW - 10}))
+            source = TokenSource(oauth, "acme", store, clock=lambda: NOW, backoff=0.001)
+            errors = await concurrent_errors(source, 5)
+            with pytest.raises(ReauthenticationRequired):  # later calls fail fast
+                await source.access_token()
+
+    assert refreshes[0] == 1
+    assert stale == []
+    assert len(errors) == 5
+    assert all(type(exc) is ReauthenticationRequired for exc in errors)
+    causes = [exc.__cause__ for exc in errors]
+    assert all(isinstance(c, IdTokenError) and c.check == "sub" for c in causes)
+    stored = await store.load("acme")
+    assert stored is not None and stored.refresh_token == SecretStr("RT-0")  # kept, not lost

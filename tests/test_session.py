@@ -12,6 +12,7 @@ from pydantic import SecretStr
 
 from lexoffice_auth import (
     ConfigurationError,
+    IdTokenError,
     NetworkError,
     ReauthenticationRequired,
     TokenEndpointError,
@@ -43,6 +44,22 @@ class CountingStore(MemoryTokenStore):
             raise TokenStoreError("disk full")
         self.saves.append(token_set)
         await super().save(account_key, token_set)
+
+
+async def concurrent_errors(source: TokenSource, n: int) -> list[Exception]:
+    """Ask ``source`` for a token from ``n`` tasks at once; the errors they got."""
+    errors: list[Exception] = []
+
+    async def call() -> None:
+        try:
+            await source.access_token()
+        except Exception as exc:
+            errors.append(exc)
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(n):
+            tg.start_soon(call)
+    return errors
 
 
 async def setup(
@@ -205,18 +222,8 @@ async def test_waiters_share_the_failure_of_the_refresh_they_waited_for() -> Non
     _, provider, source, _ = await setup(retries=0)
     provider.delay = 0.02
     provider.failures.append((503, "temporarily_unavailable"))
-    errors: list[BaseException] = []
-
-    async def call() -> None:
-        try:
-            await source.access_token()
-        except TokenEndpointError as exc:
-            errors.append(exc)
-
-    async with anyio.create_task_group() as tg:
-        for _ in range(20):
-            tg.start_soon(call)
-    assert len(errors) == 20
+    errors = await concurrent_errors(source, 20)
+    assert len(errors) == 20 and all(isinstance(e, TokenEndpointError) for e in errors)
     assert provider.calls == 1
 
 
@@ -319,3 +326,44 @@ async def test_save_rejects_non_token_sets() -> None:
     _, _, source, _ = await setup()
     with pytest.raises(ConfigurationError):
         await source.save({"access_token": "x"})  # type: ignore[arg-type]
+
+
+class FailsAfterRotating:
+    """Refreshes at the provider (rotating the refresh token), then raises ``exc``."""
+
+    def __init__(self, provider: FakeProvider, exc: Exception) -> None:
+        self.oauth = provider.oauth()
+        self.exc = exc
+
+    async def refresh(self, token_set: TokenSet) -> TokenSet:
+        await self.oauth.refresh(token_set)
+        raise self.exc
+
+
+@pytest.mark.parametrize(
+    ("exc", "expected"),
+    [
+        (IdTokenError("sub", "the refreshed id_token names another subject"), "terminal"),
+        (RuntimeError("a bug in a custom refresher"), "shared"),
+    ],
+    ids=["IdTokenError", "unexpected"],
+)
+async def test_waiters_never_replay_a_refresh_token_after_an_unlisted_error(
+    exc: Exception, expected: str
+) -> None:
+    clock = FakeClock()
+    provider = FakeProvider(clock, delay=0.02)
+    store = MemoryTokenStore()
+    await store.save("acme", provider.expired_tokens())
+    source = TokenSource(FailsAfterRotating(provider, exc), "acme", store, clock=clock)
+    errors = await concurrent_errors(source, 5)
+    assert provider.calls == 1
+    assert provider.stale_refresh_uses == []
+    assert len(errors) == 5
+    if expected == "terminal":
+        assert all(type(e) is ReauthenticationRequired and e.__cause__ is exc for e in errors)
+        with pytest.raises(ReauthenticationRequired):
+            await source.access_token()
+        assert provider.calls == 1
+    else:
+        assert all(e is exc for e in errors)
