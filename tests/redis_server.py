@@ -21,6 +21,8 @@ from pathlib import Path
 import pytest
 
 START_TIMEOUT = 10.0
+# Debian's place for it, in case /usr/bin is not on PATH.
+FALLBACK = Path("/usr/bin/redis-server")
 
 
 @dataclass(frozen=True)
@@ -38,8 +40,8 @@ class RedisServer:
 def find_redis_server() -> str:
     """The redis-server binary, or skip / fail (under ``CI``) the test that needs it."""
     binary = os.environ.get("REDIS_SERVER") or shutil.which("redis-server")
-    if binary is None and Path("/usr/bin/redis-server").exists():
-        binary = "/usr/bin/redis-server"
+    if binary is None and FALLBACK.exists():
+        binary = str(FALLBACK)
     if binary is None:
         message = "redis-server not found: install it (apt-get install -y redis-server)"
         if os.environ.get("CI"):

@@ -21,6 +21,7 @@ from pydantic import SecretStr
 from lexoffice_auth import ConfigurationError, TokenSet, TokenStoreError
 from lexoffice_auth.stores._redis import RedisTokenStore, redact_url
 
+from . import redis_server as redis_server_module
 from .redis_server import RedisServer, free_port, redis_server_fixture  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -482,3 +483,20 @@ async def test_under_trio_every_method_is_a_configuration_error(
     with pytest.raises(ConfigurationError, match="does not run under trio"):
         async with store.lock("acme"):
             pytest.fail("locked under trio")
+
+
+@pytest.mark.parametrize("ci", ["1", None])
+def test_without_redis_server_ci_fails_and_local_runs_skip(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, ci: str | None
+) -> None:
+    monkeypatch.delenv("REDIS_SERVER", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr(redis_server_module, "FALLBACK", tmp_path / "missing")
+    if ci is None:
+        monkeypatch.delenv("CI", raising=False)
+        expected: type[BaseException] = pytest.skip.Exception
+    else:
+        monkeypatch.setenv("CI", ci)
+        expected = pytest.fail.Exception
+    with pytest.raises(expected, match="apt-get install -y redis-server"):
+        redis_server_module.find_redis_server()
