@@ -154,7 +154,10 @@ class TokenRequestError(TokenEndpointError):
             text += f" ({error_description})"
         if status_code is not None:
             text += f" [HTTP {status_code}]"
-        transient = error in self._TRANSIENT or (status_code is not None and status_code >= 500)
+        # 429 too: the provider asks us to slow down (e.g. "slow_down"), not to give up.
+        transient = error in self._TRANSIENT or (
+            status_code is not None and (status_code >= 500 or status_code == 429)
+        )
         super().__init__(text, status_code=status_code, transient=transient)
 
 

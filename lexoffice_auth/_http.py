@@ -7,6 +7,8 @@ this file alone.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import httpx
@@ -39,9 +41,12 @@ __all__ = [
     "Timeout",
     "TimeoutException",
     "TransportError",
+    "Reply",
     "httpx",
-    "is_transport_error",
+    "is_http_error",
     "is_timeout",
+    "is_transport_error",
+    "read_limited",
 ]
 
 
@@ -56,11 +61,61 @@ def is_transport_error(exc: BaseException) -> bool:
     return any(cls.__name__ == "TransportError" for cls in type(exc).__mro__)
 
 
+def is_http_error(exc: BaseException) -> bool:
+    """True for any request failure of an httpx-like library (transport, decoding, ...)."""
+    if isinstance(exc, HTTPError) or is_transport_error(exc):
+        return True
+    return any(cls.__name__ == "HTTPError" for cls in type(exc).__mro__)
+
+
 def is_timeout(exc: BaseException) -> bool:
     """True for a timeout of any httpx-like library."""
     if isinstance(exc, TimeoutException):
         return True
     return any(cls.__name__ == "TimeoutException" for cls in type(exc).__mro__)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A response read with a size limit: ``body`` is None when it was too large."""
+
+    status_code: int
+    headers: Mapping[str, str]
+    body: bytes | None
+    url: URL
+
+
+async def read_limited(
+    client: AsyncClient,
+    method: str,
+    url: str,
+    *,
+    headers: Mapping[str, str],
+    limit: int,
+    data: Mapping[str, str] | None = None,
+    timeout: float | None = None,
+) -> Reply:
+    """Send one request without following redirects; read at most ``limit`` body bytes.
+
+    A provider (or whoever answers in its place) cannot make us buffer an endless body.
+    Failures propagate as the HTTP library's exceptions (see :func:`is_http_error`).
+    """
+    async with client.stream(
+        method,
+        url,
+        headers=dict(headers),
+        data=data,
+        follow_redirects=False,
+        timeout=httpx.USE_CLIENT_DEFAULT if timeout is None else timeout,
+    ) as response:
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > limit:
+                return Reply(response.status_code, response.headers, None, response.url)
+            chunks.append(chunk)
+        return Reply(response.status_code, response.headers, b"".join(chunks), response.url)
 
 
 def _auth_base() -> type[Auth]:

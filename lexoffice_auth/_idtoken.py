@@ -42,8 +42,8 @@ from pydantic import ValidationError
 from ._claims import IdTokenClaims
 from ._clock import Clock
 from ._errors import ConfigurationError, IdTokenError, JWKSError, UserInfoError
-from ._http import AsyncClient
-from ._jwks import ASYMMETRIC_ALGORITHMS, JWK, JWKSCache, is_http_error, read_limited
+from ._http import AsyncClient, is_http_error, read_limited
+from ._jwks import ASYMMETRIC_ALGORITHMS, JWK, MAX_BODY_BYTES, JWKSCache
 from ._metadata import ProviderMetadata
 from ._model import describe_validation_error
 
@@ -406,28 +406,30 @@ async def fetch_userinfo(
         raise UserInfoError("no access token to call the userinfo endpoint with")
     headers = {"Authorization": f"Bearer {access_token}", "Accept": "application/json"}
     try:
-        status, resp_headers, body = await read_limited(http_client, endpoint, headers)
+        reply = await read_limited(
+            http_client, "GET", endpoint, headers=headers, limit=MAX_BODY_BYTES
+        )
     except Exception as exc:
         if not is_http_error(exc):
             raise
         raise UserInfoError(
             f"userinfo endpoint could not be reached ({type(exc).__name__})"
         ) from exc
-    if status != 200:
+    if reply.status_code != 200:
         # RFC 6750 §3: the reason, if any, is in WWW-Authenticate; it holds no secret.
-        challenge = resp_headers.get("www-authenticate", "")
+        challenge = reply.headers.get("www-authenticate", "")
         reason = f" ({challenge[:200]})" if "error=" in challenge else ""
-        raise UserInfoError(f"userinfo endpoint answered HTTP {status}{reason}")
-    content_type = resp_headers.get("content-type", "").split(";")[0].strip().lower()
+        raise UserInfoError(f"userinfo endpoint answered HTTP {reply.status_code}{reason}")
+    content_type = reply.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "application/jwt":
         raise UserInfoError(
             "the userinfo endpoint answered with a signed or encrypted JWT, which is not "
             "supported; configure the client for plain JSON userinfo responses"
         )
-    if body is None:
+    if reply.body is None:
         raise UserInfoError("userinfo response is too large")
     try:
-        data = json.loads(body)
+        data = json.loads(reply.body)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise UserInfoError("userinfo response is not valid JSON") from exc
     if not isinstance(data, dict):

@@ -22,17 +22,15 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 from ._clock import Clock
 from ._errors import ConfigurationError, JWKSError
-from ._http import AsyncClient, HTTPError, is_transport_error
+from ._http import AsyncClient, is_http_error, read_limited
 
 __all__ = [
     "ASYMMETRIC_ALGORITHMS",
     "JWK",
     "JWKSCache",
     "JWKSet",
-    "is_http_error",
     "parse_cache_control",
     "parse_jwks",
-    "read_limited",
 ]
 
 _log = logging.getLogger("lexoffice_auth.jwks")
@@ -205,35 +203,6 @@ def parse_cache_control(value: str | None) -> float | None:
     return max_age
 
 
-async def read_limited(
-    http_client: AsyncClient,
-    url: str,
-    headers: Mapping[str, str],
-    *,
-    limit: int = MAX_BODY_BYTES,
-) -> tuple[int, Mapping[str, str], bytes | None]:
-    """GET ``url`` without following redirects; the body is None when it exceeds ``limit``.
-
-    Transport failures propagate as the HTTP library's exceptions.
-    """
-    async with http_client.stream("GET", url, headers=dict(headers), follow_redirects=False) as r:
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in r.aiter_bytes():
-            size += len(chunk)
-            if size > limit:
-                return r.status_code, r.headers, None
-            chunks.append(chunk)
-        return r.status_code, r.headers, b"".join(chunks)
-
-
-def is_http_error(exc: BaseException) -> bool:
-    """True for any request failure of an httpx-like library (transport, decoding, ...)."""
-    if isinstance(exc, HTTPError) or is_transport_error(exc):
-        return True
-    return any(cls.__name__ == "HTTPError" for cls in type(exc).__mro__)
-
-
 @dataclass
 class _Slot:
     current: JWKSet | None = None
@@ -342,16 +311,18 @@ class JWKSCache:
         _log.debug("fetching JWKS from %s", jwks_uri)
         headers = {"Accept": "application/jwk-set+json, application/json"}
         try:
-            status, resp_headers, body = await read_limited(self._http, jwks_uri, headers)
+            reply = await read_limited(
+                self._http, "GET", jwks_uri, headers=headers, limit=MAX_BODY_BYTES
+            )
         except Exception as exc:
             if not is_http_error(exc):
                 raise
             raise JWKSError(
                 f"JWKS endpoint {jwks_uri} could not be reached ({type(exc).__name__})"
             ) from exc
-        if status != 200:
-            raise JWKSError(f"JWKS endpoint {jwks_uri} answered HTTP {status}")
-        if body is None:
+        if reply.status_code != 200:
+            raise JWKSError(f"JWKS endpoint {jwks_uri} answered HTTP {reply.status_code}")
+        if reply.body is None:
             raise JWKSError(f"JWKS from {jwks_uri} is larger than {MAX_BODY_BYTES} bytes")
-        ttl = self._ttl(resp_headers.get("cache-control"))
-        return parse_jwks(body, now=self._clock(), ttl=ttl, source=f"JWKS from {jwks_uri}")
+        ttl = self._ttl(reply.headers.get("cache-control"))
+        return parse_jwks(reply.body, now=self._clock(), ttl=ttl, source=f"JWKS from {jwks_uri}")

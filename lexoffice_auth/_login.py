@@ -50,12 +50,12 @@ class PendingLogin(BaseModel):
         >>> pending = PendingLogin.from_json(saved)  # doctest: +SKIP
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     authorization_url: str = Field(repr=False)
-    state: SecretStr
-    code_verifier: SecretStr
-    nonce: SecretStr | None = None
+    state: SecretStr = Field(min_length=16)
+    code_verifier: SecretStr = Field(min_length=43, max_length=128)
+    nonce: SecretStr | None = Field(default=None, min_length=16)
     issuer: str
     redirect_uri: str
     scopes: tuple[str, ...] = ()
@@ -77,9 +77,11 @@ class PendingLogin(BaseModel):
     @classmethod
     def from_json(cls, data: str | bytes) -> PendingLogin:
         """Read back :meth:`to_json`'s output; raises ``SerializationError`` on bad input."""
+        if not isinstance(data, (str, bytes, bytearray)):
+            raise SerializationError("a pending login is str or bytes")
         try:
             raw = json.loads(data)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             raise SerializationError("pending login is not valid JSON") from exc
         if not isinstance(raw, dict):
             raise SerializationError("pending login must be a JSON object")

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import ConfigDict, ValidationError, field_validator
 
-from ._errors import DiscoveryError
+from ._errors import ConfigurationError, DiscoveryError
 from ._model import CheckedModel, describe_validation_error
 from ._urls import require_secure_url
 
@@ -108,7 +108,7 @@ def parse_discovery_document(body: bytes, expected_issuer: str) -> ProviderMetad
     """
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise DiscoveryError("discovery document is not valid JSON") from exc
     if not isinstance(data, dict):
         raise DiscoveryError("discovery document is not a JSON object")
@@ -146,6 +146,8 @@ def lexoffice_partner_metadata(app_base_url: str = "https://app.lexoffice.de") -
         >>> lexoffice_partner_metadata().token_endpoint
         'https://app.lexoffice.de/api/oauth2/token'
     """
+    if not isinstance(app_base_url, str):
+        raise ConfigurationError("app_base_url must be a URL string")
     base = app_base_url.rstrip("/")
     return ProviderMetadata(
         issuer=base,

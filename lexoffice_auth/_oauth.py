@@ -7,7 +7,9 @@ stores. One ``OAuthClient`` can serve every user of a service.
 
 from __future__ import annotations
 
+import json
 import logging
+import math
 import time
 from collections.abc import Iterable, Mapping
 from types import TracebackType
@@ -15,6 +17,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import anyio
+from pydantic import ValidationError
 from typing_extensions import Unpack
 
 from ._auth import DEFAULT_API_ORIGINS, LexofficeAuth, make_auth
@@ -23,6 +26,7 @@ from ._errors import (
     ConfigurationError,
     DiscoveryError,
     IdTokenError,
+    InvalidTokenResponse,
     IssuerMismatchError,
     JWKSError,
     NetworkError,
@@ -30,7 +34,7 @@ from ._errors import (
     RevocationError,
     UserInfoError,
 )
-from ._http import AsyncClient, Response, is_timeout, is_transport_error
+from ._http import AsyncClient, Reply, is_http_error, is_timeout, read_limited
 from ._idtoken import IdTokenVerifier, end_session_url, fetch_userinfo
 from ._login import PendingLogin, build_login, parse_callback
 from ._metadata import (
@@ -39,6 +43,7 @@ from ._metadata import (
     lexoffice_partner_metadata,
     parse_discovery_document,
 )
+from ._model import describe_validation_error
 from ._session import SourceOptions
 from ._tokens import ClientAuthMethod, TokenSet, client_auth, parse_token_response
 from ._urls import is_loopback_host, origin_of, require_secure_url
@@ -50,13 +55,18 @@ logger = logging.getLogger("lexoffice_auth")
 
 _FORM = {"Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded"}
 _MAX_DISCOVERY_REDIRECTS = 3
+# Discovery documents and token responses are small; anything larger is not one.
+_MAX_RESPONSE_BYTES = 1 << 20
 
 
 def _check_redirect_uri(uri: str) -> str:
     """HTTPS, loopback HTTP (RFC 8252 §7.3) or a private-use scheme (RFC 8252 §7.1)."""
     if not isinstance(uri, str) or not uri:
         raise ConfigurationError("redirect_uri must be a non-empty string")
-    scheme = urlsplit(uri).scheme.lower()
+    try:
+        scheme = urlsplit(uri).scheme.lower()
+    except ValueError as exc:
+        raise ConfigurationError("redirect_uri is not a valid URI") from exc
     if scheme in ("http", "https"):
         return require_secure_url(uri, "redirect_uri")
     if "." in scheme:  # reverse-domain private-use scheme, e.g. com.example.app:/cb
@@ -64,6 +74,29 @@ def _check_redirect_uri(uri: str) -> str:
     raise ConfigurationError(
         f"redirect_uri must be https, loopback http or a private-use scheme: {uri!r}"
     )
+
+
+def _seconds(value: object, name: str, *, allow_zero: bool = False) -> float:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or value < 0
+        or (value == 0 and not allow_zero)
+    ):
+        raise ConfigurationError(f"{name} must be a positive, finite number of seconds")
+    return float(value)
+
+
+def _as_metadata(value: object) -> ProviderMetadata:
+    if isinstance(value, ProviderMetadata):
+        return value
+    if isinstance(value, Mapping):
+        try:
+            return ProviderMetadata.model_validate(dict(value))
+        except ValidationError as exc:
+            raise ConfigurationError(f"invalid metadata: {describe_validation_error(exc)}") from exc
+    raise ConfigurationError("metadata must be a ProviderMetadata (or a mapping of its fields)")
 
 
 class OAuthClient:
@@ -99,6 +132,7 @@ class OAuthClient:
         timeout: float = 10.0,
         id_token_leeway: float = 120.0,
         allow_hs256_id_tokens: bool = False,
+        basic_auth_encoding: Literal["form", "raw"] = "form",
     ) -> None:
         if not isinstance(client_id, str) or not client_id:
             raise ConfigurationError("client_id must be a non-empty string")
@@ -106,6 +140,10 @@ class OAuthClient:
             raise ConfigurationError("give exactly one of issuer= (discovery) or metadata=")
         if issuer is not None:
             require_secure_url(issuer, "issuer")
+        if metadata is not None:
+            metadata = _as_metadata(metadata)
+        if client_secret is not None and (not isinstance(client_secret, str) or not client_secret):
+            raise ConfigurationError("client_secret must be a non-empty string or None")
         if token_endpoint_auth_method not in (
             None,
             "none",
@@ -119,22 +157,26 @@ class OAuthClient:
             not client_secret
         ):
             raise ConfigurationError(f"{token_endpoint_auth_method} needs a client_secret")
-        if not scope_param or not isinstance(scope_separator, str) or not scope_separator:
-            raise ConfigurationError("scope_param and scope_separator must be non-empty")
-        if login_lifetime <= 0 or metadata_ttl < 0 or timeout <= 0:
-            raise ConfigurationError("lifetimes and timeout must be positive")
+        if basic_auth_encoding not in ("form", "raw"):
+            raise ConfigurationError("basic_auth_encoding must be 'form' or 'raw'")
+        for name, value in (("scope_param", scope_param), ("scope_separator", scope_separator)):
+            if not isinstance(value, str) or not value:
+                raise ConfigurationError(f"{name} must be a non-empty string")
+        if not callable(clock):
+            raise ConfigurationError("clock must be a callable returning epoch seconds")
+        self._login_lifetime = _seconds(login_lifetime, "login_lifetime")
+        self._metadata_ttl = _seconds(metadata_ttl, "metadata_ttl", allow_zero=True)
+        self._timeout = _seconds(timeout, "timeout")
         self.client_id = client_id
         self.redirect_uri = _check_redirect_uri(redirect_uri)
         self.issuer = issuer if issuer is not None else metadata.issuer  # type: ignore[union-attr]
-        self.scopes = tuple(scopes)
-        self._client_secret = client_secret
-        self._auth_method = token_endpoint_auth_method
         self._scope_param = scope_param
         self._scope_separator = scope_separator
-        self._login_lifetime = login_lifetime
-        self._metadata_ttl = metadata_ttl
+        self.scopes = self._checked_scopes(scopes)
+        self._client_secret = client_secret
+        self._auth_method = token_endpoint_auth_method
+        self._form_encode_basic = basic_auth_encoding == "form"
         self._clock = clock
-        self._timeout = timeout
         self._static_metadata = metadata
         self._discovered: ProviderMetadata | None = None
         self._discovered_at = 0.0
@@ -145,7 +187,7 @@ class OAuthClient:
             client_id=client_id,
             http_client=self._http,
             clock=clock,
-            leeway=id_token_leeway,
+            leeway=_seconds(id_token_leeway, "id_token_leeway", allow_zero=True),
             client_secret=client_secret,
             allow_hs256=allow_hs256_id_tokens,
         )
@@ -165,8 +207,9 @@ class OAuthClient:
     ) -> OAuthClient:
         """A client for lexoffice's partner OAuth (static endpoints, no discovery).
 
-        It authenticates with HTTP Basic and sends scopes as ``scopes=a,b``, as real partner
-        integrations do. lexoffice returns no id_token and documents no RFC 7009 revocation.
+        It authenticates with HTTP Basic over the raw ``client_id:client_secret`` and sends
+        scopes as ``scopes=a,b``, as real partner integrations do. lexoffice returns no
+        id_token and documents no RFC 7009 revocation.
         Scope names come with your partner agreement; real integrations use names such as
         ``contacts.read`` and ``vouchers.write``.
 
@@ -184,8 +227,25 @@ class OAuthClient:
             token_endpoint_auth_method="client_secret_basic",
             scope_param="scopes",
             scope_separator=",",
+            basic_auth_encoding="raw",
             **options,
         )
+
+    def _checked_scopes(self, scopes: object) -> tuple[str, ...]:
+        if isinstance(scopes, str) or not isinstance(scopes, Iterable):
+            raise ConfigurationError(
+                "scopes must be a list of scope names, e.g. ['openid', 'email']"
+            )
+        result = tuple(scopes)
+        for scope in result:
+            if (
+                not isinstance(scope, str)
+                or not scope
+                or self._scope_separator in scope
+                or any(c.isspace() for c in scope)
+            ):
+                raise ConfigurationError(f"invalid scope name {scope!r}")
+        return result
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -239,10 +299,14 @@ class OAuthClient:
                 location = response.headers.get("location")
                 if not location:
                     raise DiscoveryError("discovery redirect has no Location header")
-                target = str(response.url.join(location))
-                if origin_of(target) != origin:
+                try:
+                    target = str(response.url.join(location))
+                    target_origin = origin_of(target)
+                except (ValueError, ConfigurationError) as exc:
+                    raise DiscoveryError("discovery redirect has an invalid Location") from exc
+                if target_origin != origin:
                     raise DiscoveryError(
-                        f"discovery redirected to another origin ({origin_of(target)}); refused"
+                        f"discovery redirected to another origin ({target_origin}); refused"
                     )
                 url = target
                 continue
@@ -250,7 +314,7 @@ class OAuthClient:
                 raise DiscoveryError(
                     f"discovery document request failed with HTTP {response.status_code}"
                 )
-            return parse_discovery_document(response.content, self.issuer)
+            return parse_discovery_document(_body(response, DiscoveryError), self.issuer)
         raise DiscoveryError("discovery followed too many redirects")
 
     # --- login ---------------------------------------------------------------------------------
@@ -271,7 +335,7 @@ class OAuthClient:
             metadata,
             client_id=self.client_id,
             redirect_uri=self.redirect_uri,
-            scopes=tuple(scopes) if scopes is not None else self.scopes,
+            scopes=self._checked_scopes(scopes) if scopes is not None else self.scopes,
             now=self._clock(),
             lifetime=self._login_lifetime,
             scope_param=self._scope_param,
@@ -460,7 +524,9 @@ class OAuthClient:
             pairs = [(token, token_type_hint or "")]
         method = self._client_auth_method(metadata, revocation=True)
         for value, hint in pairs:
-            headers, form = client_auth(method, self.client_id, self._client_secret)
+            headers, form = client_auth(
+                method, self.client_id, self._client_secret, form_encode=self._form_encode_basic
+            )
             form["token"] = value
             if hint:
                 form["token_type_hint"] = hint
@@ -506,7 +572,10 @@ class OAuthClient:
         requested_scopes: tuple[str, ...] = (),
     ) -> TokenSet:
         headers, auth_fields = client_auth(
-            self._client_auth_method(metadata), self.client_id, self._client_secret
+            self._client_auth_method(metadata),
+            self.client_id,
+            self._client_secret,
+            form_encode=self._form_encode_basic,
         )
         response = await self._send(
             "POST",
@@ -518,7 +587,7 @@ class OAuthClient:
         )
         return parse_token_response(
             response.status_code,
-            response.content,
+            _body(response, InvalidTokenResponse),
             now=self._clock(),
             previous=previous,
             requested_scopes=requested_scopes,
@@ -533,26 +602,39 @@ class OAuthClient:
         *,
         data: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
-    ) -> Response:
-        """Send one request; connection failures and timeouts become ``error``."""
+    ) -> Reply:
+        """Send one request; an HTTP-library failure (connect, timeout, decode) is ``error``."""
         all_headers = dict(_FORM) if data is not None else {"Accept": "application/json"}
         all_headers.update(headers or {})
         try:
-            return await self._http.request(
+            return await read_limited(
+                self._http,
                 method,
                 url,
-                data=data,
                 headers=all_headers,
+                data=data,
                 timeout=self._timeout,
-                follow_redirects=False,
+                limit=_MAX_RESPONSE_BYTES,
             )
         except Exception as exc:
+            if not is_http_error(exc):
+                raise
             if is_timeout(exc):
                 raise error(f"{what} request to {_host(url)} timed out") from exc
-            if is_transport_error(exc):
-                reason = type(exc).__name__
-                raise error(f"{what} request to {_host(url)} failed: {reason}") from exc
-            raise
+            reason = type(exc).__name__
+            raise error(f"{what} request to {_host(url)} failed: {reason}") from exc
+
+
+def _body(reply: Reply, error: type[Exception]) -> bytes:
+    """The reply's body, or ``error`` when it was larger than we read."""
+    if reply.body is None:
+        message = (
+            f"response from {_host(str(reply.url))} is larger than {_MAX_RESPONSE_BYTES} bytes"
+        )
+        if issubclass(error, InvalidTokenResponse):
+            raise InvalidTokenResponse(message, status_code=reply.status_code, transient=False)
+        raise error(message)
+    return reply.body
 
 
 def _host(url: str) -> str:
@@ -560,10 +642,10 @@ def _host(url: str) -> str:
     return f"{host} (loopback)" if is_loopback_host(host) else host
 
 
-def _oauth_error(response: Response) -> str:
+def _oauth_error(reply: Reply) -> str:
     try:
-        data = response.json()
-    except ValueError:
+        data = json.loads(reply.body or b"")
+    except (ValueError, RecursionError):
         return ""
     if isinstance(data, dict) and isinstance(data.get("error"), str):
         return f": {data['error']}"

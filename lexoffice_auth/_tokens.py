@@ -34,8 +34,9 @@ class TokenSet(CheckedModel):
     """The tokens of one grant, immutable; secrets are ``SecretStr``.
 
     ``expires_at`` and ``issued_at`` are seconds since the epoch. Round-trip through
-    JSON for storage with :meth:`to_json` / :meth:`from_json` (``model_dump_json``
-    masks the secrets and is meant for logs).
+    JSON for storage with :meth:`to_json` / :meth:`from_json`; ``repr`` shows no token and
+    no personal data from the id_token (``model_dump_json`` masks the tokens but includes
+    ``id_claims`` and ``extra``).
 
     Example:
         >>> t = TokenSet(access_token="abc", expires_at=2.0e9)
@@ -45,7 +46,7 @@ class TokenSet(CheckedModel):
         True
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     access_token: SecretStr
     token_type: str = "Bearer"
@@ -54,7 +55,7 @@ class TokenSet(CheckedModel):
     refresh_token: SecretStr | None = None
     scopes: tuple[str, ...] = ()
     id_token: SecretStr | None = None
-    id_claims: IdTokenClaims | None = None
+    id_claims: IdTokenClaims | None = Field(default=None, repr=False)
     extra: dict[str, Any] = Field(default_factory=dict, repr=False)
 
     @field_validator("access_token")
@@ -103,9 +104,11 @@ class TokenSet(CheckedModel):
     @classmethod
     def from_json(cls, data: str | bytes) -> TokenSet:
         """Read back what :meth:`to_json` wrote; raises ``SerializationError`` on bad input."""
+        if not isinstance(data, (str, bytes, bytearray)):
+            raise SerializationError("a stored token set is str or bytes")
         try:
             raw = json.loads(data)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             raise SerializationError("stored token set is not valid JSON") from exc
         return cls.from_dict(raw)
 
@@ -123,15 +126,21 @@ class TokenSet(CheckedModel):
 
 
 def client_auth(
-    method: ClientAuthMethod, client_id: str, client_secret: str | None
+    method: ClientAuthMethod,
+    client_id: str,
+    client_secret: str | None,
+    *,
+    form_encode: bool = True,
 ) -> tuple[dict[str, str], dict[str, str]]:
     """Headers and form fields that authenticate the client (RFC 6749 §2.3.1).
 
-    For ``client_secret_basic`` both parts are form-urlencoded before base64, as the RFC says.
+    For ``client_secret_basic`` both parts are form-urlencoded before base64, as the RFC says;
+    ``form_encode=False`` sends them raw, as many servers (and lexoffice's partner clients) do.
+    The two agree for ids and secrets made of letters, digits and ``-._~``.
     """
     if method == "client_secret_basic":
-        user = quote(client_id, safe="")
-        password = quote(client_secret or "", safe="")
+        user = quote(client_id, safe="") if form_encode else client_id
+        password = quote(client_secret or "", safe="") if form_encode else client_secret or ""
         raw = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
         return {"Authorization": f"Basic {raw}"}, {}
     if method == "client_secret_post":
@@ -142,7 +151,7 @@ def client_auth(
 def _json_object(body: bytes) -> dict[str, Any] | None:
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return None
     return data if isinstance(data, dict) else None
 

@@ -41,13 +41,23 @@ def origin_of(url: str) -> str:
 
 
 def require_secure_url(url: str, what: str) -> str:
-    """Return ``url`` if it is HTTPS, or HTTP to a loopback host; raise otherwise."""
+    """Return ``url`` if it is HTTPS, or HTTP to a loopback host; raise otherwise.
+
+    URLs with credentials (``user:pass@``), whitespace, a fragment or an invalid port are
+    refused; a URL with credentials is not echoed in the message.
+    """
     if not isinstance(url, str) or not url:
         raise ConfigurationError(f"{what} must be a non-empty URL")
+    if url != url.strip() or any(c.isspace() or ord(c) < 32 for c in url):
+        raise ConfigurationError(f"{what} must not contain whitespace or control characters")
     try:
         parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for an invalid port
     except ValueError as exc:
-        raise ConfigurationError(f"{what} is not a valid URL: {url!r}") from exc
+        shown = "" if "@" in url else f": {url!r}"
+        raise ConfigurationError(f"{what} is not a valid URL{shown}") from exc
+    if parts.username is not None or parts.password is not None:
+        raise ConfigurationError(f"{what} must not contain credentials (user:password@)")
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https") or not parts.hostname:
         raise ConfigurationError(f"{what} must be an absolute http(s) URL, got {url!r}")

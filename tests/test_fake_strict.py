@@ -608,3 +608,27 @@ def test_profile_and_dates(http: httpx.Client, fake: FakeLexoffice) -> None:
     assert body["connectionId"]
     # 2023-11-14T22:13:20 UTC is 23:13:20 in Berlin (CET, +01:00).
     assert body["created"]["date"] == "2023-11-14T23:13:20.000+01:00"
+
+
+def test_malformed_input_gets_a_4xx_not_a_crash() -> None:
+    fake = FakeLexoffice(rate_limit=None)
+    key = fake.add_api_key()
+    with httpx.Client(transport=fake.transport()) as http:
+        query = urlencode(
+            {
+                "response_type": "code",
+                "client_id": "sandbox-client",
+                "redirect_uri": "http://[::1/cb",
+                "code_challenge": "x" * 43,
+                "code_challenge_method": "S256",
+                "state": "s",
+            }
+        )
+        authorize = http.get(f"{fake.issuer}/oauth2/authorize?{query}")
+        assert authorize.status_code == 400
+        deep = http.post(
+            f"{fake.api_base}/v1/contacts",
+            content=b"[" * 100_000,
+            headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+        )
+        assert 400 <= deep.status_code < 500

@@ -253,7 +253,7 @@ class Api:
             return None, "415"
         try:
             data = json.loads(request.content)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             return None, "body is not valid JSON"
         if not isinstance(data, dict):
             return None, "body must be a JSON object"

@@ -106,12 +106,12 @@ def redirect_uri_matches(registered: str, given: str) -> bool:
     """Exact match, except that loopback IP literals may use any port (RFC 8252 §7.3)."""
     if secrets.compare_digest(registered.encode(), given.encode()):
         return True
-    reg, got = urlsplit(registered), urlsplit(given)
-    if reg.scheme != "http" or reg.hostname not in ("127.0.0.1", "::1"):
-        return False
     try:
+        reg, got = urlsplit(registered), urlsplit(given)
         got.port  # noqa: B018 - a malformed port must not match
     except ValueError:
+        return False
+    if reg.scheme != "http" or reg.hostname not in ("127.0.0.1", "::1"):
         return False
     return (got.scheme, got.hostname, got.path, got.query) == (
         reg.scheme,
