@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import subprocess
 import sys
 import time
@@ -371,6 +372,25 @@ async def test_connection_refused_is_a_token_store_error_without_the_password() 
             async with store.lock("acme"):
                 pytest.fail("locked without a server")
         assert "pa55word" not in str(info.value)
+
+
+async def test_a_server_that_does_not_answer_is_a_token_store_error() -> None:
+    from redis.asyncio.retry import Retry
+    from redis.backoff import NoBackoff
+
+    with socket.socket() as silent:  # accepts connections (backlog), never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        port = silent.getsockname()[1]
+        client = redis.asyncio.Redis(
+            host="127.0.0.1", port=port, socket_timeout=0.2, retry=Retry(NoBackoff(), 0)
+        )
+        store = RedisTokenStore(client)
+        start = time.monotonic()
+        with pytest.raises(TokenStoreError, match="TimeoutError"):
+            await store.load("acme")
+        assert time.monotonic() - start < 3
+        await client.aclose()
 
 
 async def test_wrong_password_is_a_token_store_error_and_acl_users_work(
