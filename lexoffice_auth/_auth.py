@@ -13,7 +13,7 @@ from ._errors import (
     SyncClientNotSupported,
     UnsafeRequestError,
 )
-from ._http import URL, AuthBase, Request, Response
+from ._http import URL, AuthBase, Request, Response, httpx
 from ._session import Refresher, SourceOptions, TokenSource
 from ._urls import is_loopback_host, require_secure_url
 from .stores import TokenStore
@@ -30,14 +30,16 @@ class _OriginGuard:
     def __init__(self, origins: Iterable[str]) -> None:
         if isinstance(origins, str):
             origins = (origins,)
+        try:
+            origins = tuple(origins)
+        except TypeError:
+            raise ConfigurationError(
+                "api_origins must be an iterable of origin strings such as "
+                f"'https://api.lexware.io', got {type(origins).__name__}"
+            ) from None
         keys = set()
         for origin in origins:
-            require_secure_url(origin, "API origin")
-            url = URL(origin)
-            if url.path not in ("", "/") or url.query or url.userinfo:
-                raise ConfigurationError(
-                    f"an API origin is scheme://host[:port] only, got {origin!r}"
-                )
+            url = _parse_origin(origin)
             keys.add((url.scheme, url.host, url.port))
         if not keys:
             raise ConfigurationError("at least one API origin is needed")
@@ -57,6 +59,20 @@ class _OriginGuard:
             f"refusing to send the token to {origin}: it is not one of the configured "
             f"API origins {list(self.origins)} (pass api_origins= to allow it)"
         )
+
+
+def _parse_origin(origin: str) -> URL:
+    require_secure_url(origin, "API origin")
+    try:
+        url = URL(origin)
+        port = url.port
+    except (httpx.InvalidURL, ValueError) as exc:
+        raise ConfigurationError(f"API origin is not a valid URL: {origin!r}") from exc
+    if port is not None and not 0 < port < 65536:
+        raise ConfigurationError(f"API origin has an invalid port: {origin!r}")
+    if url.path not in ("", "/") or url.query or url.userinfo:
+        raise ConfigurationError(f"an API origin is scheme://host[:port] only, got {origin!r}")
+    return url
 
 
 def _format(scheme: str, host: str, port: int | None) -> str:
@@ -157,7 +173,10 @@ class ApiKeyAuth(AuthBase):
     ) -> None:
         if api_key is None:
             api_key = os.environ.get("LEXOFFICE_API_KEY")
-        if not isinstance(api_key, str) or not api_key.strip():
+        elif not isinstance(api_key, str):
+            # Only the type is named: the value may be the key itself.
+            raise ConfigurationError(f"api_key must be a str, not {type(api_key).__name__}")
+        if not api_key or not api_key.strip():
             raise ConfigurationError("no lexoffice API key: pass api_key= or set LEXOFFICE_API_KEY")
         api_key = api_key.strip()
         if any(ord(c) < 0x21 or ord(c) > 0x7E for c in api_key):

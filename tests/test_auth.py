@@ -197,6 +197,26 @@ async def test_bad_origins_are_configuration_errors(origin: str, error: type[Exc
         await fresh_auth(api_origins=[origin])
 
 
+@pytest.mark.parametrize(
+    "origins",
+    [
+        None,
+        42,
+        [None],
+        ["https://a:99999"],
+        ["https://api.lexware.io:0"],
+        ["https://[::1]:70000"],
+        ["https://\u2488.example"],  # httpx refuses this IDNA host with its own InvalidURL
+    ],
+)
+def test_unusable_api_origins_are_configuration_errors(origins: Any) -> None:
+    source = TokenSource(FakeProvider(FakeClock()).oauth(), "acme")
+    with pytest.raises(ConfigurationError):
+        LexofficeAuth(source, api_origins=origins)
+    with pytest.raises(ConfigurationError):
+        ApiKeyAuth("k", api_origins=origins)
+
+
 def test_sync_client_is_refused_with_advice() -> None:
     auth = LexofficeAuth(TokenSource(FakeProvider(FakeClock()).oauth(), "acme"))
     transport = httpx.MockTransport(lambda r: httpx.Response(200))
@@ -274,6 +294,14 @@ def test_missing_api_key_is_a_configuration_error(
         monkeypatch.setenv("LEXOFFICE_API_KEY", value)
     with pytest.raises(ConfigurationError, match="LEXOFFICE_API_KEY"):
         ApiKeyAuth()
+
+
+@pytest.mark.parametrize("value", [123, b"bytes-key", ["k"], SecretStr("k")])
+def test_api_key_of_another_type_is_a_configuration_error(value: Any) -> None:
+    with pytest.raises(
+        ConfigurationError, match=f"api_key must be a str, not {type(value).__name__}"
+    ):
+        ApiKeyAuth(value)
 
 
 def test_api_key_with_header_breaking_characters_is_refused() -> None:
