@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import random
 import signal
@@ -16,7 +17,7 @@ import anyio
 import pytest
 from pydantic import SecretStr
 
-from lexoffice_auth import TokenSet, TokenStoreError
+from lexoffice_auth import ConfigurationError, TokenSet, TokenStoreError
 from lexoffice_auth.stores import FileTokenStore, MemoryTokenStore, TokenStore
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,8 +99,10 @@ async def test_file_is_private_and_new_directory_is_0700(tmp_path: Path) -> None
         b'["a", "list"]',
         b'{"format": "lexoffice-auth/token-store", "version": 99, "accounts": {}}',
         b'{"format": "lexoffice-auth/token-store", "version": 1, "accounts": []}',
+        b"[" * 100_000,  # json.loads raises RecursionError, not ValueError
+        b"[" * 100_000 + b"]" * 100_000,
     ],
-    ids=["corrupt", "empty", "foreign", "list", "newer", "bad-accounts"],
+    ids=["corrupt", "empty", "foreign", "list", "newer", "bad-accounts", "deep", "deep-valid"],
 )
 async def test_corrupt_or_foreign_file_is_refused_and_never_overwritten(
     tmp_path: Path, content: bytes
@@ -114,6 +117,39 @@ async def test_corrupt_or_foreign_file_is_refused_and_never_overwritten(
     with pytest.raises(TokenStoreError):
         await store.delete("a")
     assert path.read_bytes() == content
+
+
+@pytest.mark.parametrize("path", [None, 3, b"tokens.json", "", ["tokens.json"]])
+def test_a_path_that_is_no_path_is_a_configuration_error(path: object) -> None:
+    with pytest.raises(ConfigurationError, match="path"):
+        FileTokenStore(path)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("mode", "warns"),
+    [(0o777, True), (0o770, True), (0o730, True), (0o1777, False), (0o755, False)],
+    ids=["world", "group", "group-wx", "sticky", "private"],
+)
+async def test_existing_directory_writable_by_others_is_warned_about_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, mode: int, warns: bool
+) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(mode)
+    store = FileTokenStore(shared / "tokens.json")
+    with caplog.at_level(logging.WARNING, logger="lexoffice_auth"):
+        await store.load("a")
+        await store.save("a", tokens())
+        async with store.lock("a"):
+            pass
+        assert await store.load("a") == tokens()
+    warnings = [r for r in caplog.records if r.name == "lexoffice_auth"]
+    assert len(warnings) == (1 if warns else 0)
+    if warns:
+        assert str(shared) in warnings[0].getMessage()
+        assert oct(mode)[2:] in warnings[0].getMessage()
+        assert "rt-1" not in caplog.text
+    assert stat.S_IMODE(shared.stat().st_mode) == mode  # warned about, never changed
 
 
 async def test_invalid_entry_fails_its_account_only_and_is_kept(tmp_path: Path) -> None:

@@ -5,8 +5,11 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import secrets
+import stat
+import threading
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,10 +20,12 @@ import anyio
 import anyio.to_thread
 from filelock import FileLock, Timeout
 
-from .._errors import SerializationError, TokenStoreError
+from .._errors import ConfigurationError, SerializationError, TokenStoreError
 from .._tokens import TokenSet
 
 __all__ = ["FileTokenStore"]
+
+logger = logging.getLogger("lexoffice_auth")
 
 _FORMAT = "lexoffice-auth/token-store"
 _VERSION = 1
@@ -29,8 +34,9 @@ _VERSION = 1
 class FileTokenStore:
     """Token sets of many account keys in one JSON file, shared safely between processes.
 
-    * The file is created with mode 0600; a missing directory is created with mode 0700
-      (an existing directory is left as it is).
+    * The file is created with mode 0600; a missing directory is created with mode 0700.
+      An existing directory is left as it is, but if other users may write to it (group-
+      or world-writable without the sticky bit) a warning naming it is logged once.
     * Every write goes to a temporary file in the same directory, is fsynced and then
       renamed over the old file, so a crash leaves the old or the new content, never a mix.
     * A file that is not a token store of this library (corrupt JSON, another program's
@@ -50,10 +56,19 @@ class FileTokenStore:
         lock_timeout: float = 60.0,
         poll_interval: float = 0.02,
     ) -> None:
-        # Absolute, so that a later chdir() cannot make two stores disagree about the file.
-        self.path = Path(path).expanduser().absolute()
+        if not isinstance(path, (str, os.PathLike)) or not os.fspath(path):
+            raise ConfigurationError(
+                f"FileTokenStore needs a file path (str or os.PathLike), got {type(path).__name__}"
+            )
+        try:
+            # Absolute, so that a later chdir() cannot make two stores disagree about the file.
+            self.path = Path(path).expanduser().absolute()
+        except (TypeError, ValueError, RuntimeError) as exc:  # bytes paths; unknown ~user
+            raise ConfigurationError(f"FileTokenStore cannot use the path {path!r}: {exc}") from exc
         self._lock_timeout = lock_timeout
         self._poll_interval = poll_interval
+        self._dir_checked = False
+        self._dir_check_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"FileTokenStore({str(self.path)!r})"
@@ -118,6 +133,7 @@ class FileTokenStore:
     def _ensure_dir(self) -> None:
         directory = self.path.parent
         if directory.is_dir():
+            self._check_dir_once()
             return
         try:
             directory.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -125,7 +141,34 @@ class FileTokenStore:
         except OSError as exc:
             raise TokenStoreError(f"cannot create the directory {directory}: {exc}") from exc
 
+    def _check_dir_once(self) -> None:
+        """Warn (once per store) about a directory others may write to.
+
+        Whoever can write to the directory can replace the token file or plant the lock and
+        temporary files, whatever the file's own mode. The sticky bit (as on /tmp) stops
+        them from renaming or deleting our files, so such a directory is accepted. It is a
+        warning, not an error: the directory belongs to the user, who may have reasons.
+        """
+        with self._dir_check_lock:
+            if self._dir_checked:
+                return
+            self._dir_checked = True
+        directory = self.path.parent
+        try:
+            mode = directory.stat().st_mode
+        except OSError:
+            return  # reading or writing will report the real problem
+        if mode & (stat.S_IWGRP | stat.S_IWOTH) and not mode & stat.S_ISVTX:
+            logger.warning(
+                "token store directory %s is writable by other users (mode %04o): they could "
+                "replace the token file; use a directory with mode 0700",
+                directory,
+                stat.S_IMODE(mode),
+            )
+
     def _read_accounts(self) -> dict[str, Any]:
+        if not self._dir_checked:
+            self._check_dir_once()
         try:
             data = self.path.read_bytes()
         except FileNotFoundError:
@@ -134,7 +177,7 @@ class FileTokenStore:
             raise TokenStoreError(f"{self.path}: cannot read the token store: {exc}") from exc
         try:
             doc = json.loads(data)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
             raise TokenStoreError(
                 f"{self.path}: the file is not valid JSON; it was left untouched "
                 "(move it away or delete it to start a new store)"
