@@ -34,7 +34,7 @@ from ._metadata import LEXOFFICE_PARTNER_METADATA, ProviderMetadata, lexoffice_p
 from ._oauth import OAuthClient
 from ._session import Refresher, SourceOptions, TokenHook, TokenSource
 from ._tokens import ClientAuthMethod, TokenSet
-from .stores import FileTokenStore, MemoryTokenStore, TokenStore
+from .stores import FileTokenStore, MemoryTokenStore, RedisTokenStore, TokenStore
 
 __version__ = "0.1.0"
 
@@ -66,6 +66,7 @@ __all__ = [
     "PendingLogin",
     "ProviderMetadata",
     "ReauthenticationRequired",
+    "RedisTokenStore",
     "Refresher",
     "RevocationError",
     "SerializationError",
