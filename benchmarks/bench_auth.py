@@ -4,8 +4,9 @@ and httpx-auth; and how many refreshes each does under a 1,000-request burst.
 Run: ``/work/venv/bin/python benchmarks/bench_auth.py [requests]`` (default 20,000).
 
 Everything runs in-process over a MockTransport (no sockets), so the figures are the
-client-side cost of the auth layer plus the HTTP library, not network time. Each row is
-timed three times, interleaved, and the best run is reported.
+client-side cost of the auth layer plus the HTTP library, not network time. The rows are
+timed in interleaved chunks of 1,000 requests (CPU time of this process); the best chunk
+and the median chunk are reported.
 
 * Authlib 1.8+ is built on ``httpx2`` (``authlib/integrations/httpx_client/_compat.py``
   imports httpx2 and falls back to httpx), so its ``AsyncOAuth2Client`` runs on
