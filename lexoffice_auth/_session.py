@@ -83,7 +83,7 @@ class TokenSource:
       A refresh whose new id_token fails verification (``IdTokenError``, e.g. another
       ``sub``) is terminal too, with the ``IdTokenError`` as ``__cause__``: the grant now
       names another identity, or the provider misbehaves.
-    * transient (network errors, 5xx, ``temporarily_unavailable``): the refresh token is
+    * transient (network errors, 5xx, 429, ``temporarily_unavailable``): the refresh token is
       kept and the refresh is retried ``retries`` times with exponential backoff; then the
       error is raised to every caller that waited for that refresh.
     * anything else (a store error, an unexpected exception): raised as is, and shared with

@@ -194,8 +194,13 @@ async def test_no_refresh_token_is_terminal_without_calling_the_provider() -> No
 
 @pytest.mark.parametrize(
     "failure",
-    [(503, "temporarily_unavailable"), (500, "server_error"), httpx.ConnectError("down")],
-    ids=["temporarily_unavailable", "5xx", "network"],
+    [
+        (503, "temporarily_unavailable"),
+        (500, "server_error"),
+        (429, "slow_down"),
+        httpx.ConnectError("down"),
+    ],
+    ids=["temporarily_unavailable", "5xx", "429", "network"],
 )
 async def test_transient_errors_are_retried_keeping_the_refresh_token(failure: Any) -> None:
     _, provider, source, store = await setup(retries=2)
