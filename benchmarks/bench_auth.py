@@ -1,7 +1,8 @@
 """Per-request cost of LexofficeAuth with a valid token, next to a static header, Authlib
 and httpx-auth; and how many refreshes each does under a 1,000-request burst.
 
-Run: ``/work/venv/bin/python benchmarks/bench_auth.py [requests]`` (default 20,000).
+Run: ``python benchmarks/bench_auth.py [requests]`` (default 20,000) after
+``pip install -e ".[dev,bench]"``.
 
 Everything runs in-process over a MockTransport (no sockets), so the figures are the
 client-side cost of the auth layer plus the HTTP library, not network time. The rows are
