@@ -28,6 +28,7 @@ __all__ = [
 ]
 
 ClientAuthMethod = Literal["none", "client_secret_basic", "client_secret_post"]
+"""How the client authenticates at the token endpoint (RFC 6749 §2.3, RFC 8414 names)."""
 
 
 class TokenSet(CheckedModel):
