@@ -55,3 +55,6 @@ def demo(in_process: bool, burst: int) -> None:
     except LexofficeAuthError as exc:
         click.echo(f"\ndemo failed: {exc}", err=True)
         sys.exit(1)
+    except Exception as exc:  # the demo must end with a message, never a traceback
+        click.echo(f"\ndemo failed unexpectedly: {type(exc).__name__}: {exc}", err=True)
+        sys.exit(1)

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import anyio
 import httpx
 from httpx import (
     URL,
@@ -93,20 +94,42 @@ async def read_limited(
     headers: Mapping[str, str],
     limit: int,
     data: Mapping[str, str] | None = None,
-    timeout: float | None = None,
+    time_limit: float | None = None,
 ) -> Reply:
     """Send one request without following redirects; read at most ``limit`` body bytes.
 
-    A provider (or whoever answers in its place) cannot make us buffer an endless body.
-    Failures propagate as the HTTP library's exceptions (see :func:`is_http_error`).
+    A provider (or whoever answers in its place) cannot make us buffer an endless body, nor
+    hold us with a trickle of bytes: ``time_limit`` (default 30 s) bounds each network
+    operation and the whole exchange. Failures propagate as the HTTP library's exceptions (see
+    :func:`is_http_error`); running out of the total time is an ``httpx.ReadTimeout``.
     """
+    deadline = _TOTAL_DEADLINE if time_limit is None else time_limit
+    try:
+        with anyio.fail_after(deadline):
+            return await _read_limited(client, method, url, headers, limit, data, time_limit)
+    except TimeoutError as exc:
+        raise httpx.ReadTimeout(f"no complete response within {deadline:g} s") from exc
+
+
+_TOTAL_DEADLINE = 30.0
+
+
+async def _read_limited(
+    client: AsyncClient,
+    method: str,
+    url: str,
+    headers: Mapping[str, str],
+    limit: int,
+    data: Mapping[str, str] | None,
+    time_limit: float | None,
+) -> Reply:
     async with client.stream(
         method,
         url,
         headers=dict(headers),
         data=data,
         follow_redirects=False,
-        timeout=httpx.USE_CLIENT_DEFAULT if timeout is None else timeout,
+        timeout=httpx.USE_CLIENT_DEFAULT if time_limit is None else time_limit,
     ) as response:
         chunks: list[bytes] = []
         size = 0

@@ -63,6 +63,8 @@ def _check_redirect_uri(uri: str) -> str:
     """HTTPS, loopback HTTP (RFC 8252 §7.3) or a private-use scheme (RFC 8252 §7.1)."""
     if not isinstance(uri, str) or not uri:
         raise ConfigurationError("redirect_uri must be a non-empty string")
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in uri):
+        raise ConfigurationError("redirect_uri must not contain whitespace or control characters")
     try:
         scheme = urlsplit(uri).scheme.lower()
     except ValueError as exc:
@@ -140,6 +142,8 @@ class OAuthClient:
             raise ConfigurationError("give exactly one of issuer= (discovery) or metadata=")
         if issuer is not None:
             require_secure_url(issuer, "issuer")
+            if urlsplit(issuer).query:
+                raise ConfigurationError("issuer must not contain a query")
         if metadata is not None:
             metadata = _as_metadata(metadata)
         if client_secret is not None and (not isinstance(client_secret, str) or not client_secret):
@@ -218,6 +222,18 @@ class OAuthClient:
             ...     "id", "secret", "https://shop.example/lexoffice/callback",
             ...     scopes=["profile.read", "contacts.read"])   # doctest: +SKIP
         """
+        fixed = {
+            "metadata",
+            "client_secret",
+            "scopes",
+            "token_endpoint_auth_method",
+            "scope_param",
+            "scope_separator",
+            "basic_auth_encoding",
+        }
+        clash = sorted(fixed.intersection(options))
+        if clash:
+            raise ConfigurationError(f"the lexoffice preset sets {', '.join(clash)} itself")
         return cls(
             client_id,
             redirect_uri,
@@ -613,7 +629,7 @@ class OAuthClient:
                 url,
                 headers=all_headers,
                 data=data,
-                timeout=self._timeout,
+                time_limit=self._timeout,
                 limit=_MAX_RESPONSE_BYTES,
             )
         except Exception as exc:

@@ -11,7 +11,7 @@ from ._errors import ConfigurationError
 
 __all__ = ["code_challenge", "new_code_verifier"]
 
-_VERIFIER = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")
+_VERIFIER = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
 
 
 def new_code_verifier(length: int = 64) -> str:
@@ -38,7 +38,7 @@ def code_challenge(verifier: str) -> str:
         >>> code_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")
         'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM'
     """
-    if not _VERIFIER.match(verifier):
+    if not isinstance(verifier, str) or not _VERIFIER.fullmatch(verifier):
         raise ConfigurationError("a PKCE verifier must be 43-128 characters of [A-Za-z0-9-._~]")
     digest = hashlib.sha256(verifier.encode("ascii")).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")

@@ -12,6 +12,7 @@ from pydantic import ConfigDict, Field, SecretStr, ValidationError, field_valida
 
 from ._claims import IdTokenClaims
 from ._errors import (
+    ConfigurationError,
     InvalidGrantError,
     InvalidTokenResponse,
     SerializationError,
@@ -59,11 +60,18 @@ class TokenSet(CheckedModel):
     id_claims: IdTokenClaims | None = Field(default=None, repr=False)
     extra: dict[str, Any] = Field(default_factory=dict, repr=False)
 
-    @field_validator("access_token")
+    @field_validator("access_token", "refresh_token", "id_token")
     @classmethod
-    def _non_empty(cls, value: SecretStr) -> SecretStr:
-        if not value.get_secret_value():
-            raise ValueError("access_token must not be empty")
+    def _header_safe(cls, value: SecretStr | None, info: Any) -> SecretStr | None:
+        # Tokens travel in headers and form bodies: refuse empty ones and any character
+        # outside printable ASCII (CR/LF would let a token smuggle in another header).
+        if value is None:
+            return None
+        raw = value.get_secret_value()
+        if not raw:
+            raise ValueError(f"{info.field_name} must not be empty")
+        if any(ord(c) < 0x21 or ord(c) > 0x7E for c in raw):
+            raise ValueError(f"{info.field_name} contains characters a token cannot have")
         return value
 
     @field_validator("token_type")
@@ -254,14 +262,17 @@ def parse_token_response(
     else:
         refresh_secret = SecretStr(refresh) if refresh else None
     extra = {k: v for k, v in data.items() if k not in _KNOWN}
-    return TokenSet(
-        access_token=SecretStr(access),
-        token_type="Bearer",
-        expires_at=expires_at,
-        issued_at=now,
-        refresh_token=refresh_secret,
-        scopes=scopes,
-        id_token=SecretStr(id_token) if id_token else (previous.id_token if previous else None),
-        id_claims=previous.id_claims if previous is not None else None,
-        extra=extra,
-    )
+    try:
+        return TokenSet(
+            access_token=SecretStr(access),
+            token_type="Bearer",
+            expires_at=expires_at,
+            issued_at=now,
+            refresh_token=refresh_secret,
+            scopes=scopes,
+            id_token=SecretStr(id_token) if id_token else (previous.id_token if previous else None),
+            id_claims=previous.id_claims if previous is not None else None,
+            extra=extra,
+        )
+    except ConfigurationError as exc:  # e.g. a token with characters no header may carry
+        raise bad(str(exc).removeprefix("invalid TokenSet: ")) from exc

@@ -215,3 +215,70 @@ async def test_lexoffice_preset_sends_raw_basic_credentials() -> None:
             await oauth.refresh(TokenSet(access_token="a", refresh_token="r"))
     sent = route.calls[0].request.headers["authorization"].removeprefix("Basic ")
     assert base64.b64decode(sent).decode() == "pid:a+b/c="
+
+
+async def test_a_trickling_token_endpoint_cannot_hold_a_refresh() -> None:
+    import time
+
+    import anyio
+    from anyio.abc import SocketStream
+
+    async def trickle(stream: SocketStream) -> None:
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
+        await stream.send(head)
+        with anyio.move_on_after(10):
+            while True:
+                await stream.send(b" ")
+                await anyio.sleep(0.2)
+
+    listener = await anyio.create_tcp_listener(local_host="127.0.0.1")
+    port = listener.extra(anyio.abc.SocketAttribute.local_port)
+    base = f"http://127.0.0.1:{port}"
+    meta = ProviderMetadata(
+        issuer=base, authorization_endpoint=f"{base}/a", token_endpoint=f"{base}/token"
+    )
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(listener.serve, trickle)
+        async with OAuthClient(CLIENT_ID, REDIRECT, metadata=meta, timeout=1.0) as oauth:
+            started = time.monotonic()
+            with pytest.raises(NetworkError, match="timed out"):
+                await oauth.refresh(TokenSet(access_token="a", refresh_token="r"))
+            assert time.monotonic() - started < 3.0
+        tg.cancel_scope.cancel()
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        '{"access_token": "a", "refresh_token": ""}',
+        '{"access_token": "a", "id_token": ""}',
+        '{"access_token": "a\\r\\nX-Evil: 1"}',
+        '{"access_token": "a b"}',
+    ],
+)
+def test_stored_tokens_must_be_header_safe(stored: str) -> None:
+    with pytest.raises(SerializationError):
+        TokenSet.from_json(stored)
+
+
+def test_token_response_with_header_injection_refused() -> None:
+    body = json.dumps({"access_token": "a\r\nX-Evil: 1", "token_type": "Bearer"}).encode()
+    with pytest.raises(InvalidTokenResponse) as info:
+        parse_token_response(200, body, now=0)
+    assert "X-Evil" not in str(info.value)
+
+
+def test_more_bad_urls() -> None:
+    with pytest.raises(ConfigurationError, match="query"):
+        OAuthClient(CLIENT_ID, REDIRECT, issuer="https://id.example.com?tenant=1")
+    with pytest.raises(ConfigurationError, match="control"):
+        OAuthClient(CLIENT_ID, "com.example.app:/cb\r\nx", issuer=ISSUER)
+    with pytest.raises(ConfigurationError, match="scope_param"):
+        OAuthClient.lexoffice_partner("i", "s", REDIRECT, scopes=["a"], scope_param="scope")
+
+
+def test_verifier_with_trailing_newline_refused() -> None:
+    from lexoffice_auth._pkce import code_challenge
+
+    with pytest.raises(ConfigurationError):
+        code_challenge("a" * 43 + "\n")

@@ -82,3 +82,16 @@ def test_cli_help_and_version() -> None:
     version = runner.invoke(main, ["--version"])
     assert version.exit_code == 0
     assert "lexoffice-auth, version" in version.output
+
+
+def test_demo_unexpected_failure_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    import lexoffice_auth._demo as demo_module
+
+    async def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("socket exploded")
+
+    monkeypatch.setattr(demo_module, "run_demo", broken)
+    result = CliRunner().invoke(main, ["demo", "--in-process"])
+    assert result.exit_code == 1
+    assert "demo failed unexpectedly: RuntimeError: socket exploded" in result.output
+    assert "Traceback" not in result.output

@@ -42,8 +42,8 @@ PROVIDER_PATHS = {
     "/oauth2/logout": "end_session",
 }
 
-_CHALLENGE = re.compile(r"^[A-Za-z0-9_-]{43}$")
-_VERIFIER = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")
+_CHALLENGE = re.compile(r"[A-Za-z0-9_-]{43}")
+_VERIFIER = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
@@ -238,7 +238,7 @@ class Provider:
         if method != "S256":
             # A missing method means "plain" (RFC 7636 §4.3); the sandbox accepts only S256.
             return fail("invalid_request", "code_challenge_method must be S256")
-        if not _CHALLENGE.match(challenge):
+        if not _CHALLENGE.fullmatch(challenge):
             return fail("invalid_request", "code_challenge is not a base64url SHA-256 value")
         scopes, scope_error = self._requested_scopes(params)
         if scope_error is not None:
@@ -344,6 +344,15 @@ class Provider:
             except (binascii.Error, UnicodeDecodeError):
                 return self._invalid_client("malformed Basic credentials")
             basic_id, basic_secret = unquote_plus(user), unquote_plus(password)
+            # RFC 6749 form-encodes both parts, but many clients (lexoffice's partner
+            # integrations among them) send them raw: accept the raw pair when it matches.
+            raw_client = self.fake.clients.get(user)
+            if (
+                raw_client is not None
+                and raw_client.client_secret is not None
+                and secrets.compare_digest(raw_client.client_secret.encode(), password.encode())
+            ):
+                basic_id, basic_secret = user, password
         form_id = form.get("client_id")
         form_secret = form.get("client_secret")
         if basic_id is not None and form_secret is not None:
@@ -402,7 +411,7 @@ class Provider:
         verifier = form.get("code_verifier")
         if verifier is None:
             return _oauth_error("invalid_request", "code_verifier is missing")
-        if not _VERIFIER.match(verifier) or not secrets.compare_digest(
+        if not _VERIFIER.fullmatch(verifier) or not secrets.compare_digest(
             _s256(verifier), code.code_challenge
         ):
             return _oauth_error("invalid_grant", "code_verifier does not match the challenge")
