@@ -143,18 +143,21 @@ async def run_demo(echo: Callable[[str], None], *, served: bool = True, burst: i
 
                 current = await auth.source.token_set()
                 await oauth.revoke(current)
+                await auth.source.forget()
                 revoked = {"Authorization": f"Bearer {current.access_token.get_secret_value()}"}
                 refused = await client.get(f"{box.api_base}/v1/ping", headers=revoked, auth=None)
+                if refused.status_code != 401:
+                    raise DemoFailed("logout: the revoked access token still worked")
                 try:
                     await client.get(f"{box.api_base}/v1/ping")
                 except ReauthenticationRequired:
-                    outcome = "the SDK now asks for a new login (ReauthenticationRequired)"
+                    outcome = "the next call asks for a new login (ReauthenticationRequired)"
                 else:
-                    raise DemoFailed("logout: the revoked tokens still worked")
+                    raise DemoFailed("logout: a call went out without a login")
                 step(
                     "Logout",
-                    f"refresh and access token revoked (RFC 7009); the old token now gets "
-                    f"HTTP {refused.status_code}; {outcome}",
+                    f"tokens revoked at the provider (RFC 7009) and deleted from the store; "
+                    f"the old access token now gets HTTP {refused.status_code}; {outcome}",
                 )
     echo("")
     echo("Done: every step succeeded. No token or secret was printed.")

@@ -171,12 +171,12 @@ class OAuthClient:
         self._login_lifetime = _seconds(login_lifetime, "login_lifetime")
         self._metadata_ttl = _seconds(metadata_ttl, "metadata_ttl", allow_zero=True)
         self._timeout = _seconds(timeout, "timeout")
-        self.client_id = client_id
-        self.redirect_uri = _check_redirect_uri(redirect_uri)
-        self.issuer = issuer if issuer is not None else metadata.issuer  # type: ignore[union-attr]
+        self._client_id = client_id
+        self._redirect_uri = _check_redirect_uri(redirect_uri)
+        self._issuer = issuer if issuer is not None else metadata.issuer  # type: ignore[union-attr]
         self._scope_param = scope_param
         self._scope_separator = scope_separator
-        self.scopes = self._checked_scopes(scopes)
+        self._scopes = self._checked_scopes(scopes)
         self._client_secret = client_secret
         self._auth_method = token_endpoint_auth_method
         self._form_encode_basic = basic_auth_encoding == "form"
@@ -195,6 +195,26 @@ class OAuthClient:
             client_secret=client_secret,
             allow_hs256=allow_hs256_id_tokens,
         )
+
+    @property
+    def client_id(self) -> str:
+        """The registered client id."""
+        return self._client_id
+
+    @property
+    def redirect_uri(self) -> str:
+        """Where the provider sends the user back to."""
+        return self._redirect_uri
+
+    @property
+    def issuer(self) -> str:
+        """The provider's issuer identifier (discovered from, or the static metadata's)."""
+        return self._issuer
+
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        """The scopes a login asks for unless ``start_login`` is given others."""
+        return self._scopes
 
     # --- presets ---------------------------------------------------------------------------
 

@@ -53,8 +53,9 @@ def test_demo_succeeds_with_one_refresh_and_prints_no_secret(
     assert "ReauthenticationRequired" in out
     fake = _RecordingFake.last
     assert fake is not None
-    # One refresh for the burst, one refused after logout (the revoked grant is invalid_grant).
-    assert fake.token_calls["refresh_token"] == 2
+    # One refresh for the burst; after logout nothing is sent to the token endpoint.
+    assert fake.token_calls["refresh_token"] == 1
+    assert fake.calls["revocation"] == 2
     secrets = _secrets_seen(fake)
     assert len(secrets) >= 5  # access, refresh, code, verifier, state at least
     leaked = [s for s in secrets if s in out]
