@@ -117,6 +117,7 @@ FOREIGN = {
     "another format": _envelope(format="someone-else/token"),
     "a newer version": _envelope(version=2),
     "another account's envelope": _envelope(account_key="other"),
+    "deeply nested json": b"[" * 100_000,  # json.loads raises RecursionError
 }
 
 
@@ -201,16 +202,20 @@ async def test_lock_excludes_across_two_clients(redis_server: RedisServer, prefi
             inside += 1
             entries += 1
             peak = max(peak, inside)
-            await anyio.sleep(0.01)
+            await anyio.sleep(0.02)
             inside -= 1
 
     async with make_store(redis_server, prefix) as a, make_store(redis_server, prefix) as b:
         assert a._client is not b._client
+        start = time.monotonic()
         async with anyio.create_task_group() as tg:
             for i in range(20):
                 tg.start_soon(critical, (a, b)[i % 2], "acme")
+        elapsed = time.monotonic() - start
     assert entries == 20
     assert peak == 1
+    # The 20 holders ran one after another (0.4 s); all at once would take about 0.02 s.
+    assert elapsed >= 20 * 0.02
 
 
 async def test_locks_of_different_accounts_do_not_block_each_other(
@@ -453,6 +458,9 @@ async def test_a_user_supplied_client_is_not_closed(redis_server: RedisServer, p
         ({"url": "http://u:topsecret@h"}, "invalid Redis URL"),
         ({"url": "redis://h", "lock_timeout": 0}, "positive"),
         ({"url": "redis://h", "lock_lease": float("inf")}, "positive"),
+        ({"url": "redis://h", "lock_timeout": "x"}, "lock_timeout"),
+        ({"url": "redis://h", "lock_lease": None}, "lock_lease"),
+        ({"url": "redis://h", "lock_timeout": float("nan")}, "lock_timeout"),
         ({"client": object()}, "redis.asyncio.Redis"),
     ],
 )
@@ -466,8 +474,17 @@ async def test_bad_account_keys_are_configuration_errors(
     redis_server: RedisServer, prefix: str
 ) -> None:
     async with make_store(redis_server, prefix) as store:
-        with pytest.raises(ConfigurationError):
-            await store.load("")
+        for key in ("", ["acme"], None, b"acme"):
+            with pytest.raises(ConfigurationError, match="account_key"):
+                await store.load(key)  # type: ignore[arg-type]
+            with pytest.raises(ConfigurationError, match="account_key"):
+                await store.save(key, TOKENS)  # type: ignore[arg-type]
+            with pytest.raises(ConfigurationError, match="account_key"):
+                async with store.lock(key):  # type: ignore[arg-type]
+                    pass
+        with pytest.raises(ConfigurationError, match="TokenSet"):
+            await store.save("acme", {"access_token": "at"})  # type: ignore[arg-type]
+        assert await store.load("acme") is None
 
 
 def test_without_the_redis_package_a_clear_configuration_error(

@@ -119,10 +119,66 @@ async def test_corrupt_or_foreign_file_is_refused_and_never_overwritten(
     assert path.read_bytes() == content
 
 
-@pytest.mark.parametrize("path", [None, 3, b"tokens.json", "", ["tokens.json"]])
+@pytest.mark.parametrize(
+    "path", [None, 3, b"tokens.json", "", ["tokens.json"], "tok\0ens.json", Path("a\0/t.json")]
+)
 def test_a_path_that_is_no_path_is_a_configuration_error(path: object) -> None:
     with pytest.raises(ConfigurationError, match="path"):
         FileTokenStore(path)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"lock_timeout": "x"},
+        {"lock_timeout": -1},
+        {"lock_timeout": float("nan")},
+        {"poll_interval": 0},
+        {"poll_interval": float("inf")},
+        {"poll_interval": None},
+    ],
+)
+def test_bad_file_store_options_are_configuration_errors(kwargs: dict[str, object]) -> None:
+    with pytest.raises(ConfigurationError, match=next(iter(kwargs))):
+        FileTokenStore("tokens.json", **kwargs)  # type: ignore[arg-type]
+
+
+async def test_bad_arguments_to_store_methods_are_configuration_errors(
+    store: TokenStore,
+) -> None:
+    entry = {"access_token": "at-1"}
+    with pytest.raises(ConfigurationError, match="TokenSet"):
+        await store.save("k", entry)  # type: ignore[arg-type]
+    for key in (["k"], None, ""):
+        with pytest.raises(ConfigurationError, match="account_key"):
+            await store.load(key)  # type: ignore[arg-type]
+        with pytest.raises(ConfigurationError, match="account_key"):
+            await store.save(key, tokens())  # type: ignore[arg-type]
+        with pytest.raises(ConfigurationError, match="account_key"):
+            await store.delete(key)  # type: ignore[arg-type]
+        with pytest.raises(ConfigurationError, match="account_key"):
+            async with store.lock(key):  # type: ignore[arg-type]
+                pass
+    assert await store.load("k") is None  # nothing was written
+
+
+def test_every_missing_directory_level_is_created_0700_even_under_umask_0(
+    tmp_path: Path,
+) -> None:
+    script = (
+        "import os, sys, anyio\n"
+        "from lexoffice_auth.stores import FileTokenStore\n"
+        "from tests.test_stores import tokens\n"
+        "os.umask(0)\n"
+        "anyio.run(FileTokenStore(sys.argv[1]).save, 'a', tokens())\n"
+    )
+    path = tmp_path / "a" / "b" / "c" / "tokens.json"
+    before = stat.S_IMODE(tmp_path.stat().st_mode)
+    subprocess.run([sys.executable, "-c", script, str(path)], cwd=ROOT, check=True, timeout=60)
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in (path.parents[2], *path.parents[:2])}
+    assert modes == {"a": 0o700, "b": 0o700, "c": 0o700}
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(tmp_path.stat().st_mode) == before  # an existing level is left alone
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,7 @@ from filelock import FileLock, Timeout
 
 from .._errors import ConfigurationError, SerializationError, TokenStoreError
 from .._tokens import TokenSet
+from ._checks import check_account_key, check_seconds, check_token_set
 
 __all__ = ["FileTokenStore"]
 
@@ -65,8 +66,10 @@ class FileTokenStore:
             self.path = Path(path).expanduser().absolute()
         except (TypeError, ValueError, RuntimeError) as exc:  # bytes paths; unknown ~user
             raise ConfigurationError(f"FileTokenStore cannot use the path {path!r}: {exc}") from exc
-        self._lock_timeout = lock_timeout
-        self._poll_interval = poll_interval
+        if "\0" in str(self.path):  # else a ValueError from the first open(), not here
+            raise ConfigurationError(f"FileTokenStore cannot use the path {path!r}: a NUL byte")
+        self._lock_timeout = check_seconds("lock_timeout", lock_timeout, positive=True)
+        self._poll_interval = check_seconds("poll_interval", poll_interval, positive=True)
         self._dir_checked = False
         self._dir_check_lock = threading.Lock()
 
@@ -77,6 +80,7 @@ class FileTokenStore:
 
     async def load(self, account_key: str) -> TokenSet | None:
         """The token set of ``account_key`` or ``None``; ``TokenStoreError`` if unreadable."""
+        check_account_key(account_key)
         accounts = await anyio.to_thread.run_sync(self._read_accounts)
         raw = accounts.get(account_key)
         if raw is None:
@@ -90,11 +94,12 @@ class FileTokenStore:
 
     async def save(self, account_key: str, token_set: TokenSet) -> None:
         """Store ``token_set`` for ``account_key`` (an atomic replace of the file)."""
-        await anyio.to_thread.run_sync(self._update, account_key, token_set.to_dict())
+        entry = check_token_set(token_set).to_dict()
+        await anyio.to_thread.run_sync(self._update, check_account_key(account_key), entry)
 
     async def delete(self, account_key: str) -> None:
         """Forget ``account_key``'s token set."""
-        await anyio.to_thread.run_sync(self._update, account_key, None)
+        await anyio.to_thread.run_sync(self._update, check_account_key(account_key), None)
 
     @asynccontextmanager
     async def lock(self, account_key: str) -> AsyncIterator[None]:
@@ -102,8 +107,8 @@ class FileTokenStore:
 
         Raises ``TokenStoreError`` when it cannot be had within ``lock_timeout`` seconds.
         """
+        digest = hashlib.sha256(check_account_key(account_key).encode()).hexdigest()[:16]
         self._ensure_dir()
-        digest = hashlib.sha256(account_key.encode()).hexdigest()[:16]
         lock = FileLock(self.path.with_name(f"{self.path.name}.{digest}.lock"), mode=0o600)
         deadline = time.monotonic() + self._lock_timeout
         delay = self._poll_interval / 4
@@ -136,8 +141,7 @@ class FileTokenStore:
             self._check_dir_once()
             return
         try:
-            directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-            os.chmod(directory, 0o700)  # mkdir's mode is reduced by the umask
+            _make_private_dirs(directory)
         except OSError as exc:
             raise TokenStoreError(f"cannot create the directory {directory}: {exc}") from exc
 
@@ -247,6 +251,28 @@ class FileTokenStore:
 
 
 _O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+
+
+def _make_private_dirs(directory: Path) -> None:
+    """Create ``directory`` and every missing parent with mode 0700.
+
+    ``os.makedirs(mode=...)`` gives the mode to the last level only; the parents get
+    0777 minus the umask, i.e. world-writable under umask 0. Changing the umask instead
+    would affect every thread of the process.
+    """
+    missing: list[Path] = []
+    level = directory
+    while not level.is_dir() and level != level.parent:
+        missing.append(level)
+        level = level.parent
+    for level in reversed(missing):
+        try:
+            os.mkdir(level, 0o700)
+        except FileExistsError:
+            if not level.is_dir():
+                raise
+            continue  # created by another process just now; its mode is not ours to change
+        os.chmod(level, 0o700)  # mkdir's mode is reduced by the umask
 
 
 def _fsync_dir(directory: Path) -> None:

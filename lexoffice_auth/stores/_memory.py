@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 import anyio
 
 from .._tokens import TokenSet
+from ._checks import check_account_key, check_token_set
 
 __all__ = ["MemoryTokenStore"]
 
@@ -29,20 +30,20 @@ class MemoryTokenStore:
 
     async def load(self, account_key: str) -> TokenSet | None:
         """The stored token set, or ``None``."""
-        return self._tokens.get(account_key)
+        return self._tokens.get(check_account_key(account_key))
 
     async def save(self, account_key: str, token_set: TokenSet) -> None:
         """Store ``token_set`` for ``account_key``."""
-        self._tokens[account_key] = token_set
+        self._tokens[check_account_key(account_key)] = check_token_set(token_set)
 
     async def delete(self, account_key: str) -> None:
         """Forget ``account_key``'s token set."""
-        self._tokens.pop(account_key, None)
+        self._tokens.pop(check_account_key(account_key), None)
 
     @asynccontextmanager
     async def lock(self, account_key: str) -> AsyncIterator[None]:
         """Hold the refresh lock of ``account_key`` within this process."""
-        lock = self._locks.get(account_key)
+        lock = self._locks.get(check_account_key(account_key))
         if lock is None:
             lock = self._locks[account_key] = anyio.Lock()
         async with lock:

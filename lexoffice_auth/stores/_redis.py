@@ -23,6 +23,7 @@ import anyio
 
 from .._errors import ConfigurationError, SerializationError, TokenStoreError
 from .._tokens import TokenSet
+from ._checks import check_account_key, check_seconds, check_token_set
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -145,8 +146,8 @@ class RedisTokenStore:
             raise ConfigurationError("RedisTokenStore takes either a client or url=, not both")
         if not isinstance(prefix, str):
             raise ConfigurationError("prefix must be a string")
-        if not 0 < lock_timeout < float("inf") or not 0 < lock_lease < float("inf"):
-            raise ConfigurationError("lock_timeout and lock_lease must be positive seconds")
+        lock_timeout = check_seconds("lock_timeout", lock_timeout, positive=True)
+        lock_lease = check_seconds("lock_lease", lock_lease, positive=True)
         # UnicodeDecodeError: a client with decode_responses=True reading non-UTF-8 bytes.
         self._errors: tuple[type[BaseException], ...] = (
             redis.exceptions.RedisError,
@@ -231,6 +232,8 @@ class RedisTokenStore:
     async def save(self, account_key: str, token_set: TokenSet) -> None:
         """Store ``token_set`` for ``account_key``, unless the key holds a foreign value."""
         _require_asyncio("save")
+        check_account_key(account_key)
+        check_token_set(token_set)
         envelope = {
             "format": _FORMAT,
             "version": _VERSION,
@@ -366,7 +369,7 @@ class RedisTokenStore:
         untouched = "; it was left untouched" if for_write else ""
         try:
             envelope = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: "[" * 10**5
             raise TokenStoreError(
                 f"Redis key {key!r} does not hold JSON{untouched} (delete the key or "
                 "choose another prefix)"
@@ -406,9 +409,7 @@ class RedisTokenStore:
 
 
 def _escape(account_key: str) -> str:
-    if not isinstance(account_key, str) or not account_key:
-        raise ConfigurationError("account_key must be a non-empty string")
-    return quote(account_key, safe="")
+    return quote(check_account_key(account_key), safe="")
 
 
 def _password_in(text: str, url: str) -> bool:
