@@ -28,6 +28,7 @@ from ._errors import (
 )
 from ._tokens import TokenSet
 from .stores import MemoryTokenStore, TokenStore
+from .stores._checks import check_account_key, check_count, check_seconds, check_token_set
 
 __all__ = ["Refresher", "SourceOptions", "TokenHook", "TokenSource"]
 
@@ -50,6 +51,7 @@ class SourceOptions(TypedDict, total=False):
     retries: int
     backoff: float
     max_backoff: float
+    reject_refresh_interval: float
 
 
 class Refresher(Protocol):
@@ -72,7 +74,13 @@ class TokenSource:
     Refresh is single-flight: concurrent callers in this process share one refresh (an
     ``anyio.Lock``), and processes sharing the store share one too (``store.lock``); after
     taking the locks the store is read again, because another holder may have refreshed
-    already. A new token set is saved before anyone gets it, then ``on_token`` is called.
+    already. A new token set is saved before anyone gets it; ``on_token`` is called after
+    that, once the locks are released and outside the cancellation shield, so a slow hook
+    neither blocks other holders of the store lock nor resists cancellation.
+
+    After a 401 (:meth:`handle_rejected`) a token this source refreshed less than
+    ``reject_refresh_interval`` seconds ago is not refreshed again: an API that rejects even
+    brand-new tokens would otherwise cause a refresh per request.
 
     Failures:
 
@@ -113,23 +121,40 @@ class TokenSource:
         retries: int = 2,
         backoff: float = 0.5,
         max_backoff: float = 8.0,
+        reject_refresh_interval: float = 10.0,
     ) -> None:
-        if not isinstance(account_key, str) or not account_key:
-            raise ConfigurationError("account_key must be a non-empty string")
-        if not 0 <= leeway < math.inf or not 0 <= leeway_fraction <= 1:
-            raise ConfigurationError("leeway must be >= 0 and leeway_fraction within [0, 1]")
-        if retries < 0 or backoff < 0 or max_backoff < 0:
-            raise ConfigurationError("retries, backoff and max_backoff must not be negative")
+        refresh = getattr(refresher, "refresh", None)
+        if not callable(refresh) or (
+            inspect.isroutine(refresh) and not inspect.iscoroutinefunction(refresh)
+        ):
+            raise ConfigurationError(
+                "refresher needs an async refresh(token_set) method (e.g. an OAuthClient), "
+                f"got {type(refresher).__name__}"
+            )
+        if store is not None and not isinstance(store, TokenStore):
+            raise ConfigurationError(
+                "store must have async load/save/delete and lock() (a TokenStore), "
+                f"got {type(store).__name__}"
+            )
+        if not callable(clock) or (on_token is not None and not callable(on_token)):
+            raise ConfigurationError("clock and on_token must be callables")
         self._refresher = refresher
-        self._account_key = account_key
+        self._account_key = check_account_key(account_key)
         self._store: TokenStore = store if store is not None else MemoryTokenStore()
-        self._leeway = leeway
-        self._fraction = leeway_fraction
+        self._leeway = check_seconds("leeway", leeway)
+        if isinstance(leeway_fraction, bool) or not isinstance(leeway_fraction, (int, float)):
+            raise ConfigurationError("leeway_fraction must be a number within [0, 1]")
+        if not 0 <= leeway_fraction <= 1:  # also refuses nan
+            raise ConfigurationError("leeway_fraction must be a number within [0, 1]")
+        self._fraction = float(leeway_fraction)
         self._clock = clock
         self._on_token = on_token
-        self._retries = retries
-        self._backoff = backoff
-        self._max_backoff = max_backoff
+        self._retries = check_count("retries", retries)
+        self._backoff = check_seconds("backoff", backoff)
+        self._max_backoff = check_seconds("max_backoff", max_backoff)
+        self._reject_interval = check_seconds("reject_refresh_interval", reject_refresh_interval)
+        # When this source last obtained a token set by refreshing (its clock).
+        self._refreshed_at = -math.inf
         self._lock = anyio.Lock()
         # The hot path reads only these two: the precomputed header and when to stop using it.
         self._header = ""
@@ -196,9 +221,13 @@ class TokenSource:
         """The header to retry with after the API answered 401 to ``header``.
 
         Refreshes only if ``header`` is still the current one; a token that was already
-        replaced (by another task or process) is not refreshed a second time.
+        replaced (by another task or process) is not refreshed a second time. Neither is a
+        token this source refreshed less than ``reject_refresh_interval`` seconds ago: the
+        current header is returned, and the caller's retry meets the API's verdict again.
         """
         if header != self._header and self._clock() < self._refresh_at:
+            return self._header
+        if header == self._header and self._clock() - self._refreshed_at < self._reject_interval:
             return self._header
         return await self._renew(header)
 
@@ -209,13 +238,12 @@ class TokenSource:
 
         Clears a remembered ``ReauthenticationRequired``.
         """
-        if not isinstance(token_set, TokenSet):
-            raise ConfigurationError("save() takes a TokenSet")
+        check_token_set(token_set)
         async with self._lock, self._store.lock(self._account_key):
             with anyio.CancelScope(shield=True):
                 await self._store.save(self._account_key, token_set)
                 self._adopt(token_set)
-                await self._notify(token_set)
+        await self._notify(token_set)
 
     async def forget(self) -> None:
         """Delete this account's tokens from the store and the cache (e.g. on logout)."""
@@ -235,24 +263,28 @@ class TokenSource:
                 return self._header
             if self._attempts != seen and self._last_failure is not None:
                 # Share the failure of the refresh we waited for instead of repeating it.
-                raise self._last_failure.with_traceback(None)
+                _raise_for_waiter(self._last_failure)
             await self._fail_fast_if_terminal()
-            await self._renew_locked(rejected)
-            return self._header
+            new = await self._renew_locked(rejected)
+            header = self._header
+        if new is not None:
+            await self._notify(new)
+        return header
 
-    async def _renew_locked(self, rejected: str | None) -> None:
+    async def _renew_locked(self, rejected: str | None) -> TokenSet | None:
+        """Adopt a usable token set, refreshing if needed; the new one if it was saved now."""
         key = self._account_key
         stored = await self._store.load(key)
         if self._usable(stored, rejected):
             assert stored is not None
             self._adopt(stored)
-            return
+            return None
         async with self._store.lock(key):
             stored = await self._store.load(key)
             if self._usable(stored, rejected):
                 assert stored is not None
                 self._adopt(stored)
-                return
+                return None
             if self._unsaved is not None and self._unsaved[0] == stored:
                 # An earlier refresh from this very token set succeeded but could not be
                 # saved; its refresh token is the live one (the stored one may be rotated
@@ -261,16 +293,16 @@ class TokenSource:
                 if self._usable(stored, rejected):
                     with anyio.CancelScope(shield=True):
                         await self._save_and_adopt(stored, stored)
-                    return
+                    return stored
             if stored is None:
                 raise ReauthenticationRequired(
                     f"no token is stored for account {key!r}; log in first"
                 )
             if stored.refresh_token is None:
                 self._remember_terminal(stored, "the token set has no refresh token")
-            await self._refresh_and_save(stored)
+            return await self._refresh_and_save(stored)
 
-    async def _refresh_and_save(self, stored: TokenSet) -> None:
+    async def _refresh_and_save(self, stored: TokenSet) -> TokenSet:
         attempt = 0
         while True:
             try:
@@ -281,7 +313,7 @@ class TokenSource:
                         self._attempts += 1
                     await self._save_and_adopt(new, stored)
                 self._last_failure = None
-                return
+                return new
             except ReauthenticationRequired as exc:
                 self._remember_terminal(stored, str(exc), exc)
             except TokenRequestError as exc:
@@ -313,7 +345,7 @@ class TokenSource:
         await self._store.save(self._account_key, token_set)
         self._unsaved = None
         self._adopt(token_set)
-        await self._notify(token_set)
+        self._refreshed_at = self._clock()
 
     def _remember_terminal(
         self, tokens: TokenSet, reason: str, cause: BaseException | None = None
@@ -369,6 +401,26 @@ class TokenSource:
             # The token is saved and valid; a failing audit/persistence hook must not
             # fail the request that happened to trigger the refresh.
             logger.exception("on_token hook failed for account %r", self._account_key)
+
+
+def _raise_for_waiter(failure: Exception) -> NoReturn:
+    """Raise ``failure`` again for a task that waited for it, as an exception of its own.
+
+    Raising one instance in many tasks would make them all write to its one traceback.
+    The copy keeps the class, message and attributes; a ``ReauthenticationRequired`` keeps
+    its cause (the provider's answer), anything else is chained to the original.
+    """
+    if type(failure) is ReauthenticationRequired:
+        raise ReauthenticationRequired(str(failure)) from failure.__cause__
+    cls = type(failure)
+    try:
+        # Not copy.copy(): it calls __init__ with .args, which keyword-only parameters
+        # (status_code=, transient=) break. __new__ sets .args; the rest is in __dict__.
+        fresh = cls.__new__(cls, *failure.args)
+        fresh.__dict__.update(vars(failure))
+    except Exception:  # an exotic exception type: share the instance after all
+        raise failure.with_traceback(None) from failure.__cause__
+    raise fresh from failure
 
 
 def _bearer(token_set: TokenSet) -> str:

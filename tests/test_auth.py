@@ -121,6 +121,39 @@ async def test_second_401_is_returned_without_a_loop() -> None:
     assert provider.api_auth_headers == ["Bearer at-0", "Bearer at-1"]
 
 
+async def test_an_api_that_rejects_every_token_causes_at_most_one_refresh() -> None:
+    clock, provider, auth, _ = await fresh_auth()
+    sent: list[str] = []
+
+    async def always_401(request: httpx.Request) -> httpx.Response:
+        sent.append(request.headers["Authorization"])
+        return httpx.Response(401)
+
+    async with httpx.AsyncClient(
+        base_url=API, auth=auth, transport=httpx.MockTransport(always_401)
+    ) as http:
+        for _ in range(20):
+            assert (await http.get("/v1/profile")).status_code == 401
+            clock.advance(0.4)  # 8 s in all: within the 10 s throttle
+        assert provider.calls == 1
+        # Each request was retried once, with the token the source holds.
+        assert sent[:2] == ["Bearer at-0", "Bearer at-1"]
+        assert sent[2:] == ["Bearer at-1"] * 38
+        clock.advance(2.5)  # the refreshed token is now older than 10 s: refresh again
+        assert (await http.get("/v1/profile")).status_code == 401
+        assert provider.calls == 2
+
+
+async def test_the_401_throttle_is_configurable() -> None:
+    _, provider, auth, _ = await fresh_auth(reject_refresh_interval=0)
+    async with httpx.AsyncClient(
+        base_url=API, auth=auth, transport=httpx.MockTransport(lambda r: httpx.Response(401))
+    ) as http:
+        for _ in range(3):
+            await http.get("/v1/profile")
+    assert provider.calls == 3
+
+
 async def test_streamed_body_is_not_replayed_but_the_next_request_works() -> None:
     _, provider, auth, _ = await fresh_auth()
     provider.valid_access = set()

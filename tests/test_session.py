@@ -230,6 +230,9 @@ async def test_waiters_share_the_failure_of_the_refresh_they_waited_for() -> Non
     errors = await concurrent_errors(source, 20)
     assert len(errors) == 20 and all(isinstance(e, TokenEndpointError) for e in errors)
     assert provider.calls == 1
+    # Same error for all, but each task raises an object of its own (its own traceback).
+    assert len({id(e) for e in errors}) == 20
+    assert len({(type(e), str(e), vars(e).items().__repr__()) for e in errors}) == 1
 
 
 async def test_non_transient_endpoint_error_is_not_retried() -> None:
@@ -317,14 +320,46 @@ async def test_repr_and_errors_hide_secrets() -> None:
     assert "reauthentication required" in repr(source)
 
 
+class SyncRefresher:
+    def refresh(self, token_set: TokenSet) -> TokenSet:
+        return token_set
+
+
 @pytest.mark.parametrize(
     "kwargs",
-    [{"account_key": ""}, {"leeway": -1}, {"leeway_fraction": 2}, {"retries": -1}],
+    [
+        {"account_key": ""},
+        {"account_key": ["acme"]},
+        {"leeway": -1},
+        {"leeway": "x"},
+        {"leeway": float("nan")},
+        {"leeway_fraction": 2},
+        {"leeway_fraction": "0.5"},
+        {"leeway_fraction": float("nan")},
+        {"retries": -1},
+        {"retries": "1"},
+        {"retries": 1.5},
+        {"backoff": float("nan")},
+        {"backoff": float("inf")},
+        {"max_backoff": "8"},
+        {"reject_refresh_interval": -1},
+        {"store": "x"},
+        {"store": {}},
+        {"refresher": None},
+        {"refresher": object()},
+        {"refresher": SyncRefresher()},
+        {"clock": 5},
+        {"on_token": "print"},
+    ],
 )
 def test_bad_configuration(kwargs: dict[str, Any]) -> None:
-    args: dict[str, Any] = {"account_key": "acme", **kwargs}
+    args: dict[str, Any] = {
+        "refresher": FakeProvider(FakeClock()).oauth(),
+        "account_key": "acme",
+        **kwargs,
+    }
     with pytest.raises(ConfigurationError):
-        TokenSource(FakeProvider(FakeClock()).oauth(), **args)
+        TokenSource(**args)
 
 
 async def test_save_rejects_non_token_sets() -> None:
@@ -365,10 +400,70 @@ async def test_waiters_never_replay_a_refresh_token_after_an_unlisted_error(
     assert provider.calls == 1
     assert provider.stale_refresh_uses == []
     assert len(errors) == 5
+    # Each task gets an exception object of its own (no traceback shared across tasks).
+    assert len({id(e) for e in errors}) == 5
     if expected == "terminal":
         assert all(type(e) is ReauthenticationRequired and e.__cause__ is exc for e in errors)
+        assert len({str(e) for e in errors}) == 1
         with pytest.raises(ReauthenticationRequired):
             await source.access_token()
         assert provider.calls == 1
     else:
-        assert all(e is exc for e in errors)
+        assert sum(e is exc for e in errors) == 1  # the task that ran the refresh
+        waiters = [e for e in errors if e is not exc]
+        assert all(type(e) is RuntimeError and e.args == exc.args for e in waiters)
+        assert all(e.__cause__ is exc for e in waiters)
+
+
+async def test_hook_runs_after_the_locks_are_released_and_can_be_cancelled(tmp_path: Any) -> None:
+    path = tmp_path / "tokens.json"
+    clock = FakeClock()
+    provider = FakeProvider(clock)
+    hook_started = anyio.Event()
+
+    async def slow_hook(token_set: TokenSet) -> None:
+        hook_started.set()
+        await anyio.sleep(3)
+
+    source = TokenSource(
+        provider.oauth(), "acme", FileTokenStore(path), clock=clock, on_token=slow_hook
+    )
+    # The same file through a second store and source: another process, as far as locks go.
+    other = TokenSource(provider.oauth(), "acme", FileTokenStore(path), clock=clock)
+    login = provider.expired_tokens()
+    newer = TokenSet(access_token=SecretStr("at-9"), expires_at=clock() + 3600)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(source.save, login)
+        with anyio.fail_after(2):
+            await hook_started.wait()
+            async with other.store.lock("acme"):
+                pass
+            await other.save(newer)  # takes both locks of its own while the hook runs
+        tg.cancel_scope.cancel()
+    assert dump(await other.store.load("acme")) == dump(newer)
+
+    # A save whose hook is slow is cancelled promptly, after the token set was saved.
+    start = anyio.current_time()
+    with pytest.raises(TimeoutError), anyio.fail_after(0.5):
+        await source.save(login)
+    assert anyio.current_time() - start < 1.5
+    assert dump(await source.store.load("acme")) == dump(login)
+    assert source.current is login
+
+
+async def test_refresh_hook_runs_outside_the_store_lock(tmp_path: Any) -> None:
+    store = FileTokenStore(tmp_path / "tokens.json")
+    lock_free: list[bool] = []
+
+    async def hook(token_set: TokenSet) -> None:
+        # Another process may take the store lock while the hook runs.
+        with anyio.move_on_after(1):
+            async with FileTokenStore(store.path, lock_timeout=0.5).lock("acme"):
+                lock_free.append(True)
+                return
+        lock_free.append(False)
+
+    _, provider, source, _ = await setup(store=store, on_token=hook)
+    assert await source.access_token() == "at-1"
+    assert lock_free == [True]
+    assert provider.calls == 1
