@@ -195,9 +195,23 @@ async def test_confidential_client_with_the_lexoffice_style_preset_parameters() 
     assert tokens.id_token is None
 
 
-def test_logged_in_fixture(lexoffice_auth_logged_in: LexofficeAuth) -> None:
-    assert isinstance(lexoffice_auth_logged_in, LexofficeAuth)
-    assert lexoffice_auth_logged_in.source.current is None  # loaded lazily from its store
+async def test_logged_in_fixture_holds_the_sandbox_users_tokens(
+    fake_lexoffice: FakeLexoffice, lexoffice_auth_logged_in: LexofficeAuth
+) -> None:
+    source = lexoffice_auth_logged_in.source
+    assert source.current is None  # loaded lazily from its store
+    tokens = await source.token_set()
+    assert tokens.id_claims is not None and tokens.id_claims.sub == "sandbox-user-1"
+    assert tokens.id_claims.email == "max.mustermann@example.com"
+    assert tokens.refresh_token is not None
+    # The sandbox accepts the access token as it is: no refresh was needed to use it.
+    async with fake_lexoffice.client() as http:
+        response = await http.get(
+            f"{fake_lexoffice.api_base}/v1/ping",
+            headers={"Authorization": f"Bearer {tokens.access_token.get_secret_value()}"},
+        )
+    assert response.json() == {"userEmail": "max.mustermann@example.com"}
+    assert fake_lexoffice.token_calls == {"authorization_code": 1}
 
 
 async def test_logged_in_fixture_calls_the_api(
