@@ -94,9 +94,10 @@ class LexofficeAuth(AuthBase):
 
     * The token is fetched per request from the source (no lock, no I/O while it is valid).
     * On a 401 it asks the source for a new token (which refreshes only if the rejected
-      token is still the current one) and retries once. A body held in memory is sent
-      again; a streamed body cannot be replayed, so then the 401 is returned as is and the
-      next request carries the new token.
+      token is still the current one and was not refreshed within the source's
+      ``reject_refresh_interval``, default 10 s) and retries once. A body held in memory
+      is sent again; a streamed body cannot be replayed, so then the 401 is returned as
+      is and the next request carries the new token.
     * Requests to an origin outside ``api_origins`` or over plain HTTP to a non-loopback
       host raise ``UnsafeRequestError`` before anything is sent.
     * It also works with ``httpx2.AsyncClient``; a synchronous client raises
