@@ -35,7 +35,10 @@ __all__ = ["Refresher", "SourceOptions", "TokenHook", "TokenSource"]
 logger = logging.getLogger("lexoffice_auth")
 
 TokenHook = Callable[[TokenSet], Awaitable[None] | None]
-"""Called with every new token set after it is saved; a plain or an async function."""
+"""Called with every new token set after it is saved and the locks are released.
+
+A plain or an async function; it can be cancelled, and its exceptions are only logged.
+"""
 
 # RFC 6749 §5.2 errors after which the same refresh token can never succeed.
 _TERMINAL_ERRORS = frozenset({"invalid_grant", "invalid_client", "unauthorized_client"})
@@ -94,9 +97,10 @@ class TokenSource:
     * transient (network errors, 5xx, 429, ``temporarily_unavailable``): the refresh token is
       kept and the refresh is retried ``retries`` times with exponential backoff; then the
       error is raised to every caller that waited for that refresh.
-    * anything else (a store error, an unexpected exception): raised as is, and shared with
-      the callers that waited for that refresh, which never retry it with a refresh token
-      the provider may have rotated away already.
+    * anything else (a store error, an unexpected exception): raised as is; the callers
+      that waited for that refresh get a copy (same class, message and attributes, chained
+      to the original) and never retry it with a refresh token the provider may have
+      rotated away already.
 
     A refresh request that has been sent is seen through (shielded from cancellation,
     bounded by the refresher's own timeout) and its result saved: with rotating refresh
@@ -153,7 +157,7 @@ class TokenSource:
         self._backoff = check_seconds("backoff", backoff)
         self._max_backoff = check_seconds("max_backoff", max_backoff)
         self._reject_interval = check_seconds("reject_refresh_interval", reject_refresh_interval)
-        # When this source last obtained a token set by refreshing (its clock).
+        # When the current token set was obtained by this source's own refresh (its clock).
         self._refreshed_at = -math.inf
         self._lock = anyio.Lock()
         # The hot path reads only these two: the precomputed header and when to stop using it.
@@ -389,6 +393,8 @@ class TokenSource:
         self._header = _bearer(token_set)
         self._refresh_at = self._refresh_deadline(token_set, self._clock())
         self._terminal = self._terminal_tokens = None
+        # Only a token set this source refreshed itself is throttled (see handle_rejected).
+        self._refreshed_at = -math.inf
 
     async def _notify(self, token_set: TokenSet) -> None:
         if self._on_token is None:

@@ -144,6 +144,24 @@ async def test_an_api_that_rejects_every_token_causes_at_most_one_refresh() -> N
         assert provider.calls == 2
 
 
+async def test_the_401_throttle_covers_only_a_token_the_source_refreshed_itself() -> None:
+    clock, provider, auth, _ = await fresh_auth()
+    provider.valid_access = set()
+    async with provider.api_client(auth) as http:
+        assert (await http.get("/v1/profile")).status_code == 200  # at-0 refused, at-1 works
+        assert provider.calls == 1
+        login = TokenSet(
+            access_token=SecretStr("at-login"),
+            expires_at=clock() + 3600,
+            refresh_token=SecretStr(provider.live_refresh),
+        )
+        await auth.source.save(login)  # a new login right after the refresh
+        response = await http.get("/v1/profile")
+    assert response.status_code == 200  # the login's token was refused and refreshed
+    assert provider.calls == 2
+    assert provider.api_auth_headers[-2:] == ["Bearer at-login", "Bearer at-2"]
+
+
 async def test_the_401_throttle_is_configurable() -> None:
     _, provider, auth, _ = await fresh_auth(reject_refresh_interval=0)
     async with httpx.AsyncClient(
