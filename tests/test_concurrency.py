@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-import json
-import select
-import subprocess
-import sys
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -28,6 +22,7 @@ from lexoffice_auth.stores import FileTokenStore, MemoryTokenStore, TokenStore
 
 from .helpers_tokens import FakeClock, FakeProvider
 from .jwt_helpers import CLIENT_ID, ISSUER, JWKS_URI, NOW, claims, jwks, metadata, rsa_key
+from .processes import TokenServer, run_workers
 from .test_session import concurrent_errors
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -120,60 +115,6 @@ async def test_rotating_refresh_tokens_are_never_reused(kind: str, tmp_path: Pat
 # --- four OS processes ----------------------------------------------------------------------
 
 
-class TokenServer:
-    """A loopback token endpoint (in a thread) that counts calls across processes."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-        self.stale = 0
-        self.live_refresh = "rt-0"
-        self._lock = threading.Lock()
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length", "0"))
-                form = parse_qs(self.rfile.read(length).decode())
-                with outer._lock:
-                    outer.calls += 1
-                    n = outer.calls
-                    if form.get("refresh_token") != [outer.live_refresh]:
-                        outer.stale += 1
-                        status, body = 400, {"error": "invalid_grant"}
-                    else:
-                        outer.live_refresh = f"rt-{n}"
-                        status, body = (
-                            200,
-                            {
-                                "access_token": f"at-{n}",
-                                "token_type": "Bearer",
-                                "expires_in": 3600,
-                                "refresh_token": outer.live_refresh,
-                            },
-                        )
-                time.sleep(0.05)  # a slow provider widens the race window
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self) -> TokenServer:
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 WORKER = """
 import asyncio, json, sys
 import httpx
@@ -217,37 +158,7 @@ def test_four_processes_share_one_refresh(tmp_path: Path, token_server: TokenSer
         refresh_token=SecretStr("rt-0"),
     )
     anyio.run(FileTokenStore(path).save, "acme", expired)
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-c", WORKER, str(path), token_server.url],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            cwd=ROOT,
-        )
-        for _ in range(4)
-    ]
-    # A worker that hangs must fail this test, never hang the suite.
-    deadline = time.monotonic() + 120
-    try:
-        for proc in procs:
-            assert proc.stdout is not None
-            ready, _, _ = select.select([proc.stdout], [], [], deadline - time.monotonic())
-            assert ready, "a worker did not start in time"
-            assert proc.stdout.readline().strip() == b"ready"
-        for proc in procs:
-            assert proc.stdin is not None
-            proc.stdin.write(b"go\n")
-            proc.stdin.flush()
-        results = []
-        for proc in procs:
-            out, _ = proc.communicate(timeout=max(1.0, deadline - time.monotonic()))
-            assert proc.returncode == 0
-            results.append(json.loads(out))
-    finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+    results = run_workers(WORKER, [[str(path), token_server.url]] * 4)
     assert [r["statuses"] for r in results] == [[200] * 100] * 4
     assert token_server.calls == 1
     assert token_server.stale == 0

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
-import select
-import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -22,8 +18,8 @@ from lexoffice_auth._auth import make_auth
 from lexoffice_auth.stores._redis import RedisTokenStore
 
 from .helpers_tokens import FakeClock, FakeProvider
+from .processes import TokenServer, run_workers
 from .redis_server import RedisServer, redis_server_fixture  # noqa: F401
-from .test_concurrency import TokenServer
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTS = 4
@@ -157,45 +153,11 @@ def test_three_processes_share_one_refresh(redis_server: RedisServer, prefix: st
     asyncio.run(store_call("save", "acme", expired))
     shares = [334, 333, 333]
     with token_server:
-        procs = [
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-c",
-                    WORKER,
-                    redis_server.url,
-                    prefix,
-                    token_server.url,
-                    str(n),
-                ],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                cwd=ROOT,
-            )
-            for n in shares
-        ]
-        # A worker that hangs must fail this test, never hang the suite.
-        deadline = time.monotonic() + 60
-        try:
-            for proc in procs:
-                assert proc.stdout is not None
-                ready, _, _ = select.select([proc.stdout], [], [], deadline - time.monotonic())
-                assert ready, "a worker did not start in time"
-                assert proc.stdout.readline().strip() == b"ready"
-            for proc in procs:
-                assert proc.stdin is not None
-                proc.stdin.write(b"go\n")
-                proc.stdin.flush()
-            results = []
-            for proc in procs:
-                out, _ = proc.communicate(timeout=max(1.0, deadline - time.monotonic()))
-                assert proc.returncode == 0
-                results.append(json.loads(out))
-        finally:
-            for proc in procs:
-                if proc.poll() is None:
-                    proc.kill()
-                    proc.wait()
+        results = run_workers(
+            WORKER,
+            [[redis_server.url, prefix, token_server.url, str(n)] for n in shares],
+            within=60,
+        )
     assert [r["statuses"] for r in results] == [[200] * n for n in shares]
     assert token_server.calls == 1
     assert token_server.stale == 0
