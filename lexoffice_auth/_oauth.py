@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import time
 from collections.abc import Iterable, Mapping
 from types import TracebackType
@@ -48,6 +47,7 @@ from ._session import SourceOptions
 from ._tokens import ClientAuthMethod, TokenSet, client_auth, parse_token_response
 from ._urls import is_loopback_host, origin_of, require_secure_url
 from .stores import TokenStore
+from .stores._checks import check_seconds
 
 __all__ = ["OAuthClient"]
 
@@ -76,18 +76,6 @@ def _check_redirect_uri(uri: str) -> str:
     raise ConfigurationError(
         f"redirect_uri must be https, loopback http or a private-use scheme: {uri!r}"
     )
-
-
-def _seconds(value: object, name: str, *, allow_zero: bool = False) -> float:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or not math.isfinite(value)
-        or value < 0
-        or (value == 0 and not allow_zero)
-    ):
-        raise ConfigurationError(f"{name} must be a positive, finite number of seconds")
-    return float(value)
 
 
 def _as_metadata(value: object) -> ProviderMetadata:
@@ -168,9 +156,9 @@ class OAuthClient:
                 raise ConfigurationError(f"{name} must be a non-empty string")
         if not callable(clock):
             raise ConfigurationError("clock must be a callable returning epoch seconds")
-        self._login_lifetime = _seconds(login_lifetime, "login_lifetime")
-        self._metadata_ttl = _seconds(metadata_ttl, "metadata_ttl", allow_zero=True)
-        self._timeout = _seconds(timeout, "timeout")
+        self._login_lifetime = check_seconds("login_lifetime", login_lifetime, positive=True)
+        self._metadata_ttl = check_seconds("metadata_ttl", metadata_ttl)
+        self._timeout = check_seconds("timeout", timeout, positive=True)
         self._client_id = client_id
         self._redirect_uri = _check_redirect_uri(redirect_uri)
         self._issuer = issuer if issuer is not None else metadata.issuer  # type: ignore[union-attr]
@@ -191,7 +179,7 @@ class OAuthClient:
             client_id=client_id,
             http_client=self._http,
             clock=clock,
-            leeway=_seconds(id_token_leeway, "id_token_leeway", allow_zero=True),
+            leeway=check_seconds("id_token_leeway", id_token_leeway),
             client_secret=client_secret,
             allow_hs256=allow_hs256_id_tokens,
         )

@@ -1,4 +1,4 @@
-"""Argument checks shared by the stores and ``TokenSource``: bad input is a ConfigurationError.
+"""Argument checks shared by the stores, ``TokenSource`` and ``OAuthClient``: bad input is a
 
 Without them a wrong type surfaces as a bare ``TypeError``/``AttributeError`` from deep
 inside (a comparison, ``.to_dict()``, a dict lookup), or is silently accepted (``nan``).
