@@ -1,4 +1,5 @@
 """Argument checks shared by the stores, ``TokenSource`` and ``OAuthClient``: bad input is a
+ConfigurationError.
 
 Without them a wrong type surfaces as a bare ``TypeError``/``AttributeError`` from deep
 inside (a comparison, ``.to_dict()``, a dict lookup), or is silently accepted (``nan``).
