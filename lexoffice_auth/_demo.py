@@ -204,7 +204,8 @@ async def _api_steps(step: _Steps, client: AsyncClient, api: str) -> None:
     ).json()
     fetched = _expect(await client.get(f"{api}/v1/invoices/{made['id']}"), 200, "invoice").json()
     pdf = _expect(await client.get(f"{api}/v1/invoices/{made['id']}/file"), 200, "invoice file")
-    total = fetched.get("totalPrice", {}).get("totalGrossAmount")
+    gross = fetched.get("totalPrice", {}).get("totalGrossAmount")
+    total = f"{gross:.2f}" if isinstance(gross, (int, float)) else str(gross)
     step(
         "Invoice",
         f"POST /v1/invoices?finalize=true → {fetched.get('voucherStatus')} "
