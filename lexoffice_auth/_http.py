@@ -7,7 +7,7 @@ this file alone.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -93,6 +93,7 @@ async def read_limited(
     *,
     headers: Mapping[str, str],
     limit: int,
+    failure: Callable[[BaseException], Exception],
     data: Mapping[str, str] | None = None,
     time_limit: float | None = None,
 ) -> Reply:
@@ -100,15 +101,21 @@ async def read_limited(
 
     A provider (or whoever answers in its place) cannot make us buffer an endless body, nor
     hold us with a trickle of bytes: ``time_limit`` (default 30 s) bounds each network
-    operation and the whole exchange. Failures propagate as the HTTP library's exceptions (see
-    :func:`is_http_error`); running out of the total time is an ``httpx.ReadTimeout``.
+    operation and the whole exchange (running out of it counts as an ``httpx.ReadTimeout``).
+    Any failure of the HTTP library (see :func:`is_http_error`) is raised as
+    ``failure(exc)``, chained to the original; every other exception propagates.
     """
     deadline = _TOTAL_DEADLINE if time_limit is None else time_limit
     try:
-        with anyio.fail_after(deadline):
-            return await _read_limited(client, method, url, headers, limit, data, time_limit)
-    except TimeoutError as exc:
-        raise httpx.ReadTimeout(f"no complete response within {deadline:g} s") from exc
+        try:
+            with anyio.fail_after(deadline):
+                return await _read_limited(client, method, url, headers, limit, data, time_limit)
+        except TimeoutError as exc:
+            raise httpx.ReadTimeout(f"no complete response within {deadline:g} s") from exc
+    except Exception as exc:
+        if not is_http_error(exc):
+            raise
+        raise failure(exc) from exc
 
 
 _TOTAL_DEADLINE = 30.0

@@ -42,7 +42,7 @@ from pydantic import ValidationError
 from ._claims import IdTokenClaims
 from ._clock import Clock
 from ._errors import ConfigurationError, IdTokenError, JWKSError, UserInfoError
-from ._http import AsyncClient, is_http_error, read_limited
+from ._http import AsyncClient, read_limited
 from ._jwks import ASYMMETRIC_ALGORITHMS, JWK, MAX_BODY_BYTES, JWKSCache
 from ._metadata import ProviderMetadata
 from ._model import describe_validation_error
@@ -405,16 +405,16 @@ async def fetch_userinfo(
     if not access_token:
         raise UserInfoError("no access token to call the userinfo endpoint with")
     headers = {"Authorization": f"Bearer {access_token}", "Accept": "application/json"}
-    try:
-        reply = await read_limited(
-            http_client, "GET", endpoint, headers=headers, limit=MAX_BODY_BYTES
-        )
-    except Exception as exc:
-        if not is_http_error(exc):
-            raise
-        raise UserInfoError(
+    reply = await read_limited(
+        http_client,
+        "GET",
+        endpoint,
+        headers=headers,
+        limit=MAX_BODY_BYTES,
+        failure=lambda exc: UserInfoError(
             f"userinfo endpoint could not be reached ({type(exc).__name__})"
-        ) from exc
+        ),
+    )
     if reply.status_code != 200:
         # RFC 6750 §3: the reason, if any, is in WWW-Authenticate; it holds no secret.
         challenge = reply.headers.get("www-authenticate", "")

@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 from ._clock import Clock
 from ._errors import ConfigurationError, JWKSError
-from ._http import AsyncClient, is_http_error, read_limited
+from ._http import AsyncClient, read_limited
 
 __all__ = [
     "ASYMMETRIC_ALGORITHMS",
@@ -310,16 +310,16 @@ class JWKSCache:
     async def _fetch_once(self, jwks_uri: str) -> JWKSet:
         _log.debug("fetching JWKS from %s", jwks_uri)
         headers = {"Accept": "application/jwk-set+json, application/json"}
-        try:
-            reply = await read_limited(
-                self._http, "GET", jwks_uri, headers=headers, limit=MAX_BODY_BYTES
-            )
-        except Exception as exc:
-            if not is_http_error(exc):
-                raise
-            raise JWKSError(
+        reply = await read_limited(
+            self._http,
+            "GET",
+            jwks_uri,
+            headers=headers,
+            limit=MAX_BODY_BYTES,
+            failure=lambda exc: JWKSError(
                 f"JWKS endpoint {jwks_uri} could not be reached ({type(exc).__name__})"
-            ) from exc
+            ),
+        )
         if reply.status_code != 200:
             raise JWKSError(f"JWKS endpoint {jwks_uri} answered HTTP {reply.status_code}")
         if reply.body is None:

@@ -33,7 +33,7 @@ from ._errors import (
     RevocationError,
     UserInfoError,
 )
-from ._http import AsyncClient, Reply, is_http_error, is_timeout, read_limited
+from ._http import AsyncClient, Reply, is_timeout, read_limited
 from ._idtoken import IdTokenVerifier, end_session_url, fetch_userinfo
 from ._login import PendingLogin, build_login, parse_callback
 from ._metadata import (
@@ -630,23 +630,23 @@ class OAuthClient:
         """Send one request; an HTTP-library failure (connect, timeout, decode) is ``error``."""
         all_headers = dict(_FORM) if data is not None else {"Accept": "application/json"}
         all_headers.update(headers or {})
-        try:
-            return await read_limited(
-                self._http,
-                method,
-                url,
-                headers=all_headers,
-                data=data,
-                time_limit=self._timeout,
-                limit=_MAX_RESPONSE_BYTES,
-            )
-        except Exception as exc:
-            if not is_http_error(exc):
-                raise
+        host = _host(url)
+
+        def failure(exc: BaseException) -> Exception:
             if is_timeout(exc):
-                raise error(f"{what} request to {_host(url)} timed out") from exc
-            reason = type(exc).__name__
-            raise error(f"{what} request to {_host(url)} failed: {reason}") from exc
+                return error(f"{what} request to {host} timed out")
+            return error(f"{what} request to {host} failed: {type(exc).__name__}")
+
+        return await read_limited(
+            self._http,
+            method,
+            url,
+            headers=all_headers,
+            data=data,
+            time_limit=self._timeout,
+            limit=_MAX_RESPONSE_BYTES,
+            failure=failure,
+        )
 
 
 def _body(reply: Reply, error: type[Exception]) -> bytes:
