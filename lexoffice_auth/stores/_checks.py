@@ -7,13 +7,20 @@ inside (a comparison, ``.to_dict()``, a dict lookup), or is silently accepted (`
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
-from .._errors import ConfigurationError
+from .._errors import ConfigurationError, TokenStoreError
 from .._tokens import TokenSet
 
-__all__ = ["check_account_key", "check_count", "check_seconds", "check_token_set"]
+__all__ = [
+    "check_account_key",
+    "check_count",
+    "check_seconds",
+    "check_token_set",
+    "read_envelope",
+]
 
 
 def check_seconds(name: str, value: Any, *, positive: bool = False) -> float:
@@ -45,3 +52,31 @@ def check_token_set(token_set: Any) -> TokenSet:
     if not isinstance(token_set, TokenSet):
         raise ConfigurationError(f"expected a TokenSet, not {type(token_set).__name__}")
     return token_set
+
+
+def read_envelope(
+    raw: bytes | str, *, fmt: str, version: int, where: str, remedy: str
+) -> dict[str, Any]:
+    """A stored JSON document of ours (``{"format": fmt, "version": version, ...}``).
+
+    Anything else (not JSON, another program's JSON, another format version, absurdly deep
+    nesting) is a ``TokenStoreError`` that says the value was left untouched; the stores
+    never overwrite such a value.
+    """
+    try:
+        doc = json.loads(raw)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise TokenStoreError(
+            f"{where} does not hold JSON; it was left untouched ({remedy})"
+        ) from None
+    if not isinstance(doc, dict) or doc.get("format") != fmt:
+        raise TokenStoreError(
+            f"{where} is not a lexoffice-auth token store; it was left untouched ({remedy})"
+        )
+    found = doc.get("version")
+    if found != version:
+        raise TokenStoreError(
+            f"{where} has unsupported version {found!r}; it was left untouched "
+            f"(this release reads version {version})"
+        )
+    return doc

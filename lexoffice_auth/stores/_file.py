@@ -22,7 +22,7 @@ from filelock import FileLock, Timeout
 
 from .._errors import ConfigurationError, SerializationError, TokenStoreError
 from .._tokens import TokenSet
-from ._checks import check_account_key, check_seconds, check_token_set
+from ._checks import check_account_key, check_seconds, check_token_set, read_envelope
 
 __all__ = ["FileTokenStore"]
 
@@ -179,24 +179,13 @@ class FileTokenStore:
             return {}
         except OSError as exc:
             raise TokenStoreError(f"{self.path}: cannot read the token store: {exc}") from exc
-        try:
-            doc = json.loads(data)
-        except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
-            raise TokenStoreError(
-                f"{self.path}: the file is not valid JSON; it was left untouched "
-                "(move it away or delete it to start a new store)"
-            ) from None
-        if not isinstance(doc, dict) or doc.get("format") != _FORMAT:
-            raise TokenStoreError(
-                f"{self.path}: the file is not a lexoffice-auth token store; it was left "
-                "untouched (choose another path)"
-            )
-        version = doc.get("version")
-        if version != _VERSION:
-            raise TokenStoreError(
-                f"{self.path}: unsupported token store version {version!r} "
-                f"(this release reads version {_VERSION})"
-            )
+        doc = read_envelope(
+            data,
+            fmt=_FORMAT,
+            version=_VERSION,
+            where=str(self.path),
+            remedy="move it away, or choose another path for this store",
+        )
         accounts = doc.get("accounts")
         if not isinstance(accounts, dict):
             raise TokenStoreError(f"{self.path}: the token store has no 'accounts' object")

@@ -23,7 +23,7 @@ import anyio
 
 from .._errors import ConfigurationError, SerializationError, TokenStoreError
 from .._tokens import TokenSet
-from ._checks import check_account_key, check_seconds, check_token_set
+from ._checks import check_account_key, check_seconds, check_token_set, read_envelope
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -346,7 +346,7 @@ class RedisTokenStore:
                         await pipe.watch(key)
                         current = await pipe.get(key)
                         if current is not None:
-                            self._check(key, account_key, current, for_write=True)
+                            self._check(key, account_key, current)
                         elif value is None:
                             return
                         pipe.multi()  # type: ignore[no-untyped-call]
@@ -362,31 +362,19 @@ class RedisTokenStore:
             f"could not {action} Redis key {key!r}: it kept changing under concurrent writers"
         )
 
-    def _check(
-        self, key: str, account_key: str, raw: bytes | str, *, for_write: bool = False
-    ) -> dict[str, Any]:
+    def _check(self, key: str, account_key: str, raw: bytes | str) -> dict[str, Any]:
         """The envelope in ``raw``; ``TokenStoreError`` if it is not one of ours."""
-        untouched = "; it was left untouched" if for_write else ""
-        try:
-            envelope = json.loads(raw)
-        except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: "[" * 10**5
-            raise TokenStoreError(
-                f"Redis key {key!r} does not hold JSON{untouched} (delete the key or "
-                "choose another prefix)"
-            ) from None
-        if not isinstance(envelope, dict) or envelope.get("format") != _FORMAT:
-            raise TokenStoreError(
-                f"Redis key {key!r} is not a lexoffice-auth token set{untouched} "
-                "(choose another prefix)"
-            )
-        version = envelope.get("version")
-        if version != _VERSION:
-            raise TokenStoreError(
-                f"Redis key {key!r} has unsupported version {version!r}{untouched} "
-                f"(this release reads version {_VERSION})"
-            )
+        envelope = read_envelope(
+            raw,
+            fmt=_FORMAT,
+            version=_VERSION,
+            where=f"Redis key {key!r}",
+            remedy="delete the key, or choose another prefix",
+        )
         if envelope.get("account_key") != account_key:
-            raise TokenStoreError(f"Redis key {key!r} belongs to another account key{untouched}")
+            raise TokenStoreError(
+                f"Redis key {key!r} belongs to another account key; it was left untouched"
+            )
         return envelope
 
     @contextlib.contextmanager
