@@ -326,7 +326,7 @@ class OAuthClient:
                 try:
                     target = str(response.url.join(location))
                     target_origin = origin_of(target)
-                except (ValueError, ConfigurationError) as exc:
+                except ValueError as exc:  # ConfigurationError included
                     raise DiscoveryError("discovery redirect has an invalid Location") from exc
                 if target_origin != origin:
                     raise DiscoveryError(

@@ -17,23 +17,16 @@ from pydantic import SecretStr
 
 from lexoffice_auth import ProviderMetadata, TokenSet
 from lexoffice_auth._oauth import OAuthClient
+from lexoffice_auth.testing import FakeClock as SandboxClock
 
 TOKEN_URL = "https://id.example/token"
 API = "https://api.lexware.io"
 NOW = 1_800_000_000.0
 
 
-class FakeClock:
-    """A clock that moves only when told to."""
-
-    def __init__(self, now: float = NOW) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+def FakeClock(now: float = NOW) -> SandboxClock:
+    """The sandbox's clock, frozen: it moves only when told to."""
+    return SandboxClock(start=now, ticking=False)
 
 
 class FakeProvider:
