@@ -1,0 +1,287 @@
+"""The exceptions of lexoffice-auth: one hierarchy, caught by operation or by cause.
+
+Every failure a caller can meet is a :class:`LexofficeAuthError`. Catch by operation
+(:class:`LoginError` for a callback, :class:`TokenEndpointError` for a token request,
+:class:`ApiError` for a lexoffice API call) or by cause (:class:`NetworkError` when the
+other side could not be reached, ``transient`` when trying again later may succeed,
+:class:`ReauthenticationRequired` when only a new login helps).
+
+All classes share one constructor, ``Error(message, **attributes)``, where the attributes
+are the ones the class documents; all of them pickle (multiprocessing, Celery) with their
+message and attributes. Messages never contain tokens, codes, verifiers or client secrets.
+
+Example:
+    >>> from lexoffice_auth.errors import TokenEndpointError
+    >>> import pickle
+    >>> err = TokenEndpointError("token request failed: invalid_grant",
+    ...                          error="invalid_grant", status_code=400)
+    >>> copy = pickle.loads(pickle.dumps(err))
+    >>> copy.error, copy.status_code, str(copy)
+    ('invalid_grant', 400, 'token request failed: invalid_grant')
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+__all__ = [
+    "ApiError",
+    "ApiKeyRejected",
+    "AuthorizationDenied",
+    "ConfigurationError",
+    "Conflict",
+    "DiscoveryError",
+    "Forbidden",
+    "IdTokenError",
+    "LexofficeAuthError",
+    "LoginError",
+    "LoginFailure",
+    "NetworkError",
+    "NotFound",
+    "ProviderError",
+    "RateLimited",
+    "ReauthenticationRequired",
+    "RevocationError",
+    "ServerError",
+    "TokenEndpointError",
+    "TokenStoreError",
+    "Unauthorized",
+    "UnsafeRequestError",
+    "ValidationFailed",
+]
+
+
+def _restore(cls: type[LexofficeAuthError], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    """Unpickle without calling ``__init__`` (whose keyword attributes ``args`` lacks)."""
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
+
+class LexofficeAuthError(Exception):
+    """Base class of every error raised by lexoffice-auth.
+
+    ``LexofficeAuthError(message, **attributes)``: the keyword attributes are those the
+    class declares (a misspelt one is a ``TypeError``, a bug in the caller).
+
+    Attributes:
+        transient: True when the same call may succeed later (network, 5xx, 429).
+
+    Example:
+        >>> try:
+        ...     raise NetworkError("token request to id.example timed out")
+        ... except LexofficeAuthError as exc:
+        ...     print(type(exc).__name__, exc.transient)
+        NetworkError True
+    """
+
+    transient: bool = False
+
+    def __init__(self, message: str = "", /, **attributes: Any) -> None:
+        super().__init__(message)
+        cls = type(self)
+        for name, value in attributes.items():
+            if name.startswith("_") or not hasattr(cls, name):
+                raise TypeError(f"{cls.__name__} has no attribute {name!r}")
+            setattr(self, name, value)
+
+    @property
+    def message(self) -> str:
+        """The message, as ``str(error)``."""
+        return str(self.args[0]) if self.args else ""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_restore, (type(self), self.args, dict(self.__dict__)))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.message!r})"
+
+
+class ConfigurationError(LexofficeAuthError, ValueError):
+    """The SDK was given values that cannot work: a bad argument, an insecure URL
+    (plain ``http://`` to a host that is not loopback), a synchronous client where only an
+    async one can work, a missing optional dependency."""
+
+
+class NetworkError(LexofficeAuthError):
+    """The other side could not be reached: connection failure, reset or timeout.
+
+    Always transient: retrying later may succeed.
+    """
+
+    transient = True
+
+
+# --- the provider (authorization server) -------------------------------------------------
+
+
+class ProviderError(LexofficeAuthError):
+    """The provider answered, but not with something we can use.
+
+    Attributes:
+        endpoint: which endpoint: ``"discovery"``, ``"token"``, ``"revocation"``, ``"jwks"``
+            or ``"userinfo"``.
+        status_code: the HTTP status, when there was a response.
+    """
+
+    endpoint: str | None = None
+    status_code: int | None = None
+
+
+class DiscoveryError(ProviderError):
+    """The discovery document could not be fetched or is not acceptable (e.g. its
+    ``issuer`` is not exactly the configured one)."""
+
+    endpoint = "discovery"
+
+
+class TokenEndpointError(ProviderError):
+    """The token endpoint did not hand out a token.
+
+    Attributes:
+        error: the RFC 6749 §5.2 code (``invalid_grant``, ``invalid_client``, ...), or
+            ``None`` when the response was no OAuth error (not JSON, a 502 page, ...).
+        error_description: the provider's description, if any.
+        error_uri: the provider's link to more information, if any.
+    """
+
+    endpoint = "token"
+    error: str | None = None
+    error_description: str | None = None
+    error_uri: str | None = None
+
+
+class RevocationError(ProviderError):
+    """The revocation endpoint refused the request, or the provider has none."""
+
+    endpoint = "revocation"
+
+
+# --- login -----------------------------------------------------------------------------------
+
+LoginFailure = Literal["callback", "state", "iss", "expired", "pending", "redirect_uri", "client"]
+"""Why :class:`LoginError` refused a login.
+
+``callback``: the callback URL is malformed or has no code; ``state``: missing or not this
+login's; ``iss``: RFC 9207 mismatch or missing where promised; ``expired``: the pending
+login is too old; ``pending``: the stored pending login is unreadable or was tampered with;
+``redirect_uri``: the callback arrived at another URL than the login's ``redirect_uri``;
+``client``: the pending login was started by another client or provider.
+"""
+
+
+class LoginError(LexofficeAuthError):
+    """A login was refused before any code was exchanged.
+
+    Attributes:
+        reason: a :data:`LoginFailure` naming the check that failed.
+    """
+
+    reason: LoginFailure | None = None
+
+
+class AuthorizationDenied(LoginError):
+    """The provider answered the authorization request with ``error=`` (e.g. the user
+    declined).
+
+    Attributes:
+        error: the RFC 6749 §4.1.2.1 code, e.g. ``access_denied``.
+        error_description: the provider's description, if any.
+    """
+
+    reason: LoginFailure | None = "callback"
+    error: str | None = None
+    error_description: str | None = None
+
+
+class IdTokenError(LexofficeAuthError):
+    """An id_token failed a check of OpenID Connect Core §3.1.3.7.
+
+    Attributes:
+        check: which check failed, e.g. ``"signature"``, ``"aud"``, ``"nonce"``.
+    """
+
+    check: str | None = None
+
+
+# --- tokens in use -----------------------------------------------------------------------------
+
+
+class ReauthenticationRequired(LexofficeAuthError):
+    """The credential is gone (revoked, expired, never had a refresh token): log in again."""
+
+
+class ApiKeyRejected(ReauthenticationRequired):
+    """The API answered 401 to a static API key: it is invalid, expired or revoked."""
+
+
+class TokenStoreError(LexofficeAuthError):
+    """A token store cannot be read or written (corrupt or foreign content, I/O error,
+    a lock that cannot be had). Stored tokens are never overwritten by this failure."""
+
+
+class UnsafeRequestError(LexofficeAuthError):
+    """A request would have sent a credential to a foreign origin or over plain HTTP.
+
+    The request was not sent.
+    """
+
+
+# --- the lexoffice API ---------------------------------------------------------------------
+
+
+class ApiError(LexofficeAuthError):
+    """The lexoffice API answered with an error.
+
+    Attributes:
+        status_code: the HTTP status.
+        trace_id: lexoffice's trace id (``traceId`` or ``X-Trace-Id``), for support.
+        details: field-level problems (``[{"field": ..., "message": ...}]``) when given.
+        retried: how many times the call was retried before giving up.
+    """
+
+    status_code: int | None = None
+    trace_id: str | None = None
+    details: tuple[dict[str, Any], ...] = ()
+    retried: int = 0
+
+
+class ValidationFailed(ApiError):
+    """400/406/422: lexoffice refused the request's content; see ``details``."""
+
+
+class Unauthorized(ApiError):
+    """401: the token or API key was not accepted (after a refresh, where one was possible)."""
+
+
+class Forbidden(ApiError):
+    """403: authenticated, but without the scope or access right (or the object belongs
+    to another account: lexoffice answers 403 where others answer 404)."""
+
+
+class NotFound(ApiError):
+    """404: no such object."""
+
+
+class Conflict(ApiError):
+    """409: a stale ``version`` on update, a duplicate, or a draft where a finished
+    document is needed."""
+
+
+class RateLimited(ApiError):
+    """429: too many requests, still after the client's own pacing and retries.
+
+    Attributes:
+        retry_after: seconds the server asked to wait, if it said.
+    """
+
+    transient = True
+    retry_after: float | None = None
+
+
+class ServerError(ApiError):
+    """5xx: lexoffice failed. ``transient`` unless the request may already have been
+    carried out (a POST after 504 is never retried)."""
+
+    transient = True
