@@ -30,8 +30,7 @@ from typing import Any
 
 import httpx
 
-from lexoffice_auth import ProviderMetadata, TokenSet
-from lexoffice_auth._auth import make_auth
+from lexoffice_auth import LexofficeAuth, ProviderMetadata, TokenSet
 from lexoffice_auth._oauth import OAuthClient
 from lexoffice_auth.stores import MemoryTokenStore
 
@@ -127,7 +126,7 @@ async def lexoffice(counter: Counter, expired: bool, lib: Any = httpx) -> Any:
     )
     store = MemoryTokenStore()
     await store.save("acme", token_set(expired))
-    auth = make_auth(oauth, "acme", store)
+    auth = LexofficeAuth.from_oauth(oauth, "acme", store)
     return lib.AsyncClient(
         base_url=API, auth=auth, transport=lib.MockTransport(handler(lib, counter))
     )

@@ -1,87 +1,92 @@
-"""lexoffice-auth: async OAuth 2.0 / OpenID Connect and API-key auth for lexoffice."""
+"""lexoffice-auth: log in to lexoffice (Lexware Office), keep tokens fresh, call its API.
 
-from ._auth import DEFAULT_API_ORIGINS, ApiKeyAuth, LexofficeAuth
-from ._claims import IdTokenClaims
-from ._errors import (
-    ApiKeyRejected,
-    AuthorizationDenied,
-    CallbackError,
-    ConfigurationError,
-    DiscoveryError,
-    IdTokenError,
-    InsecureTransportError,
-    InvalidGrantError,
-    InvalidTokenResponse,
-    IssuerMismatchError,
-    JWKSError,
-    LexofficeAuthError,
-    LoginError,
-    LoginExpiredError,
-    NetworkError,
-    ReauthenticationRequired,
-    RevocationError,
-    SerializationError,
-    StateMismatchError,
-    SyncClientNotSupported,
-    TokenEndpointError,
-    TokenRequestError,
-    TokenStoreError,
-    UnsafeRequestError,
-    UserInfoError,
-)
-from ._login import PendingLogin
-from ._metadata import LEXOFFICE_PARTNER_METADATA, ProviderMetadata, lexoffice_partner_metadata
-from ._oauth import OAuthClient
-from ._session import Refresher, SourceOptions, TokenHook, TokenSource
-from ._tokens import ClientAuthMethod, TokenSet
-from .stores import FileTokenStore, MemoryTokenStore, RedisTokenStore, TokenStore
+The names below are the public API; they load on first use (PEP 562), so that
+``from lexoffice_auth import ApiKeyAuth`` stays as cheap as httpx itself and never
+imports PyJWT, cryptography or pydantic. More lives in sub-namespaces:
+``lexoffice_auth.errors`` (every exception), ``lexoffice_auth.stores`` (token stores,
+Redis included), ``lexoffice_auth.oidc`` (id_token verification), ``lexoffice_auth.api``
+(the typed API client) and ``lexoffice_auth.testing`` (the sandbox and pytest fixtures).
+
+Example:
+    >>> from lexoffice_auth import ApiKeyAuth
+    >>> ApiKeyAuth("my-key").api_origins
+    ('https://api.lexware.io',)
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._auth import DEFAULT_API_ORIGINS, ApiKeyAuth, LexofficeAuth
+    from ._config import ClientConfig, ProviderPreset
+    from ._login import PendingLogin
+    from ._metadata import ProviderMetadata
+    from ._oauth import OAuthClient
+    from ._policy import RefreshPolicy
+    from ._session import RefreshingTokenSource
+    from ._source import StaticTokenSource, TokenSource
+    from ._tokens import TokenSet
+    from .errors import ConfigurationError, LexofficeAuthError, ReauthenticationRequired
+    from .stores import FileTokenStore, MemoryTokenStore, TokenStore
 
 __version__ = "0.1.0"
 
 __all__ = [
     "DEFAULT_API_ORIGINS",
-    "LEXOFFICE_PARTNER_METADATA",
     "ApiKeyAuth",
-    "ApiKeyRejected",
-    "AuthorizationDenied",
-    "CallbackError",
-    "ClientAuthMethod",
+    "ClientConfig",
     "ConfigurationError",
-    "DiscoveryError",
     "FileTokenStore",
-    "IdTokenClaims",
-    "IdTokenError",
-    "InsecureTransportError",
-    "InvalidGrantError",
-    "InvalidTokenResponse",
-    "IssuerMismatchError",
-    "JWKSError",
     "LexofficeAuth",
     "LexofficeAuthError",
-    "LoginError",
-    "LoginExpiredError",
     "MemoryTokenStore",
-    "NetworkError",
     "OAuthClient",
     "PendingLogin",
     "ProviderMetadata",
+    "ProviderPreset",
     "ReauthenticationRequired",
-    "RedisTokenStore",
-    "Refresher",
-    "RevocationError",
-    "SerializationError",
-    "SourceOptions",
-    "StateMismatchError",
-    "SyncClientNotSupported",
-    "TokenEndpointError",
-    "TokenHook",
-    "TokenRequestError",
+    "RefreshPolicy",
+    "RefreshingTokenSource",
+    "StaticTokenSource",
     "TokenSet",
     "TokenSource",
     "TokenStore",
-    "TokenStoreError",
-    "UnsafeRequestError",
-    "UserInfoError",
-    "lexoffice_partner_metadata",
     "__version__",
 ]
+
+_WHERE = {
+    "DEFAULT_API_ORIGINS": "._auth",
+    "ApiKeyAuth": "._auth",
+    "LexofficeAuth": "._auth",
+    "ClientConfig": "._config",
+    "ProviderPreset": "._config",
+    "PendingLogin": "._login",
+    "ProviderMetadata": "._metadata",
+    "OAuthClient": "._oauth",
+    "RefreshPolicy": "._policy",
+    "RefreshingTokenSource": "._session",
+    "StaticTokenSource": "._source",
+    "TokenSource": "._source",
+    "TokenSet": "._tokens",
+    "ConfigurationError": ".errors",
+    "LexofficeAuthError": ".errors",
+    "ReauthenticationRequired": ".errors",
+    "FileTokenStore": ".stores",
+    "MemoryTokenStore": ".stores",
+    "TokenStore": ".stores",
+}
+
+
+def __getattr__(name: str) -> Any:
+    where = _WHERE.get(name)
+    if where is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(where, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,24 +1,24 @@
-"""The httpx plug-ins: ``LexofficeAuth`` (OAuth, via a ``TokenSource``) and ``ApiKeyAuth``."""
+"""``LexofficeAuth``: one Bearer ``httpx.Auth`` over any token source; ``ApiKeyAuth``."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncGenerator, Generator, Iterable
+from typing import TYPE_CHECKING, Generic, TypeVar
 
-from typing_extensions import Unpack
-
-from ._errors import (
-    ApiKeyRejected,
-    ConfigurationError,
-    SyncClientNotSupported,
-    UnsafeRequestError,
-)
+from ._clock import Clock
 from ._http import URL, AuthBase, Request, Response, httpx
-from ._session import Refresher, SourceOptions, TokenSource
+from ._source import StaticTokenSource, TokenSource
 from ._urls import is_loopback_host, require_secure_url
-from .stores import TokenStore
+from .errors import ConfigurationError, UnsafeRequestError
 
-__all__ = ["DEFAULT_API_ORIGINS", "ApiKeyAuth", "LexofficeAuth", "make_auth"]
+if TYPE_CHECKING:
+    from ._policy import RefreshPolicy
+    from ._session import Refresher, RefreshingTokenSource, TokenHook
+    from .stores import TokenStore
+
+__all__ = ["DEFAULT_API_ORIGINS", "ApiKeyAuth", "LexofficeAuth"]
+
+S = TypeVar("S", bound=TokenSource)
 
 DEFAULT_API_ORIGINS: tuple[str, ...] = ("https://api.lexware.io",)
 """Where credentials are sent unless configured otherwise: the lexoffice public API."""
@@ -89,132 +89,127 @@ def _body_in_memory(request: Request) -> bool:
     return True
 
 
-class LexofficeAuth(AuthBase):
-    """``Authorization: Bearer …`` from a ``TokenSource``, for ``httpx.AsyncClient``.
+class LexofficeAuth(AuthBase, Generic[S]):
+    """``Authorization: Bearer …`` from any :class:`TokenSource`, for httpx clients.
 
-    * The token is fetched per request from the source (no lock, no I/O while it is valid).
-    * On a 401 it asks the source for a new token (which refreshes only if the rejected
-      token is still the current one and was not refreshed within the source's
-      ``reject_refresh_interval``, default 10 s) and retries once. A body held in memory
-      is sent again; a streamed body cannot be replayed, so then the 401 is returned as
-      is and the next request carries the new token.
-    * Requests to an origin outside ``api_origins`` or over plain HTTP to a non-loopback
-      host raise ``UnsafeRequestError`` before anything is sent.
-    * It also works with ``httpx2.AsyncClient``; a synchronous client raises
-      ``SyncClientNotSupported``.
+    * Each request asks the source for its credential; a refreshing source answers from
+      memory (no lock, no I/O) while its token is valid.
+    * On a 401 the source decides (``rejected``): a refreshing source refreshes only if
+      the rejected token is still its current one, and the request is sent once more.
+      A body held in memory is sent again; a streamed body cannot be replayed, so then
+      the 401 is returned as is and the next request carries the new token.
+    * Requests to an origin outside ``api_origins``, or over plain HTTP to a host that is
+      not loopback, raise ``UnsafeRequestError`` before anything is sent.
+    * It works with ``httpx.AsyncClient`` and ``httpx2.AsyncClient``; a synchronous client
+      works only with a static source (an API key).
 
     Example:
-        >>> auth = LexofficeAuth(TokenSource(oauth, "acme", store))         # doctest: +SKIP
-        >>> async with httpx.AsyncClient(auth=auth) as http:                 # doctest: +SKIP
-        ...     r = await http.get("https://api.lexware.io/v1/profile")
+        >>> auth = LexofficeAuth(StaticTokenSource("my-key"))
+        >>> auth.api_origins
+        ('https://api.lexware.io',)
     """
 
     requires_request_body = False
     requires_response_body = False
 
-    def __init__(
-        self, source: TokenSource, *, api_origins: Iterable[str] = DEFAULT_API_ORIGINS
-    ) -> None:
+    def __init__(self, source: S, *, api_origins: Iterable[str] = DEFAULT_API_ORIGINS) -> None:
         if not isinstance(source, TokenSource):
-            raise ConfigurationError("LexofficeAuth needs a TokenSource")
+            raise ConfigurationError(
+                "LexofficeAuth needs a token source (async authorize(request) and "
+                f"rejected(request, response)), got {type(source).__name__}"
+            )
         self._source = source
         self._guard = _OriginGuard(api_origins)
 
+    @staticmethod
+    def from_oauth(
+        oauth: Refresher,
+        account_key: str,
+        store: TokenStore | None = None,
+        *,
+        api_origins: Iterable[str] = DEFAULT_API_ORIGINS,
+        policy: RefreshPolicy | None = None,
+        clock: Clock | None = None,
+        on_token: TokenHook | None = None,
+    ) -> LexofficeAuth[RefreshingTokenSource]:
+        """An auth that keeps ``account_key``'s OAuth tokens in ``store`` fresh.
+
+        ``oauth`` is an ``OAuthClient`` (anything with ``async refresh(token_set)``); the
+        clock defaults to the client's. Save the login's tokens once with
+        ``await auth.source.save(tokens)``.
+
+        Example:
+            >>> auth = LexofficeAuth.from_oauth(oauth, "acme", store)  # doctest: +SKIP
+            >>> await auth.source.save(tokens)                          # doctest: +SKIP
+        """
+        from ._session import RefreshingTokenSource
+
+        if clock is None:
+            clock = getattr(oauth, "clock", None)
+        source = RefreshingTokenSource(
+            oauth, account_key, store, policy=policy, clock=clock, on_token=on_token
+        )
+        return LexofficeAuth(source, api_origins=api_origins)
+
     def __repr__(self) -> str:
-        return f"LexofficeAuth({self._source!r}, api_origins={self._guard.origins!r})"
+        return f"{type(self).__name__}({self._source!r}, api_origins={self._guard.origins!r})"
 
     @property
-    def source(self) -> TokenSource:
+    def source(self) -> S:
         """The token source this auth reads from."""
         return self._source
 
     @property
     def api_origins(self) -> tuple[str, ...]:
-        """The origins the token may be sent to."""
+        """The origins the credential may be sent to."""
         return self._guard.origins
 
     def sync_auth_flow(self, request: Request) -> Generator[Request, Response, None]:
-        """Not supported: refreshing is asynchronous."""
-        raise SyncClientNotSupported(
-            "LexofficeAuth refreshes tokens asynchronously: use httpx.AsyncClient "
-            "(or httpx2.AsyncClient), not a synchronous Client"
-        )
+        """For synchronous clients: only a static source can serve them."""
+        source = self._source
+        if not isinstance(source, StaticTokenSource):
+            raise ConfigurationError(
+                f"{type(source).__name__} renews tokens asynchronously: use httpx.AsyncClient "
+                "(or httpx2.AsyncClient), not a synchronous Client"
+            )
+        self._guard.check(request)
+        return _static_flow(source, request)
 
     async def async_auth_flow(self, request: Request) -> AsyncGenerator[Request, Response]:
-        """Authorise ``request``; on 401 refresh if still current, retry once."""
+        """Authorise ``request``; on 401 let the source decide, retry at most once."""
         self._guard.check(request)
         replayable = _body_in_memory(request)
-        header = await self._source.authorization_header()
-        request.headers["Authorization"] = header
+        await self._source.authorize(request)
         response = yield request
         if response.status_code != 401:
             return
-        # No lock is held here: the source takes and releases its own around the refresh.
-        header = await self._source.handle_rejected(header)
-        if replayable:
-            request.headers["Authorization"] = header
+        # No lock is held here: a source takes and releases its own around a refresh.
+        if await self._source.rejected(request, response) and replayable:
+            await self._source.authorize(request)
             yield request
 
 
-class ApiKeyAuth(AuthBase):
-    """A static lexoffice API key as ``Authorization: Bearer …``.
+def _static_flow(source: StaticTokenSource, request: Request) -> Generator[Request, Response, None]:
+    source.authorize_sync(request)
+    response = yield request
+    if response.status_code == 401 and source.rejected_sync(request, response):
+        source.authorize_sync(request)
+        yield request
 
-    ``api_key`` defaults to the ``LEXOFFICE_API_KEY`` environment variable. The same
-    origin rules as ``LexofficeAuth`` apply. A 401 raises ``ApiKeyRejected``. Works with
-    synchronous and asynchronous clients (nothing to refresh).
+
+class ApiKeyAuth(LexofficeAuth[StaticTokenSource]):
+    """A lexoffice API key as ``Authorization: Bearer …`` (sync and async clients).
+
+    ``api_key`` defaults to the ``LEXOFFICE_API_KEY`` environment variable. The origin
+    rules of :class:`LexofficeAuth` apply; a 401 raises ``ApiKeyRejected``.
 
     Example:
-        >>> auth = ApiKeyAuth("my-key")
-        >>> auth
-        ApiKeyAuth(api_key='**********', api_origins=('https://api.lexware.io',))
+        >>> ApiKeyAuth("my-key")
+        ApiKeyAuth(StaticTokenSource(token='**********'), api_origins=('https://api.lexware.io',))
     """
 
     def __init__(
         self, api_key: str | None = None, *, api_origins: Iterable[str] = DEFAULT_API_ORIGINS
     ) -> None:
-        if api_key is None:
-            api_key = os.environ.get("LEXOFFICE_API_KEY")
-        elif not isinstance(api_key, str):
-            # Only the type is named: the value may be the key itself.
-            raise ConfigurationError(f"api_key must be a str, not {type(api_key).__name__}")
-        if not api_key or not api_key.strip():
-            raise ConfigurationError("no lexoffice API key: pass api_key= or set LEXOFFICE_API_KEY")
-        api_key = api_key.strip()
-        if any(ord(c) < 0x21 or ord(c) > 0x7E for c in api_key):
-            raise ConfigurationError("the API key contains characters not allowed in a header")
-        self._header = f"Bearer {api_key}"
-        self._guard = _OriginGuard(api_origins)
-
-    def __repr__(self) -> str:
-        return f"ApiKeyAuth(api_key='**********', api_origins={self._guard.origins!r})"
-
-    def auth_flow(self, request: Request) -> Generator[Request, Response, None]:
-        """Add the key; raise ``ApiKeyRejected`` on 401."""
-        self._guard.check(request)
-        request.headers["Authorization"] = self._header
-        response = yield request
-        if response.status_code == 401:
-            raise ApiKeyRejected(
-                "the lexoffice API rejected the API key (HTTP 401): it is invalid, "
-                "expired or revoked; create a new key in lexoffice and configure it"
-            )
-
-
-def make_auth(
-    refresher: Refresher,
-    account_key: str,
-    store: TokenStore | None = None,
-    *,
-    api_origins: Iterable[str] = DEFAULT_API_ORIGINS,
-    **options: Unpack[SourceOptions],
-) -> LexofficeAuth:
-    """A ``LexofficeAuth`` over a new ``TokenSource`` (what ``OAuthClient.auth_for`` does).
-
-    ``options`` are ``TokenSource``'s keyword arguments (``leeway``, ``clock``, ``on_token``, ...).
-
-    Example:
-        >>> auth = make_auth(oauth, "acme", FileTokenStore("tokens.json"))  # doctest: +SKIP
-    """
-    return LexofficeAuth(
-        TokenSource(refresher, account_key, store, **options), api_origins=api_origins
-    )
+        source = StaticTokenSource.from_env() if api_key is None else StaticTokenSource(api_key)
+        super().__init__(source, api_origins=api_origins)

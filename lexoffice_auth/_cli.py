@@ -7,7 +7,7 @@ import sys
 import anyio
 import click
 
-from ._errors import LexofficeAuthError
+from .errors import LexofficeAuthError
 
 __all__ = ["main"]
 

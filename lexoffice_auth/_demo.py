@@ -10,9 +10,10 @@ from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 
 import anyio
 
-from ._errors import LexofficeAuthError, ReauthenticationRequired
+from ._auth import LexofficeAuth
 from ._http import AsyncClient, Response
 from ._oauth import OAuthClient
+from .errors import LexofficeAuthError, ReauthenticationRequired
 from .stores import MemoryTokenStore
 
 if TYPE_CHECKING:
@@ -116,7 +117,9 @@ async def run_demo(echo: Callable[[str], None], *, served: bool = True, burst: i
             )
 
             store = MemoryTokenStore()
-            auth = oauth.auth_for("demo-account", store, api_origins=[box.api_base])
+            auth = LexofficeAuth.from_oauth(
+                oauth, "demo-account", store, api_origins=[box.api_base]
+            )
             await auth.source.save(tokens)
             async with box.http() as client:
                 client.auth = auth

@@ -41,11 +41,11 @@ from pydantic import ValidationError
 
 from ._claims import IdTokenClaims
 from ._clock import Clock
-from ._errors import ConfigurationError, IdTokenError, JWKSError, UserInfoError
 from ._http import AsyncClient, read_limited
 from ._jwks import ASYMMETRIC_ALGORITHMS, JWK, MAX_BODY_BYTES, JWKSCache
 from ._metadata import ProviderMetadata
 from ._model import describe_validation_error
+from .errors import ConfigurationError, IdTokenError, ProviderError
 
 __all__ = [
     "HMAC_ALGORITHMS",
@@ -61,6 +61,18 @@ HMAC_ALGORITHMS = frozenset({"HS256", "HS384", "HS512"})
 """Symmetric algorithms, keyed with the client secret; refused unless explicitly enabled."""
 
 _MAX_ECHO = 80
+
+
+def _rejected(check: str, message: str) -> IdTokenError:
+    return IdTokenError(f"id_token rejected ({check}): {message}", check=check)
+
+
+def _jwks_error(message: str) -> ProviderError:
+    return ProviderError(message, endpoint="jwks")
+
+
+def _userinfo_error(message: str) -> ProviderError:
+    return ProviderError(message, endpoint="userinfo")
 
 
 def _show(value: object) -> str:
@@ -111,7 +123,7 @@ def at_hash(access_token: str, alg: str, crv: str | None = None) -> str:
         try:
             digest = jwt.get_algorithm_by_name(alg).compute_hash_digest(data)
         except NotImplementedError as exc:
-            raise IdTokenError("alg", f"no at_hash is defined for algorithm {alg!r}") from exc
+            raise _rejected("alg", f"no at_hash is defined for algorithm {alg!r}") from exc
     half = digest[: len(digest) // 2]
     return base64.urlsafe_b64encode(half).rstrip(b"=").decode("ascii")
 
@@ -120,10 +132,10 @@ def _numeric_date(payload: Mapping[str, Any], name: str, *, required: bool) -> f
     value = payload.get(name)
     if value is None:
         if required:
-            raise IdTokenError(name, f"the {name} claim is missing")
+            raise _rejected(name, f"the {name} claim is missing")
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise IdTokenError(name, f"the {name} claim is not a number")
+        raise _rejected(name, f"the {name} claim is not a number")
     return float(value)
 
 
@@ -159,9 +171,9 @@ def check_claims(
     """
     iss = payload.get("iss")
     if iss is None:
-        raise IdTokenError("iss", "the iss claim is missing")
+        raise _rejected("iss", "the iss claim is missing")
     if iss != issuer:
-        raise IdTokenError("iss", f"issuer {_show(iss)} is not the provider's {issuer!r}")
+        raise _rejected("iss", f"issuer {_show(iss)} is not the provider's {issuer!r}")
 
     aud = payload.get("aud")
     if isinstance(aud, str):
@@ -169,47 +181,47 @@ def check_claims(
     elif isinstance(aud, list) and aud and all(isinstance(a, str) for a in aud):
         audiences = aud
     elif aud is None:
-        raise IdTokenError("aud", "the aud claim is missing")
+        raise _rejected("aud", "the aud claim is missing")
     else:
-        raise IdTokenError("aud", "the aud claim is not a string or a list of strings")
+        raise _rejected("aud", "the aud claim is not a string or a list of strings")
     if client_id not in audiences:
-        raise IdTokenError("aud", f"the audience does not include this client ({client_id!r})")
+        raise _rejected("aud", f"the audience does not include this client ({client_id!r})")
 
     azp = payload.get("azp")
     if azp is None and len(audiences) > 1:
-        raise IdTokenError("azp", "a token for several audiences must name azp")
+        raise _rejected("azp", "a token for several audiences must name azp")
     if azp is not None and azp != client_id:
-        raise IdTokenError("azp", f"authorized party {_show(azp)} is not this client")
+        raise _rejected("azp", f"authorized party {_show(azp)} is not this client")
 
     exp = _numeric_date(payload, "exp", required=True)
     if exp is not None and now >= exp + leeway:
-        raise IdTokenError("exp", f"the token expired {now - exp:.0f} s ago")
+        raise _rejected("exp", f"the token expired {now - exp:.0f} s ago")
     iat = _numeric_date(payload, "iat", required=True)
     if iat is not None and iat > now + leeway:
-        raise IdTokenError("iat", f"the token is issued {iat - now:.0f} s in the future")
+        raise _rejected("iat", f"the token is issued {iat - now:.0f} s in the future")
     nbf = _numeric_date(payload, "nbf", required=False)
     if nbf is not None and nbf > now + leeway:
-        raise IdTokenError("nbf", f"the token is not valid for another {nbf - now:.0f} s")
+        raise _rejected("nbf", f"the token is not valid for another {nbf - now:.0f} s")
     auth_time = _numeric_date(payload, "auth_time", required=False)
 
     if nonce is not None:
         got = payload.get("nonce")
         if not isinstance(got, str):
-            raise IdTokenError("nonce", "the nonce claim is missing")
+            raise _rejected("nonce", "the nonce claim is missing")
         if not _same(got, nonce):
-            raise IdTokenError("nonce", "the nonce is not the one this login sent")
+            raise _rejected("nonce", "the nonce is not the one this login sent")
 
     token_hash = payload.get("at_hash")
     if token_hash is not None and access_token is not None and alg is not None:
         expected_hash = at_hash(access_token, alg, crv)
         if not isinstance(token_hash, str) or not _same(token_hash, expected_hash):
-            raise IdTokenError("at_hash", "at_hash does not match the access token")
+            raise _rejected("at_hash", "at_hash does not match the access token")
 
     sub = payload.get("sub")
     if not isinstance(sub, str) or not sub:
-        raise IdTokenError("sub", "the sub claim is missing or not a string")
+        raise _rejected("sub", "the sub claim is missing or not a string")
     if expected_sub is not None and not _same(sub, expected_sub):
-        raise IdTokenError("sub", "the subject differs from the one of the original login")
+        raise _rejected("sub", "the subject differs from the one of the original login")
 
     data = dict(payload)
     # NumericDate may carry a fraction (RFC 7519 §2); the typed model keeps whole seconds.
@@ -220,7 +232,7 @@ def check_claims(
         return IdTokenClaims.model_validate(data)
     except ValidationError as exc:
         reason = describe_validation_error(exc)
-        raise IdTokenError("claims", f"claims of the wrong type: {reason}") from exc
+        raise _rejected("claims", f"claims of the wrong type: {reason}") from exc
 
 
 def _header(id_token: str) -> tuple[str, str | None]:
@@ -228,13 +240,13 @@ def _header(id_token: str) -> tuple[str, str | None]:
     try:
         header = jwt.get_unverified_header(id_token)
     except (jwt.PyJWTError, ValueError, TypeError, RecursionError) as exc:
-        raise IdTokenError("format", "the id_token is not a well-formed JWS") from exc
+        raise _rejected("format", "the id_token is not a well-formed JWS") from exc
     alg = header.get("alg")
     kid = header.get("kid")
     if not isinstance(alg, str):
-        raise IdTokenError("alg", "the JOSE header names no algorithm")
+        raise _rejected("alg", "the JOSE header names no algorithm")
     if kid is not None and not isinstance(kid, str):
-        raise IdTokenError("format", "the JOSE header's kid is not a string")
+        raise _rejected("format", "the JOSE header's kid is not a string")
     return alg, kid
 
 
@@ -302,7 +314,9 @@ class IdTokenVerifier:
         access_token: str | None = None,
         expected_sub: str | None = None,
     ) -> IdTokenClaims:
-        """Verify ``id_token`` and return its claims, or raise ``IdTokenError``/``JWKSError``.
+        """Verify ``id_token`` and return its claims, or raise ``IdTokenError``.
+
+        ``ProviderError`` (endpoint ``jwks``) when the JWKS cannot be had.
 
         Args:
             nonce: the pending login's nonce; None skips the check (only after a refresh).
@@ -310,12 +324,12 @@ class IdTokenVerifier:
             expected_sub: after a refresh, the ``sub`` of the original id_token.
         """
         if not isinstance(id_token, str) or not id_token:
-            raise IdTokenError("format", "the id_token is empty or not a string")
+            raise _rejected("format", "the id_token is empty or not a string")
         alg, kid = _header(id_token)
         allowed = allowed_algorithms(metadata, allow_hmac=self._allow_hmac)
         if alg not in allowed:
             listed = ", ".join(sorted(allowed)) or "none acceptable"
-            raise IdTokenError("alg", f"algorithm {_show(alg)} is not allowed ({listed})")
+            raise _rejected("alg", f"algorithm {_show(alg)} is not allowed ({listed})")
         crv: str | None = None
         if alg in HMAC_ALGORITHMS:
             # Core §10.1: the key is the UTF-8 octets of the client secret.
@@ -340,7 +354,7 @@ class IdTokenVerifier:
     async def _key(self, metadata: ProviderMetadata, alg: str, kid: str | None) -> JWK:
         uri = metadata.jwks_uri
         if uri is None:
-            raise JWKSError("the provider metadata has no jwks_uri to verify id_tokens with")
+            raise _jwks_error("the provider metadata has no jwks_uri to verify id_tokens with")
         keys = await self._jwks.get(uri)
         found = keys.candidates(alg, kid)
         if not found:
@@ -349,10 +363,10 @@ class IdTokenVerifier:
             found = keys.candidates(alg, kid)
         if not found:
             named = f"kid {_show(kid)}" if kid is not None else "no kid"
-            raise IdTokenError("kid", f"no key in the provider's JWKS fits {alg} with {named}")
+            raise _rejected("kid", f"no key in the provider's JWKS fits {alg} with {named}")
         if kid is None and len(found) > 1:
             # Core §10.1: with several keys in the set the token must say which one it used.
-            raise IdTokenError("kid", f"the token names no kid and the JWKS has several {alg} keys")
+            raise _rejected("kid", f"the token names no kid and the JWKS has several {alg} keys")
         return found[0]
 
     @staticmethod
@@ -371,15 +385,15 @@ class IdTokenVerifier:
         try:
             payload = jwt.decode(id_token, key, algorithms=[alg], options=options)
         except jwt.InvalidSignatureError as exc:
-            raise IdTokenError("signature", "the signature does not verify") from exc
+            raise _rejected("signature", "the signature does not verify") from exc
         except jwt.InvalidAlgorithmError as exc:
-            raise IdTokenError("alg", "the algorithm does not fit the key") from exc
+            raise _rejected("alg", "the algorithm does not fit the key") from exc
         except jwt.InvalidKeyError as exc:
-            raise IdTokenError("signature", "the key cannot verify this token") from exc
+            raise _rejected("signature", "the key cannot verify this token") from exc
         except (jwt.PyJWTError, ValueError, TypeError, RecursionError) as exc:
-            raise IdTokenError("format", "the id_token payload cannot be decoded") from exc
+            raise _rejected("format", "the id_token payload cannot be decoded") from exc
         if not isinstance(payload, dict):
-            raise IdTokenError("format", "the id_token payload is not a JSON object")
+            raise _rejected("format", "the id_token payload is not a JSON object")
         return payload
 
 
@@ -393,7 +407,7 @@ async def fetch_userinfo(
 
     The response's ``sub`` must equal ``expected_sub`` (the id_token's), else the response
     may belong to another user (§5.3.4). Signed or encrypted (``application/jwt``) responses
-    are not supported. Raises ``UserInfoError``.
+    are not supported. Raises ``ProviderError`` (endpoint ``userinfo``).
 
     Example:
         >>> info = await fetch_userinfo(http, metadata, access, claims.sub)  # doctest: +SKIP
@@ -401,9 +415,9 @@ async def fetch_userinfo(
     """
     endpoint = metadata.userinfo_endpoint
     if endpoint is None:
-        raise UserInfoError("the provider has no userinfo_endpoint")
+        raise _userinfo_error("the provider has no userinfo_endpoint")
     if not access_token:
-        raise UserInfoError("no access token to call the userinfo endpoint with")
+        raise _userinfo_error("no access token to call the userinfo endpoint with")
     headers = {"Authorization": f"Bearer {access_token}", "Accept": "application/json"}
     reply = await read_limited(
         http_client,
@@ -411,7 +425,7 @@ async def fetch_userinfo(
         endpoint,
         headers=headers,
         limit=MAX_BODY_BYTES,
-        failure=lambda exc: UserInfoError(
+        failure=lambda exc: _userinfo_error(
             f"userinfo endpoint could not be reached ({type(exc).__name__})"
         ),
     )
@@ -419,26 +433,26 @@ async def fetch_userinfo(
         # RFC 6750 §3: the reason, if any, is in WWW-Authenticate; it holds no secret.
         challenge = reply.headers.get("www-authenticate", "")
         reason = f" ({challenge[:200]})" if "error=" in challenge else ""
-        raise UserInfoError(f"userinfo endpoint answered HTTP {reply.status_code}{reason}")
+        raise _userinfo_error(f"userinfo endpoint answered HTTP {reply.status_code}{reason}")
     content_type = reply.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "application/jwt":
-        raise UserInfoError(
+        raise _userinfo_error(
             "the userinfo endpoint answered with a signed or encrypted JWT, which is not "
             "supported; configure the client for plain JSON userinfo responses"
         )
     if reply.body is None:
-        raise UserInfoError("userinfo response is too large")
+        raise _userinfo_error("userinfo response is too large")
     try:
         data = json.loads(reply.body)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-        raise UserInfoError("userinfo response is not valid JSON") from exc
+        raise _userinfo_error("userinfo response is not valid JSON") from exc
     if not isinstance(data, dict):
-        raise UserInfoError("userinfo response is not a JSON object")
+        raise _userinfo_error("userinfo response is not a JSON object")
     sub = data.get("sub")
     if not isinstance(sub, str) or not sub:
-        raise UserInfoError("userinfo response has no sub")
+        raise _userinfo_error("userinfo response has no sub")
     if not _same(sub, expected_sub):
-        raise UserInfoError("userinfo sub differs from the id_token's; response discarded")
+        raise _userinfo_error("userinfo sub differs from the id_token's; response discarded")
     return data
 
 

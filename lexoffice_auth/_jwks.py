@@ -21,8 +21,8 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 from ._clock import Clock
-from ._errors import ConfigurationError, JWKSError
 from ._http import AsyncClient, read_limited
+from .errors import ConfigurationError, ProviderError
 
 __all__ = [
     "ASYMMETRIC_ALGORITHMS",
@@ -158,24 +158,26 @@ def _parse_key(raw: object) -> JWK | None:
 
 
 def parse_jwks(body: bytes, *, now: float, ttl: float, source: str = "JWKS") -> JWKSet:
-    """Parse a JWKS document into a :class:`JWKSet`; raise ``JWKSError`` if it is unusable.
+    """Parse a JWKS document into a :class:`JWKSet`; raise ``ProviderError`` if it is unusable.
 
     Example:
         >>> parse_jwks(b'{"keys": []}', now=0, ttl=60)
         Traceback (most recent call last):
         ...
-        lexoffice_auth._errors.JWKSError: JWKS has no usable signing keys (0 keys, 0 usable)
+        lexoffice_auth.errors.ProviderError: JWKS has no usable signing keys (0 keys, 0 usable)
     """
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-        raise JWKSError(f"{source} is not valid JSON") from exc
+        raise ProviderError(f"{source} is not valid JSON", endpoint="jwks") from exc
     if not isinstance(data, dict) or not isinstance(data.get("keys"), list):
-        raise JWKSError(f"{source} is not a JWK Set (no 'keys' array)")
+        raise ProviderError(f"{source} is not a JWK Set (no 'keys' array)", endpoint="jwks")
     members = data["keys"]
     keys = tuple(k for k in map(_parse_key, members) if k is not None)
     if not keys:
-        raise JWKSError(f"{source} has no usable signing keys ({len(members)} keys, 0 usable)")
+        raise ProviderError(
+            f"{source} has no usable signing keys ({len(members)} keys, 0 usable)", endpoint="jwks"
+        )
     return JWKSet(keys=keys, fetched_at=now, expires_at=now + ttl)
 
 
@@ -208,7 +210,7 @@ class _Slot:
     current: JWKSet | None = None
     last_forced: float | None = None
     attempts: int = 0
-    last_error: JWKSError | None = None
+    last_error: ProviderError | None = None
 
 
 class JWKSCache:
@@ -268,7 +270,7 @@ class JWKSCache:
             if slot.attempts != attempts and slot.last_error is not None:
                 # A fetch failed while we waited: share its outcome instead of queueing
                 # one more request (and one more timeout) per waiting login.
-                raise JWKSError(str(slot.last_error))
+                raise ProviderError(str(slot.last_error), endpoint="jwks")
             slot.current = await self._fetch(slot, jwks_uri)
             return slot.current
 
@@ -301,7 +303,7 @@ class JWKSCache:
         slot.attempts += 1
         try:
             fetched = await self._fetch_once(jwks_uri)
-        except JWKSError as exc:
+        except ProviderError as exc:
             slot.last_error = exc
             raise
         slot.last_error = None
@@ -316,13 +318,19 @@ class JWKSCache:
             jwks_uri,
             headers=headers,
             limit=MAX_BODY_BYTES,
-            failure=lambda exc: JWKSError(
-                f"JWKS endpoint {jwks_uri} could not be reached ({type(exc).__name__})"
+            failure=lambda exc: ProviderError(
+                f"JWKS endpoint {jwks_uri} could not be reached ({type(exc).__name__})",
+                endpoint="jwks",
+                transient=True,
             ),
         )
         if reply.status_code != 200:
-            raise JWKSError(f"JWKS endpoint {jwks_uri} answered HTTP {reply.status_code}")
+            raise ProviderError(
+                f"JWKS endpoint {jwks_uri} answered HTTP {reply.status_code}", endpoint="jwks"
+            )
         if reply.body is None:
-            raise JWKSError(f"JWKS from {jwks_uri} is larger than {MAX_BODY_BYTES} bytes")
+            raise ProviderError(
+                f"JWKS from {jwks_uri} is larger than {MAX_BODY_BYTES} bytes", endpoint="jwks"
+            )
         ttl = self._ttl(reply.headers.get("cache-control"))
         return parse_jwks(reply.body, now=self._clock(), ttl=ttl, source=f"JWKS from {jwks_uri}")

@@ -9,18 +9,10 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
-from ._errors import (
-    AuthorizationDenied,
-    CallbackError,
-    ConfigurationError,
-    IssuerMismatchError,
-    LoginExpiredError,
-    SerializationError,
-    StateMismatchError,
-)
 from ._metadata import ProviderMetadata
 from ._model import describe_validation_error
 from ._pkce import code_challenge, new_code_verifier
+from .errors import AuthorizationDenied, ConfigurationError, LoginError
 
 __all__ = ["PendingLogin", "build_login", "parse_callback"]
 
@@ -76,20 +68,20 @@ class PendingLogin(BaseModel):
 
     @classmethod
     def from_json(cls, data: str | bytes) -> PendingLogin:
-        """Read back :meth:`to_json`'s output; raises ``SerializationError`` on bad input."""
+        """Read back :meth:`to_json`'s output; bad input is ``LoginError(reason="pending")``."""
         if not isinstance(data, (str, bytes, bytearray)):
-            raise SerializationError("a pending login is str or bytes")
+            raise LoginError("a pending login is str or bytes", reason="pending")
         try:
             raw = json.loads(data)
         except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-            raise SerializationError("pending login is not valid JSON") from exc
+            raise LoginError("pending login is not valid JSON", reason="pending") from exc
         if not isinstance(raw, dict):
-            raise SerializationError("pending login must be a JSON object")
+            raise LoginError("pending login must be a JSON object", reason="pending")
         try:
             return cls.model_validate(raw)
         except ValidationError as exc:
             detail = describe_validation_error(exc)
-            raise SerializationError(f"pending login is invalid: {detail}") from exc
+            raise LoginError(f"pending login is invalid: {detail}", reason="pending") from exc
 
 
 def build_login(
@@ -149,7 +141,7 @@ def _single(params: dict[str, list[str]], name: str) -> str | None:
     if not values:
         return None
     if len(values) > 1:
-        raise CallbackError(f"callback has more than one {name!r} parameter")
+        raise LoginError(f"callback has more than one {name!r} parameter", reason="callback")
     return values[0]
 
 
@@ -166,39 +158,48 @@ def parse_callback(
     time); ``iss`` per RFC 9207; an ``error=`` response; then the code itself.
     """
     if not isinstance(callback_url, str):
-        raise CallbackError("callback URL must be a string")
+        raise LoginError("callback URL must be a string", reason="callback")
     if pending.is_expired(now):
-        raise LoginExpiredError("the login took too long and has expired; start a new one")
+        raise LoginError(
+            "the login took too long and has expired; start a new one", reason="expired"
+        )
     try:
         parts = urlsplit(callback_url)
         # Some servers post the response as a fragment; we only ever ask for a query.
         params = parse_qs(parts.query, keep_blank_values=True, strict_parsing=False)
     except ValueError as exc:
-        raise CallbackError("callback URL cannot be parsed") from exc
+        raise LoginError("callback URL cannot be parsed", reason="callback") from exc
 
     state = _single(params, "state")
     expected_state = pending.state.get_secret_value()
     if state is None:
-        raise StateMismatchError("callback has no state parameter")
+        raise LoginError("callback has no state parameter", reason="state")
     if not secrets.compare_digest(state.encode("utf-8", "surrogatepass"), expected_state.encode()):
-        raise StateMismatchError("callback state does not match this login")
+        raise LoginError("callback state does not match this login", reason="state")
 
     iss = _single(params, "iss")
     if iss is None:
         if metadata.authorization_response_iss_parameter_supported:
-            raise IssuerMismatchError(
-                "callback lacks the iss parameter that this provider promises (RFC 9207)"
+            raise LoginError(
+                "callback lacks the iss parameter that this provider promises (RFC 9207)",
+                reason="iss",
             )
     elif iss != pending.issuer:
-        raise IssuerMismatchError(
-            f"callback comes from issuer {iss!r}, expected {pending.issuer!r} (RFC 9207)"
+        raise LoginError(
+            f"callback comes from issuer {iss!r}, expected {pending.issuer!r} (RFC 9207)",
+            reason="iss",
         )
 
     error = _single(params, "error")
     if error is not None:
-        raise AuthorizationDenied(error or "unknown_error", _single(params, "error_description"))
+        code_name = error or "unknown_error"
+        description = _single(params, "error_description")
+        text = f"authorization denied by the provider: {code_name}"
+        if description:
+            text += f" ({description})"
+        raise AuthorizationDenied(text, error=code_name, error_description=description)
 
     code = _single(params, "code")
     if not code:
-        raise CallbackError("callback has no authorization code")
+        raise LoginError("callback has no authorization code", reason="callback")
     return code

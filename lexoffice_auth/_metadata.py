@@ -7,9 +7,9 @@ from typing import Any
 
 from pydantic import ConfigDict, ValidationError, field_validator
 
-from ._errors import ConfigurationError, DiscoveryError
 from ._model import CheckedModel, describe_validation_error
 from ._urls import require_secure_url
+from .errors import ConfigurationError, DiscoveryError
 
 __all__ = [
     "LEXOFFICE_PARTNER_METADATA",

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
-from ._errors import ConfigurationError
+from .errors import ConfigurationError
 
 __all__ = ["CheckedModel", "describe_validation_error"]
 

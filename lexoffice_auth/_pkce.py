@@ -7,7 +7,7 @@ import hashlib
 import re
 import secrets
 
-from ._errors import ConfigurationError
+from .errors import ConfigurationError
 
 __all__ = ["code_challenge", "new_code_verifier"]
 

@@ -11,20 +11,16 @@ from urllib.parse import quote
 from pydantic import ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from ._claims import IdTokenClaims
-from ._errors import (
-    ConfigurationError,
-    InvalidGrantError,
-    InvalidTokenResponse,
-    SerializationError,
-    TokenRequestError,
-)
 from ._model import CheckedModel, describe_validation_error
+from .errors import ConfigurationError, TokenEndpointError, TokenStoreError
 
 __all__ = [
     "ClientAuthMethod",
     "TokenSet",
+    "check_token_set",
     "client_auth",
     "parse_token_error",
+    "token_request_error",
     "parse_token_response",
 ]
 
@@ -112,26 +108,33 @@ class TokenSet(CheckedModel):
 
     @classmethod
     def from_json(cls, data: str | bytes) -> TokenSet:
-        """Read back what :meth:`to_json` wrote; raises ``SerializationError`` on bad input."""
+        """Read back what :meth:`to_json` wrote; raises ``TokenStoreError`` on bad input."""
         if not isinstance(data, (str, bytes, bytearray)):
-            raise SerializationError("a stored token set is str or bytes")
+            raise TokenStoreError("a stored token set is str or bytes")
         try:
             raw = json.loads(data)
         except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-            raise SerializationError("stored token set is not valid JSON") from exc
+            raise TokenStoreError("stored token set is not valid JSON") from exc
         return cls.from_dict(raw)
 
     @classmethod
     def from_dict(cls, raw: object) -> TokenSet:
-        """Validate a dict written by :meth:`to_dict`; raises ``SerializationError``."""
+        """Validate a dict written by :meth:`to_dict`; raises ``TokenStoreError``."""
         if not isinstance(raw, dict):
-            raise SerializationError("stored token set must be a JSON object")
+            raise TokenStoreError("stored token set must be a JSON object")
         try:
             return cls.model_validate(raw)
         except ValidationError as exc:
-            raise SerializationError(
+            raise TokenStoreError(
                 f"stored token set is invalid: {describe_validation_error(exc)}"
             ) from exc
+
+
+def check_token_set(token_set: Any) -> TokenSet:
+    """``token_set`` if it is a ``TokenSet`` (only the type is named: a dict may hold secrets)."""
+    if not isinstance(token_set, TokenSet):
+        raise ConfigurationError(f"expected a TokenSet, not {type(token_set).__name__}")
+    return token_set
 
 
 def client_auth(
@@ -170,22 +173,59 @@ def _optional_str(data: Mapping[str, Any], key: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def parse_token_error(status_code: int, body: bytes) -> TokenRequestError | InvalidTokenResponse:
+# RFC 6749 §5.2 codes that say "later", not "never".
+_TRANSIENT_ERRORS = frozenset({"temporarily_unavailable", "server_error"})
+
+
+def _transient_status(status_code: int | None) -> bool:
+    # 429 too: the provider asks us to slow down (e.g. "slow_down"), not to give up.
+    return status_code is not None and (status_code >= 500 or status_code == 429)
+
+
+def token_request_error(
+    error: str,
+    *,
+    error_description: str | None = None,
+    error_uri: str | None = None,
+    status_code: int | None = None,
+) -> TokenEndpointError:
+    """The ``TokenEndpointError`` for an RFC 6749 §5.2 error response.
+
+    Example:
+        >>> err = token_request_error("invalid_grant", status_code=400)
+        >>> str(err), err.transient
+        ('token request failed: invalid_grant [HTTP 400]', False)
+    """
+    text = f"token request failed: {error}"
+    if error_description:
+        text += f" ({error_description})"
+    if status_code is not None:
+        text += f" [HTTP {status_code}]"
+    return TokenEndpointError(
+        text,
+        error=error,
+        error_description=error_description,
+        error_uri=error_uri,
+        status_code=status_code,
+        transient=error in _TRANSIENT_ERRORS or _transient_status(status_code),
+    )
+
+
+def parse_token_error(status_code: int, body: bytes) -> TokenEndpointError:
     """The error for a non-2xx token-endpoint response (RFC 6749 §5.2 when it is one)."""
     data = _json_object(body)
     error = data.get("error") if data is not None else None
     if isinstance(error, str) and error:
-        cls = InvalidGrantError if error == "invalid_grant" else TokenRequestError
-        return cls(
+        return token_request_error(
             error,
             error_description=_optional_str(data or {}, "error_description"),
             error_uri=_optional_str(data or {}, "error_uri"),
             status_code=status_code,
         )
-    return InvalidTokenResponse(
+    return TokenEndpointError(
         f"token endpoint answered HTTP {status_code} without an OAuth error body",
         status_code=status_code,
-        transient=status_code >= 500 or status_code == 429,
+        transient=_transient_status(status_code),
     )
 
 
@@ -211,7 +251,7 @@ def parse_token_response(
         raise parse_token_error(status_code, body)
     data = _json_object(body)
     if data is None:
-        raise InvalidTokenResponse(
+        raise TokenEndpointError(
             "token endpoint returned a body that is not a JSON object",
             status_code=status_code,
             transient=False,
@@ -219,8 +259,8 @@ def parse_token_response(
     if "error" in data:
         raise parse_token_error(400, body)
 
-    def bad(reason: str) -> InvalidTokenResponse:
-        return InvalidTokenResponse(
+    def bad(reason: str) -> TokenEndpointError:
+        return TokenEndpointError(
             f"invalid token response: {reason}", status_code=status_code, transient=False
         )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import urlsplit
 
-from ._errors import ConfigurationError, InsecureTransportError
+from .errors import ConfigurationError
 
 __all__ = ["is_loopback_host", "origin_of", "require_secure_url"]
 
@@ -64,7 +64,7 @@ def require_secure_url(url: str, what: str) -> str:
     if parts.fragment:
         raise ConfigurationError(f"{what} must not contain a fragment: {url!r}")
     if scheme == "http" and not is_loopback_host(parts.hostname):
-        raise InsecureTransportError(
+        raise ConfigurationError(
             f"{what} must use https (plain http is allowed only for loopback hosts): {url!r}"
         )
     return url

@@ -11,24 +11,17 @@ import pytest
 import respx
 from pydantic import SecretStr
 
-from lexoffice_auth import (
-    ApiKeyRejected,
-    ConfigurationError,
-    InsecureTransportError,
-    SyncClientNotSupported,
-    TokenSet,
-    UnsafeRequestError,
-)
-from lexoffice_auth._auth import ApiKeyAuth, LexofficeAuth, make_auth
-from lexoffice_auth._session import TokenSource
+from lexoffice_auth import ApiKeyAuth, LexofficeAuth, RefreshingTokenSource, TokenSet
+from lexoffice_auth.errors import ApiKeyRejected, ConfigurationError, UnsafeRequestError
 from lexoffice_auth.stores import MemoryTokenStore
+from tests.sources import make_auth, make_source
 
 from .helpers_tokens import API, TOKEN_URL, FakeClock, FakeProvider
 
 
 async def fresh_auth(
     **kwargs: Any,
-) -> tuple[FakeClock, FakeProvider, LexofficeAuth, MemoryTokenStore]:
+) -> tuple[FakeClock, FakeProvider, LexofficeAuth[RefreshingTokenSource], MemoryTokenStore]:
     clock = FakeClock()
     provider = FakeProvider(clock)
     store = MemoryTokenStore()
@@ -121,8 +114,9 @@ async def test_second_401_is_returned_without_a_loop() -> None:
     assert provider.api_auth_headers == ["Bearer at-0", "Bearer at-1"]
 
 
-async def test_an_api_that_rejects_every_token_causes_at_most_one_refresh() -> None:
+async def test_an_api_that_rejects_every_token_backs_off_exponentially() -> None:
     clock, provider, auth, _ = await fresh_auth()
+    start = clock()
     sent: list[str] = []
 
     async def always_401(request: httpx.Request) -> httpx.Response:
@@ -132,16 +126,18 @@ async def test_an_api_that_rejects_every_token_causes_at_most_one_refresh() -> N
     async with httpx.AsyncClient(
         base_url=API, auth=auth, transport=httpx.MockTransport(always_401)
     ) as http:
+        refreshed_at: list[float] = []
         for _ in range(20):
+            calls = provider.calls
             assert (await http.get("/v1/profile")).status_code == 401
-            clock.advance(0.4)  # 8 s in all: within the 10 s throttle
-        assert provider.calls == 1
-        # Each request was retried once, with the token the source holds.
+            if provider.calls != calls:
+                refreshed_at.append(round(clock() - start, 1))
+            clock.advance(0.4)  # 8 s in all
+        # The first 401 refreshes at once; a new token rejected again backs off 1, 2, 4 s.
+        assert refreshed_at == [0.0, 1.2, 3.2, 7.2]
+        # A request is sent at most twice: once, and once more only after a refresh.
+        assert len(sent) == 20 + len(refreshed_at)
         assert sent[:2] == ["Bearer at-0", "Bearer at-1"]
-        assert sent[2:] == ["Bearer at-1"] * 38
-        clock.advance(2.5)  # the refreshed token is now older than 10 s: refresh again
-        assert (await http.get("/v1/profile")).status_code == 401
-        assert provider.calls == 2
 
 
 async def test_the_401_throttle_covers_only_a_token_the_source_refreshed_itself() -> None:
@@ -162,8 +158,8 @@ async def test_the_401_throttle_covers_only_a_token_the_source_refreshed_itself(
     assert provider.api_auth_headers[-2:] == ["Bearer at-login", "Bearer at-2"]
 
 
-async def test_the_401_throttle_is_configurable() -> None:
-    _, provider, auth, _ = await fresh_auth(reject_refresh_interval=0)
+async def test_the_401_backoff_is_configurable() -> None:
+    _, provider, auth, _ = await fresh_auth(rejection_backoff=0)
     async with httpx.AsyncClient(
         base_url=API, auth=auth, transport=httpx.MockTransport(lambda r: httpx.Response(401))
     ) as http:
@@ -238,7 +234,7 @@ async def test_loopback_http_origin_can_be_allowed() -> None:
 @pytest.mark.parametrize(
     ("origin", "error"),
     [
-        ("http://api.lexware.io", InsecureTransportError),
+        ("http://api.lexware.io", ConfigurationError),
         ("https://api.lexware.io/v1", ConfigurationError),
         ("ftp://api.lexware.io", ConfigurationError),
     ],
@@ -261,7 +257,7 @@ async def test_bad_origins_are_configuration_errors(origin: str, error: type[Exc
     ],
 )
 def test_unusable_api_origins_are_configuration_errors(origins: Any) -> None:
-    source = TokenSource(FakeProvider(FakeClock()).oauth(), "acme")
+    source = make_source(FakeProvider(FakeClock()).oauth(), "acme")
     with pytest.raises(ConfigurationError):
         LexofficeAuth(source, api_origins=origins)
     with pytest.raises(ConfigurationError):
@@ -269,11 +265,11 @@ def test_unusable_api_origins_are_configuration_errors(origins: Any) -> None:
 
 
 def test_sync_client_is_refused_with_advice() -> None:
-    auth = LexofficeAuth(TokenSource(FakeProvider(FakeClock()).oauth(), "acme"))
+    auth = LexofficeAuth(make_source(FakeProvider(FakeClock()).oauth(), "acme"))
     transport = httpx.MockTransport(lambda r: httpx.Response(200))
-    with httpx.Client(transport=transport) as http, pytest.raises(SyncClientNotSupported):
+    with httpx.Client(transport=transport) as http, pytest.raises(ConfigurationError):
         http.get(f"{API}/v1/profile", auth=auth)
-    with pytest.raises(SyncClientNotSupported, match="AsyncClient"):
+    with pytest.raises(ConfigurationError, match="AsyncClient"):
         auth.sync_auth_flow(httpx.Request("GET", f"{API}/v1/profile"))
     with pytest.raises(ConfigurationError):
         LexofficeAuth("not a source")  # type: ignore[arg-type]
@@ -350,7 +346,7 @@ def test_missing_api_key_is_a_configuration_error(
 @pytest.mark.parametrize("value", [123, b"bytes-key", ["k"], SecretStr("k")])
 def test_api_key_of_another_type_is_a_configuration_error(value: Any) -> None:
     with pytest.raises(
-        ConfigurationError, match=f"api_key must be a str, not {type(value).__name__}"
+        ConfigurationError, match=f"API key must be a str, not {type(value).__name__}"
     ):
         ApiKeyAuth(value)
 
@@ -384,5 +380,5 @@ async def test_api_key_origin_rules() -> None:
 
 def test_source_is_exposed_for_status_checks() -> None:
     provider = FakeProvider(FakeClock())
-    source = TokenSource(provider.oauth(), "acme")
+    source = make_source(provider.oauth(), "acme")
     assert LexofficeAuth(source).source is source

@@ -11,21 +11,12 @@ import httpx
 import pytest
 import respx
 
-from lexoffice_auth import (
-    ConfigurationError,
-    DiscoveryError,
-    InvalidTokenResponse,
-    NetworkError,
-    OAuthClient,
-    PendingLogin,
-    ProviderMetadata,
-    SerializationError,
-    TokenRequestError,
-    TokenSet,
-)
+from lexoffice_auth import OAuthClient, PendingLogin, ProviderMetadata, TokenSet
 from lexoffice_auth._login import build_login
 from lexoffice_auth._metadata import parse_discovery_document
 from lexoffice_auth._tokens import parse_token_response
+from lexoffice_auth.errors import ConfigurationError, DiscoveryError, NetworkError, TokenStoreError
+from tests.expect import ANY, raises_login, raises_token
 
 from .oauth_helpers import CLIENT_ID, ISSUER, REDIRECT, discovery_doc, token_body
 
@@ -35,13 +26,13 @@ META = ProviderMetadata.model_validate(discovery_doc())
 
 
 def test_deeply_nested_json_is_a_typed_error() -> None:
-    with pytest.raises(SerializationError):
+    with pytest.raises(TokenStoreError):
         TokenSet.from_json(DEEP)
-    with pytest.raises(SerializationError):
+    with raises_login("pending"):
         PendingLogin.from_json(DEEP)
-    with pytest.raises(InvalidTokenResponse):
+    with raises_token(None):
         parse_token_response(200, DEEP.encode(), now=0)
-    with pytest.raises(InvalidTokenResponse):
+    with raises_token(None):
         parse_token_response(400, DEEP.encode(), now=0)
     with pytest.raises(DiscoveryError):
         parse_discovery_document(DEEP.encode(), ISSUER)
@@ -49,9 +40,9 @@ def test_deeply_nested_json_is_a_typed_error() -> None:
 
 @pytest.mark.parametrize("value", [None, 5, {"access_token": "x"}])
 def test_from_json_wrong_type(value: object) -> None:
-    with pytest.raises(SerializationError):
+    with pytest.raises(TokenStoreError):
         TokenSet.from_json(value)  # type: ignore[arg-type]
-    with pytest.raises(SerializationError):
+    with raises_login("pending"):
         PendingLogin.from_json(value)  # type: ignore[arg-type]
 
 
@@ -60,9 +51,9 @@ def test_non_finite_and_empty_secrets_in_stored_values() -> None:
     data = json.loads(pending.to_json())
     for field, value in [("expires_at", math.nan), ("expires_at", math.inf), ("state", "")]:
         broken = json.dumps({**data, field: value})
-        with pytest.raises(SerializationError, match=field):
+        with raises_login("pending", match=field):
             PendingLogin.from_json(broken)
-    with pytest.raises(SerializationError, match="expires_at"):
+    with pytest.raises(TokenStoreError, match="expires_at"):
         TokenSet.from_json('{"access_token": "a", "expires_at": NaN}')
 
 
@@ -156,7 +147,7 @@ async def test_oversized_responses_are_refused() -> None:
     with respx.mock() as router:
         router.post(f"{ISSUER}/token").respond(200, content=huge)
         async with OAuthClient(CLIENT_ID, REDIRECT, metadata=META) as oauth:
-            with pytest.raises(InvalidTokenResponse, match="larger than"):
+            with raises_token(None, match="larger than"):
                 await oauth.refresh(TokenSet(access_token="a", refresh_token="r"))
 
 
@@ -180,7 +171,7 @@ async def test_discovery_redirect_with_invalid_port() -> None:
 
 
 def test_slow_down_429_is_transient() -> None:
-    with pytest.raises(TokenRequestError) as info:
+    with raises_token(ANY) as info:
         parse_token_response(429, b'{"error": "slow_down"}', now=0)
     assert info.value.transient is True
 
@@ -257,13 +248,13 @@ async def test_a_trickling_token_endpoint_cannot_hold_a_refresh() -> None:
     ],
 )
 def test_stored_tokens_must_be_header_safe(stored: str) -> None:
-    with pytest.raises(SerializationError):
+    with pytest.raises(TokenStoreError):
         TokenSet.from_json(stored)
 
 
 def test_token_response_with_header_injection_refused() -> None:
     body = json.dumps({"access_token": "a\r\nX-Evil: 1", "token_type": "Bearer"}).encode()
-    with pytest.raises(InvalidTokenResponse) as info:
+    with raises_token(None) as info:
         parse_token_response(200, body, now=0)
     assert "X-Evil" not in str(info.value)
 

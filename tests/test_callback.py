@@ -2,19 +2,11 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
-from lexoffice_auth import (
-    AuthorizationDenied,
-    CallbackError,
-    ConfigurationError,
-    IssuerMismatchError,
-    LoginExpiredError,
-    PendingLogin,
-    ProviderMetadata,
-    SerializationError,
-    StateMismatchError,
-)
+from lexoffice_auth import PendingLogin, ProviderMetadata
 from lexoffice_auth._login import build_login, parse_callback
 from lexoffice_auth._pkce import code_challenge
+from lexoffice_auth.errors import AuthorizationDenied, ConfigurationError
+from tests.expect import raises_login
 
 from .oauth_helpers import CLIENT_ID, ISSUER, REDIRECT, discovery_doc
 
@@ -95,56 +87,56 @@ def test_error_callback_is_authorization_denied() -> None:
     with pytest.raises(AuthorizationDenied, match="User said no") as info:
         parse_callback(url, p, META, now=NOW)
     assert info.value.error == "access_denied"
-    assert info.value.description == "User said no"
+    assert info.value.error_description == "User said no"
 
 
 @pytest.mark.parametrize("state", [None, "", "wrong", "x" * 500])
 def test_missing_or_wrong_state(state: str | None) -> None:
     p = login()
-    with pytest.raises(StateMismatchError):
+    with raises_login("state"):
         parse_callback(callback(p, state=state), p, META, now=NOW)
 
 
 def test_error_callback_with_wrong_state_is_state_mismatch() -> None:
     # An attacker-crafted error response must not pass for the provider's answer.
     p = login()
-    with pytest.raises(StateMismatchError):
+    with raises_login("state"):
         parse_callback(callback(p, state="forged", error="access_denied"), p, META, now=NOW)
 
 
 def test_wrong_iss_rejected() -> None:
     p = login()
-    with pytest.raises(IssuerMismatchError, match="evil"):
+    with raises_login("iss", match="evil"):
         parse_callback(callback(p, iss="https://evil.example"), p, META, now=NOW)
     # Raw string compare: a trailing slash is another issuer.
-    with pytest.raises(IssuerMismatchError):
+    with raises_login("iss"):
         parse_callback(callback(p, iss=ISSUER + "/"), p, META, now=NOW)
 
 
 def test_missing_iss_rejected_only_when_promised() -> None:
     p = login()
-    with pytest.raises(IssuerMismatchError, match="RFC 9207"):
+    with raises_login("iss", match="RFC 9207"):
         parse_callback(callback(p, iss=None), p, META, now=NOW)
     assert parse_callback(callback(p, iss=None), p, META_NO_ISS, now=NOW) == "the-code"
 
 
 def test_expired_pending_login() -> None:
     p = login()
-    with pytest.raises(LoginExpiredError):
+    with raises_login("expired"):
         parse_callback(callback(p), p, META, now=NOW + 601)
 
 
 @pytest.mark.parametrize("code", [None, ""])
 def test_missing_code(code: str | None) -> None:
     p = login()
-    with pytest.raises(CallbackError, match="code"):
+    with raises_login("callback", match="code"):
         parse_callback(callback(p, code=code), p, META, now=NOW)
 
 
 def test_duplicate_parameters_refused() -> None:
     p = login()
     url = callback(p) + "&code=second"
-    with pytest.raises(CallbackError, match="more than one"):
+    with raises_login("callback", match="more than one"):
         parse_callback(url, p, META, now=NOW)
 
 
@@ -162,5 +154,5 @@ def test_pending_login_round_trips_and_hides_secrets() -> None:
 
 @pytest.mark.parametrize("bad", ["", "{", "[]", '{"state": 1}', b"\xff"])
 def test_pending_login_from_bad_json(bad: str | bytes) -> None:
-    with pytest.raises(SerializationError):
+    with raises_login("pending"):
         PendingLogin.from_json(bad)

@@ -14,11 +14,11 @@ import pytest
 import respx
 from pydantic import SecretStr
 
-from lexoffice_auth import IdTokenError, OAuthClient, ReauthenticationRequired, TokenSet
-from lexoffice_auth._auth import make_auth
+from lexoffice_auth import OAuthClient, TokenSet
 from lexoffice_auth._idtoken import at_hash
-from lexoffice_auth._session import TokenSource
+from lexoffice_auth.errors import IdTokenError, ReauthenticationRequired
 from lexoffice_auth.stores import FileTokenStore, MemoryTokenStore, TokenStore
+from tests.sources import make_auth, make_source
 
 from .helpers_tokens import FakeClock, FakeProvider
 from .jwt_helpers import CLIENT_ID, ISSUER, JWKS_URI, NOW, claims, jwks, metadata, rsa_key
@@ -119,7 +119,7 @@ WORKER = """
 import asyncio, json, sys
 import httpx
 from lexoffice_auth import ProviderMetadata
-from lexoffice_auth._auth import make_auth
+from tests.sources import make_auth
 from lexoffice_auth._oauth import OAuthClient
 from lexoffice_auth.stores import FileTokenStore
 
@@ -209,7 +209,7 @@ async def test_rejected_id_token_on_refresh_fails_every_waiter_without_stale_reu
             route.side_effect = token_endpoint
             store = MemoryTokenStore()
             await store.save("acme", tokens.model_copy(update={"expires_at": NOW - 10}))
-            source = TokenSource(oauth, "acme", store, clock=lambda: NOW, backoff=0.001)
+            source = make_source(oauth, "acme", store, clock=lambda: NOW, backoff=0.001)
             errors = await concurrent_errors(source, 5)
             with pytest.raises(ReauthenticationRequired):  # later calls fail fast
                 await source.access_token()

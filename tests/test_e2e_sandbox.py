@@ -9,17 +9,13 @@ from typing import Any
 import httpx
 import pytest
 
-from lexoffice_auth import (
-    AuthorizationDenied,
-    InvalidGrantError,
-    InvalidTokenResponse,
-    NetworkError,
-    OAuthClient,
-)
+from lexoffice_auth import OAuthClient
 from lexoffice_auth._auth import LexofficeAuth
-from lexoffice_auth._session import TokenSource
+from lexoffice_auth.errors import AuthorizationDenied, NetworkError, TokenEndpointError
 from lexoffice_auth.stores import MemoryTokenStore
 from lexoffice_auth.testing import FakeClock, FakeLexoffice
+from tests.expect import raises_token
+from tests.sources import make_source
 
 REDIRECT = "http://127.0.0.1:8400/callback"
 
@@ -90,7 +86,7 @@ async def test_login_refresh_revoke(mount: Mounting) -> None:
         assert refreshed.id_claims is not None and refreshed.id_claims.sub == "sandbox-user-1"
 
         await oauth.revoke(refreshed)
-        with pytest.raises(InvalidGrantError):
+        with raises_token("invalid_grant"):
             await oauth.refresh(refreshed)
     assert fake.token_calls == {"authorization_code": 1, "refresh_token": 2}
     assert fake.calls["discovery"] == 1
@@ -104,7 +100,7 @@ async def test_auth_calls_the_api_and_refreshes_on_401(mount: Mounting) -> None:
         oauth = oauth_for(fake, http)
         pending = await oauth.start_login()
         tokens = await oauth.complete_login(await follow(http, pending.authorization_url), pending)
-        source = TokenSource(oauth, "acme", MemoryTokenStore(), clock=fake.clock)
+        source = make_source(oauth, "acme", MemoryTokenStore(), clock=fake.clock)
         await source.save(tokens)
         auth = LexofficeAuth(source, api_origins=[fake.api_base])
         first = await http.get(f"{fake.api_base}/v1/ping", auth=auth)
@@ -122,7 +118,7 @@ async def test_token_source_refreshes_when_the_fake_clock_runs_out() -> None:
         oauth = oauth_for(fake, http)
         pending = await oauth.start_login()
         tokens = await oauth.complete_login(fake.approve(pending.authorization_url), pending)
-        source = TokenSource(oauth, "acme", clock=clock)
+        source = make_source(oauth, "acme", clock=clock)
         await source.save(tokens)
         first = await source.access_token()
         clock.advance(200)
@@ -145,7 +141,7 @@ async def test_denied_login_surfaces_as_authorization_denied() -> None:
 
 @pytest.mark.parametrize(
     ("kind", "error"),
-    [("timeout", NetworkError), ("500", InvalidTokenResponse), ("garbage", InvalidTokenResponse)],
+    [("timeout", NetworkError), ("500", TokenEndpointError), ("garbage", TokenEndpointError)],
 )
 async def test_injected_token_failures_reach_the_sdk_as_typed_errors(
     kind: Any, error: type[Exception]

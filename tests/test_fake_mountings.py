@@ -14,7 +14,7 @@ import httpx
 import pytest
 import respx
 
-from lexoffice_auth import ConfigurationError
+from lexoffice_auth.errors import ConfigurationError
 from lexoffice_auth.testing import LEXWARE_API_BASE, FakeLexoffice
 
 REDIRECT = "http://127.0.0.1:53682/callback"

@@ -9,9 +9,10 @@ import httpx
 import pytest
 import respx
 
-from lexoffice_auth import ConfigurationError, IdTokenError, JWKSError
 from lexoffice_auth._idtoken import IdTokenVerifier, allowed_algorithms, at_hash, check_claims
+from lexoffice_auth.errors import ConfigurationError, IdTokenError
 from lexoffice_auth.testing import FakeClock
+from tests.expect import raises_provider
 
 from .jwt_helpers import (
     ACCESS_TOKEN,
@@ -389,7 +390,7 @@ async def test_key_restricted_to_another_algorithm_is_not_used(
 
 
 async def test_no_jwks_uri_is_a_jwks_error(verifier: IdTokenVerifier) -> None:
-    with pytest.raises(JWKSError, match="jwks_uri"):
+    with raises_provider("jwks", match="jwks_uri"):
         await _verify(verifier, RSA.sign(claims()), md=metadata(jwks_uri=None))
 
 

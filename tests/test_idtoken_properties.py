@@ -12,9 +12,10 @@ import respx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lexoffice_auth import IdTokenClaims, IdTokenError, JWKSError
 from lexoffice_auth._idtoken import IdTokenVerifier, check_claims
 from lexoffice_auth._jwks import JWKSet, parse_jwks
+from lexoffice_auth.errors import IdTokenError, ProviderError
+from lexoffice_auth.oidc import IdTokenClaims
 from lexoffice_auth.testing import FakeClock
 
 from .jwt_helpers import (
@@ -60,7 +61,7 @@ def _outcome(token: str, jwks_body: bytes = GOOD_JWKS) -> IdTokenClaims | Except
         router.get(JWKS_URI).mock(return_value=httpx.Response(200, content=jwks_body))
         try:
             return anyio.run(run)
-        except (IdTokenError, JWKSError) as exc:
+        except (IdTokenError, ProviderError) as exc:
             return exc
 
 
@@ -105,7 +106,7 @@ def test_arbitrary_claims_with_a_valid_signature(overrides: dict[str, Any]) -> N
 @given(st.binary(max_size=400) | json_values.map(lambda v: json.dumps(v).encode()))
 def test_arbitrary_jwks_bodies(body: bytes) -> None:
     result = _outcome(KEY.sign(claims()), body)
-    assert isinstance(result, (IdTokenError, JWKSError))
+    assert isinstance(result, (IdTokenError, ProviderError))
 
 
 jwk_members = st.fixed_dictionaries(
@@ -130,11 +131,11 @@ def test_jwks_with_arbitrary_members(members: list[Any]) -> None:
     body = json.dumps({"keys": members}).encode()
     try:
         parsed = parse_jwks(body, now=NOW, ttl=60)
-    except JWKSError:
+    except ProviderError:
         parsed = None
     assert parsed is None or isinstance(parsed, JWKSet)
     result = _outcome(KEY.sign(claims()), body)
-    assert isinstance(result, (IdTokenError, JWKSError))
+    assert isinstance(result, (IdTokenError, ProviderError))
 
 
 @SETTINGS

@@ -8,8 +8,9 @@ import httpx
 import pytest
 import respx
 
-from lexoffice_auth import ConfigurationError, UserInfoError
 from lexoffice_auth._idtoken import end_session_url, fetch_userinfo
+from lexoffice_auth.errors import ConfigurationError
+from tests.expect import raises_provider
 
 from .jwt_helpers import ACCESS_TOKEN, ISSUER, SUB, USERINFO_URI, metadata
 
@@ -33,7 +34,7 @@ async def test_userinfo_for_another_subject_is_rejected(
     router.get(USERINFO_URI).mock(
         return_value=httpx.Response(200, json={"sub": "someone-else", "email": "eve@example"})
     )
-    with pytest.raises(UserInfoError, match="sub differs") as info:
+    with raises_provider("userinfo", match="sub differs") as info:
         await fetch_userinfo(http, metadata(), ACCESS_TOKEN, SUB)
     assert "someone-else" not in str(info.value) and SUB not in str(info.value)
 
@@ -46,7 +47,7 @@ async def test_signed_userinfo_is_refused_as_unsupported(
             200, content=b"eyJ.eyJ.sig", headers={"Content-Type": "application/jwt"}
         )
     )
-    with pytest.raises(UserInfoError, match="not supported"):
+    with raises_provider("userinfo", match="not supported"):
         await fetch_userinfo(http, metadata(), ACCESS_TOKEN, SUB)
 
 
@@ -71,7 +72,7 @@ async def test_bad_userinfo_responses_are_userinfo_errors(
     http: httpx.AsyncClient, router: respx.MockRouter, response: httpx.Response, message: str
 ) -> None:
     router.get(USERINFO_URI).mock(return_value=response)
-    with pytest.raises(UserInfoError, match=message) as info:
+    with raises_provider("userinfo", match=message) as info:
         await fetch_userinfo(http, metadata(), ACCESS_TOKEN, SUB)
     assert ACCESS_TOKEN not in str(info.value)
 
@@ -80,15 +81,15 @@ async def test_unreachable_userinfo_is_a_userinfo_error(
     http: httpx.AsyncClient, router: respx.MockRouter
 ) -> None:
     router.get(USERINFO_URI).mock(side_effect=httpx.ConnectTimeout("slow"))
-    with pytest.raises(UserInfoError, match="ConnectTimeout") as info:
+    with raises_provider("userinfo", match="ConnectTimeout") as info:
         await fetch_userinfo(http, metadata(), ACCESS_TOKEN, SUB)
     assert isinstance(info.value.__cause__, httpx.ConnectTimeout)
 
 
 async def test_no_userinfo_endpoint_or_no_token(http: httpx.AsyncClient) -> None:
-    with pytest.raises(UserInfoError, match="no userinfo_endpoint"):
+    with raises_provider("userinfo", match="no userinfo_endpoint"):
         await fetch_userinfo(http, metadata(userinfo_endpoint=None), ACCESS_TOKEN, SUB)
-    with pytest.raises(UserInfoError, match="no access token"):
+    with raises_provider("userinfo", match="no access token"):
         await fetch_userinfo(http, metadata(), "", SUB)
 
 
@@ -101,7 +102,7 @@ async def test_userinfo_does_not_follow_redirects_with_the_token(
     other = router.get("https://elsewhere.example/u").mock(
         return_value=httpx.Response(200, json={"sub": SUB})
     )
-    with pytest.raises(UserInfoError, match="HTTP 307"):
+    with raises_provider("userinfo", match="HTTP 307"):
         await fetch_userinfo(http, metadata(), ACCESS_TOKEN, SUB)
     assert other.call_count == 0
 

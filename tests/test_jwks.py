@@ -9,10 +9,11 @@ import httpx
 import pytest
 import respx
 
-from lexoffice_auth import ConfigurationError, IdTokenError, JWKSError
 from lexoffice_auth._idtoken import IdTokenVerifier
 from lexoffice_auth._jwks import JWKSCache, parse_cache_control, parse_jwks
+from lexoffice_auth.errors import ConfigurationError, IdTokenError
 from lexoffice_auth.testing import FakeClock
+from tests.expect import raises_provider
 
 from .jwt_helpers import (
     CLIENT_ID,
@@ -225,7 +226,7 @@ async def test_broken_jwks_endpoint_gives_a_clear_error(
     verifier: IdTokenVerifier, router: respx.MockRouter, response: httpx.Response, message: str
 ) -> None:
     router.get(JWKS_URI).mock(return_value=response)
-    with pytest.raises(JWKSError, match=message) as info:
+    with raises_provider("jwks", match=message) as info:
         await _verify(verifier, OLD.sign(claims()))
     assert JWKS_URI in str(info.value)
 
@@ -238,7 +239,7 @@ async def test_unreachable_jwks_endpoint_gives_a_clear_error(
     verifier: IdTokenVerifier, router: respx.MockRouter, exc: Exception
 ) -> None:
     router.get(JWKS_URI).mock(side_effect=exc)
-    with pytest.raises(JWKSError, match="could not be reached") as info:
+    with raises_provider("jwks", match="could not be reached") as info:
         await _verify(verifier, OLD.sign(claims()))
     assert type(exc).__name__ in str(info.value)
     assert info.value.__cause__ is exc
@@ -248,7 +249,7 @@ async def test_endpoint_recovering_after_an_outage_is_used_again(
     verifier: IdTokenVerifier, router: respx.MockRouter
 ) -> None:
     route = router.get(JWKS_URI).mock(return_value=httpx.Response(500))
-    with pytest.raises(JWKSError):
+    with raises_provider("jwks"):
         await _verify(verifier, OLD.sign(claims()))
     route.mock(return_value=httpx.Response(200, json=jwks(OLD)))
     assert await _verify(verifier, OLD.sign(claims()))
@@ -264,7 +265,7 @@ async def test_concurrent_logins_during_an_outage_share_one_failed_fetch(
         v = IdTokenVerifier(client_id=CLIENT_ID, http_client=http, clock=clock)
 
         async def one() -> None:
-            with pytest.raises(JWKSError) as info:
+            with raises_provider("jwks") as info:
                 await _verify(v, OLD.sign(claims()))
             errors.append(str(info.value))
 
@@ -283,7 +284,7 @@ async def test_refetch_failing_is_rate_limited_too(
     verifier: IdTokenVerifier, route: respx.Route, clock: FakeClock
 ) -> None:
     route.mock(return_value=httpx.Response(503))
-    with pytest.raises(JWKSError):
+    with raises_provider("jwks"):
         await _verify(verifier, OLD.sign(claims(), kid="unknown-1"))
     for i in range(10):
         with pytest.raises(IdTokenError):
@@ -343,7 +344,7 @@ async def test_private_key_material_in_the_jwks_is_logged_and_ignored(
 ) -> None:
     leaked = OLD.jwk(d="c2VjcmV0LXByaXZhdGUtZXhwb25lbnQ")
     router.get(JWKS_URI).mock(return_value=httpx.Response(200, json={"keys": [leaked]}))
-    with pytest.raises(JWKSError, match="no usable"):
+    with raises_provider("jwks", match="no usable"):
         await _verify(verifier, OLD.sign(claims()))
     assert "private key material" in caplog.text
     assert "c2VjcmV0LXByaXZhdGUtZXhwb25lbnQ" not in caplog.text

@@ -2,14 +2,10 @@ import json
 
 import pytest
 
-from lexoffice_auth import (
-    LEXOFFICE_PARTNER_METADATA,
-    ConfigurationError,
-    DiscoveryError,
-    ProviderMetadata,
-    lexoffice_partner_metadata,
-)
+from lexoffice_auth import ProviderMetadata
 from lexoffice_auth._metadata import discovery_url, parse_discovery_document
+from lexoffice_auth.errors import ConfigurationError, DiscoveryError
+from lexoffice_auth.presets import LEXOFFICE_PARTNER_METADATA, lexoffice_partner_metadata
 
 from .oauth_helpers import ISSUER, discovery_doc
 

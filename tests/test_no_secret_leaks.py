@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from lexoffice_auth import (
-    InvalidTokenResponse,
-    OAuthClient,
-    ProviderMetadata,
-    SerializationError,
-    TokenSet,
-)
+from lexoffice_auth import OAuthClient, ProviderMetadata, TokenSet
 from lexoffice_auth._login import build_login
 from lexoffice_auth._tokens import parse_token_response
+from lexoffice_auth.errors import TokenStoreError
+from tests.expect import raises_token
 
 from .oauth_helpers import REDIRECT, discovery_doc
 
@@ -39,10 +35,10 @@ def test_token_set_and_pending_login() -> None:
 
 
 def test_errors_do_not_echo_token_values() -> None:
-    with pytest.raises(InvalidTokenResponse) as info:
+    with raises_token(None) as info:
         parse_token_response(200, b'{"access_token":"ACCESS-SECRET","token_type":"MAC"}', now=0)
     assert "ACCESS-SECRET" not in str(info.value)
-    with pytest.raises(SerializationError) as info2:
+    with pytest.raises(TokenStoreError) as info2:
         TokenSet.from_json('{"access_token":"ACCESS-SECRET","refresh_token":5}')
     assert "ACCESS-SECRET" not in str(info2.value)
 
@@ -50,7 +46,8 @@ def test_errors_do_not_echo_token_values() -> None:
 async def test_token_layer_objects_hide_secrets(tmp_path: object) -> None:
     from pathlib import Path
 
-    from lexoffice_auth import ApiKeyAuth, FileTokenStore, MemoryTokenStore, TokenSource
+    from lexoffice_auth import ApiKeyAuth, FileTokenStore, LexofficeAuth, MemoryTokenStore
+    from tests.sources import make_source
 
     assert isinstance(tmp_path, Path)
     meta = ProviderMetadata.model_validate(discovery_doc())
@@ -62,9 +59,9 @@ async def test_token_layer_objects_hide_secrets(tmp_path: object) -> None:
     await memory.save("acct", tokens)
     files = FileTokenStore(tmp_path / "t.json")
     await files.save("acct", tokens)
-    auth = oauth.auth_for("acct", memory)
+    auth = LexofficeAuth.from_oauth(oauth, "acct", memory)
     await auth.source.token_set()  # loads the tokens into the source's cache
-    source = TokenSource(oauth, "acct", files)
+    source = make_source(oauth, "acct", files)
     await source.token_set()
     api_key = ApiKeyAuth("API-KEY-SECRET")
     text = "".join(shown(o) for o in (oauth, memory, files, auth, auth.source, source, api_key))

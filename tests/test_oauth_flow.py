@@ -11,21 +11,16 @@ import httpx
 import pytest
 import respx
 
-from lexoffice_auth import (
+from lexoffice_auth import OAuthClient, PendingLogin, TokenSet
+from lexoffice_auth.errors import (
     ConfigurationError,
     DiscoveryError,
     IdTokenError,
-    InvalidGrantError,
-    InvalidTokenResponse,
-    IssuerMismatchError,
     NetworkError,
-    OAuthClient,
-    PendingLogin,
     ReauthenticationRequired,
     RevocationError,
-    StateMismatchError,
-    TokenSet,
 )
+from tests.expect import raises_login, raises_token
 
 from .oauth_helpers import CLIENT_ID, ISSUER, REDIRECT, discovery_doc, token_body
 
@@ -109,7 +104,7 @@ async def test_state_mismatch_sends_no_code(provider: respx.MockRouter) -> None:
     async with OAuthClient(CLIENT_ID, REDIRECT, issuer=ISSUER) as oauth:
         pending = await oauth.start_login()
         other = await oauth.start_login()
-        with pytest.raises(StateMismatchError):
+        with raises_login("state"):
             await oauth.complete_login(callback_for(other), pending)
     assert token.call_count == 0
 
@@ -121,7 +116,7 @@ async def test_pending_login_from_another_provider(provider: respx.MockRouter) -
         {**pending.model_dump(), "issuer": "https://other.example"}
     )
     async with OAuthClient(CLIENT_ID, REDIRECT, issuer=ISSUER) as oauth:
-        with pytest.raises(IssuerMismatchError):
+        with raises_login("client"):
             await oauth.complete_login(callback_for(pending), forged)
 
 
@@ -131,7 +126,7 @@ async def test_invalid_grant_on_code_exchange(provider: respx.MockRouter) -> Non
     )
     async with OAuthClient(CLIENT_ID, REDIRECT, issuer=ISSUER) as oauth:
         pending = await oauth.start_login()
-        with pytest.raises(InvalidGrantError, match="code used") as info:
+        with raises_token("invalid_grant", match="code used") as info:
             await oauth.complete_login(callback_for(pending), pending)
     assert info.value.status_code == 400
     assert info.value.transient is False
@@ -148,7 +143,7 @@ async def test_refresh_without_refresh_token_needs_login(provider: respx.MockRou
 async def test_garbage_token_response(provider: respx.MockRouter) -> None:
     provider.post(f"{ISSUER}/token").respond(502, text="<html>bad gateway</html>")
     async with OAuthClient(CLIENT_ID, REDIRECT, issuer=ISSUER) as oauth:
-        with pytest.raises(InvalidTokenResponse) as info:
+        with raises_token(None) as info:
             await oauth.refresh(TokenSet(access_token="x", refresh_token="r"))
     assert info.value.transient is True
     assert info.value.status_code == 502

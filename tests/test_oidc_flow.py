@@ -9,8 +9,10 @@ import httpx
 import pytest
 import respx
 
-from lexoffice_auth import IdTokenError, OAuthClient, PendingLogin, TokenSet, UserInfoError
+from lexoffice_auth import OAuthClient, PendingLogin, TokenSet
 from lexoffice_auth._idtoken import at_hash
+from lexoffice_auth.errors import ConfigurationError, IdTokenError
+from tests.expect import raises_provider
 
 from .jwt_helpers import (
     CLIENT_ID,
@@ -135,9 +137,9 @@ async def test_userinfo_sub_must_match(router: respx.MockRouter) -> None:
         assert (await oauth.userinfo(tokens))["email"] == "ada@example.com"
         assert route.calls[0].request.headers["authorization"] == "Bearer AT-1"
         route.respond(json={"sub": "someone-else"})
-        with pytest.raises(UserInfoError, match="sub"):
+        with raises_provider("userinfo", match="sub"):
             await oauth.userinfo(tokens)
-        with pytest.raises(UserInfoError, match="openid"):
+        with pytest.raises(ConfigurationError, match="openid"):
             await oauth.userinfo(TokenSet(access_token="x"))
 
 

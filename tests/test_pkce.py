@@ -2,8 +2,8 @@ import re
 
 import pytest
 
-from lexoffice_auth import ConfigurationError
 from lexoffice_auth._pkce import code_challenge, new_code_verifier
+from lexoffice_auth.errors import ConfigurationError
 
 
 def test_rfc7636_appendix_b_vector() -> None:

@@ -10,17 +10,11 @@ from urllib.parse import urlencode
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lexoffice_auth import (
-    DiscoveryError,
-    LoginError,
-    ProviderMetadata,
-    SerializationError,
-    TokenEndpointError,
-    TokenSet,
-)
+from lexoffice_auth import ProviderMetadata, TokenSet
 from lexoffice_auth._login import build_login, parse_callback
 from lexoffice_auth._metadata import parse_discovery_document
 from lexoffice_auth._tokens import parse_token_response
+from lexoffice_auth.errors import DiscoveryError, LoginError, TokenEndpointError, TokenStoreError
 
 from .oauth_helpers import ISSUER, REDIRECT, discovery_doc
 
@@ -130,5 +124,5 @@ def test_token_response_arbitrary_bytes(status: int, body: bytes) -> None:
 @settings(max_examples=200)
 @given(json_values)
 def test_stored_token_set_arbitrary(doc: Any) -> None:
-    with contextlib.suppress(SerializationError):
+    with contextlib.suppress(TokenStoreError):
         TokenSet.from_json(json.dumps(doc))

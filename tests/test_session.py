@@ -10,17 +10,17 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from lexoffice_auth import (
+from lexoffice_auth import RefreshingTokenSource, TokenSet
+from lexoffice_auth.errors import (
     ConfigurationError,
     IdTokenError,
     NetworkError,
     ReauthenticationRequired,
     TokenEndpointError,
-    TokenSet,
     TokenStoreError,
 )
-from lexoffice_auth._session import TokenSource
 from lexoffice_auth.stores import FileTokenStore, MemoryTokenStore
+from tests.sources import make_source
 
 from .helpers_tokens import FakeClock, FakeProvider, dump
 
@@ -46,7 +46,7 @@ class CountingStore(MemoryTokenStore):
         await super().save(account_key, token_set)
 
 
-async def concurrent_errors(source: TokenSource, n: int) -> list[Exception]:
+async def concurrent_errors(source: RefreshingTokenSource, n: int) -> list[Exception]:
     """Ask ``source`` for a token from ``n`` tasks at once; the errors they got."""
     errors: list[Exception] = []
 
@@ -64,7 +64,7 @@ async def concurrent_errors(source: TokenSource, n: int) -> list[Exception]:
 
 async def setup(
     *, store: Any = None, tokens: TokenSet | None = None, **opts: Any
-) -> tuple[FakeClock, FakeProvider, TokenSource, Any]:
+) -> tuple[FakeClock, FakeProvider, RefreshingTokenSource, Any]:
     clock = FakeClock()
     provider = FakeProvider(clock)
     store = store if store is not None else CountingStore()
@@ -72,7 +72,7 @@ async def setup(
     if isinstance(store, CountingStore):
         store.saves.clear()
     opts.setdefault("backoff", 0.001)
-    source = TokenSource(provider.oauth(), "acme", store, clock=clock, **opts)
+    source = make_source(provider.oauth(), "acme", store, clock=clock, **opts)
     return clock, provider, source, store
 
 
@@ -81,7 +81,7 @@ async def test_valid_token_is_served_from_memory_without_store_io() -> None:
     assert await source.access_token() == "at-1"
     loads = store.loads
     for _ in range(100):
-        assert await source.authorization_header() == "Bearer at-1"
+        assert await source.access_token() == "at-1"
     assert store.loads == loads
     assert provider.calls == 1
 
@@ -123,7 +123,7 @@ async def test_response_without_refresh_token_keeps_the_old_one() -> None:
     provider = FakeProvider(clock, rotate=False)
     store = MemoryTokenStore()
     await store.save("acme", provider.expired_tokens())
-    source = TokenSource(provider.oauth(), "acme", store, clock=clock)
+    source = make_source(provider.oauth(), "acme", store, clock=clock)
     token_set = await source.token_set()
     assert token_set.access_token.get_secret_value() == "at-1"
     assert token_set.refresh_token == SecretStr("rt-0")
@@ -134,7 +134,7 @@ async def test_leeway_is_capped_by_a_fraction_of_the_lifetime() -> None:
     provider = FakeProvider(clock, expires_in=40)
     store = MemoryTokenStore()
     await store.save("acme", provider.expired_tokens())
-    source = TokenSource(provider.oauth(), "acme", store, clock=clock, leeway_fraction=0.25)
+    source = make_source(provider.oauth(), "acme", store, clock=clock, leeway_fraction=0.25)
     await source.access_token()
     clock.advance(29.9)  # 40 s token: leeway min(60, 10) = 10 s
     await source.access_token()
@@ -147,7 +147,7 @@ async def test_leeway_is_capped_by_a_fraction_of_the_lifetime() -> None:
 async def test_no_stored_token_asks_for_login() -> None:
     clock = FakeClock()
     provider = FakeProvider(clock)
-    source = TokenSource(provider.oauth(), "acme", MemoryTokenStore(), clock=clock)
+    source = make_source(provider.oauth(), "acme", MemoryTokenStore(), clock=clock)
     with pytest.raises(ReauthenticationRequired, match="log in first"):
         await source.access_token()
     assert provider.calls == 0
@@ -342,7 +342,8 @@ class SyncRefresher:
         {"backoff": float("nan")},
         {"backoff": float("inf")},
         {"max_backoff": "8"},
-        {"reject_refresh_interval": -1},
+        {"rejection_backoff": -1},
+        {"max_rejection_backoff": float("inf")},
         {"store": "x"},
         {"store": {}},
         {"refresher": None},
@@ -359,7 +360,7 @@ def test_bad_configuration(kwargs: dict[str, Any]) -> None:
         **kwargs,
     }
     with pytest.raises(ConfigurationError):
-        TokenSource(**args)
+        make_source(**args)
 
 
 async def test_save_rejects_non_token_sets() -> None:
@@ -383,7 +384,7 @@ class FailsAfterRotating:
 @pytest.mark.parametrize(
     ("exc", "expected"),
     [
-        (IdTokenError("sub", "the refreshed id_token names another subject"), "terminal"),
+        (IdTokenError("the refreshed id_token names another subject", check="sub"), "terminal"),
         (RuntimeError("a bug in a custom refresher"), "shared"),
     ],
     ids=["IdTokenError", "unexpected"],
@@ -395,7 +396,7 @@ async def test_waiters_never_replay_a_refresh_token_after_an_unlisted_error(
     provider = FakeProvider(clock, delay=0.02)
     store = MemoryTokenStore()
     await store.save("acme", provider.expired_tokens())
-    source = TokenSource(FailsAfterRotating(provider, exc), "acme", store, clock=clock)
+    source = make_source(FailsAfterRotating(provider, exc), "acme", store, clock=clock)
     errors = await concurrent_errors(source, 5)
     assert provider.calls == 1
     assert provider.stale_refresh_uses == []
@@ -425,11 +426,11 @@ async def test_hook_runs_after_the_locks_are_released_and_can_be_cancelled(tmp_p
         hook_started.set()
         await anyio.sleep(3)
 
-    source = TokenSource(
+    source = make_source(
         provider.oauth(), "acme", FileTokenStore(path), clock=clock, on_token=slow_hook
     )
     # The same file through a second store and source: another process, as far as locks go.
-    other = TokenSource(provider.oauth(), "acme", FileTokenStore(path), clock=clock)
+    other = make_source(provider.oauth(), "acme", FileTokenStore(path), clock=clock)
     login = provider.expired_tokens()
     newer = TokenSet(access_token=SecretStr("at-9"), expires_at=clock() + 3600)
     async with anyio.create_task_group() as tg:

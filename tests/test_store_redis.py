@@ -19,7 +19,8 @@ import redis
 import redis.asyncio
 from pydantic import SecretStr
 
-from lexoffice_auth import ConfigurationError, TokenSet, TokenStoreError
+from lexoffice_auth import TokenSet
+from lexoffice_auth.errors import ConfigurationError, TokenStoreError
 from lexoffice_auth.stores._redis import RedisTokenStore, redact_url
 
 from . import redis_server as redis_server_module

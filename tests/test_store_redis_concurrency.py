@@ -13,9 +13,10 @@ import anyio.to_thread
 import pytest
 from pydantic import SecretStr
 
-from lexoffice_auth import ConfigurationError, TokenSet
-from lexoffice_auth._auth import make_auth
+from lexoffice_auth import TokenSet
+from lexoffice_auth.errors import ConfigurationError
 from lexoffice_auth.stores._redis import RedisTokenStore
+from tests.sources import make_auth
 
 from .helpers_tokens import FakeClock, FakeProvider
 from .processes import TokenServer, run_workers
@@ -112,7 +113,7 @@ WORKER = """
 import asyncio, json, sys
 import httpx
 from lexoffice_auth import ProviderMetadata
-from lexoffice_auth._auth import make_auth
+from tests.sources import make_auth
 from lexoffice_auth._oauth import OAuthClient
 from lexoffice_auth.stores._redis import RedisTokenStore
 

@@ -17,7 +17,8 @@ import anyio
 import pytest
 from pydantic import SecretStr
 
-from lexoffice_auth import ConfigurationError, TokenSet, TokenStoreError
+from lexoffice_auth import TokenSet
+from lexoffice_auth.errors import ConfigurationError, TokenStoreError
 from lexoffice_auth.stores import FileTokenStore, MemoryTokenStore, TokenStore
 
 ROOT = Path(__file__).resolve().parent.parent

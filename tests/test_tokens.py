@@ -4,14 +4,10 @@ import json
 import pytest
 from pydantic import SecretStr
 
-from lexoffice_auth import (
-    InvalidGrantError,
-    InvalidTokenResponse,
-    SerializationError,
-    TokenRequestError,
-    TokenSet,
-)
+from lexoffice_auth import TokenSet
 from lexoffice_auth._tokens import client_auth, parse_token_response
+from lexoffice_auth.errors import TokenEndpointError, TokenStoreError
+from tests.expect import ANY, raises_token
 
 from .oauth_helpers import token_body
 
@@ -70,23 +66,22 @@ def test_rotated_refresh_token_replaces_old() -> None:
     ],
 )
 def test_malformed_success_response(override: dict[str, object], reason: str) -> None:
-    with pytest.raises(InvalidTokenResponse, match=reason):
+    with raises_token(None, match=reason):
         parse_token_response(200, token_body(**override), now=NOW)
 
 
 @pytest.mark.parametrize("body", [b"<html>oops</html>", b"", b"[]", b'"x"'])
 def test_non_json_success_body(body: bytes) -> None:
-    with pytest.raises(InvalidTokenResponse) as info:
+    with raises_token(None) as info:
         parse_token_response(200, body, now=NOW)
     assert info.value.transient is False
 
 
 def test_rfc6749_error_response() -> None:
     body = json.dumps({"error": "invalid_client", "error_description": "bad secret"}).encode()
-    with pytest.raises(TokenRequestError) as info:
+    with raises_token(ANY) as info:
         parse_token_response(401, body, now=NOW)
     err = info.value
-    assert not isinstance(err, InvalidGrantError)
     assert (err.error, err.error_description, err.status_code) == (
         "invalid_client",
         "bad secret",
@@ -97,7 +92,7 @@ def test_rfc6749_error_response() -> None:
 
 
 def test_invalid_grant_is_distinguishable() -> None:
-    with pytest.raises(InvalidGrantError) as info:
+    with raises_token("invalid_grant") as info:
         parse_token_response(400, b'{"error":"invalid_grant"}', now=NOW)
     assert info.value.error == "invalid_grant"
 
@@ -114,14 +109,14 @@ def test_invalid_grant_is_distinguishable() -> None:
     ],
 )
 def test_transient_classification(status: int, body: bytes, transient: bool) -> None:
-    with pytest.raises((TokenRequestError, InvalidTokenResponse)) as info:
+    with pytest.raises(TokenEndpointError) as info:
         parse_token_response(status, body, now=NOW)
     assert info.value.transient is transient  # type: ignore[union-attr]
     assert info.value.status_code == status  # type: ignore[union-attr]
 
 
 def test_error_field_in_200_body_is_an_error() -> None:
-    with pytest.raises(InvalidGrantError):
+    with raises_token("invalid_grant"):
         parse_token_response(200, b'{"error":"invalid_grant"}', now=NOW)
 
 
@@ -141,13 +136,13 @@ def test_token_set_json_round_trip_and_masking() -> None:
     ["not json", "[]", "{}", '{"access_token": ""}', '{"access_token":"a","token_type":"MAC"}'],
 )
 def test_token_set_from_bad_json(bad: str) -> None:
-    with pytest.raises(SerializationError) as info:
+    with pytest.raises(TokenStoreError) as info:
         TokenSet.from_json(bad)
     assert "MAC" not in str(info.value) or "token_type" in str(info.value)
 
 
 def test_token_set_error_does_not_echo_secret() -> None:
-    with pytest.raises(SerializationError) as info:
+    with pytest.raises(TokenStoreError) as info:
         TokenSet.from_json('{"access_token":"TOPSECRET","expires_at":"never"}')
     assert "TOPSECRET" not in str(info.value)
 

@@ -20,9 +20,10 @@ import anyio
 import anyio.to_thread
 from filelock import FileLock, Timeout
 
-from .._errors import ConfigurationError, SerializationError, TokenStoreError
-from .._tokens import TokenSet
-from ._checks import check_account_key, check_seconds, check_token_set, read_envelope
+from .._checks import check_account_key, check_seconds
+from .._tokens import TokenSet, check_token_set
+from ..errors import ConfigurationError, TokenStoreError
+from ._envelope import read_envelope
 
 __all__ = ["FileTokenStore"]
 
@@ -87,7 +88,7 @@ class FileTokenStore:
             return None
         try:
             return TokenSet.from_dict(raw)
-        except SerializationError as exc:
+        except TokenStoreError as exc:
             raise TokenStoreError(
                 f"{self.path}: the entry of account {account_key!r} is invalid: {exc}"
             ) from exc

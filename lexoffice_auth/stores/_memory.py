@@ -7,8 +7,8 @@ from contextlib import asynccontextmanager
 
 import anyio
 
-from .._tokens import TokenSet
-from ._checks import check_account_key, check_token_set
+from .._checks import check_account_key
+from .._tokens import TokenSet, check_token_set
 
 __all__ = ["MemoryTokenStore"]
 

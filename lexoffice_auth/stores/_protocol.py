@@ -1,11 +1,12 @@
-"""The ``TokenStore`` protocol: where a ``TokenSource`` keeps token sets between runs."""
+"""The ``TokenStore`` protocol: where a ``RefreshingTokenSource`` keeps token sets between runs."""
 
 from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from .._tokens import TokenSet
+if TYPE_CHECKING:
+    from .._tokens import TokenSet
 
 __all__ = ["TokenStore"]
 
@@ -14,7 +15,7 @@ __all__ = ["TokenStore"]
 class TokenStore(Protocol):
     """Token sets keyed by an account key (one service may act for many lexoffice accounts).
 
-    Stores are used by ``TokenSource`` only; application code saves a new login through
+    Stores are used by ``RefreshingTokenSource`` only; application code saves a new login through
     the source (``await source.save(tokens)``) so the source's cache stays true.
 
     ``lock(account_key)`` is held by the one task (in one process, or one host) that

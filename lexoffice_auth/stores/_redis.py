@@ -21,9 +21,10 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import anyio
 
-from .._errors import ConfigurationError, SerializationError, TokenStoreError
-from .._tokens import TokenSet
-from ._checks import check_account_key, check_seconds, check_token_set, read_envelope
+from .._checks import check_account_key, check_seconds
+from .._tokens import TokenSet, check_token_set
+from ..errors import ConfigurationError, TokenStoreError
+from ._envelope import read_envelope
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -224,7 +225,7 @@ class RedisTokenStore:
         envelope = self._check(key, account_key, raw)
         try:
             return TokenSet.from_dict(envelope.get("token_set"))
-        except SerializationError as exc:
+        except TokenStoreError as exc:
             raise TokenStoreError(
                 f"Redis key {key!r} (account {account_key!r}) is invalid: {exc}"
             ) from exc

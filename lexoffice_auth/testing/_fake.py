@@ -10,9 +10,9 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Literal
 
 from .._clock import Clock
-from .._errors import ConfigurationError
 from .._http import URL, AsyncClient, MockTransport, Request, Response, httpx
 from .._urls import origin_of, require_secure_url
+from ..errors import ConfigurationError
 from ._api import Api
 from ._clock import FakeClock
 from ._keys import SigningKey, at_hash

@@ -13,6 +13,7 @@ import pytest
 
 if TYPE_CHECKING:
     from .._auth import LexofficeAuth
+    from .._session import RefreshingTokenSource
     from .._tokens import TokenSet
     from ._fake import FakeLexoffice
 
@@ -37,7 +38,9 @@ def fake_lexoffice() -> FakeLexoffice:
 
 
 @pytest.fixture
-def lexoffice_auth_logged_in(fake_lexoffice: FakeLexoffice) -> LexofficeAuth:
+def lexoffice_auth_logged_in(
+    fake_lexoffice: FakeLexoffice,
+) -> LexofficeAuth[RefreshingTokenSource]:
     """A ``LexofficeAuth`` for the sandbox's default user, after a real login.
 
     The login (discovery, authorization with PKCE, code exchange, id_token check) runs
@@ -53,7 +56,6 @@ def lexoffice_auth_logged_in(fake_lexoffice: FakeLexoffice) -> LexofficeAuth:
 
     from .._auth import LexofficeAuth
     from .._oauth import OAuthClient
-    from .._session import TokenSource
     from ..stores import MemoryTokenStore
     from ._fake import DEFAULT_CLIENT_ID, DEFAULT_REDIRECT_URI
 
@@ -81,5 +83,6 @@ def lexoffice_auth_logged_in(fake_lexoffice: FakeLexoffice) -> LexofficeAuth:
     with ThreadPoolExecutor(max_workers=1) as pool:
         pool.submit(anyio.run, log_in).result()
     # Its HTTP client runs on a MockTransport: nothing to close after the test.
-    source = TokenSource(oauth_client(), "sandbox", store, clock=fake.clock)
-    return LexofficeAuth(source, api_origins=[fake.api_base])
+    return LexofficeAuth.from_oauth(
+        oauth_client(), "sandbox", store, api_origins=[fake.api_base], clock=fake.clock
+    )

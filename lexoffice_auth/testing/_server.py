@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
 
-from .._errors import ConfigurationError
 from .._http import Request, Response, is_timeout
+from ..errors import ConfigurationError
 
 if TYPE_CHECKING:
     from ._fake import FakeLexoffice

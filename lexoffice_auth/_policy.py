@@ -1,0 +1,135 @@
+"""When to refresh, what a failure means, how long to wait: the refresh policy as pure code.
+
+``RefreshingTokenSource`` asks this module every question that has an answer without I/O,
+so the rules are unit-tested apart from the locking and the network.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from ._checks import check_count, check_seconds
+from .errors import (
+    ConfigurationError,
+    IdTokenError,
+    LexofficeAuthError,
+    ReauthenticationRequired,
+    TokenEndpointError,
+)
+
+if TYPE_CHECKING:
+    from ._tokens import TokenSet
+
+__all__ = ["Outcome", "RefreshPolicy"]
+
+Outcome = Literal["terminal", "transient", "fatal"]
+"""What a failed refresh means: log in again / try again later / give up on this refresh."""
+
+# RFC 6749 §5.2 errors after which the same refresh token can never succeed.
+_TERMINAL_ERRORS = frozenset({"invalid_grant", "invalid_client", "unauthorized_client"})
+
+
+@dataclass(frozen=True)
+class RefreshPolicy:
+    """How a :class:`RefreshingTokenSource` refreshes, retries and backs off.
+
+    * ``leeway`` / ``leeway_fraction``: refresh ``min(leeway, leeway_fraction * lifetime)``
+      seconds before expiry, so a provider issuing 30-second tokens does not cause a refresh
+      per call (a one-hour token is refreshed 60 s early, a 30-second one 7.5 s early).
+    * ``retries`` / ``backoff`` / ``max_backoff``: a transient failure (network, 5xx, 429,
+      ``temporarily_unavailable``) is retried with exponential backoff and jitter.
+    * ``rejection_backoff`` / ``max_rejection_backoff``: after a 401 the current token is
+      refreshed at once; if the token obtained that way is rejected again, the next such
+      refresh waits 1, 2, 4 … up to 60 s after the previous one, so an API that rejects
+      every new token cannot cause a refresh per request, while a revocation is always
+      recovered by exactly one refresh.
+
+    Example:
+        >>> policy = RefreshPolicy(leeway=30)
+        >>> policy.refresh_deadline(expires_at=1000.0, lifetime=3600.0)
+        970.0
+        >>> [policy.rejection_delay(n) for n in range(4)]
+        [0.0, 1.0, 2.0, 4.0]
+    """
+
+    leeway: float = 60.0
+    leeway_fraction: float = 0.25
+    retries: int = 2
+    backoff: float = 0.5
+    max_backoff: float = 8.0
+    rejection_backoff: float = 1.0
+    max_rejection_backoff: float = 60.0
+
+    def __post_init__(self) -> None:
+        for name in ("leeway", "backoff", "max_backoff"):
+            check_seconds(name, getattr(self, name))
+        for name in ("rejection_backoff", "max_rejection_backoff"):
+            check_seconds(name, getattr(self, name))
+        check_count("retries", self.retries)
+        fraction = self.leeway_fraction
+        if isinstance(fraction, bool) or not isinstance(fraction, (int, float)):
+            raise ConfigurationError("leeway_fraction must be a number within [0, 1]")
+        if not 0 <= fraction <= 1:  # also refuses nan
+            raise ConfigurationError("leeway_fraction must be a number within [0, 1]")
+
+    def refresh_deadline(self, *, expires_at: float | None, lifetime: float | None) -> float:
+        """The time from which a token expiring at ``expires_at`` is refreshed first.
+
+        ``inf`` for a token without an expiry (a 401 still refreshes it).
+        """
+        if expires_at is None:
+            return math.inf
+        span = max(lifetime, 0.0) if lifetime is not None else 0.0
+        return expires_at - min(self.leeway, self.leeway_fraction * span)
+
+    def deadline_of(self, token_set: TokenSet, now: float) -> float:
+        """:meth:`refresh_deadline` of a token set; an unknown lifetime counts from ``now``."""
+        expires_at = token_set.expires_at
+        lifetime = token_set.lifetime
+        if lifetime is None and expires_at is not None:
+            lifetime = expires_at - now
+        return self.refresh_deadline(expires_at=expires_at, lifetime=lifetime)
+
+    @staticmethod
+    def classify(error: BaseException) -> Outcome:
+        """What a failed refresh means.
+
+        ``terminal``: the grant is gone (``invalid_grant``, ``invalid_client``,
+        ``unauthorized_client``, no refresh token, an id_token naming another identity);
+        ``transient``: our error with ``transient`` set; ``fatal``: anything else.
+
+        Example:
+            >>> from lexoffice_auth.errors import NetworkError
+            >>> RefreshPolicy.classify(NetworkError("timed out"))
+            'transient'
+        """
+        if isinstance(error, (ReauthenticationRequired, IdTokenError)):
+            return "terminal"
+        if isinstance(error, TokenEndpointError) and error.error in _TERMINAL_ERRORS:
+            return "terminal"
+        if isinstance(error, LexofficeAuthError) and error.transient:
+            return "transient"
+        return "fatal"
+
+    def retry_delay(self, attempt: int, jitter: float) -> float | None:
+        """Seconds to wait before retry number ``attempt + 1``, or ``None`` when out of retries.
+
+        ``jitter`` in [0, 1) spreads the retries of many processes: the wait is between half
+        and all of the exponential step.
+        """
+        if attempt >= self.retries:
+            return None
+        step = min(self.max_backoff, self.backoff * 2.0**attempt)
+        return step * (0.5 + jitter / 2)
+
+    def rejection_delay(self, streak: int) -> float:
+        """Seconds since the previous 401-driven refresh before the next one may run.
+
+        ``streak`` counts how many tokens in a row were rejected right after a 401-driven
+        refresh produced them: 0 → at once, then 1, 2, 4 … ``max_rejection_backoff``.
+        """
+        if streak <= 0:
+            return 0.0
+        return min(self.max_rejection_backoff, self.rejection_backoff * 2.0 ** (streak - 1))

@@ -1,0 +1,124 @@
+"""The token and revocation endpoints on the wire: client authentication, forms, responses."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from ._clock import Clock
+from ._config import ClientConfig
+from ._http import AsyncClient
+from ._metadata import ProviderMetadata
+from ._tokens import ClientAuthMethod, TokenSet, client_auth, parse_token_response
+from ._wire import body_of, oauth_error_suffix, send
+from .errors import ConfigurationError, NetworkError, RevocationError, TokenEndpointError
+
+__all__ = ["TokenEndpoint"]
+
+
+class TokenEndpoint:
+    """Sends grant and revocation requests for one configured client.
+
+    Example:
+        >>> endpoint = TokenEndpoint(config, http_client, clock)       # doctest: +SKIP
+        >>> tokens = await endpoint.grant(metadata, {"grant_type": ...})  # doctest: +SKIP
+    """
+
+    def __init__(self, config: ClientConfig, http: AsyncClient, clock: Clock) -> None:
+        self._config = config
+        self._http = http
+        self._clock = clock
+
+    def auth_method(
+        self, metadata: ProviderMetadata, *, revocation: bool = False
+    ) -> ClientAuthMethod:
+        """The configured client authentication, else the best one the provider lists."""
+        config = self._config
+        if config.auth_method is not None:
+            return config.auth_method
+        if not config.client_secret:
+            return "none"
+        supported = (
+            metadata.revocation_endpoint_auth_methods_supported
+            if revocation and metadata.revocation_endpoint_auth_methods_supported
+            else metadata.token_endpoint_auth_methods_supported
+        )
+        # RFC 8414 §2: client_secret_basic is the default when nothing is listed.
+        if supported is None or "client_secret_basic" in supported:
+            return "client_secret_basic"
+        if "client_secret_post" in supported:
+            return "client_secret_post"
+        raise ConfigurationError(
+            "the provider supports neither client_secret_basic nor client_secret_post"
+        )
+
+    def _credentials(
+        self, metadata: ProviderMetadata, *, revocation: bool = False
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        config = self._config
+        return client_auth(
+            self.auth_method(metadata, revocation=revocation),
+            config.client_id,
+            config.client_secret,
+            form_encode=config.basic_auth_encoding == "form",
+        )
+
+    async def grant(
+        self,
+        metadata: ProviderMetadata,
+        form: dict[str, str],
+        *,
+        previous: TokenSet | None = None,
+        requested_scopes: tuple[str, ...] = (),
+    ) -> TokenSet:
+        """POST a grant (RFC 6749 §4.1.3, §6) and parse the answer into a ``TokenSet``."""
+        headers, auth_fields = self._credentials(metadata)
+        reply = await send(
+            self._http,
+            "POST",
+            metadata.token_endpoint,
+            NetworkError,
+            "token",
+            data={**form, **auth_fields},
+            headers=headers,
+            time_limit=self._config.timeout,
+        )
+        body = body_of(reply, lambda m: TokenEndpointError(m, status_code=reply.status_code))
+        return parse_token_response(
+            reply.status_code,
+            body,
+            now=self._clock(),
+            previous=previous,
+            requested_scopes=requested_scopes,
+        )
+
+    async def revoke(
+        self,
+        metadata: ProviderMetadata,
+        pairs: list[tuple[str, Literal["access_token", "refresh_token", ""]]],
+    ) -> None:
+        """Revoke each ``(token, hint)`` in order (RFC 7009)."""
+        endpoint = metadata.revocation_endpoint
+        if endpoint is None or not self._config.revocation:
+            raise RevocationError("the provider has no revocation endpoint")
+        for value, hint in pairs:
+            headers, form = self._credentials(metadata, revocation=True)
+            form["token"] = value
+            if hint:
+                form["token_type_hint"] = hint
+            reply = await send(
+                self._http,
+                "POST",
+                endpoint,
+                RevocationError,
+                "revocation",
+                data=form,
+                headers=headers,
+                time_limit=self._config.timeout,
+            )
+            # RFC 7009 §2.2: 200 whether or not the token was valid.
+            if reply.status_code != 200:
+                raise RevocationError(
+                    f"revocation failed with HTTP {reply.status_code}{oauth_error_suffix(reply)}",
+                    status_code=reply.status_code,
+                    transient=reply.status_code >= 500 or reply.status_code == 429,
+                )

@@ -1,0 +1,78 @@
+"""One request to the provider: size-capped, time-limited, failures typed."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from urllib.parse import urlsplit
+
+from ._http import AsyncClient, Reply, is_timeout, read_limited
+from ._urls import is_loopback_host
+from .errors import LexofficeAuthError
+
+__all__ = ["MAX_RESPONSE_BYTES", "body_of", "host_label", "oauth_error_suffix", "send"]
+
+_FORM = {"Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded"}
+# Discovery documents and token responses are small; anything larger is not one.
+MAX_RESPONSE_BYTES = 1 << 20
+
+ErrorFactory = Callable[[str], LexofficeAuthError]
+
+
+async def send(
+    http: AsyncClient,
+    method: str,
+    url: str,
+    error: ErrorFactory,
+    what: str,
+    *,
+    time_limit: float,
+    data: Mapping[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Reply:
+    """Send one request; an HTTP-library failure (connect, timeout, decode) is ``error(msg)``."""
+    all_headers = dict(_FORM) if data is not None else {"Accept": "application/json"}
+    all_headers.update(headers or {})
+    host = host_label(url)
+
+    def failure(exc: BaseException) -> Exception:
+        if is_timeout(exc):
+            return error(f"{what} request to {host} timed out")
+        return error(f"{what} request to {host} failed: {type(exc).__name__}")
+
+    return await read_limited(
+        http,
+        method,
+        url,
+        headers=all_headers,
+        data=data,
+        time_limit=time_limit,
+        limit=MAX_RESPONSE_BYTES,
+        failure=failure,
+    )
+
+
+def body_of(reply: Reply, error: ErrorFactory) -> bytes:
+    """The reply's body, or ``error(msg)`` when it was larger than we read."""
+    if reply.body is None:
+        raise error(
+            f"response from {host_label(str(reply.url))} is larger than {MAX_RESPONSE_BYTES} bytes"
+        )
+    return reply.body
+
+
+def host_label(url: str) -> str:
+    """The host of ``url`` for messages (never the path or query, which may hold secrets)."""
+    host = urlsplit(url).hostname or url
+    return f"{host} (loopback)" if is_loopback_host(host) else host
+
+
+def oauth_error_suffix(reply: Reply) -> str:
+    """``": <error>"`` when the body is an RFC 6749 error object, else ``""``."""
+    try:
+        data = json.loads(reply.body or b"")
+    except (ValueError, RecursionError):
+        return ""
+    if isinstance(data, dict) and isinstance(data.get("error"), str):
+        return f": {data['error']}"
+    return ""
