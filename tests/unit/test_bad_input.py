@@ -27,7 +27,7 @@ from lexoffice_auth._login import build_login
 from lexoffice_auth._metadata import parse_discovery_document
 from lexoffice_auth._tokens import parse_token_response
 
-from .oauth_helpers import CLIENT_ID, ISSUER, REDIRECT, discovery_doc, token_body
+from ..support.oauth_helpers import CLIENT_ID, ISSUER, REDIRECT, discovery_doc, token_body
 
 DEEP = "[" * 100_000 + "]" * 100_000
 WELL_KNOWN = f"{ISSUER}/.well-known/openid-configuration"

@@ -16,7 +16,7 @@ from lexoffice_auth import (
 from lexoffice_auth._login import build_login, parse_callback
 from lexoffice_auth._pkce import code_challenge
 
-from .oauth_helpers import CLIENT_ID, ISSUER, REDIRECT, discovery_doc
+from ..support.oauth_helpers import CLIENT_ID, ISSUER, REDIRECT, discovery_doc
 
 META = ProviderMetadata.model_validate(discovery_doc())
 META_NO_ISS = ProviderMetadata.model_validate(

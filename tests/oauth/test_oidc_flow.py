@@ -12,7 +12,7 @@ import respx
 from lexoffice_auth import IdTokenError, OAuthClient, PendingLogin, TokenSet, UserInfoError
 from lexoffice_auth._idtoken import at_hash
 
-from .jwt_helpers import (
+from ..support.jwt_helpers import (
     CLIENT_ID,
     ISSUER,
     JWKS_URI,

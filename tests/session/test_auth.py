@@ -23,7 +23,7 @@ from lexoffice_auth._auth import ApiKeyAuth, LexofficeAuth, make_auth
 from lexoffice_auth._session import TokenSource
 from lexoffice_auth.stores import MemoryTokenStore
 
-from .helpers_tokens import API, TOKEN_URL, FakeClock, FakeProvider
+from ..support.fake_provider import API, TOKEN_URL, FakeClock, FakeProvider
 
 
 async def fresh_auth(

@@ -11,9 +11,9 @@ import respx
 from lexoffice_auth import ConfigurationError, UserInfoError
 from lexoffice_auth._idtoken import end_session_url, fetch_userinfo
 
-from .jwt_helpers import ACCESS_TOKEN, ISSUER, SUB, USERINFO_URI, metadata
+from ..support.jwt_helpers import ACCESS_TOKEN, ISSUER, SUB, USERINFO_URI, metadata
 
-pytest_plugins = ["tests.jwt_fixtures"]
+pytest_plugins = ["tests.support.jwt_fixtures"]
 
 
 async def test_userinfo_returns_the_claims(

@@ -13,7 +13,7 @@ from lexoffice_auth import (
 )
 from lexoffice_auth._tokens import client_auth, parse_token_response
 
-from .oauth_helpers import token_body
+from ..support.oauth_helpers import token_body
 
 NOW = 1_000.0
 

@@ -14,7 +14,7 @@ from lexoffice_auth import (
 from lexoffice_auth._login import build_login
 from lexoffice_auth._tokens import parse_token_response
 
-from .oauth_helpers import REDIRECT, discovery_doc
+from ..support.oauth_helpers import REDIRECT, discovery_doc
 
 SECRETS = ("ACCESS-SECRET", "REFRESH-SECRET", "ID-SECRET", "CLIENT-SECRET")
 

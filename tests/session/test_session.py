@@ -22,7 +22,7 @@ from lexoffice_auth import (
 from lexoffice_auth._session import TokenSource
 from lexoffice_auth.stores import FileTokenStore, MemoryTokenStore
 
-from .helpers_tokens import FakeClock, FakeProvider, dump
+from ..support.fake_provider import FakeClock, FakeProvider, dump
 
 
 class CountingStore(MemoryTokenStore):

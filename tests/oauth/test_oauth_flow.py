@@ -27,7 +27,7 @@ from lexoffice_auth import (
     TokenSet,
 )
 
-from .oauth_helpers import CLIENT_ID, ISSUER, REDIRECT, discovery_doc, token_body
+from ..support.oauth_helpers import CLIENT_ID, ISSUER, REDIRECT, discovery_doc, token_body
 
 WELL_KNOWN = f"{ISSUER}/.well-known/openid-configuration"
 

@@ -17,7 +17,7 @@ from lexoffice_auth._idtoken import IdTokenVerifier, check_claims
 from lexoffice_auth._jwks import JWKSet, parse_jwks
 from lexoffice_auth.testing import FakeClock
 
-from .jwt_helpers import (
+from ..support.jwt_helpers import (
     CLIENT_ID,
     ISSUER,
     JWKS_URI,

@@ -13,7 +13,7 @@ from lexoffice_auth import ConfigurationError, IdTokenError, JWKSError
 from lexoffice_auth._idtoken import IdTokenVerifier, allowed_algorithms, at_hash, check_claims
 from lexoffice_auth.testing import FakeClock
 
-from .jwt_helpers import (
+from ..support.jwt_helpers import (
     ACCESS_TOKEN,
     CLIENT_ID,
     ISSUER,
@@ -36,7 +36,7 @@ RSA = rsa_key("rsa-1")
 SECRET = "a-confidential-client-secret-of-32+bytes"
 EC = ec_key("ec-1")
 
-pytest_plugins = ["tests.jwt_fixtures"]
+pytest_plugins = ["tests.support.jwt_fixtures"]
 
 
 @pytest.fixture

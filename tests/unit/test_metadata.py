@@ -11,7 +11,7 @@ from lexoffice_auth import (
 )
 from lexoffice_auth._metadata import discovery_url, parse_discovery_document
 
-from .oauth_helpers import ISSUER, discovery_doc
+from ..support.oauth_helpers import ISSUER, discovery_doc
 
 
 def parse(doc: object, issuer: str = ISSUER) -> ProviderMetadata:

@@ -20,12 +20,12 @@ from lexoffice_auth._idtoken import at_hash
 from lexoffice_auth._session import TokenSource
 from lexoffice_auth.stores import FileTokenStore, MemoryTokenStore, TokenStore
 
-from .helpers_tokens import FakeClock, FakeProvider
-from .jwt_helpers import CLIENT_ID, ISSUER, JWKS_URI, NOW, claims, jwks, metadata, rsa_key
-from .processes import TokenServer, run_workers
+from ..support.fake_provider import FakeClock, FakeProvider
+from ..support.jwt_helpers import CLIENT_ID, ISSUER, JWKS_URI, NOW, claims, jwks, metadata, rsa_key
+from ..support.processes import TokenServer, run_workers
 from .test_session import concurrent_errors
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 REDIRECT = "https://app.example.com/callback"
 
 

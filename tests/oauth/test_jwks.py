@@ -14,7 +14,7 @@ from lexoffice_auth._idtoken import IdTokenVerifier
 from lexoffice_auth._jwks import JWKSCache, parse_cache_control, parse_jwks
 from lexoffice_auth.testing import FakeClock
 
-from .jwt_helpers import (
+from ..support.jwt_helpers import (
     CLIENT_ID,
     JWKS_URI,
     NONCE,
@@ -30,7 +30,7 @@ from .jwt_helpers import (
 OLD = rsa_key("2024-key")
 NEW = rsa_key("2025-key")
 
-pytest_plugins = ["tests.jwt_fixtures"]
+pytest_plugins = ["tests.support.jwt_fixtures"]
 
 
 async def _verify(v: IdTokenVerifier, token: str) -> str:

@@ -20,7 +20,7 @@ from pydantic import SecretStr
 from lexoffice_auth import ConfigurationError, TokenSet, TokenStoreError
 from lexoffice_auth.stores import FileTokenStore, MemoryTokenStore, TokenStore
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def tokens(n: int = 1) -> TokenSet:
@@ -168,7 +168,7 @@ def test_every_missing_directory_level_is_created_0700_even_under_umask_0(
     script = (
         "import os, sys, anyio\n"
         "from lexoffice_auth.stores import FileTokenStore\n"
-        "from tests.test_stores import tokens\n"
+        "from tests.stores.test_memory_and_file import tokens\n"
         "os.umask(0)\n"
         "anyio.run(FileTokenStore(sys.argv[1]).save, 'a', tokens())\n"
     )
