@@ -20,9 +20,9 @@ from lexoffice_auth._idtoken import at_hash
 from lexoffice_auth._session import TokenSource
 from lexoffice_auth.stores import FileTokenStore, MemoryTokenStore, TokenStore
 
-from ..support.fake_provider import FakeClock, FakeProvider
+from ..support.fake_provider import FakeClock, FakeProvider, TokenServer
 from ..support.jwt_helpers import CLIENT_ID, ISSUER, JWKS_URI, NOW, claims, jwks, metadata, rsa_key
-from ..support.processes import TokenServer, run_workers
+from ..support.processes import run_workers
 from .test_session import concurrent_errors
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -17,8 +17,8 @@ from lexoffice_auth import ConfigurationError, TokenSet
 from lexoffice_auth._auth import make_auth
 from lexoffice_auth.stores._redis import RedisTokenStore
 
-from ..support.fake_provider import FakeClock, FakeProvider
-from ..support.processes import TokenServer, run_workers
+from ..support.fake_provider import FakeClock, FakeProvider, TokenServer
+from ..support.processes import run_workers
 from ..support.redis_server import RedisServer, redis_server_fixture  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]
