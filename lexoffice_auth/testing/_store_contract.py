@@ -25,6 +25,7 @@ import pytest
 import lexoffice_auth
 from lexoffice_auth import TokenSet
 from lexoffice_auth.errors import ConfigurationError
+from lexoffice_auth.stores import TokenStore
 
 __all__ = ["TokenStoreContract"]
 
@@ -163,6 +164,14 @@ class TokenStoreContract:
         return other_store
 
     # --- load, save, delete -------------------------------------------------------------------
+
+    def test_is_a_token_store(self, contract_run: Runner) -> None:
+        async def body(store: Any, other: Any) -> None:
+            for handle in (store, other):
+                if handle is not None:
+                    assert isinstance(handle, TokenStore), f"{type(handle)} lacks a method"
+
+        contract_run(body)
 
     def test_load_of_a_missing_key_is_none(self, contract_run: Runner) -> None:
         async def body(store: Any, other: Any) -> None:

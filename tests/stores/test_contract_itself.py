@@ -82,7 +82,7 @@ class DeleteMissingFails(MemoryTokenStore):
 
 def contract_for(cls):
     class Contract(TokenStoreContract):
-        timeout = 3.0
+        timeout = 1.0
 
         @pytest.fixture
         def store(self):
