@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     )
     from ._model import ConsentRequest, FakeClient, FakeUser
     from ._server import SandboxServer, asgi_app
+    from ._store_contract import TokenStoreContract
 
 __all__ = [
     "DEFAULT_CLIENT_ID",
@@ -45,6 +46,7 @@ __all__ = [
     "FakeUser",
     "SandboxServer",
     "TokenFailure",
+    "TokenStoreContract",
     "asgi_app",
 ]
 
@@ -56,6 +58,7 @@ _WHERE = {
     "FakeUser": "._model",
     "SandboxServer": "._server",
     "asgi_app": "._server",
+    "TokenStoreContract": "._store_contract",
 }
 
 

@@ -23,10 +23,10 @@ from lexoffice_auth import TokenSet
 from lexoffice_auth.errors import ConfigurationError, TokenStoreError
 from lexoffice_auth.stores._redis import RedisTokenStore, redact_url
 
-from . import redis_server as redis_server_module
-from .redis_server import RedisServer, free_port, redis_server_fixture  # noqa: F401
+from ..support import redis_server as redis_server_module
+from ..support.redis_server import RedisServer, free_port, redis_server_fixture  # noqa: F401
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TOKENS = TokenSet(
     access_token=SecretStr("at-secret"),
     refresh_token=SecretStr("rt-secret"),

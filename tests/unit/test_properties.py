@@ -16,7 +16,7 @@ from lexoffice_auth._metadata import parse_discovery_document
 from lexoffice_auth._tokens import parse_token_response
 from lexoffice_auth.errors import DiscoveryError, LoginError, TokenEndpointError, TokenStoreError
 
-from .oauth_helpers import ISSUER, REDIRECT, discovery_doc
+from ..support.oauth_helpers import ISSUER, REDIRECT, discovery_doc
 
 META = ProviderMetadata.model_validate(discovery_doc())
 PENDING = build_login(META, client_id="c", redirect_uri=REDIRECT, scopes=("openid",), now=0.0)

@@ -9,7 +9,7 @@ from lexoffice_auth._tokens import client_auth, parse_token_response
 from lexoffice_auth.errors import TokenEndpointError, TokenStoreError
 from tests.expect import ANY, raises_token
 
-from .oauth_helpers import token_body
+from ..support.oauth_helpers import token_body
 
 NOW = 1_000.0
 

@@ -22,7 +22,7 @@ from lexoffice_auth.errors import (
 from lexoffice_auth.stores import FileTokenStore, MemoryTokenStore
 from tests.sources import make_source
 
-from .helpers_tokens import FakeClock, FakeProvider, dump
+from ..support.fake_provider import FakeClock, FakeProvider, dump
 
 
 class CountingStore(MemoryTokenStore):

@@ -8,7 +8,7 @@ from lexoffice_auth._pkce import code_challenge
 from lexoffice_auth.errors import AuthorizationDenied, ConfigurationError
 from tests.expect import raises_login
 
-from .oauth_helpers import CLIENT_ID, ISSUER, REDIRECT, discovery_doc
+from ..support.oauth_helpers import CLIENT_ID, ISSUER, REDIRECT, discovery_doc
 
 META = ProviderMetadata.model_validate(discovery_doc())
 META_NO_ISS = ProviderMetadata.model_validate(

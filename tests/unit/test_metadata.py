@@ -7,7 +7,7 @@ from lexoffice_auth._metadata import discovery_url, parse_discovery_document
 from lexoffice_auth.errors import ConfigurationError, DiscoveryError
 from lexoffice_auth.presets import LEXOFFICE_PARTNER_METADATA, lexoffice_partner_metadata
 
-from .oauth_helpers import ISSUER, discovery_doc
+from ..support.oauth_helpers import ISSUER, discovery_doc
 
 
 def parse(doc: object, issuer: str = ISSUER) -> ProviderMetadata:

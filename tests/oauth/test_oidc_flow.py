@@ -14,7 +14,7 @@ from lexoffice_auth._idtoken import at_hash
 from lexoffice_auth.errors import ConfigurationError, IdTokenError
 from tests.expect import raises_provider
 
-from .jwt_helpers import (
+from ..support.jwt_helpers import (
     CLIENT_ID,
     ISSUER,
     JWKS_URI,

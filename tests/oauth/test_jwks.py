@@ -15,7 +15,7 @@ from lexoffice_auth.errors import ConfigurationError, IdTokenError
 from lexoffice_auth.testing import FakeClock
 from tests.expect import raises_provider
 
-from .jwt_helpers import (
+from ..support.jwt_helpers import (
     CLIENT_ID,
     JWKS_URI,
     NONCE,
@@ -31,7 +31,7 @@ from .jwt_helpers import (
 OLD = rsa_key("2024-key")
 NEW = rsa_key("2025-key")
 
-pytest_plugins = ["tests.jwt_fixtures"]
+pytest_plugins = ["tests.support.jwt_fixtures"]
 
 
 async def _verify(v: IdTokenVerifier, token: str) -> str:

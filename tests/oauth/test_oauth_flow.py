@@ -22,7 +22,7 @@ from lexoffice_auth.errors import (
 )
 from tests.expect import raises_login, raises_token
 
-from .oauth_helpers import CLIENT_ID, ISSUER, REDIRECT, discovery_doc, token_body
+from ..support.oauth_helpers import CLIENT_ID, ISSUER, REDIRECT, discovery_doc, token_body
 
 WELL_KNOWN = f"{ISSUER}/.well-known/openid-configuration"
 

@@ -10,7 +10,7 @@ from lexoffice_auth._tokens import parse_token_response
 from lexoffice_auth.errors import TokenStoreError
 from tests.expect import raises_token
 
-from .oauth_helpers import REDIRECT, discovery_doc
+from ..support.oauth_helpers import REDIRECT, discovery_doc
 
 SECRETS = ("ACCESS-SECRET", "REFRESH-SECRET", "ID-SECRET", "CLIENT-SECRET")
 

@@ -12,9 +12,9 @@ from lexoffice_auth._idtoken import end_session_url, fetch_userinfo
 from lexoffice_auth.errors import ConfigurationError
 from tests.expect import raises_provider
 
-from .jwt_helpers import ACCESS_TOKEN, ISSUER, SUB, USERINFO_URI, metadata
+from ..support.jwt_helpers import ACCESS_TOKEN, ISSUER, SUB, USERINFO_URI, metadata
 
-pytest_plugins = ["tests.jwt_fixtures"]
+pytest_plugins = ["tests.support.jwt_fixtures"]
 
 
 async def test_userinfo_returns_the_claims(

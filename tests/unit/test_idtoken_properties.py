@@ -18,7 +18,7 @@ from lexoffice_auth.errors import IdTokenError, ProviderError
 from lexoffice_auth.oidc import IdTokenClaims
 from lexoffice_auth.testing import FakeClock
 
-from .jwt_helpers import (
+from ..support.jwt_helpers import (
     CLIENT_ID,
     ISSUER,
     JWKS_URI,

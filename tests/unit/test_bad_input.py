@@ -18,7 +18,7 @@ from lexoffice_auth._tokens import parse_token_response
 from lexoffice_auth.errors import ConfigurationError, DiscoveryError, NetworkError, TokenStoreError
 from tests.expect import ANY, raises_login, raises_token
 
-from .oauth_helpers import CLIENT_ID, ISSUER, REDIRECT, discovery_doc, token_body
+from ..support.oauth_helpers import CLIENT_ID, ISSUER, REDIRECT, discovery_doc, token_body
 
 DEEP = "[" * 100_000 + "]" * 100_000
 WELL_KNOWN = f"{ISSUER}/.well-known/openid-configuration"

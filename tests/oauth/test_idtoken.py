@@ -14,7 +14,7 @@ from lexoffice_auth.errors import ConfigurationError, IdTokenError
 from lexoffice_auth.testing import FakeClock
 from tests.expect import raises_provider
 
-from .jwt_helpers import (
+from ..support.jwt_helpers import (
     ACCESS_TOKEN,
     CLIENT_ID,
     ISSUER,
@@ -37,7 +37,7 @@ RSA = rsa_key("rsa-1")
 SECRET = "a-confidential-client-secret-of-32+bytes"
 EC = ec_key("ec-1")
 
-pytest_plugins = ["tests.jwt_fixtures"]
+pytest_plugins = ["tests.support.jwt_fixtures"]
 
 
 @pytest.fixture

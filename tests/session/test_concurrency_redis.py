@@ -18,11 +18,11 @@ from lexoffice_auth.errors import ConfigurationError
 from lexoffice_auth.stores._redis import RedisTokenStore
 from tests.sources import make_auth
 
-from .helpers_tokens import FakeClock, FakeProvider
-from .processes import TokenServer, run_workers
-from .redis_server import RedisServer, redis_server_fixture  # noqa: F401
+from ..support.fake_provider import FakeClock, FakeProvider, TokenServer
+from ..support.processes import run_workers
+from ..support.redis_server import RedisServer, redis_server_fixture  # noqa: F401
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 HOSTS = 4
 
 

@@ -21,7 +21,7 @@ from lexoffice_auth import TokenSet
 from lexoffice_auth.errors import ConfigurationError, TokenStoreError
 from lexoffice_auth.stores import FileTokenStore, MemoryTokenStore, TokenStore
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def tokens(n: int = 1) -> TokenSet:
@@ -39,41 +39,6 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> TokenStore:
     if request.param == "memory":
         return MemoryTokenStore()
     return FileTokenStore(tmp_path / "tokens.json")
-
-
-async def test_round_trip_per_account_and_delete(store: TokenStore) -> None:
-    assert isinstance(store, TokenStore)
-    assert await store.load("a") is None
-    await store.save("a", tokens(1))
-    await store.save("b", tokens(2))
-    assert await store.load("a") == tokens(1)
-    assert await store.load("b") == tokens(2)
-    await store.save("a", tokens(3))
-    await store.delete("b")
-    await store.delete("missing")
-    assert await store.load("a") == tokens(3)
-    assert await store.load("b") is None
-
-
-async def test_lock_is_exclusive_and_released_on_error(store: TokenStore) -> None:
-    order: list[str] = []
-
-    async def holder(name: str) -> None:
-        async with store.lock("a"):
-            order.append(f"{name}-in")
-            await anyio.sleep(0.02)
-            order.append(f"{name}-out")
-
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(holder, "x")
-        tg.start_soon(holder, "y")
-    assert order in (["x-in", "x-out", "y-in", "y-out"], ["y-in", "y-out", "x-in", "x-out"])
-    with pytest.raises(RuntimeError):
-        async with store.lock("a"):
-            raise RuntimeError("boom")
-    with anyio.fail_after(1):
-        async with store.lock("a"):
-            pass
 
 
 async def test_file_is_private_and_new_directory_is_0700(tmp_path: Path) -> None:
@@ -169,7 +134,7 @@ def test_every_missing_directory_level_is_created_0700_even_under_umask_0(
     script = (
         "import os, sys, anyio\n"
         "from lexoffice_auth.stores import FileTokenStore\n"
-        "from tests.test_stores import tokens\n"
+        "from tests.stores.test_memory_and_file import tokens\n"
         "os.umask(0)\n"
         "anyio.run(FileTokenStore(sys.argv[1]).save, 'a', tokens())\n"
     )

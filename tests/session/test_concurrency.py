@@ -20,12 +20,12 @@ from lexoffice_auth.errors import IdTokenError, ReauthenticationRequired
 from lexoffice_auth.stores import FileTokenStore, MemoryTokenStore, TokenStore
 from tests.sources import make_auth, make_source
 
-from .helpers_tokens import FakeClock, FakeProvider
-from .jwt_helpers import CLIENT_ID, ISSUER, JWKS_URI, NOW, claims, jwks, metadata, rsa_key
-from .processes import TokenServer, run_workers
+from ..support.fake_provider import FakeClock, FakeProvider, TokenServer
+from ..support.jwt_helpers import CLIENT_ID, ISSUER, JWKS_URI, NOW, claims, jwks, metadata, rsa_key
+from ..support.processes import run_workers
 from .test_session import concurrent_errors
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 REDIRECT = "https://app.example.com/callback"
 
 

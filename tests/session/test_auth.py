@@ -16,7 +16,7 @@ from lexoffice_auth.errors import ApiKeyRejected, ConfigurationError, UnsafeRequ
 from lexoffice_auth.stores import MemoryTokenStore
 from tests.sources import make_auth, make_source
 
-from .helpers_tokens import API, TOKEN_URL, FakeClock, FakeProvider
+from ..support.fake_provider import API, TOKEN_URL, FakeClock, FakeProvider
 
 
 async def fresh_auth(
