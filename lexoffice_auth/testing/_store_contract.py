@@ -22,20 +22,12 @@ import anyio
 import anyio.lowlevel
 import pytest
 
-import lexoffice_auth
 from lexoffice_auth import TokenSet
 from lexoffice_auth.errors import ConfigurationError
 from lexoffice_auth.stores import TokenStore
 
 __all__ = ["TokenStoreContract"]
 
-# TODO(merge): until the new exception hierarchy reaches the stores, they raise the old
-# ``lexoffice_auth.ConfigurationError``; once it has, both names are the same class and this
-# tuple can become ``ConfigurationError`` alone.
-_CONFIGURATION_ERRORS: tuple[type[Exception], ...] = (
-    ConfigurationError,
-    lexoffice_auth.ConfigurationError,
-)
 
 # What a test does with the two handles; run by ``contract_run`` on its own event loop.
 Body = Callable[[Any, Any], Awaitable[None]]
@@ -370,7 +362,7 @@ class TokenStoreContract:
     def test_bad_arguments_raise_configuration_error(self, contract_run: Runner) -> None:
         bad_keys: list[Any] = [42, None, b"acme", ["acme"], ""]
         bad_sets: list[Any] = [None, {"access_token": "contract-at"}, "contract-at", 42]
-        errors = _CONFIGURATION_ERRORS
+        errors = ConfigurationError
 
         async def body(store: Any, other: Any) -> None:
             good = full_token_set()

@@ -12,7 +12,7 @@ import respx
 from lexoffice_auth._idtoken import IdTokenVerifier, allowed_algorithms, at_hash, check_claims
 from lexoffice_auth.errors import ConfigurationError, IdTokenError
 from lexoffice_auth.testing import FakeClock
-from tests.expect import raises_provider
+from tests.support.expect import raises_provider
 
 from ..support.jwt_helpers import (
     ACCESS_TOKEN,

@@ -10,7 +10,7 @@ import respx
 
 from lexoffice_auth._idtoken import end_session_url, fetch_userinfo
 from lexoffice_auth.errors import ConfigurationError
-from tests.expect import raises_provider
+from tests.support.expect import raises_provider
 
 from ..support.jwt_helpers import ACCESS_TOKEN, ISSUER, SUB, USERINFO_URI, metadata
 

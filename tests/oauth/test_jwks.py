@@ -13,7 +13,7 @@ from lexoffice_auth._idtoken import IdTokenVerifier
 from lexoffice_auth._jwks import JWKSCache, parse_cache_control, parse_jwks
 from lexoffice_auth.errors import ConfigurationError, IdTokenError
 from lexoffice_auth.testing import FakeClock
-from tests.expect import raises_provider
+from tests.support.expect import raises_provider
 
 from ..support.jwt_helpers import (
     CLIENT_ID,

@@ -20,7 +20,7 @@ from lexoffice_auth.errors import (
     ReauthenticationRequired,
     RevocationError,
 )
-from tests.expect import raises_login, raises_token
+from tests.support.expect import raises_login, raises_token
 
 from ..support.oauth_helpers import CLIENT_ID, ISSUER, REDIRECT, discovery_doc, token_body
 

@@ -12,7 +12,7 @@ import respx
 from lexoffice_auth import OAuthClient, PendingLogin, TokenSet
 from lexoffice_auth._idtoken import at_hash
 from lexoffice_auth.errors import ConfigurationError, IdTokenError
-from tests.expect import raises_provider
+from tests.support.expect import raises_provider
 
 from ..support.jwt_helpers import (
     CLIENT_ID,

@@ -14,8 +14,8 @@ from lexoffice_auth._auth import LexofficeAuth
 from lexoffice_auth.errors import AuthorizationDenied, NetworkError, TokenEndpointError
 from lexoffice_auth.stores import MemoryTokenStore
 from lexoffice_auth.testing import FakeClock, FakeLexoffice
-from tests.expect import raises_token
-from tests.sources import make_source
+from tests.support.expect import raises_token
+from tests.support.sources import make_source
 
 REDIRECT = "http://127.0.0.1:8400/callback"
 

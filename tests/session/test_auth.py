@@ -14,7 +14,7 @@ from pydantic import SecretStr
 from lexoffice_auth import ApiKeyAuth, LexofficeAuth, RefreshingTokenSource, TokenSet
 from lexoffice_auth.errors import ApiKeyRejected, ConfigurationError, UnsafeRequestError
 from lexoffice_auth.stores import MemoryTokenStore
-from tests.sources import make_auth, make_source
+from tests.support.sources import make_auth, make_source
 
 from ..support.fake_provider import API, TOKEN_URL, FakeClock, FakeProvider
 

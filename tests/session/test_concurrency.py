@@ -18,7 +18,7 @@ from lexoffice_auth import OAuthClient, TokenSet
 from lexoffice_auth._idtoken import at_hash
 from lexoffice_auth.errors import IdTokenError, ReauthenticationRequired
 from lexoffice_auth.stores import FileTokenStore, MemoryTokenStore, TokenStore
-from tests.sources import make_auth, make_source
+from tests.support.sources import make_auth, make_source
 
 from ..support.fake_provider import FakeClock, FakeProvider, TokenServer
 from ..support.jwt_helpers import CLIENT_ID, ISSUER, JWKS_URI, NOW, claims, jwks, metadata, rsa_key
@@ -119,7 +119,7 @@ WORKER = """
 import asyncio, json, sys
 import httpx
 from lexoffice_auth import ProviderMetadata
-from tests.sources import make_auth
+from tests.support.sources import make_auth
 from lexoffice_auth._oauth import OAuthClient
 from lexoffice_auth.stores import FileTokenStore
 

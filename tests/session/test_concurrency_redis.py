@@ -16,7 +16,7 @@ from pydantic import SecretStr
 from lexoffice_auth import TokenSet
 from lexoffice_auth.errors import ConfigurationError
 from lexoffice_auth.stores._redis import RedisTokenStore
-from tests.sources import make_auth
+from tests.support.sources import make_auth
 
 from ..support.fake_provider import FakeClock, FakeProvider, TokenServer
 from ..support.processes import run_workers
@@ -113,7 +113,7 @@ WORKER = """
 import asyncio, json, sys
 import httpx
 from lexoffice_auth import ProviderMetadata
-from tests.sources import make_auth
+from tests.support.sources import make_auth
 from lexoffice_auth._oauth import OAuthClient
 from lexoffice_auth.stores._redis import RedisTokenStore
 

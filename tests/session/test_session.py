@@ -20,7 +20,7 @@ from lexoffice_auth.errors import (
     TokenStoreError,
 )
 from lexoffice_auth.stores import FileTokenStore, MemoryTokenStore
-from tests.sources import make_source
+from tests.support.sources import make_source
 
 from ..support.fake_provider import FakeClock, FakeProvider, dump
 

@@ -16,7 +16,7 @@ from lexoffice_auth._login import build_login
 from lexoffice_auth._metadata import parse_discovery_document
 from lexoffice_auth._tokens import parse_token_response
 from lexoffice_auth.errors import ConfigurationError, DiscoveryError, NetworkError, TokenStoreError
-from tests.expect import ANY, raises_login, raises_token
+from tests.support.expect import ANY, raises_login, raises_token
 
 from ..support.oauth_helpers import CLIENT_ID, ISSUER, REDIRECT, discovery_doc, token_body
 

@@ -6,7 +6,7 @@ from lexoffice_auth import PendingLogin, ProviderMetadata
 from lexoffice_auth._login import build_login, parse_callback
 from lexoffice_auth._pkce import code_challenge
 from lexoffice_auth.errors import AuthorizationDenied, ConfigurationError
-from tests.expect import raises_login
+from tests.support.expect import raises_login
 
 from ..support.oauth_helpers import CLIENT_ID, ISSUER, REDIRECT, discovery_doc
 

@@ -8,7 +8,7 @@ from lexoffice_auth import OAuthClient, ProviderMetadata, TokenSet
 from lexoffice_auth._login import build_login
 from lexoffice_auth._tokens import parse_token_response
 from lexoffice_auth.errors import TokenStoreError
-from tests.expect import raises_token
+from tests.support.expect import raises_token
 
 from ..support.oauth_helpers import REDIRECT, discovery_doc
 
@@ -47,7 +47,7 @@ async def test_token_layer_objects_hide_secrets(tmp_path: object) -> None:
     from pathlib import Path
 
     from lexoffice_auth import ApiKeyAuth, FileTokenStore, LexofficeAuth, MemoryTokenStore
-    from tests.sources import make_source
+    from tests.support.sources import make_source
 
     assert isinstance(tmp_path, Path)
     meta = ProviderMetadata.model_validate(discovery_doc())

@@ -7,7 +7,7 @@ from pydantic import SecretStr
 from lexoffice_auth import TokenSet
 from lexoffice_auth._tokens import client_auth, parse_token_response
 from lexoffice_auth.errors import TokenEndpointError, TokenStoreError
-from tests.expect import ANY, raises_token
+from tests.support.expect import ANY, raises_token
 
 from ..support.oauth_helpers import token_body
 

@@ -12,7 +12,7 @@ import pytest
 
 tomllib = pytest.importorskip("tomllib")  # Python 3.11+; the contract runs in CI there
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 LINT = Path(sys.executable).with_name("lint-imports")
 
 pytestmark = pytest.mark.skipif(not LINT.exists(), reason="import-linter is not installed")
