@@ -265,10 +265,26 @@ class IdTokenVerifier:
         client_secret, allow_hs256: HS256/384/512 tokens, keyed with the client secret, are
             accepted only when both are set (a confidential client that asked for them).
 
-    Example:
-        >>> verifier = IdTokenVerifier(client_id="app", http_client=http, clock=time.time)
-        >>> claims = await verifier.verify(tokens.id_token, metadata,
-        ...                                nonce=pending.nonce)  # doctest: +SKIP
+    Example (``OAuthClient`` verifies login id_tokens itself; this checks one by hand):
+        >>> import anyio
+        >>> from lexoffice_auth import OAuthClient
+        >>> from lexoffice_auth.testing import FakeLexoffice
+        >>> fake = FakeLexoffice()
+        >>> async def verify_a_sandbox_login() -> str:
+        ...     http = fake.client()
+        ...     oauth = OAuthClient("sandbox-client", "http://127.0.0.1/callback",
+        ...                         issuer=fake.issuer, http_client=http, clock=fake.clock)
+        ...     pending = await oauth.start_login()
+        ...     callback = fake.approve(pending.authorization_url)
+        ...     tokens = await oauth.complete_login(callback, pending)
+        ...     verifier = IdTokenVerifier(client_id="sandbox-client", http_client=http,
+        ...                                clock=fake.clock)
+        ...     claims = await verifier.verify(
+        ...         tokens.id_token.get_secret_value(), await oauth.metadata(),
+        ...         nonce=pending.nonce.get_secret_value())
+        ...     return claims.sub
+        >>> anyio.run(verify_a_sandbox_login)
+        'sandbox-user-1'
     """
 
     def __init__(

@@ -17,7 +17,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
-from .._http import Request, Response
+from httpx import Request, Response
+
 from ._pdf import tiny_pdf
 from ._ratelimit import TokenBucket
 from ._responses import (

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
-__all__ = ["FakeClock"]
+__all__ = ["Clock", "FakeClock"]
+
+Clock = Callable[[], float]
+"""A callable returning the current time in epoch seconds (like ``time.time``)."""
 
 
 class FakeClock:

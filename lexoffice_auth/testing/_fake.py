@@ -9,15 +9,17 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Literal
 
-from .._clock import Clock
-from .._http import URL, AsyncClient, MockTransport, Request, Response, httpx
-from .._urls import origin_of, require_secure_url
-from ..errors import ConfigurationError
+import httpx
+from httpx import URL, AsyncClient, MockTransport, Request, Response
+
+from lexoffice_auth.errors import ConfigurationError
+
 from ._api import Api
-from ._clock import FakeClock
+from ._clock import Clock, FakeClock
 from ._keys import SigningKey, at_hash
 from ._model import ConsentRequest, FakeClient, FakeUser, Grant
 from ._provider import PROVIDER_PATHS, Provider
+from ._urls import origin_of, require_secure_url
 
 if TYPE_CHECKING:
     import respx
@@ -450,9 +452,15 @@ class FakeLexoffice:
         """A respx router for the sandbox's origins; use it as ``with fake.mock(): ...``.
 
         Every request to the issuer or API base goes to :meth:`handle`; any other
-        request fails (respx's ``assert_all_mocked``). Requires ``respx``.
+        request fails (respx's ``assert_all_mocked``). Requires ``respx`` (the ``testing``
+        extra); without it this raises :class:`~lexoffice_auth.errors.ConfigurationError`.
         """
-        import respx
+        try:
+            import respx
+        except ImportError as exc:
+            raise ConfigurationError(
+                "FakeLexoffice.mock() needs respx: pip install 'lexoffice-auth[testing]'"
+            ) from exc
 
         router = respx.MockRouter(assert_all_called=False, assert_all_mocked=True)
         for base in dict.fromkeys((self._issuer, self._api_base)):

@@ -16,7 +16,9 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote_plus, urlencode, urlsplit
 
-from .._http import Request, Response, httpx
+import httpx
+from httpx import Request, Response
+
 from ._model import (
     AccessTokenRecord,
     AuthCode,

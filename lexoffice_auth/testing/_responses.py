@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any
 
-from .._http import Response
+from httpx import Response
 
 __all__ = [
     "format_datetime",

@@ -10,9 +10,9 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
+from httpx import Request, Response
 
-from .._http import Request, Response, is_timeout
-from ..errors import ConfigurationError
+from lexoffice_auth.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from ._fake import FakeLexoffice
@@ -77,6 +77,11 @@ def asgi_app(fake: FakeLexoffice, *, hold: float = 30.0) -> ASGIApp:
     return app
 
 
+def is_timeout(exc: BaseException) -> bool:
+    """True for a timeout of httpx or of an httpx-like library (matched by class name)."""
+    return any(cls.__name__ == "TimeoutException" for cls in type(exc).__mro__)
+
+
 async def _wait_for_disconnect(receive: Receive, hold: float) -> bool:
     """True once the client hangs up, False if ``hold`` seconds pass first."""
     try:
@@ -136,7 +141,7 @@ class SandboxServer:
             import uvicorn
         except ImportError as exc:
             raise ConfigurationError(
-                "serving the sandbox needs uvicorn: pip install 'lexoffice-auth[server]'"
+                "serving the sandbox needs uvicorn: pip install 'lexoffice-auth[testing]'"
             ) from exc
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

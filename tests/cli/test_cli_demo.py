@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 import lexoffice_auth.testing as sandbox
-from lexoffice_auth._cli import main
+from lexoffice_auth.cli._commands import cli as main
 
 
 class _RecordingFake(sandbox.FakeLexoffice):
@@ -86,7 +86,7 @@ def test_cli_help_and_version() -> None:
 
 
 def test_demo_unexpected_failure_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
-    import lexoffice_auth._demo as demo_module
+    import lexoffice_auth.cli._demo as demo_module
 
     async def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("socket exploded")

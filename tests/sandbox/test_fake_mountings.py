@@ -209,7 +209,7 @@ def test_serve_without_uvicorn_is_a_clear_configuration_error(
 ) -> None:
     monkeypatch.setitem(sys.modules, "uvicorn", None)  # makes "import uvicorn" fail
     fake = FakeLexoffice()
-    with pytest.raises(ConfigurationError, match=r"lexoffice-auth\[server\]"), fake.serve():
+    with pytest.raises(ConfigurationError, match=r"lexoffice-auth\[testing\]"), fake.serve():
         pass
     assert fake.issuer == "https://auth.lexoffice-sandbox.test"
 

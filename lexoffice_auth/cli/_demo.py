@@ -9,15 +9,18 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 
 import anyio
+from httpx import AsyncClient, Response
 
-from ._auth import LexofficeAuth
-from ._http import AsyncClient, Response
-from ._oauth import OAuthClient
-from .errors import LexofficeAuthError, ReauthenticationRequired
-from .stores import MemoryTokenStore
+from lexoffice_auth import (
+    LexofficeAuth,
+    LexofficeAuthError,
+    OAuthClient,
+    ReauthenticationRequired,
+)
+from lexoffice_auth.stores import MemoryTokenStore
 
 if TYPE_CHECKING:
-    from .testing import FakeLexoffice
+    from lexoffice_auth.testing import FakeLexoffice
 
 __all__ = ["DemoFailed", "run_demo"]
 
@@ -65,7 +68,7 @@ async def _sandbox(fake: FakeLexoffice, served: bool) -> AsyncIterator[_Sandbox]
 
 async def run_demo(echo: Callable[[str], None], *, served: bool = True, burst: int = 50) -> None:
     """Run every step, printing each with ``echo``; raises ``LexofficeAuthError`` on failure."""
-    from .testing import DEFAULT_CLIENT_ID, DEFAULT_REDIRECT_URI, FakeLexoffice
+    from lexoffice_auth.testing import DEFAULT_CLIENT_ID, DEFAULT_REDIRECT_URI, FakeLexoffice
 
     # The sandbox enforces lexoffice's 2 requests/second by default; the demo's burst would
     # only show 429s, so it runs with the limit off (the strictness tests cover it).

@@ -1,4 +1,4 @@
-"""The ``lexoffice-auth`` command."""
+"""The ``lexoffice-auth`` click group and its commands (imported by ``cli.main`` only)."""
 
 from __future__ import annotations
 
@@ -7,18 +7,18 @@ import sys
 import anyio
 import click
 
-from .errors import LexofficeAuthError
+from lexoffice_auth import LexofficeAuthError
 
-__all__ = ["main"]
+__all__ = ["cli"]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="lexoffice-auth", prog_name="lexoffice-auth")
-def main() -> None:
+def cli() -> None:
     """Log in to lexoffice (Lexware Office) and keep tokens fresh."""
 
 
-@main.command()
+@cli.command()
 @click.option(
     "--in-process",
     is_flag=True,

@@ -1,0 +1,34 @@
+"""Repository-level pytest configuration (not shipped in the package).
+
+``pytest`` also runs the docstring examples of the ``lexoffice_auth`` package (it is in
+``testpaths``): this hook collects each of its modules as doctests, as ``--doctest-modules``
+would, but for the package only (the test helpers under ``tests/`` are not doctest
+modules). A module that needs an optional extra which is not installed is left out, so the
+command works with any set of extras; with ``.[dev]`` nothing is left out.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+from _pytest.doctest import DoctestModule
+
+_PACKAGE = Path(__file__).parent / "lexoffice_auth"
+
+# module path (relative to the package) -> the package it cannot be imported without
+_NEEDS = {
+    "cli/_commands.py": "click",
+}
+_LEFT_OUT = {
+    _PACKAGE / path for path, package in _NEEDS.items() if not importlib.util.find_spec(package)
+}
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    if file_path.suffix != ".py" or _PACKAGE not in file_path.parents:
+        return None
+    if file_path in _LEFT_OUT or parent.config.option.doctestmodules:
+        return None
+    return DoctestModule.from_parent(parent, path=file_path)
