@@ -48,6 +48,8 @@ __all__ = [
     "Unauthorized",
     "UnsafeRequestError",
     "ValidationFailed",
+    "WebhookError",
+    "WebhookSignatureError",
 ]
 
 
@@ -285,3 +287,23 @@ class ServerError(ApiError):
     carried out (a POST after 504 is never retried)."""
 
     transient = True
+
+
+# --- webhooks ----------------------------------------------------------------------------------
+
+
+class WebhookError(LexofficeAuthError):
+    """A webhook request was refused.
+
+    Attributes:
+        reason: ``"signature"`` (missing, garbled or not made by the configured key) or
+            ``"payload"`` (signed, but not a lexoffice event).
+    """
+
+    reason: Literal["signature", "payload"] | None = None
+
+
+class WebhookSignatureError(WebhookError):
+    """``X-Lxo-Signature`` is missing, garbled, or does not match the body and the key."""
+
+    reason: Literal["signature", "payload"] | None = "signature"
