@@ -49,7 +49,7 @@ __all__ = [
     "UnsafeRequestError",
     "ValidationFailed",
     "WebhookError",
-    "WebhookSignatureError",
+    "WebhookFailure",
 ]
 
 
@@ -291,19 +291,16 @@ class ServerError(ApiError):
 
 # --- webhooks ----------------------------------------------------------------------------------
 
+WebhookFailure = Literal["signature", "payload"]
+
 
 class WebhookError(LexofficeAuthError):
     """A webhook request was refused.
 
     Attributes:
-        reason: ``"signature"`` (missing, garbled or not made by the configured key) or
-            ``"payload"`` (signed, but not a lexoffice event).
+        reason: ``"signature"`` when ``X-Lxo-Signature`` is missing, garbled, or was not made
+            over this body with the configured key; ``"payload"`` when a signed body is not
+            a lexoffice event.
     """
 
-    reason: Literal["signature", "payload"] | None = None
-
-
-class WebhookSignatureError(WebhookError):
-    """``X-Lxo-Signature`` is missing, garbled, or does not match the body and the key."""
-
-    reason: Literal["signature", "payload"] | None = "signature"
+    reason: WebhookFailure | None = None

@@ -34,7 +34,7 @@ from ._checks import check_account_key
 from ._clock import system_clock
 from ._model import describe_validation_error
 from ._revocation import REVOKED_MARKER, is_revoked, revoke_stored_tokens
-from .errors import ConfigurationError, WebhookError, WebhookSignatureError
+from .errors import ConfigurationError, WebhookError
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
@@ -128,7 +128,7 @@ def verify_signature(body: bytes, signature: str | bytes | None, public_key: Pub
 
     ``body`` is the request body exactly as received. lexoffice signs the JSON without
     whitespace; a body that arrives with whitespace is also checked in that compact form.
-    Raises ``WebhookSignatureError`` when the header is missing or not base64, or when the
+    Raises ``WebhookError`` when the header is missing or not base64, or when the
     signature was not made over this body with this key; returns ``None`` when it was.
 
     Example:
@@ -144,19 +144,22 @@ def verify_signature(body: bytes, signature: str | bytes | None, public_key: Pub
     if isinstance(signature, (bytes, bytearray)):
         signature = bytes(signature).decode("ascii", "replace")
     if not isinstance(signature, str) or not signature.strip():
-        raise WebhookSignatureError(f"the {SIGNATURE_HEADER} header is missing")
+        raise WebhookError(f"the {SIGNATURE_HEADER} header is missing", reason="signature")
     try:
         raw = base64.b64decode(signature.strip(), validate=True)
     except (binascii.Error, ValueError):
-        raise WebhookSignatureError(f"the {SIGNATURE_HEADER} header is not base64") from None
+        raise WebhookError(
+            f"the {SIGNATURE_HEADER} header is not base64", reason="signature"
+        ) from None
     for candidate in _signed_forms(bytes(body)):
         try:
             key.verify(raw, candidate, PKCS1v15(), SHA512())
         except InvalidSignature:
             continue
         return
-    raise WebhookSignatureError(
-        f"the {SIGNATURE_HEADER} signature does not match the body and the configured key"
+    raise WebhookError(
+        f"the {SIGNATURE_HEADER} signature does not match the body and the configured key",
+        reason="signature",
     )
 
 
@@ -322,7 +325,7 @@ def webhook_endpoint(
                 return PlainTextResponse("body too large", status_code=413)
         try:
             verify_signature(bytes(body), request.headers.get(SIGNATURE_HEADER), key)
-        except WebhookSignatureError as exc:
+        except WebhookError as exc:
             logger.warning("webhook refused: %s", exc)
             return PlainTextResponse("invalid signature", status_code=401)
         try:
