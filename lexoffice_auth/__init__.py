@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from ._metadata import ProviderMetadata
     from ._oauth import OAuthClient
     from ._policy import RefreshPolicy
+    from ._pool import AuthPool
     from ._session import RefreshingTokenSource
     from ._source import StaticTokenSource, TokenSource
     from ._tokens import TokenSet
@@ -36,6 +37,7 @@ __version__ = "0.1.0"
 __all__ = [
     "DEFAULT_API_ORIGINS",
     "ApiKeyAuth",
+    "AuthPool",
     "ClientConfig",
     "ConfigurationError",
     "FileTokenStore",
@@ -66,6 +68,7 @@ _WHERE = {
     "ProviderMetadata": "._metadata",
     "OAuthClient": "._oauth",
     "RefreshPolicy": "._policy",
+    "AuthPool": "._pool",
     "RefreshingTokenSource": "._session",
     "StaticTokenSource": "._source",
     "TokenSource": "._source",

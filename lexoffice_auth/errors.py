@@ -48,6 +48,8 @@ __all__ = [
     "Unauthorized",
     "UnsafeRequestError",
     "ValidationFailed",
+    "WebhookError",
+    "WebhookFailure",
 ]
 
 
@@ -285,3 +287,20 @@ class ServerError(ApiError):
     carried out (a POST after 504 is never retried)."""
 
     transient = True
+
+
+# --- webhooks ----------------------------------------------------------------------------------
+
+WebhookFailure = Literal["signature", "payload"]
+
+
+class WebhookError(LexofficeAuthError):
+    """A webhook request was refused.
+
+    Attributes:
+        reason: ``"signature"`` when ``X-Lxo-Signature`` is missing, garbled, or was not made
+            over this body with the configured key; ``"payload"`` when a signed body is not
+            a lexoffice event.
+    """
+
+    reason: WebhookFailure | None = None

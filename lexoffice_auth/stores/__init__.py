@@ -16,14 +16,22 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ._encrypted import EncryptedTokenStore
     from ._file import FileTokenStore
     from ._memory import MemoryTokenStore
     from ._protocol import TokenStore
     from ._redis import RedisTokenStore
 
-__all__ = ["FileTokenStore", "MemoryTokenStore", "RedisTokenStore", "TokenStore"]
+__all__ = [
+    "EncryptedTokenStore",
+    "FileTokenStore",
+    "MemoryTokenStore",
+    "RedisTokenStore",
+    "TokenStore",
+]
 
 _WHERE = {
+    "EncryptedTokenStore": "._encrypted",
     "FileTokenStore": "._file",
     "MemoryTokenStore": "._memory",
     "RedisTokenStore": "._redis",

@@ -1,0 +1,1 @@
+"""Tests of the production features: encrypted stores, webhooks, many accounts."""
