@@ -264,6 +264,8 @@ class IdTokenVerifier:
         leeway: allowed clock skew in seconds for ``exp``, ``iat`` and ``nbf``.
         client_secret, allow_hs256: HS256/384/512 tokens, keyed with the client secret, are
             accepted only when both are set (a confidential client that asked for them).
+        timeout: the total time limit of one JWKS fetch (``OAuthClient`` passes its own
+            ``timeout``), so a provider trickling bytes cannot hold a login or a refresh.
 
     Example:
         >>> verifier = IdTokenVerifier(client_id="app", http_client=http, clock=time.time)
@@ -282,6 +284,7 @@ class IdTokenVerifier:
         allow_hs256: bool = False,
         jwks_min_refetch_interval: float = 60.0,
         jwks_default_ttl: float = 3600.0,
+        timeout: float = 10.0,
     ) -> None:
         if not isinstance(client_id, str) or not client_id:
             raise ConfigurationError("client_id must be a non-empty string")
@@ -294,6 +297,7 @@ class IdTokenVerifier:
             clock,
             min_refetch_interval=jwks_min_refetch_interval,
             default_ttl=jwks_default_ttl,
+            timeout=timeout,
         )
         self.client_id = client_id
         self.leeway = leeway
@@ -402,12 +406,15 @@ async def fetch_userinfo(
     metadata: ProviderMetadata,
     access_token: str,
     expected_sub: str,
+    *,
+    timeout: float = 10.0,
 ) -> dict[str, Any]:
     """Call the userinfo endpoint (Core §5.3) and return its claims.
 
     The response's ``sub`` must equal ``expected_sub`` (the id_token's), else the response
     may belong to another user (§5.3.4). Signed or encrypted (``application/jwt``) responses
-    are not supported. Raises ``ProviderError`` (endpoint ``userinfo``).
+    are not supported. Raises ``ProviderError`` (endpoint ``userinfo``). ``timeout`` bounds
+    the whole exchange, however slowly the endpoint sends its body.
 
     Example:
         >>> info = await fetch_userinfo(http, metadata, access, claims.sub)  # doctest: +SKIP
@@ -425,6 +432,7 @@ async def fetch_userinfo(
         endpoint,
         headers=headers,
         limit=MAX_BODY_BYTES,
+        time_limit=timeout,
         failure=lambda exc: _userinfo_error(
             f"userinfo endpoint could not be reached ({type(exc).__name__})"
         ),
