@@ -149,7 +149,7 @@ def check_claims(
     issuer: str,
     client_id: str,
     now: float,
-    leeway: float = 120.0,
+    leeway: float = 300.0,
     nonce: str | None = None,
     alg: str | None = None,
     crv: str | None = None,
@@ -261,7 +261,8 @@ class IdTokenVerifier:
         client_id: the expected audience.
         http_client: used to fetch the JWKS.
         clock: decides ``exp``/``iat``/``nbf`` and the JWKS cache lifetime.
-        leeway: allowed clock skew in seconds for ``exp``, ``iat`` and ``nbf``.
+        leeway: allowed clock skew in seconds for ``exp``, ``iat`` and ``nbf``; 5 minutes by
+            default, so a provider whose clock is that far ahead or behind still works.
         client_secret, allow_hs256: HS256/384/512 tokens, keyed with the client secret, are
             accepted only when both are set (a confidential client that asked for them).
         timeout: the total time limit of one JWKS fetch (``OAuthClient`` passes its own
@@ -279,7 +280,7 @@ class IdTokenVerifier:
         client_id: str,
         http_client: AsyncClient,
         clock: Clock,
-        leeway: float = 120.0,
+        leeway: float = 300.0,
         client_secret: str | None = None,
         allow_hs256: bool = False,
         jwks_min_refetch_interval: float = 60.0,

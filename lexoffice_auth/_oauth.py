@@ -69,7 +69,7 @@ class OAuthClient:
         metadata_ttl: float = 3600.0,
         clock: Clock = system_clock,
         timeout: float = 10.0,
-        id_token_leeway: float = 120.0,
+        id_token_leeway: float = 300.0,
         allow_hs256_id_tokens: bool = False,
         basic_auth_encoding: Literal["form", "raw"] = "form",
     ) -> None:
