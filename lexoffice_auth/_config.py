@@ -136,7 +136,7 @@ class ClientConfig:
     login_lifetime: float = 600.0
     metadata_ttl: float = 3600.0
     timeout: float = 10.0
-    id_token_leeway: float = 120.0
+    id_token_leeway: float = 300.0
     allow_hs256_id_tokens: bool = False
 
     def __post_init__(self) -> None:

@@ -149,7 +149,7 @@ def check_claims(
     issuer: str,
     client_id: str,
     now: float,
-    leeway: float = 120.0,
+    leeway: float = 300.0,
     nonce: str | None = None,
     alg: str | None = None,
     crv: str | None = None,
@@ -261,9 +261,12 @@ class IdTokenVerifier:
         client_id: the expected audience.
         http_client: used to fetch the JWKS.
         clock: decides ``exp``/``iat``/``nbf`` and the JWKS cache lifetime.
-        leeway: allowed clock skew in seconds for ``exp``, ``iat`` and ``nbf``.
+        leeway: allowed clock skew in seconds for ``exp``, ``iat`` and ``nbf``; 5 minutes by
+            default, so a provider whose clock is that far ahead or behind still works.
         client_secret, allow_hs256: HS256/384/512 tokens, keyed with the client secret, are
             accepted only when both are set (a confidential client that asked for them).
+        timeout: the total time limit of one JWKS fetch (``OAuthClient`` passes its own
+            ``timeout``), so a provider trickling bytes cannot hold a login or a refresh.
 
     Example (``OAuthClient`` verifies login id_tokens itself; this checks one by hand):
         >>> import anyio
@@ -293,11 +296,12 @@ class IdTokenVerifier:
         client_id: str,
         http_client: AsyncClient,
         clock: Clock,
-        leeway: float = 120.0,
+        leeway: float = 300.0,
         client_secret: str | None = None,
         allow_hs256: bool = False,
         jwks_min_refetch_interval: float = 60.0,
         jwks_default_ttl: float = 3600.0,
+        timeout: float = 10.0,
     ) -> None:
         if not isinstance(client_id, str) or not client_id:
             raise ConfigurationError("client_id must be a non-empty string")
@@ -310,6 +314,7 @@ class IdTokenVerifier:
             clock,
             min_refetch_interval=jwks_min_refetch_interval,
             default_ttl=jwks_default_ttl,
+            timeout=timeout,
         )
         self.client_id = client_id
         self.leeway = leeway
@@ -418,12 +423,15 @@ async def fetch_userinfo(
     metadata: ProviderMetadata,
     access_token: str,
     expected_sub: str,
+    *,
+    timeout: float = 10.0,
 ) -> dict[str, Any]:
     """Call the userinfo endpoint (Core §5.3) and return its claims.
 
     The response's ``sub`` must equal ``expected_sub`` (the id_token's), else the response
     may belong to another user (§5.3.4). Signed or encrypted (``application/jwt``) responses
-    are not supported. Raises ``ProviderError`` (endpoint ``userinfo``).
+    are not supported. Raises ``ProviderError`` (endpoint ``userinfo``). ``timeout`` bounds
+    the whole exchange, however slowly the endpoint sends its body.
 
     Example:
         >>> info = await fetch_userinfo(http, metadata, access, claims.sub)  # doctest: +SKIP
@@ -441,6 +449,7 @@ async def fetch_userinfo(
         endpoint,
         headers=headers,
         limit=MAX_BODY_BYTES,
+        time_limit=timeout,
         failure=lambda exc: _userinfo_error(
             f"userinfo endpoint could not be reached ({type(exc).__name__})"
         ),

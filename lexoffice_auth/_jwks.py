@@ -4,11 +4,14 @@ Only asymmetric signing keys are kept (RSA >= 2048 bits, EC P-256/384/521, Ed255
 encryption keys, symmetric keys and published private keys are dropped. The cache honours
 ``Cache-Control: max-age`` within bounds, and a refetch because a token names an unknown
 ``kid`` happens at most once per ``min_refetch_interval``, so forged ``kid`` values cannot
-make us hammer the provider.
+make us hammer the provider. Likewise an outage: concurrent verifications share one fetch
+and its failure, and a failure is remembered for ``failure_ttl`` seconds, so that a JWKS
+outage is not multiplied by the number of logins waiting for it.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import math
@@ -20,6 +23,7 @@ import anyio
 import jwt
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
+from ._checks import check_seconds
 from ._clock import Clock
 from ._http import AsyncClient, read_limited
 from .errors import ConfigurationError, ProviderError
@@ -211,6 +215,7 @@ class _Slot:
     last_forced: float | None = None
     attempts: int = 0
     last_error: ProviderError | None = None
+    failed_at: float = 0.0
 
 
 class JWKSCache:
@@ -223,6 +228,9 @@ class JWKSCache:
             ``kid`` values.
         default_ttl: cache lifetime when the response has no usable ``Cache-Control``.
         min_ttl, max_ttl: bounds for a ``max-age`` the provider sends.
+        failure_ttl: how long a failed fetch is remembered: callers within that time get
+            its error without a request of their own (0: only callers that waited for it).
+        timeout: the total time limit of one fetch, slow trickles included.
 
     Example:
         >>> cache = JWKSCache(http_client, clock=time.time)  # doctest: +SKIP
@@ -238,6 +246,8 @@ class JWKSCache:
         default_ttl: float = 3600.0,
         min_ttl: float = 300.0,
         max_ttl: float = 86400.0,
+        failure_ttl: float = 5.0,
+        timeout: float = 10.0,
     ) -> None:
         values = (min_refetch_interval, default_ttl, min_ttl, max_ttl)
         if not all(math.isfinite(v) for v in values) or (
@@ -246,8 +256,12 @@ class JWKSCache:
             raise ConfigurationError(
                 "JWKS cache intervals must be finite and positive, and min_ttl <= max_ttl"
             )
+        check_seconds("failure_ttl", failure_ttl)
+        check_seconds("timeout", timeout, positive=True)
         self._http = http_client
         self._clock = clock
+        self._failure_ttl = failure_ttl
+        self._timeout = timeout
         self._min_refetch = min_refetch_interval
         self._default_ttl = default_ttl
         self._min_ttl = min_ttl
@@ -267,10 +281,12 @@ class JWKSCache:
             current = slot.current
             if current is not None and self._clock() < current.expires_at:
                 return current
-            if slot.attempts != attempts and slot.last_error is not None:
-                # A fetch failed while we waited: share its outcome instead of queueing
-                # one more request (and one more timeout) per waiting login.
-                raise ProviderError(str(slot.last_error), endpoint="jwks")
+            failure = slot.last_error
+            if failure is not None and (slot.attempts != attempts or self._recent(slot)):
+                # A fetch failed while we waited, or a moment ago: share its outcome instead
+                # of one more request (and one more timeout) per waiting login. Each caller
+                # gets its own copy (class, message, transient, status_code).
+                raise copy.copy(failure) from failure
             slot.current = await self._fetch(slot, jwks_uri)
             return slot.current
 
@@ -293,6 +309,10 @@ class JWKSCache:
             slot.current = await self._fetch(slot, jwks_uri)
             return slot.current
 
+    def _recent(self, slot: _Slot) -> bool:
+        # A clock that went backwards does not make a failure permanent.
+        return 0.0 <= self._clock() - slot.failed_at < self._failure_ttl
+
     def _ttl(self, cache_control: str | None) -> float:
         max_age = parse_cache_control(cache_control)
         if max_age is None:
@@ -304,7 +324,7 @@ class JWKSCache:
         try:
             fetched = await self._fetch_once(jwks_uri)
         except ProviderError as exc:
-            slot.last_error = exc
+            slot.last_error, slot.failed_at = exc, self._clock()
             raise
         slot.last_error = None
         return fetched
@@ -318,6 +338,7 @@ class JWKSCache:
             jwks_uri,
             headers=headers,
             limit=MAX_BODY_BYTES,
+            time_limit=self._timeout,
             failure=lambda exc: ProviderError(
                 f"JWKS endpoint {jwks_uri} could not be reached ({type(exc).__name__})",
                 endpoint="jwks",
@@ -326,7 +347,10 @@ class JWKSCache:
         )
         if reply.status_code != 200:
             raise ProviderError(
-                f"JWKS endpoint {jwks_uri} answered HTTP {reply.status_code}", endpoint="jwks"
+                f"JWKS endpoint {jwks_uri} answered HTTP {reply.status_code}",
+                endpoint="jwks",
+                status_code=reply.status_code,
+                transient=reply.status_code >= 500 or reply.status_code == 429,
             )
         if reply.body is None:
             raise ProviderError(

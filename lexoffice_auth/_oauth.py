@@ -69,7 +69,7 @@ class OAuthClient:
         metadata_ttl: float = 3600.0,
         clock: Clock = system_clock,
         timeout: float = 10.0,
-        id_token_leeway: float = 120.0,
+        id_token_leeway: float = 300.0,
         allow_hs256_id_tokens: bool = False,
         basic_auth_encoding: Literal["form", "raw"] = "form",
     ) -> None:
@@ -127,6 +127,7 @@ class OAuthClient:
             leeway=config.id_token_leeway,
             client_secret=config.client_secret,
             allow_hs256=config.allow_hs256_id_tokens,
+            timeout=config.timeout,
         )
 
     @property
@@ -381,6 +382,7 @@ class OAuthClient:
             metadata,
             token_set.access_token.get_secret_value(),
             token_set.id_claims.sub,
+            timeout=self._config.timeout,
         )
 
     async def end_session_url(

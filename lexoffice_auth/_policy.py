@@ -40,6 +40,10 @@ class RefreshPolicy:
       per call (a one-hour token is refreshed 60 s early, a 30-second one 7.5 s early).
     * ``retries`` / ``backoff`` / ``max_backoff``: a transient failure (network, 5xx, 429,
       ``temporarily_unavailable``) is retried with exponential backoff and jitter.
+    * ``max_retry_after``: a token endpoint that answers 503/429 with ``Retry-After`` is
+      never asked again sooner than it said: a retry waits at least that long (when it is
+      at most ``max_backoff``, else the refresh gives up at once), and after a failed
+      refresh no new refresh request is sent for ``min(Retry-After, max_retry_after)``.
     * ``rejection_backoff`` / ``max_rejection_backoff``: after a 401 the current token is
       refreshed at once; if the token obtained that way is rejected again, the next such
       refresh waits 1, 2, 4 … up to 60 s after the previous one, so an API that rejects
@@ -61,9 +65,10 @@ class RefreshPolicy:
     max_backoff: float = 8.0
     rejection_backoff: float = 1.0
     max_rejection_backoff: float = 60.0
+    max_retry_after: float = 60.0
 
     def __post_init__(self) -> None:
-        for name in ("leeway", "backoff", "max_backoff"):
+        for name in ("leeway", "backoff", "max_backoff", "max_retry_after"):
             check_seconds(name, getattr(self, name))
         for name in ("rejection_backoff", "max_rejection_backoff"):
             check_seconds(name, getattr(self, name))
@@ -113,16 +118,46 @@ class RefreshPolicy:
             return "transient"
         return "fatal"
 
-    def retry_delay(self, attempt: int, jitter: float) -> float | None:
-        """Seconds to wait before retry number ``attempt + 1``, or ``None`` when out of retries.
+    def retry_delay(
+        self, attempt: int, jitter: float, retry_after: float | None = None
+    ) -> float | None:
+        """Seconds to wait before retry number ``attempt + 1``, or ``None`` not to retry now.
 
         ``jitter`` in [0, 1) spreads the retries of many processes: the wait is between half
-        and all of the exponential step.
+        and all of the exponential step. ``retry_after`` (the server's ``Retry-After``) is a
+        lower bound; one longer than ``max_backoff`` is not waited out within a call.
+
+        Example:
+            >>> policy = RefreshPolicy(backoff=0.5, max_backoff=8)
+            >>> policy.retry_delay(0, 0.0), policy.retry_delay(0, 0.0, retry_after=3)
+            (0.25, 3)
+            >>> policy.retry_delay(0, 0.0, retry_after=120) is None
+            True
         """
         if attempt >= self.retries:
             return None
-        step = min(self.max_backoff, self.backoff * 2.0**attempt)
-        return step * (0.5 + jitter / 2)
+        step = min(self.max_backoff, self.backoff * 2.0**attempt) * (0.5 + jitter / 2)
+        if retry_after is None:
+            return step
+        if retry_after > self.max_backoff:
+            return None
+        return max(step, retry_after)
+
+    def quiet_period(self, error: BaseException) -> float:
+        """Seconds after a failed refresh during which no new refresh request is sent.
+
+        The server's ``Retry-After`` (``TokenEndpointError.retry_after``), at most
+        ``max_retry_after``; 0 when it named none.
+
+        Example:
+            >>> from lexoffice_auth.errors import TokenEndpointError
+            >>> RefreshPolicy().quiet_period(TokenEndpointError("busy", retry_after=600.0))
+            60.0
+        """
+        retry_after = getattr(error, "retry_after", None)
+        if not isinstance(retry_after, (int, float)) or not retry_after > 0:
+            return 0.0
+        return min(float(retry_after), self.max_retry_after)
 
     def rejection_delay(self, streak: int) -> float:
         """Seconds since the previous 401-driven refresh before the next one may run.

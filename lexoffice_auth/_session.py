@@ -24,7 +24,7 @@ from ._clock import Clock, system_clock
 from ._http import Request, Response
 from ._policy import RefreshPolicy
 from ._tokens import TokenSet, check_token_set
-from .errors import ConfigurationError, ReauthenticationRequired
+from .errors import ConfigurationError, ReauthenticationRequired, TokenEndpointError
 from .stores import MemoryTokenStore, TokenStore
 
 __all__ = ["Refresher", "RefreshingTokenSource", "TokenHook"]
@@ -134,6 +134,8 @@ class RefreshingTokenSource:
         self._terminal_tokens: TokenSet | None = None
         self._attempts = 0
         self._last_failure: Exception | None = None
+        # After a failure with Retry-After: no refresh request before this time.
+        self._quiet_until = -math.inf
         # 401 handling: did a 401 produce the current token, how many in a row, and when.
         self._from_rejection = False
         self._rejection_streak = 0
@@ -301,6 +303,9 @@ class RefreshingTokenSource:
                 )
             if stored.refresh_token is None:
                 self._remember_terminal(stored, "the token set has no refresh token")
+            if self._clock() < self._quiet_until and self._last_failure is not None:
+                # The token endpoint asked us to wait (Retry-After): do not ask again yet.
+                _raise_for_waiter(self._last_failure)
             return await self._refresh_and_save(stored)
 
     async def _refresh_and_save(self, stored: TokenSet) -> TokenSet:
@@ -314,17 +319,20 @@ class RefreshingTokenSource:
                         self._attempts += 1
                     await self._save_and_adopt(new, stored)
                 self._last_failure = None
+                self._quiet_until = -math.inf
                 return new
             except Exception as exc:
                 outcome = self._policy.classify(exc)
                 if outcome == "terminal":
                     self._remember_terminal(stored, _terminal_reason(exc), exc)
                 # Jitter spreads the retries of many processes; not a security use of random.
-                delay = self._policy.retry_delay(attempt, random.random())  # noqa: S311
+                retry_after = exc.retry_after if isinstance(exc, TokenEndpointError) else None
+                delay = self._policy.retry_delay(attempt, random.random(), retry_after)  # noqa: S311
                 if outcome == "fatal" or delay is None:
                     # Whatever it was, the refresh token may be rotated away now: the tasks
                     # that waited for this refresh get its error rather than replaying it.
                     self._last_failure = exc
+                    self._quiet_until = self._clock() + self._policy.quiet_period(exc)
                     raise
             attempt += 1
             await anyio.sleep(delay)

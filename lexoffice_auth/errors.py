@@ -146,12 +146,14 @@ class TokenEndpointError(ProviderError):
             ``None`` when the response was no OAuth error (not JSON, a 502 page, ...).
         error_description: the provider's description, if any.
         error_uri: the provider's link to more information, if any.
+        retry_after: seconds the provider asked to wait (``Retry-After`` on a 503 or 429).
     """
 
     endpoint = "token"
     error: str | None = None
     error_description: str | None = None
     error_uri: str | None = None
+    retry_after: float | None = None
 
 
 class RevocationError(ProviderError):
