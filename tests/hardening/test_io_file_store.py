@@ -8,6 +8,7 @@ at once, without a blocking open or read, whatever the option.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import stat
@@ -55,6 +56,15 @@ async def stored_file(directory: Path, name: str = "real.json") -> Path:
     path = directory / name
     await FileTokenStore(path).save("acme", tokens(1))
     return path
+
+
+async def use_lock(store: FileTokenStore, which: str) -> None:
+    """Take the account lock, or the write lock (through a save)."""
+    if which == "account lock":
+        async with store.lock("acme"):
+            pass
+    else:
+        await store.save("acme", tokens(2))
 
 
 @pytest.fixture
@@ -114,11 +124,8 @@ async def test_a_fifo_at_the_token_path_cannot_hold_a_cancel_scope(
     unblock.append(path)
     store = FileTokenStore(path)
     started = time.monotonic()
-    with anyio.move_on_after(0.5):
-        try:
-            await store.load("acme")
-        except TokenStoreError:
-            pass
+    with anyio.move_on_after(0.5), contextlib.suppress(TokenStoreError):
+        await store.load("acme")
     assert time.monotonic() - started < 1.5
 
 
@@ -133,11 +140,7 @@ async def test_a_fifo_at_a_lock_path_is_refused(
     unblock.append(lock)
     store = FileTokenStore(path, lock_timeout=1)
     with anyio.fail_after(10), pytest.raises(TokenStoreError, match="not a regular file"):
-        if which == "account lock":
-            async with store.lock("acme"):
-                pass
-        else:
-            await store.save("acme", tokens(2))
+        await use_lock(store, which)
     assert await store.load("acme") == tokens(1)
 
 
@@ -216,11 +219,7 @@ async def test_a_symlink_planted_at_a_lock_path_is_a_store_error_and_harms_nothi
     lock.symlink_to(victim)
     store = FileTokenStore(path, lock_timeout=1)
     with pytest.raises(TokenStoreError, match="symbolic link"):
-        if which == "account lock":
-            async with store.lock("acme"):
-                pass
-        else:
-            await store.save("acme", tokens(2))
+        await use_lock(store, which)
     assert victim.read_text() == "precious"  # not truncated through the link
     assert await store.load("acme") == tokens(1)
 
@@ -235,11 +234,7 @@ async def test_a_lock_file_owned_by_another_user_is_refused(tmp_path: Path, whic
     os.chown(lock, OTHER_UID, OTHER_UID)
     store = FileTokenStore(path, lock_timeout=1)
     with pytest.raises(TokenStoreError, match="owned by another user"):
-        if which == "account lock":
-            async with store.lock("acme"):
-                pass
-        else:
-            await store.save("acme", tokens(2))
+        await use_lock(store, which)
     trusting = FileTokenStore(path, lock_timeout=1, trust_shared_files=True)
     async with trusting.lock("acme"):
         await trusting.save("acme", tokens(2))
