@@ -233,7 +233,9 @@ class RefreshingTokenSource:
                 try:
                     await self._store.save(self._account_key, token_set)
                 except Exception as exc:
-                    raise _save_error(self._account_key, exc, "the token set") from exc
+                    raise _save_error(
+                        self._account_key, exc, "the token set", in_memory=False
+                    ) from exc
                 self._unsaved = None
                 self._adopt(token_set)
         await self._notify(token_set)
@@ -425,12 +427,18 @@ class RefreshingTokenSource:
             logger.exception("on_token hook failed for account %r", self._account_key)
 
 
-def _save_error(account_key: str, error: Exception, what: str) -> TokenStoreError:
+def _save_error(
+    account_key: str, error: Exception, what: str, *, in_memory: bool = True
+) -> TokenStoreError:
     """The typed error for a failed save; names the store's error without echoing foreign text."""
     detail = str(error) if isinstance(error, TokenStoreError) else type(error).__name__
-    return TokenStoreError(
-        f"{what} of account {account_key!r} could not be saved ({detail}); "
+    then = (
         "they are used from memory and saved at the next call"
+        if in_memory
+        else "nothing was changed"
+    )
+    return TokenStoreError(
+        f"{what} of account {account_key!r} could not be saved ({detail}); {then}"
     )
 
 
