@@ -224,3 +224,19 @@ async def test_file_store_disk_full_and_permission_errors_are_store_errors(
     stored = await store.load("acme")
     assert stored is not None and stored.refresh_token == SecretStr("rt-1")
     assert provider.calls == 1 and provider.stale_refresh_uses == []
+
+
+async def test_a_login_that_cannot_be_saved_is_a_store_error_and_changes_nothing() -> None:
+    clock, _provider, source, store = await flaky_setup(FAILURES["disk full"])
+    login = TokenSet(
+        access_token=SecretStr("at-login"),
+        refresh_token=SecretStr("rt-login"),
+        expires_at=clock() + 3600,
+        issued_at=clock(),
+    )
+    with pytest.raises(TokenStoreError, match="nothing was changed") as caught:
+        await source.save(login)
+    assert "rt-login" not in str(caught.value)
+    assert source.current is None
+    stored = await store.load("acme")
+    assert stored is not None and stored.refresh_token == SecretStr("rt-0")
