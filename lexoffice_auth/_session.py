@@ -24,7 +24,12 @@ from ._clock import Clock, system_clock
 from ._http import Request, Response
 from ._policy import RefreshPolicy
 from ._tokens import TokenSet, check_token_set
-from .errors import ConfigurationError, ReauthenticationRequired, TokenEndpointError
+from .errors import (
+    ConfigurationError,
+    ReauthenticationRequired,
+    TokenEndpointError,
+    TokenStoreError,
+)
 from .stores import MemoryTokenStore, TokenStore
 
 __all__ = ["Refresher", "RefreshingTokenSource", "TokenHook"]
@@ -232,7 +237,13 @@ class RefreshingTokenSource:
         check_token_set(token_set)
         async with self._lock, self._store.lock(self._account_key):
             with anyio.CancelScope(shield=True):
-                await self._store.save(self._account_key, token_set)
+                try:
+                    await self._store.save(self._account_key, token_set)
+                except Exception as exc:
+                    raise _save_error(
+                        self._account_key, exc, "the token set", in_memory=False
+                    ) from exc
+                self._unsaved = None
                 self._adopt(token_set)
         await self._notify(token_set)
 
@@ -274,12 +285,23 @@ class RefreshingTokenSource:
         """Adopt a usable token set, refreshing if needed; the new one if it was saved now."""
         key = self._account_key
         first = await self._store.load(key)
-        if self._usable(first, rejected):
+        if self._unsaved is None and self._usable(first, rejected):
             assert first is not None
             self._adopt(first)
             return None
         async with self._store.lock(key):
             stored = await self._store.load(key)
+            if self._unsaved is not None:
+                base, live = self._unsaved
+                if stored == base:
+                    # A refresh from the stored token set succeeded but could not be saved:
+                    # its result is the live one (the stored refresh token may be rotated
+                    # away already). Save it if it is still good, else refresh from it.
+                    if self._usable(live, rejected):
+                        return live if await self._save_unsaved(base, live) else None
+                    return await self._refresh_and_save(live, base)
+                # The store moved on (a new login, another process): it holds the truth.
+                self._unsaved = None
             if stored is not None and stored != first and not _is_rejected(stored, rejected):
                 # Another process refreshed while we waited for its lock: that serves us.
                 self._adopt(stored)
@@ -288,40 +310,48 @@ class RefreshingTokenSource:
                 assert stored is not None
                 self._adopt(stored)
                 return None
-            if self._unsaved is not None and self._unsaved[0] == stored:
-                # An earlier refresh from this very token set succeeded but could not be
-                # saved; its refresh token is the live one (the stored one may be rotated
-                # away already), so save it instead of refreshing with the stored one.
-                stored = self._unsaved[1]
-                if self._usable(stored, rejected):
-                    with anyio.CancelScope(shield=True):
-                        await self._save_and_adopt(stored, stored)
-                    return stored
             if stored is None:
                 raise ReauthenticationRequired(
                     f"no token is stored for account {key!r}; log in first"
                 )
-            if stored.refresh_token is None:
-                self._remember_terminal(stored, "the token set has no refresh token")
-            if self._clock() < self._quiet_until and self._last_failure is not None:
-                # The token endpoint asked us to wait (Retry-After): do not ask again yet.
-                _raise_for_waiter(self._last_failure)
-            return await self._refresh_and_save(stored)
+            return await self._refresh_and_save(stored, stored)
 
-    async def _refresh_and_save(self, stored: TokenSet) -> TokenSet:
+    async def _refresh_and_save(self, token_set: TokenSet, stored: TokenSet) -> TokenSet:
+        """Refresh from ``token_set`` (``stored`` is what the store holds) and save the result."""
+        if token_set.refresh_token is None:
+            self._remember_terminal(stored, "the token set has no refresh token")
+        if self._clock() < self._quiet_until and self._last_failure is not None:
+            # The token endpoint asked us to wait (Retry-After): do not ask again yet.
+            _raise_for_waiter(self._last_failure)
         attempt = 0
         while True:
+            refreshed = False
             try:
                 with anyio.CancelScope(shield=True):
                     try:
-                        new = await self._refresher.refresh(stored)
+                        new = await self._refresher.refresh(token_set)
                     finally:
                         self._attempts += 1
-                    await self._save_and_adopt(new, stored)
+                    refreshed = True
+                    self._unsaved = (stored, new)
+                    try:
+                        await self._store.save(self._account_key, new)
+                    except Exception as exc:
+                        # The provider may have rotated the refresh token already: the new
+                        # set is the only live one. Use it from memory, retry the save at
+                        # every call until it works, and tell this caller with a typed error.
+                        self._adopt_unsaved(new)
+                        raise _save_error(self._account_key, exc, "the refreshed tokens") from exc
+                    self._unsaved = None
+                    self._adopt(new)
                 self._last_failure = None
                 self._quiet_until = -math.inf
                 return new
             except Exception as exc:
+                if refreshed:
+                    # Waiters are served by the adoption; they must not share this error.
+                    self._last_failure = None
+                    raise
                 outcome = self._policy.classify(exc)
                 if outcome == "terminal":
                     self._remember_terminal(stored, _terminal_reason(exc), exc)
@@ -337,11 +367,29 @@ class RefreshingTokenSource:
             attempt += 1
             await anyio.sleep(delay)
 
-    async def _save_and_adopt(self, token_set: TokenSet, base: TokenSet) -> None:
-        self._unsaved = (base, token_set)
-        await self._store.save(self._account_key, token_set)
+    async def _save_unsaved(self, base: TokenSet, live: TokenSet) -> bool:
+        """Retry saving ``live`` (in use from memory); True when it is saved now."""
+        try:
+            with anyio.CancelScope(shield=True):
+                await self._store.save(self._account_key, live)
+        except Exception as exc:
+            logger.warning(
+                "the refreshed tokens of account %r still cannot be saved (%s); "
+                "using them from memory",
+                self._account_key,
+                type(exc).__name__,
+            )
+            self._adopt_unsaved(live)
+            return False
         self._unsaved = None
+        self._adopt(live)
+        return True
+
+    def _adopt_unsaved(self, token_set: TokenSet) -> None:
+        # In use, but calls go through _renew (and retry the save) until it is saved; the
+        # generation bump lets the tasks that queued behind this attempt use it meanwhile.
         self._adopt(token_set)
+        self._refresh_at = -math.inf
 
     def _remember_terminal(
         self, tokens: TokenSet, reason: str, cause: BaseException | None = None
@@ -390,6 +438,21 @@ class RefreshingTokenSource:
             # The token is saved and valid; a failing audit/persistence hook must not
             # fail the request that happened to trigger the refresh.
             logger.exception("on_token hook failed for account %r", self._account_key)
+
+
+def _save_error(
+    account_key: str, error: Exception, what: str, *, in_memory: bool = True
+) -> TokenStoreError:
+    """The typed error for a failed save; names the store's error without echoing foreign text."""
+    detail = str(error) if isinstance(error, TokenStoreError) else type(error).__name__
+    then = (
+        "they are used from memory and saved at the next call"
+        if in_memory
+        else "nothing was changed"
+    )
+    return TokenStoreError(
+        f"{what} of account {account_key!r} could not be saved ({detail}); {then}"
+    )
 
 
 def _terminal_reason(error: BaseException) -> str:

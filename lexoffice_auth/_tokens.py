@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from collections.abc import Mapping
 from typing import Any, Literal
 from urllib.parse import quote
@@ -70,6 +71,16 @@ class TokenSet(CheckedModel):
             raise ValueError(f"{info.field_name} contains characters a token cannot have")
         return value
 
+    @field_validator("extra")
+    @classmethod
+    def _storable(cls, value: dict[str, Any]) -> dict[str, Any]:
+        # Whatever a TokenSet holds must survive to_json(): plain JSON, not too deep.
+        for key, item in value.items():
+            problem = _unstorable(item)
+            if problem is not None:
+                raise ValueError(f"extra[{key!r}] cannot be stored: {problem}")
+        return value
+
     @field_validator("token_type")
     @classmethod
     def _bearer_only(cls, value: str) -> str:
@@ -93,12 +104,27 @@ class TokenSet(CheckedModel):
         return self.expires_at is not None and now >= self.expires_at - leeway
 
     def to_json(self) -> str:
-        """Serialise for storage, secrets included. Keep the result as secret as the tokens."""
-        return json.dumps(self.to_dict(), separators=(",", ":"))
+        """Serialise for storage, secrets included. Keep the result as secret as the tokens.
+
+        Raises ``TokenStoreError`` in the one case it can fail: a token set built without
+        validation (``model_construct``) that holds values JSON cannot represent.
+        """
+        data = self.to_dict()
+        try:
+            return json.dumps(data, separators=(",", ":"), allow_nan=False)
+        except (TypeError, ValueError, RecursionError) as exc:
+            raise TokenStoreError(
+                f"the token set cannot be serialised ({type(exc).__name__})"
+            ) from None
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict, secrets included."""
-        data = self.model_dump(mode="json", exclude_none=True)
+        """A JSON-ready dict, secrets included (``TokenStoreError`` if it cannot be one)."""
+        try:
+            data = self.model_dump(mode="json", exclude_none=True)
+        except (TypeError, ValueError, RecursionError) as exc:  # pydantic's errors are these
+            raise TokenStoreError(
+                f"the token set cannot be serialised ({type(exc).__name__})"
+            ) from None
         data["access_token"] = self.access_token.get_secret_value()
         if self.refresh_token is not None:
             data["refresh_token"] = self.refresh_token.get_secret_value()
@@ -128,6 +154,36 @@ class TokenSet(CheckedModel):
             raise TokenStoreError(
                 f"stored token set is invalid: {describe_validation_error(exc)}"
             ) from exc
+
+
+# Unknown token-response fields are kept in TokenSet.extra only up to this nesting depth
+# (a scalar is 0, ``{}`` is 1); deeper ones cannot be serialised reliably and are dropped.
+MAX_EXTRA_DEPTH = 32
+
+
+def _unstorable(value: object, depth: int = 0) -> str | None:
+    """Why ``value`` cannot be stored as JSON in ``extra``; ``None`` when it can."""
+    if value is None or isinstance(value, (str, bool)):
+        return None
+    if isinstance(value, int):  # JSON has no limit, Python's int-to-str conversion does
+        return None if value.bit_length() < 10_000 else "a number too large to store"
+    if isinstance(value, float):
+        return None if math.isfinite(value) else "not a finite number"
+    if depth >= MAX_EXTRA_DEPTH:
+        return f"nested deeper than {MAX_EXTRA_DEPTH} levels"
+    if isinstance(value, list | tuple):
+        for item in value:
+            if (problem := _unstorable(item, depth + 1)) is not None:
+                return problem
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                return "an object key that is not a string"
+            if (problem := _unstorable(item, depth + 1)) is not None:
+                return problem
+        return None
+    return f"a {type(value).__name__} is not JSON"
 
 
 def check_token_set(token_set: Any) -> TokenSet:
@@ -301,7 +357,9 @@ def parse_token_response(
         refresh_secret: SecretStr | None = previous.refresh_token
     else:
         refresh_secret = SecretStr(refresh) if refresh else None
-    extra = {k: v for k, v in data.items() if k not in _KNOWN}
+    # Unknown fields are kept only when they can be stored; the others (nested absurdly
+    # deep, say) are dropped rather than make the whole token set unsavable.
+    extra = {k: v for k, v in data.items() if k not in _KNOWN and _unstorable(v) is None}
     try:
         return TokenSet(
             access_token=SecretStr(access),

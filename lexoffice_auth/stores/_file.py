@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import logging
 import os
 import secrets
 import stat
+import sys
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -19,6 +21,9 @@ from typing import Any
 import anyio
 import anyio.to_thread
 from filelock import FileLock, Timeout
+
+if sys.platform != "win32":
+    import fcntl
 
 from .._checks import check_account_key, check_seconds
 from .._tokens import TokenSet, check_token_set
@@ -43,8 +48,17 @@ class FileTokenStore:
       renamed over the old file, so a crash leaves the old or the new content, never a mix.
     * A file that is not a token store of this library (corrupt JSON, another program's
       JSON, a newer format version) raises ``TokenStoreError`` and is never overwritten.
-    * ``lock(account_key)`` is a ``filelock`` lock next to the file, acquired by polling so
-      the event loop never blocks; it is released on errors and cancellation.
+    * ``lock(account_key)`` is an advisory lock (``flock``) on a file next to the token file,
+      acquired by polling so the event loop never blocks; it is released on errors and
+      cancellation.
+    * The token file and the lock files must be regular files; a FIFO, device or socket at
+      their path is refused at once (they are opened without blocking and checked before
+      anything is read), as is a symbolic link, a file owned by another user, and a file
+      that the group or others may write: whoever controls such a file controls the tokens.
+      These are ``TokenStoreError`` and the file is left as it is.
+      ``trust_shared_files=True`` turns off the symlink, owner and mode checks (for a file
+      deliberately shared between accounts, or a symlinked configuration); special files
+      are refused even then.
 
     Example:
         >>> store = FileTokenStore("~/.config/my-app/tokens.json")
@@ -57,6 +71,7 @@ class FileTokenStore:
         *,
         lock_timeout: float = 60.0,
         poll_interval: float = 0.02,
+        trust_shared_files: bool = False,
     ) -> None:
         if not isinstance(path, (str, os.PathLike)) or not os.fspath(path):
             raise ConfigurationError(
@@ -71,6 +86,11 @@ class FileTokenStore:
             raise ConfigurationError(f"FileTokenStore cannot use the path {path!r}: a NUL byte")
         self._lock_timeout = check_seconds("lock_timeout", lock_timeout, positive=True)
         self._poll_interval = check_seconds("poll_interval", poll_interval, positive=True)
+        if not isinstance(trust_shared_files, bool):
+            raise ConfigurationError(
+                f"trust_shared_files must be True or False, not {type(trust_shared_files).__name__}"
+            )
+        self._trust = trust_shared_files
         self._dir_checked = False
         self._dir_check_lock = threading.Lock()
 
@@ -110,23 +130,17 @@ class FileTokenStore:
         """
         digest = hashlib.sha256(check_account_key(account_key).encode()).hexdigest()[:16]
         self._ensure_dir()
-        lock = FileLock(self.path.with_name(f"{self.path.name}.{digest}.lock"), mode=0o600)
+        lock = _LockFile(self, self.path.with_name(f"{self.path.name}.{digest}.lock"))
         deadline = time.monotonic() + self._lock_timeout
         delay = self._poll_interval / 4
-        while True:
-            try:
-                # Non-blocking: one flock() call; waiting happens in anyio.sleep, which is
-                # cancellable and leaves nothing half-acquired behind.
-                lock.acquire(blocking=False)
-                break
-            except Timeout:
-                if time.monotonic() >= deadline:
-                    raise TokenStoreError(
-                        f"{self.path}: timed out after {self._lock_timeout:g} s waiting for "
-                        f"the refresh lock of account {account_key!r}"
-                    ) from None
-            except OSError as exc:
-                raise TokenStoreError(f"{self.path}: cannot take the refresh lock: {exc}") from exc
+        # Non-blocking: one open() and one flock() call per attempt; waiting happens in
+        # anyio.sleep, which is cancellable and leaves nothing half-acquired behind.
+        while not lock.try_acquire():
+            if time.monotonic() >= deadline:
+                raise TokenStoreError(
+                    f"{self.path}: timed out after {self._lock_timeout:g} s waiting for "
+                    f"the refresh lock of account {account_key!r}"
+                )
             await anyio.sleep(delay)
             delay = min(delay * 2, self._poll_interval)
         try:
@@ -171,15 +185,72 @@ class FileTokenStore:
                 stat.S_IMODE(mode),
             )
 
+    def _open(self, path: Path, flags: int, what: str, *, create: bool = False) -> int | None:
+        """Open ``path`` without blocking and check it; ``None`` if it does not exist.
+
+        Never follows a symlink at ``path`` (unless trusted) and never blocks on a FIFO:
+        the checks run on the opened descriptor, so the file checked is the file used.
+        """
+        flags |= _O_NONBLOCK | _O_CLOEXEC | (os.O_CREAT if create else 0)
+        if not self._trust:
+            flags |= _O_NOFOLLOW
+        try:
+            fd = os.open(path, flags, 0o600)
+        except FileNotFoundError:
+            if not self._trust and os.path.islink(path):  # a dangling link: planted
+                raise _symlink_error(path, what) from None
+            if create:
+                raise TokenStoreError(f"{path}: cannot create the {what}") from None
+            return None
+        except OSError as exc:
+            if not self._trust and (exc.errno in _SYMLINK_ERRNOS or os.path.islink(path)):
+                raise _symlink_error(path, what) from None
+            raise TokenStoreError(f"{path}: cannot open the {what}: {exc}") from exc
+        try:
+            self._check_file(fd, path, what)
+        except BaseException:
+            os.close(fd)
+            raise
+        return fd
+
+    def _check_file(self, fd: int, path: Path, what: str) -> None:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise TokenStoreError(
+                f"{path}: the {what} is not a regular file ({_kind(info.st_mode)}); "
+                "it was left untouched (remove it, or choose another path for this store)"
+            )
+        if self._trust:
+            return
+        euid = os.geteuid() if hasattr(os, "geteuid") else None
+        if euid is not None and info.st_uid != euid:
+            raise TokenStoreError(
+                f"{path}: the {what} is owned by another user (uid {info.st_uid}, not "
+                f"{euid}); it was left untouched (remove it, or pass "
+                "trust_shared_files=True to FileTokenStore if it is shared on purpose)"
+            )
+        if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+            raise TokenStoreError(
+                f"{path}: the {what} is writable by other users (mode "
+                f"{stat.S_IMODE(info.st_mode):04o}); it was left untouched (chmod 600 it, or "
+                "pass trust_shared_files=True to FileTokenStore if it is shared on purpose)"
+            )
+
     def _read_accounts(self) -> dict[str, Any]:
         if not self._dir_checked:
             self._check_dir_once()
-        try:
-            data = self.path.read_bytes()
-        except FileNotFoundError:
+        fd = self._open(self.path, os.O_RDONLY, "token store")
+        if fd is None:
             return {}
+        try:
+            parts: list[bytes] = []
+            while part := os.read(fd, 1 << 16):
+                parts.append(part)
         except OSError as exc:
             raise TokenStoreError(f"{self.path}: cannot read the token store: {exc}") from exc
+        finally:
+            os.close(fd)
+        data = b"".join(parts)
         doc = read_envelope(
             data,
             fmt=_FORMAT,
@@ -194,11 +265,12 @@ class FileTokenStore:
 
     def _update(self, account_key: str, entry: dict[str, Any] | None) -> None:
         self._ensure_dir()
-        write_lock = FileLock(self.path.with_name(self.path.name + ".lock"), mode=0o600)
-        try:
-            write_lock.acquire(timeout=self._lock_timeout)
-        except Timeout:
-            raise TokenStoreError(f"{self.path}: timed out waiting for the write lock") from None
+        write_lock = _LockFile(self, self.path.with_name(self.path.name + ".lock"))
+        deadline = time.monotonic() + self._lock_timeout
+        while not write_lock.try_acquire():
+            if time.monotonic() >= deadline:
+                raise TokenStoreError(f"{self.path}: timed out waiting for the write lock")
+            time.sleep(min(self._poll_interval, 0.01))
         try:
             # Read-modify-write under the write lock: other processes may have saved
             # other accounts since we last looked.
@@ -218,7 +290,8 @@ class FileTokenStore:
         directory = self.path.parent
         tmp = directory / f".{self.path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_CLOEXEC, 0o600)
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_CLOEXEC | _O_NOFOLLOW
+            fd = os.open(tmp, flags, 0o600)
             try:
                 if hasattr(os, "fchmod"):  # the umask may have narrowed it further; be exact
                     os.fchmod(fd, 0o600)
@@ -241,6 +314,76 @@ class FileTokenStore:
 
 
 _O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+# open(O_NOFOLLOW) on a symlink fails with ELOOP (Linux, macOS) or EMLINK (FreeBSD).
+_SYMLINK_ERRNOS = frozenset({errno.ELOOP, errno.EMLINK})
+
+
+def _symlink_error(path: Path, what: str) -> TokenStoreError:
+    return TokenStoreError(
+        f"{path}: the {what} is a symbolic link; it was left untouched (replace it with the "
+        "file itself, or pass trust_shared_files=True to FileTokenStore to follow links)"
+    )
+
+
+def _kind(mode: int) -> str:
+    for test, name in (
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+    ):
+        if test(mode):
+            return name
+    return f"mode {mode:o}"
+
+
+class _LockFile:
+    """An exclusive advisory lock on a checked lock file; one non-blocking attempt at a time.
+
+    The file is opened like the token file (no symlinks, no special files, ours) and then
+    ``flock``-ed, which other processes using this store (or ``filelock``) respect.
+    """
+
+    def __init__(self, store: FileTokenStore, path: Path) -> None:
+        self._store = store
+        self._path = path
+        self._fd: int | None = None
+        self._fallback: FileLock | None = None
+
+    def try_acquire(self) -> bool:
+        if sys.platform == "win32":  # pragma: no cover - no flock(); filelock's own lock
+            self._fallback = self._fallback or FileLock(self._path, mode=0o600)
+            try:
+                self._fallback.acquire(blocking=False)
+            except Timeout:
+                return False
+            except OSError as exc:
+                raise TokenStoreError(f"{self._path}: cannot take the lock: {exc}") from exc
+            return True
+        fd = self._store._open(self._path, os.O_RDWR, "lock file", create=True)
+        assert fd is not None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        except OSError as exc:
+            os.close(fd)
+            raise TokenStoreError(f"{self._path}: cannot take the lock: {exc}") from exc
+        self._fd = fd
+        return True
+
+    def release(self) -> None:
+        if sys.platform == "win32":  # pragma: no cover
+            if self._fallback is not None:
+                self._fallback.release()
+            return
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            os.close(fd)  # closing the only descriptor releases the flock
 
 
 def _make_private_dirs(directory: Path) -> None:
