@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from collections.abc import Mapping
+from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from ._metadata import ProviderMetadata
 from ._model import describe_validation_error
-from ._pkce import code_challenge, new_code_verifier
+from ._pkce import code_challenge, is_code_verifier, new_code_verifier
 from .errors import AuthorizationDenied, ConfigurationError, LoginError
 
 __all__ = ["PendingLogin", "build_login", "parse_callback"]
@@ -28,6 +30,33 @@ _RESERVED = frozenset(
         "code_challenge_method",
     }
 )
+
+# state and nonce travel in URLs and are compared as bytes: URL-safe ASCII only (RFC 3986
+# unreserved characters; ``secrets.token_urlsafe`` makes them from a subset).
+_URL_SAFE = re.compile(r"[A-Za-z0-9\-._~]{16,512}")
+
+
+def _check_text(value: str, what: str) -> str:
+    """Printable text that encodes as UTF-8 (no lone surrogates, controls or whitespace)."""
+    if any(c.isspace() or ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in value):
+        raise ValueError(f"{what} must not contain whitespace or control characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(f"{what} is not valid Unicode text") from None
+    return value
+
+
+def _check_url(value: str, what: str) -> str:
+    _check_text(value, what)
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for an invalid port
+    except ValueError:
+        raise ValueError(f"{what} is not a valid URL") from None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{what} must be an absolute http(s) URL")
+    return value
 
 
 class PendingLogin(BaseModel):
@@ -53,6 +82,34 @@ class PendingLogin(BaseModel):
     scopes: tuple[str, ...] = ()
     created_at: float
     expires_at: float
+
+    @field_validator("state", "nonce")
+    @classmethod
+    def _url_safe(cls, value: SecretStr | None, info: Any) -> SecretStr | None:
+        if value is not None and not _URL_SAFE.fullmatch(value.get_secret_value()):
+            raise ValueError(f"{info.field_name} must be 16-512 URL-safe ASCII characters")
+        return value
+
+    @field_validator("code_verifier")
+    @classmethod
+    def _rfc7636_verifier(cls, value: SecretStr) -> SecretStr:
+        if not is_code_verifier(value.get_secret_value()):
+            raise ValueError("code_verifier must be 43-128 characters of [A-Za-z0-9-._~]")
+        return value
+
+    @field_validator("authorization_url", "issuer", "redirect_uri")
+    @classmethod
+    def _usable_url(cls, value: str, info: Any) -> str:
+        return _check_url(value, str(info.field_name))
+
+    @field_validator("scopes")
+    @classmethod
+    def _usable_scopes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for scope in value:
+            if not scope:
+                raise ValueError("a scope must not be empty")
+            _check_text(scope, "a scope")
+        return value
 
     def is_expired(self, now: float) -> bool:
         """True once ``now`` has passed ``expires_at``."""
