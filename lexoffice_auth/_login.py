@@ -64,7 +64,8 @@ class PendingLogin(BaseModel):
 
     Keep it server-side (session, cookie encrypted by your framework, database) and hand it
     back to ``complete_login``. It holds the PKCE verifier, ``state`` and ``nonce``, none of
-    which shows in ``repr``.
+    which shows in ``repr``. It is bound to the client that started it (``issuer``,
+    ``client_id``, ``redirect_uri``): another ``OAuthClient`` refuses it.
 
     Example:
         >>> saved = pending.to_json()          # doctest: +SKIP
@@ -78,6 +79,7 @@ class PendingLogin(BaseModel):
     code_verifier: SecretStr = Field(min_length=43, max_length=128)
     nonce: SecretStr | None = Field(default=None, min_length=16)
     issuer: str
+    client_id: str = Field(min_length=1)
     redirect_uri: str
     scopes: tuple[str, ...] = ()
     created_at: float
@@ -101,6 +103,11 @@ class PendingLogin(BaseModel):
     @classmethod
     def _usable_url(cls, value: str, info: Any) -> str:
         return _check_url(value, str(info.field_name))
+
+    @field_validator("client_id")
+    @classmethod
+    def _usable_client_id(cls, value: str) -> str:
+        return _check_text(value, "client_id")
 
     @field_validator("scopes")
     @classmethod
@@ -186,6 +193,7 @@ def build_login(
         code_verifier=SecretStr(verifier),
         nonce=SecretStr(nonce) if nonce else None,
         issuer=metadata.issuer,
+        client_id=client_id,
         redirect_uri=redirect_uri,
         scopes=scopes,
         created_at=now,
