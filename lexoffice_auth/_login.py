@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 from ._metadata import ProviderMetadata
 from ._model import describe_validation_error
 from ._pkce import code_challenge, is_code_verifier, new_code_verifier
+from ._urls import is_loopback_host
 from .errors import AuthorizationDenied, ConfigurationError, LoginError
 
 __all__ = ["PendingLogin", "build_login", "parse_callback"]
@@ -210,6 +211,45 @@ def _single(params: dict[str, list[str]], name: str) -> str | None:
     return values[0]
 
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _check_arrival(
+    scheme: str, host: str | None, port: int | None, path: str, redirect_uri: str
+) -> None:
+    """The callback came to ``redirect_uri``: same scheme, host, port and path.
+
+    Per-client redirect URIs are the mix-up defence of RFC 9700 §4.4.2.2 for providers that
+    send no ``iss`` (lexoffice's partner OAuth). Scheme and host compare case-insensitively,
+    a default port equals no port, the path compares exactly. A loopback ``http`` redirect
+    URI without a port accepts any port (RFC 8252 §7.3: a native app picks it at run time).
+    """
+    expected = urlsplit(redirect_uri)
+    want_scheme = expected.scheme.lower()
+    want_host = (expected.hostname or "").lower()
+    got_scheme = scheme.lower()
+    differs: list[str] = []
+    if got_scheme != want_scheme:
+        differs.append("scheme")
+    if (host or "").lower() != want_host:
+        differs.append("host")
+    any_port = want_scheme == "http" and expected.port is None and is_loopback_host(want_host)
+    if not any_port and not differs:
+        got_port = port if port is not None else _DEFAULT_PORTS.get(got_scheme)
+        want_port = expected.port if expected.port is not None else _DEFAULT_PORTS.get(want_scheme)
+        if got_port != want_port:
+            differs.append("port")
+    if (path or "/") != (expected.path or "/"):
+        differs.append("path")
+    if differs:
+        raise LoginError(
+            f"the callback arrived at another {' and '.join(differs)} than this login's "
+            f"redirect_uri {redirect_uri!r}; pass the full URL the provider redirected to "
+            "(behind a reverse proxy: the public URL, not the internal one)",
+            reason="redirect_uri",
+        )
+
+
 def parse_callback(
     callback_url: str,
     pending: PendingLogin,
@@ -219,7 +259,8 @@ def parse_callback(
 ) -> str:
     """Check an authorization response and return its code.
 
-    Checks, in order: the pending login has not expired; ``state`` matches (constant
+    Checks, in order: the pending login has not expired; the callback arrived at the
+    login's ``redirect_uri`` (scheme, host, port and path); ``state`` matches (constant
     time); ``iss`` per RFC 9207; an ``error=`` response; then the code itself.
     """
     if not isinstance(callback_url, str):
@@ -232,8 +273,10 @@ def parse_callback(
         parts = urlsplit(callback_url)
         # Some servers post the response as a fragment; we only ever ask for a query.
         params = parse_qs(parts.query, keep_blank_values=True, strict_parsing=False)
+        port = parts.port
     except ValueError as exc:
         raise LoginError("callback URL cannot be parsed", reason="callback") from exc
+    _check_arrival(parts.scheme, parts.hostname, port, parts.path, pending.redirect_uri)
 
     state = _single(params, "state")
     expected_state = pending.state.get_secret_value()
