@@ -7,9 +7,18 @@ import re
 import secrets
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    SerializationInfo,
+    ValidationError,
+    field_serializer,
+    field_validator,
+)
 
 from ._metadata import ProviderMetadata
 from ._model import describe_validation_error
@@ -60,12 +69,31 @@ def _check_url(value: str, what: str) -> str:
     return value
 
 
+# Parameters of the authorization URL that a dump masks: they are what state, nonce and the
+# PKCE verifier protect (the challenge only ties a code to the verifier, but it is no one's
+# business in a log).
+_MASKED_PARAMS = frozenset({"state", "nonce", "code_challenge"})
+_REVEAL = object()  # serialisation context key: to_json() and nothing else reveals the URL
+
+
+def _masked_url(url: str) -> str:
+    parts = urlsplit(url)
+    pairs = [
+        (name, "***" if name in _MASKED_PARAMS else value)
+        for name, value in parse_qsl(parts.query, keep_blank_values=True)
+    ]
+    query = urlencode(pairs, safe="*")
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
+
+
 class PendingLogin(BaseModel):
     """A login between the redirect and the callback.
 
     Keep it server-side (session, cookie encrypted by your framework, database) and hand it
     back to ``complete_login``. It holds the PKCE verifier, ``state`` and ``nonce``, none of
-    which shows in ``repr``. It is bound to the client that started it (``issuer``,
+    which shows in ``repr``, ``model_dump()`` or ``model_dump_json()`` (there the
+    ``authorization_url`` has them masked as ``***``; :meth:`to_json` keeps them for
+    storage). It is bound to the client that started it (``issuer``,
     ``client_id``, ``redirect_uri``): another ``OAuthClient`` refuses it.
 
     Example:
@@ -119,13 +147,22 @@ class PendingLogin(BaseModel):
             _check_text(scope, "a scope")
         return value
 
+    @field_serializer("authorization_url")
+    def _dump_url(self, value: str, info: SerializationInfo) -> str:
+        # model_dump()/model_dump_json() mask state, nonce and code_challenge; to_json() keeps
+        # the URL as it is, for storage.
+        context = info.context
+        if isinstance(context, dict) and context.get(_REVEAL) is True:
+            return value
+        return _masked_url(value)
+
     def is_expired(self, now: float) -> bool:
         """True once ``now`` has passed ``expires_at``."""
         return now >= self.expires_at
 
     def to_json(self) -> str:
         """Serialise with the secrets, for server-side storage only."""
-        data = self.model_dump(mode="json")
+        data = self.model_dump(mode="json", context={_REVEAL: True})
         data["state"] = self.state.get_secret_value()
         data["code_verifier"] = self.code_verifier.get_secret_value()
         data["nonce"] = self.nonce.get_secret_value() if self.nonce else None
