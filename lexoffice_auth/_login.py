@@ -6,7 +6,7 @@ import json
 import re
 import secrets
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pydantic import (
@@ -25,6 +25,9 @@ from ._model import describe_validation_error
 from ._pkce import code_challenge, is_code_verifier, new_code_verifier
 from ._urls import is_loopback_host
 from .errors import AuthorizationDenied, ConfigurationError, LoginError
+
+if TYPE_CHECKING:
+    from ._seal import SealKeys
 
 __all__ = ["PendingLogin", "build_login", "parse_callback"]
 
@@ -93,8 +96,9 @@ class PendingLogin(BaseModel):
     back to ``complete_login``. It holds the PKCE verifier, ``state`` and ``nonce``, none of
     which shows in ``repr``, ``model_dump()`` or ``model_dump_json()`` (there the
     ``authorization_url`` has them masked as ``***``; :meth:`to_json` keeps them for
-    storage). It is bound to the client that started it (``issuer``,
-    ``client_id``, ``redirect_uri``): another ``OAuthClient`` refuses it.
+    server-side storage, :meth:`seal` encrypts them for a cookie). It is bound to the client
+    that started it (``issuer``, ``client_id``, ``redirect_uri``): another ``OAuthClient``
+    refuses it.
 
     Example:
         >>> saved = pending.to_json()          # doctest: +SKIP
@@ -168,6 +172,54 @@ class PendingLogin(BaseModel):
         data["nonce"] = self.nonce.get_secret_value() if self.nonce else None
         return json.dumps(data, separators=(",", ":"))
 
+    def seal(self, key: SealKeys) -> str:
+        """This login encrypted and authenticated with ``key``, for a cookie or hidden field.
+
+        ``key`` is at least 32 random bytes, or their base64 text (``secrets.token_urlsafe(32)``
+        makes one; a passphrase is refused), or a list of keys: the first seals, any opens
+        (key rotation). The result is base64url (about 1 KiB), safe in cookies and URLs;
+        nobody without the key can read the verifier or change any field.
+
+        Example:
+            >>> key = secrets.token_urlsafe(32)
+            >>> cookie = pending.seal(key)                              # doctest: +SKIP
+            >>> pending = PendingLogin.unseal(cookie, key, max_age=600)  # doctest: +SKIP
+        """
+        from ._seal import seal
+
+        return seal(self.to_json().encode("utf-8"), key, purpose=_SEAL_PURPOSE)
+
+    @classmethod
+    def unseal(
+        cls,
+        token: str,
+        key: SealKeys,
+        *,
+        max_age: float | None = None,
+        now: float | None = None,
+    ) -> PendingLogin:
+        """Open what :meth:`seal` made, with ``key`` (or any key of a list).
+
+        A value that was edited, truncated, sealed with another key, or (with ``max_age``
+        seconds) created longer ago than that by ``now`` (default: the system clock) raises
+        ``LoginError(reason="pending")``; a malformed key raises ``ConfigurationError``.
+        ``complete_login`` checks the login's own ``expires_at`` in any case.
+        """
+        from ._clock import system_clock
+        from ._seal import unseal
+
+        plain = unseal(token, key, purpose=_SEAL_PURPOSE, what="pending login")
+        pending = cls.from_json(plain)
+        if max_age is not None:
+            moment = system_clock() if now is None else now
+            if moment - pending.created_at > max_age:
+                raise LoginError(
+                    f"the sealed pending login is older than max_age ({max_age:g} s); "
+                    "start a new login",
+                    reason="pending",
+                )
+        return pending
+
     @classmethod
     def from_json(cls, data: str | bytes) -> PendingLogin:
         """Read back :meth:`to_json`'s output; bad input is ``LoginError(reason="pending")``."""
@@ -184,6 +236,9 @@ class PendingLogin(BaseModel):
         except ValidationError as exc:
             detail = describe_validation_error(exc)
             raise LoginError(f"pending login is invalid: {detail}", reason="pending") from exc
+
+
+_SEAL_PURPOSE = b"lexoffice-auth PendingLogin v1"
 
 
 def build_login(
