@@ -293,22 +293,59 @@ class OAuthClient:
         check) for a bad callback, before any code is sent.
         """
         metadata = await self.metadata()
-        if pending.issuer != metadata.issuer:
-            raise LoginError(
-                "this pending login was started with another provider", reason="client"
-            )
+        self._check_pending(pending, metadata)
         code = parse_callback(callback_url, pending, metadata, now=self._clock())
-        return await self.exchange_code(code, pending)
+        return await self._exchange(code, pending, metadata)
 
     async def exchange_code(self, code: str, pending: PendingLogin) -> TokenSet:
         """Exchange an authorization code for tokens, with the pending login's PKCE verifier.
 
-        Use ``complete_login`` when you have the callback URL: it also checks ``state`` and
-        ``iss``. This is for providers that show the code to the user to paste (out of band).
+        Use ``complete_login`` when you have the callback URL: it also checks ``state``,
+        ``iss`` and where the callback arrived. This is for providers that show the code to
+        the user to paste (out of band). Like ``complete_login`` it refuses a pending login
+        started by another client (``LoginError(reason="client")``) or expired
+        (``reason="expired"``) before the code is sent anywhere.
         """
         if not isinstance(code, str) or not code.strip():
             raise ConfigurationError("the authorization code is empty")
         metadata = await self.metadata()
+        self._check_pending(pending, metadata)
+        return await self._exchange(code, pending, metadata)
+
+    def _check_pending(self, pending: PendingLogin, metadata: ProviderMetadata) -> None:
+        """``pending`` was started by this client (provider, client id, redirect URI), in time.
+
+        Without it a login started with provider A could be completed at provider B's token
+        endpoint with A's PKCE verifier, or an expired one be exchanged (issue 11 #8).
+        """
+        if not isinstance(pending, PendingLogin):
+            raise ConfigurationError(f"expected a PendingLogin, not {type(pending).__name__}")
+        config = self._config
+        if pending.issuer != metadata.issuer:
+            raise LoginError(
+                "this pending login was started with another provider "
+                f"({pending.issuer!r}, this client uses {metadata.issuer!r})",
+                reason="client",
+            )
+        if pending.client_id != config.client_id:
+            raise LoginError(
+                "this pending login was started by another client (client_id differs)",
+                reason="client",
+            )
+        if pending.redirect_uri != config.redirect_uri:
+            raise LoginError(
+                "this pending login was started for another redirect_uri "
+                f"({pending.redirect_uri!r}, this client uses {config.redirect_uri!r})",
+                reason="client",
+            )
+        if pending.is_expired(self._clock()):
+            raise LoginError(
+                "the login took too long and has expired; start a new one", reason="expired"
+            )
+
+    async def _exchange(
+        self, code: str, pending: PendingLogin, metadata: ProviderMetadata
+    ) -> TokenSet:
         form = {
             "grant_type": "authorization_code",
             "code": code.strip(),

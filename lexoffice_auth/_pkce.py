@@ -9,7 +9,7 @@ import secrets
 
 from .errors import ConfigurationError
 
-__all__ = ["code_challenge", "new_code_verifier"]
+__all__ = ["code_challenge", "is_code_verifier", "new_code_verifier"]
 
 _VERIFIER = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
 
@@ -31,6 +31,16 @@ def new_code_verifier(length: int = 64) -> str:
     return verifier
 
 
+def is_code_verifier(value: object) -> bool:
+    """True for 43-128 characters of RFC 7636's ``[A-Za-z0-9-._~]`` (§4.1).
+
+    Example:
+        >>> is_code_verifier("a" * 43), is_code_verifier("a b" * 20)
+        (True, False)
+    """
+    return isinstance(value, str) and _VERIFIER.fullmatch(value) is not None
+
+
 def code_challenge(verifier: str) -> str:
     """``BASE64URL(SHA256(verifier))`` without padding (RFC 7636 §4.2).
 
@@ -38,7 +48,7 @@ def code_challenge(verifier: str) -> str:
         >>> code_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")
         'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM'
     """
-    if not isinstance(verifier, str) or not _VERIFIER.fullmatch(verifier):
+    if not is_code_verifier(verifier):
         raise ConfigurationError("a PKCE verifier must be 43-128 characters of [A-Za-z0-9-._~]")
     digest = hashlib.sha256(verifier.encode("ascii")).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import re
 from collections.abc import Mapping
 from typing import Any, Literal
 from urllib.parse import quote
@@ -285,6 +286,9 @@ def parse_token_error(status_code: int, body: bytes) -> TokenEndpointError:
     )
 
 
+# expires_in as a string: up to 10 ASCII digits (the range check below bounds the value).
+_SECONDS = re.compile(r"[0-9]{1,10}")
+
 _KNOWN = frozenset(
     {"access_token", "token_type", "expires_in", "refresh_token", "scope", "id_token"}
 )
@@ -329,9 +333,12 @@ def parse_token_response(
     expires_in = data.get("expires_in")
     expires_at: float | None = None
     if expires_in is not None:
-        # Some providers send the number as a string; accept digits, reject the rest.
-        if isinstance(expires_in, str) and expires_in.strip().isdigit():
-            expires_in = int(expires_in)
+        # Some providers send the number as a string; accept ASCII digits, reject the rest
+        # (str.isdigit() is True for "²", and int() refuses 5,000 digits with a ValueError).
+        if isinstance(expires_in, str):
+            if not _SECONDS.fullmatch(expires_in.strip(" \t")):
+                raise bad("expires_in must be a number of seconds")
+            expires_in = int(expires_in.strip(" \t"))
         if isinstance(expires_in, bool) or not isinstance(expires_in, (int, float)):
             raise bad("expires_in must be a number")
         if not 0 <= expires_in < 10**9:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Callable, Mapping
 from urllib.parse import urlsplit
 
@@ -38,6 +39,17 @@ async def send(
     def failure(exc: BaseException) -> Exception:
         if is_timeout(exc):
             return error(f"{what} request to {host} timed out")
+        cause = _connect_failure(exc)
+        if cause == "dns":
+            name = urlsplit(url).hostname or host
+            return error(
+                f"{what} request failed: could not resolve host {name} (DNS); "
+                "check the host name in the URL and this machine's DNS"
+            )
+        if cause == "refused":
+            return error(
+                f"{what} request to {host} failed: connection refused (nothing listens there)"
+            )
         return error(f"{what} request to {host} failed: {type(exc).__name__}")
 
     return await read_limited(
@@ -50,6 +62,34 @@ async def send(
         limit=MAX_RESPONSE_BYTES,
         failure=failure,
     )
+
+
+_DNS_TEXT = (
+    "name or service not known",
+    "nodename nor servname",
+    "getaddrinfo failed",
+    "temporary failure in name resolution",
+    "no address associated with hostname",
+)
+
+
+def _connect_failure(exc: BaseException) -> str | None:
+    """``"dns"`` or ``"refused"`` when the exception (or one it was raised from) says so."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, socket.gaierror):
+            return "dns"
+        if isinstance(current, ConnectionRefusedError):
+            return "refused"
+        current = current.__cause__ or current.__context__
+    text = str(exc).lower()
+    if any(marker in text for marker in _DNS_TEXT):
+        return "dns"
+    if "connection refused" in text:
+        return "refused"
+    return None
 
 
 def body_of(reply: Reply, error: ErrorFactory) -> bytes:
