@@ -7,6 +7,7 @@ import json
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, ValidationError
@@ -202,8 +203,12 @@ class LexofficeClient:
         """
         method = method.upper()
         url = self.base_url + path
+        if params:
+            # Percent-encoding throughout (a space is %20, not +), as lexoffice's docs show.
+            url += "?" + "&".join(
+                f"{quote(str(k), safe='')}={quote(_param(v), safe='')}" for k, v in params.items()
+            )
         headers = {"Accept": accept}
-        query = {k: _param(v) for k, v in (params or {}).items()}
 
         async def attempt() -> httpx.Response:
             if self._limiter is not None:
@@ -212,7 +217,6 @@ class LexofficeClient:
                 response: httpx.Response = await self._http.request(
                     method,
                     url,
-                    params=query or None,
                     json=json_body,
                     headers=headers,
                     auth=self._auth,

@@ -1,9 +1,15 @@
 """Client-side pacing: lexoffice allows 2 requests/second per client, one bucket for all.
 
-Both limiters use GCRA (the "virtual scheduling" form of a token bucket): each caller
-reserves the next free slot and sleeps until it. The reservation is O(1) and needs no
-queue; the sleep is ``anyio.sleep`` (never blocks the loop, works on asyncio and trio, and
-is cancellable). A cancelled waiter gives its slot back when it was the last one reserved.
+Both limiters work in two steps:
+
+1. **Reserve** a slot with GCRA (the "virtual scheduling" form of a token bucket): O(1),
+   fair (first come, first served), no queue. Then sleep until the slot with
+   ``anyio.sleep`` (never blocks the loop, works on asyncio and trio, cancellable; a
+   cancelled waiter gives its slot back when it was the last one reserved).
+2. **Pass the gate**: a real token bucket, checked at the moment of sending. A waiter that
+   woke late (a busy loop) or early (trio's timers may fire a few ms early) is held until
+   the bucket really has a token. Without this, lateness would silently eat the slack of
+   lexoffice's own bucket and a long burst would end in 429s even at the allowed rate.
 """
 
 from __future__ import annotations
@@ -65,6 +71,8 @@ class TokenBucket:
         self._tolerance = (self.burst - 1.0) * self._interval
         self._clock = clock
         self._tat = float("-inf")  # theoretical arrival time of the next request
+        self._tokens = self.burst  # the gate: a plain token bucket at send time
+        self._updated = clock()
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -83,13 +91,26 @@ class TokenBucket:
             if self._tat == end:  # nobody reserved after us: the slot is free again
                 self._tat -= self._interval
 
+    def take(self) -> float:
+        """Take a token now if the bucket has one (0.0), else the seconds until it will."""
+        with self._lock:
+            now = self._clock()
+            if now > self._updated:
+                self._tokens = min(self.burst, self._tokens + (now - self._updated) * self.rate)
+                self._updated = now
+            if self._tokens >= 1.0:
+                self._tokens -= 1.0
+                return 0.0
+            return max((1.0 - self._tokens) / self.rate, 1e-4)
+
     async def acquire(self) -> None:
         """Wait (without blocking the event loop) until a request may be sent."""
         delay, end = self.reserve()
-        if delay <= 0:
-            return
         try:
-            await anyio.sleep(delay)
+            if delay > 0:
+                await anyio.sleep(delay)
+            while (wait := self.take()) > 0:  # noqa: ASYNC110 - a timed wait, no event to await
+                await anyio.sleep(wait)
         except BaseException:
             self._give_back(end)
             raise
@@ -112,13 +133,40 @@ return wait
 """
 
 
+# The gate: a token bucket in a hash {tokens, updated (µs)}. ARGV: rate (per µs), burst,
+# expiry (ms). Returns 0 when a token was taken, else the microseconds until one exists.
+_GATE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local rate = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'updated')
+local tokens = tonumber(state[1]) or burst
+local updated = tonumber(state[2]) or now
+if now > updated then
+  tokens = math.min(burst, tokens + (now - updated) * rate)
+  updated = now
+end
+local wait = 0
+if tokens >= 1 then
+  tokens = tokens - 1
+else
+  wait = math.ceil((1 - tokens) / rate)
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'updated', string.format('%d', updated))
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]))
+return wait
+"""
+
+
 class RedisRateLimiter:
     """A token bucket kept in Redis, shared by every process (and host) using the same key.
 
     Needs the ``redis`` extra (``pip install 'lexoffice-auth[redis]'``); ``redis`` is
     imported only when this class is created. The reservation is one atomic Lua script
-    on the server's clock; the script runs in a worker thread (``anyio.to_thread``) so the
-    limiter works on asyncio and trio alike, and the wait is an ``anyio.sleep``.
+    on the server's clock (and the gate, a second script, checks the bucket at send time);
+    the scripts run in a worker thread (``anyio.to_thread``) so the limiter works on
+    asyncio and trio alike, and every wait is an ``anyio.sleep``.
 
     Pass ``url`` (``redis://host:6379/0``) or a synchronous ``redis.Redis`` ``client``.
     Use one ``key`` per lexoffice API client (API key or OAuth connection).
@@ -160,22 +208,32 @@ class RedisRateLimiter:
             max(1000, round(2 * self.burst * interval_us / 1000) + 1000),
         )
         self._script = self._client.register_script(_GCRA)
+        self._gate = self._client.register_script(_GATE)
+        self._gate_args = (self.rate / 1_000_000, self.burst, self._args[2])
 
     def __repr__(self) -> str:
         return f"RedisRateLimiter(key={self._key!r}, rate={self.rate}, burst={self.burst})"
 
-    def _reserve(self) -> float:
+    def _run(self, script: Any, key: str, args: tuple[float, ...]) -> float:
         try:
-            micros = self._script(keys=[self._key], args=list(self._args))
+            micros = script(keys=[key], args=list(args))
         except self._redis_errors as exc:
             raise NetworkError(f"the rate limiter's Redis server failed: {exc}") from exc
         return int(micros) / 1_000_000
 
+    def _reserve(self) -> float:
+        return self._run(self._script, self._key, self._args)
+
+    def _take(self) -> float:
+        return self._run(self._gate, self._key + ":gate", self._gate_args)
+
     async def acquire(self) -> None:
-        """Reserve a slot in Redis, then wait for it without blocking the event loop."""
+        """Reserve a slot in Redis, wait for it, then pass the gate; never blocks the loop."""
         delay = await anyio.to_thread.run_sync(self._reserve)
         if delay > 0:
             await anyio.sleep(delay)
+        while (wait := await anyio.to_thread.run_sync(self._take)) > 0:  # noqa: ASYNC110
+            await anyio.sleep(wait)
 
     def close(self) -> None:
         """Close the connection pool if this limiter created it."""
