@@ -34,6 +34,7 @@ from ._metadata import LEXOFFICE_PARTNER_METADATA, ProviderMetadata, lexoffice_p
 from ._oauth import OAuthClient
 from ._session import Refresher, SourceOptions, TokenHook, TokenSource
 from ._tokens import ClientAuthMethod, TokenSet
+from .api import LexofficeClient
 from .stores import FileTokenStore, MemoryTokenStore, RedisTokenStore, TokenStore
 
 __version__ = "0.1.0"
@@ -58,6 +59,7 @@ __all__ = [
     "JWKSError",
     "LexofficeAuth",
     "LexofficeAuthError",
+    "LexofficeClient",
     "LoginError",
     "LoginExpiredError",
     "MemoryTokenStore",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-import json
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, TypeVar
@@ -297,18 +296,15 @@ def parse_model(method: str, path: str, response: httpx.Response, model: type[M]
     """``model`` from a response's JSON; anything unusable is an :class:`ApiError`."""
     status = response.status_code
     try:
-        data = json.loads(response.content)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        raise ApiError(
-            f"{method} {path}: lexoffice's answer (HTTP {status}) is not JSON",
-            status_code=status,
-        ) from None
-    try:
-        return model.model_validate(data)
-    except (ValidationError, RecursionError) as exc:
-        where = "?"
-        if isinstance(exc, ValidationError) and exc.errors():
-            where = ".".join(str(p) for p in exc.errors()[0]["loc"]) or "(top level)"
+        return model.model_validate_json(response.content)
+    except (ValidationError, RecursionError, ValueError) as exc:
+        errors = exc.errors() if isinstance(exc, ValidationError) else []
+        if not errors or errors[0]["type"] == "json_invalid":
+            raise ApiError(
+                f"{method} {path}: lexoffice's answer (HTTP {status}) is not JSON",
+                status_code=status,
+            ) from None
+        where = ".".join(str(p) for p in errors[0]["loc"]) or "(top level)"
         raise ApiError(
             f"{method} {path}: lexoffice's answer (HTTP {status}) is not a valid "
             f"{model.__name__} (first problem at {where})",

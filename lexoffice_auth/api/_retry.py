@@ -98,7 +98,12 @@ async def call_with_retries(attempt: Callable[[], Awaitable[T]], policy: RetryPo
             return float(error.retry_after)
         return True
 
-    tries = 0
+    # The common case, one try that works, skips setting up stamina's machinery.
+    try:
+        return await attempt()
+    except Retryable as exc:
+        first: Retryable | None = exc
+    tries = 1
     try:
         async for try_ in stamina.retry_context(
             on=backoff,
@@ -109,6 +114,9 @@ async def call_with_retries(attempt: Callable[[], Awaitable[T]], policy: RetryPo
             wait_jitter=policy.wait_jitter,
         ):
             with try_:
+                if first is not None:  # hand the first failure to stamina as its attempt 1
+                    failure, first = first, None
+                    raise failure
                 tries += 1
                 return await attempt()
     except Retryable as exc:
