@@ -83,6 +83,8 @@ def _check_auth(auth: object, base: httpx.URL) -> None:
     origins = getattr(auth, "api_origins", None)
     if origins is None:
         return
+    if isinstance(origins, str):
+        origins = (origins,)
     normalized = set()
     for origin in origins:
         try:

@@ -116,7 +116,8 @@ class TokenBucket:
             raise
 
 
-# KEYS[1]: the bucket's key. ARGV: interval (µs), tolerance (µs), expiry (ms).
+# KEYS[1]: the bucket's key. ARGV: interval (µs), tolerance (µs), extra lifetime (ms): the
+# key lives until its last reserved slot plus that, however far ahead the slots reach.
 # Returns the microseconds to wait. Uses the server's clock, so that hosts whose clocks
 # disagree still share one schedule; atomic because Redis runs a script in one go.
 _GCRA = """
@@ -126,7 +127,8 @@ local interval = tonumber(ARGV[1])
 local tolerance = tonumber(ARGV[2])
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tat < now then tat = now end
-redis.call('SET', KEYS[1], string.format('%d', tat + interval), 'PX', tonumber(ARGV[3]))
+local ttl = math.ceil((tat + interval - now) / 1000) + tonumber(ARGV[3])
+redis.call('SET', KEYS[1], string.format('%d', tat + interval), 'PX', ttl)
 local wait = tat - tolerance - now
 if wait < 0 then wait = 0 end
 return wait
@@ -169,7 +171,9 @@ class RedisRateLimiter:
     asyncio and trio alike, and every wait is an ``anyio.sleep``.
 
     Pass ``url`` (``redis://host:6379/0``) or a synchronous ``redis.Redis`` ``client``.
-    Use one ``key`` per lexoffice API client (API key or OAuth connection).
+    Use one ``key`` per lexoffice API client (API key or OAuth connection). A cancelled
+    waiter's slot is not given back here (other processes may have reserved after it):
+    cancellations make the schedule slower, never faster.
 
     Example:
         >>> limiter = RedisRateLimiter("redis://127.0.0.1:6379/0", key="acme")  # doctest: +SKIP

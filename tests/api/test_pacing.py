@@ -130,3 +130,20 @@ def test_redis_limiter_errors_are_typed() -> None:
     limiter = RedisRateLimiter("redis://127.0.0.1:1/0", key="k")
     with pytest.raises(NetworkError, match="Redis server failed"):
         anyio.run(limiter.acquire)
+
+
+async def test_redis_schedule_outlives_the_key_expiry_of_an_idle_bucket(
+    redis_server: RedisServer,
+) -> None:
+    """Slots reserved far ahead keep the key alive until the last one (no reset to a burst)."""
+    import redis as redis_module
+
+    key = uuid.uuid4().hex
+    limiter = RedisRateLimiter(redis_server.url, key=key, rate=0.5)
+    try:
+        waits = [limiter._reserve() for _ in range(3)]  # 0 s, 2 s, 4 s ahead
+        assert waits == pytest.approx([0.0, 2.0, 4.0], abs=0.05)
+        ttl = redis_module.Redis.from_url(redis_server.url).pttl("lexoffice-auth:rate:" + key)
+        assert ttl > 6000  # the last slot ends 6 s from now, plus the extra lifetime
+    finally:
+        limiter.close()
