@@ -22,9 +22,23 @@ _SCOPES: tuple[str, ...] = ("openid", "email", "profile", "contacts.read", "cont
 _SCOPES += ("invoices.read", "invoices.write", "vouchers.read", "profile.read")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the ``fake_lexoffice`` marker."""
+    config.addinivalue_line(
+        "markers",
+        "fake_lexoffice(**options): options for the fake_lexoffice fixture's FakeLexoffice, "
+        "e.g. rate_limit=None to switch its 2 requests/second limit off",
+    )
+
+
 @pytest.fixture
-def fake_lexoffice() -> FakeLexoffice:
+def fake_lexoffice(request: pytest.FixtureRequest) -> FakeLexoffice:
     """A fresh :class:`~lexoffice_auth.testing.FakeLexoffice` for each test.
+
+    It enforces lexoffice's 2 requests/second, which a ``LexofficeClient`` (paced at 2/s)
+    passes. Choose per test with the marker, e.g. for raw httpx code that does not pace:
+    ``@pytest.mark.fake_lexoffice(rate_limit=None)`` (any ``FakeLexoffice`` keyword works;
+    markers on the class or module apply too, the closest one wins).
 
     Nothing is mounted for you; pick the mounting that fits the code under test:
     ``fake_lexoffice.transport()`` for an ``httpx.MockTransport``,
@@ -33,7 +47,12 @@ def fake_lexoffice() -> FakeLexoffice:
     """
     from ._fake import FakeLexoffice
 
-    return FakeLexoffice()
+    options: dict[str, object] = {}
+    for marker in reversed(list(request.node.iter_markers("fake_lexoffice"))):
+        if marker.args:
+            raise TypeError("@pytest.mark.fake_lexoffice takes keyword arguments only")
+        options.update(marker.kwargs)
+    return FakeLexoffice(**options)  # type: ignore[arg-type]
 
 
 @pytest.fixture
