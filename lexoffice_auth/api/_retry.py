@@ -17,8 +17,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-import stamina
-
 from ..errors import ApiError, ConfigurationError, LexofficeAuthError, RateLimited
 
 __all__ = ["RetryPolicy", "Retryable", "call_with_retries"]
@@ -103,6 +101,8 @@ async def call_with_retries(attempt: Callable[[], Awaitable[T]], policy: RetryPo
         return await attempt()
     except Retryable as exc:
         first: Retryable | None = exc
+    import stamina  # only now: a client whose calls all succeed never loads it
+
     tries = 1
     try:
         async for try_ in stamina.retry_context(
@@ -123,5 +123,5 @@ async def call_with_retries(attempt: Callable[[], Awaitable[T]], policy: RetryPo
         error = exc.error
         if isinstance(error, ApiError):
             error.retried = tries - 1
-        raise error from exc.error.__cause__
+        raise error from (error.__cause__ or exc.__cause__)
     raise AssertionError("unreachable: stamina either returns or raises")  # pragma: no cover

@@ -218,6 +218,7 @@ async def test_get_gives_up_after_read_attempts() -> None:
     with pytest.raises(NetworkError, match="could not be reached") as info:
         await mock_client(api).contacts.get("a")
     assert calls == 3 and info.value.transient
+    assert isinstance(info.value.__cause__, httpx.ConnectError)  # the original, for debugging
 
 
 @pytest.mark.parametrize(
@@ -327,3 +328,12 @@ def test_error_bodies_parse_without_a_client() -> None:
     assert parse_error_body(json.dumps({"error": "Bad Request"}).encode())[0] == "Bad Request"
     assert parse_retry_after("3") == 3.0 and parse_retry_after("nan") is None
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") is None
+
+
+def test_importing_the_client_loads_neither_stamina_nor_redis() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, lexoffice_auth.api; print(sorted({'stamina', 'redis'} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
