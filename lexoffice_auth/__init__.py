@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from ._session import RefreshingTokenSource
     from ._source import StaticTokenSource, TokenSource
     from ._tokens import TokenSet
+    from .api import LexofficeClient
     from .errors import ConfigurationError, LexofficeAuthError, ReauthenticationRequired
     from .stores import FileTokenStore, MemoryTokenStore, TokenStore
 
@@ -43,6 +44,7 @@ __all__ = [
     "FileTokenStore",
     "LexofficeAuth",
     "LexofficeAuthError",
+    "LexofficeClient",
     "MemoryTokenStore",
     "OAuthClient",
     "PendingLogin",
@@ -73,6 +75,7 @@ _WHERE = {
     "StaticTokenSource": "._source",
     "TokenSource": "._source",
     "TokenSet": "._tokens",
+    "LexofficeClient": ".api",
     "ConfigurationError": ".errors",
     "LexofficeAuthError": ".errors",
     "ReauthenticationRequired": ".errors",

@@ -346,6 +346,12 @@ class Api:
         issues = self._contact_issues(body, update=False)
         if issues:
             return legacy_error(406, issues)
+        contact_id = self.store_contact(body)
+        stored = self.contacts[contact_id]
+        return json_response(200, self._action_result("contacts", contact_id, stored))
+
+    def store_contact(self, body: Mapping[str, Any]) -> str:
+        """Store a contact whose body passed the checks; returns its new id."""
         now = self.fake.clock()
         contact_id = self.fake.new_uuid()
         data = {k: copy.deepcopy(v) for k, v in body.items() if k not in ("id", "organizationId")}
@@ -356,8 +362,8 @@ class Api:
             roles=self._store_roles(body["roles"], {}),
             archived=False,
         )
-        stored = self.contacts[contact_id] = _Stored(data, now, now)
-        return json_response(200, self._action_result("contacts", contact_id, stored))
+        self.contacts[contact_id] = _Stored(data, now, now)
+        return contact_id
 
     def _contact(self, cid: str) -> _Stored | Response:
         stored = self.contacts.get(cid.lower())

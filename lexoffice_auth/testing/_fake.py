@@ -6,7 +6,9 @@ import secrets
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, timezone
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
@@ -14,11 +16,12 @@ from httpx import URL, AsyncClient, MockTransport, Request, Response
 
 from lexoffice_auth.errors import ConfigurationError
 
-from ._api import Api
+from ._api import Api, _Stored
 from ._clock import Clock, FakeClock
 from ._keys import SigningKey, at_hash
 from ._model import ConsentRequest, FakeClient, FakeUser, Grant
 from ._provider import PROVIDER_PATHS, Provider
+from ._responses import format_datetime
 from ._urls import origin_of, require_secure_url
 
 if TYPE_CHECKING:
@@ -308,6 +311,99 @@ class FakeLexoffice:
                 raise ConfigurationError("no such invoice in the sandbox")
             stored.data["voucherStatus"] = status
 
+    def add_contact(
+        self,
+        contact: Mapping[str, Any] | Any = None,
+        *,
+        name: str = "Muster GmbH",
+        email: str | None = None,
+        customer: bool = True,
+        vendor: bool = False,
+    ) -> str:
+        """Seed a contact without an API call (no rate limit, no request log); returns its id.
+
+        ``contact`` is lexoffice's contact JSON or an ``lexoffice_auth.api.Contact``;
+        without it a company contact named ``name`` (with ``email``, in the roles given)
+        is made. The same checks as ``POST /v1/contacts`` apply.
+
+        Example:
+            >>> fake = FakeLexoffice()
+            >>> cid = fake.add_contact(name="Acme AG", email="info@acme.example")
+            >>> fake.api.contacts[cid].data["company"]["name"]
+            'Acme AG'
+        """
+        if contact is None:
+            roles: dict[str, Any] = {
+                role: {} for role, on in (("customer", customer), ("vendor", vendor)) if on
+            }
+            body: dict[str, Any] = {"version": 0, "roles": roles, "company": {"name": name}}
+            if email is not None:
+                body["emailAddresses"] = {"business": [email]}
+        else:
+            body = _as_json(contact)
+        with self._lock:
+            issues = self.api._contact_issues(body, update=False)
+            if issues:
+                raise ConfigurationError(f"not a valid contact: {issues}")
+            return self.api.store_contact(body)
+
+    def add_invoice(
+        self,
+        invoice: Mapping[str, Any] | Any = None,
+        *,
+        contact_id: str | None = None,
+        status: str = "open",
+        voucher_date: datetime | str | None = None,
+        net_amount: float | Decimal = 100,
+    ) -> str:
+        """Seed an invoice without an API call; returns its id.
+
+        ``invoice`` is lexoffice's invoice JSON or an ``lexoffice_auth.api.Invoice``;
+        without it a one-line net invoice of ``net_amount`` EUR (19 % VAT) is made for
+        ``contact_id`` (or a one-off recipient), dated ``voucher_date`` (default now).
+        ``status`` is the stored ``voucherStatus`` (``"draft"``, ``"open"``, ``"paid"``,
+        ...). The same checks as ``POST /v1/invoices`` apply.
+        """
+        if invoice is None:
+            when = voucher_date if voucher_date is not None else datetime.now(timezone.utc)
+            address: dict[str, Any] = (
+                {"contactId": contact_id}
+                if contact_id
+                else {"name": "Sandbox Kunde", "countryCode": "DE"}
+            )
+            body: dict[str, Any] = {
+                "voucherDate": when if isinstance(when, str) else format_datetime(when.timestamp()),
+                "address": address,
+                "lineItems": [
+                    {
+                        "type": "custom",
+                        "name": "Sandbox item",
+                        "quantity": 1,
+                        "unitName": "Stück",
+                        "unitPrice": {
+                            "currency": "EUR",
+                            "netAmount": float(net_amount),
+                            "taxRatePercentage": 19,
+                        },
+                    }
+                ],
+                "totalPrice": {"currency": "EUR"},
+                "taxConditions": {"taxType": "net"},
+                "shippingConditions": {"shippingType": "none"},
+            }
+        else:
+            body = _as_json(invoice)
+        with self._lock:
+            details = self.api._invoice_violations(body)
+            if details:
+                raise ConfigurationError(f"not a valid invoice: {details}")
+            invoice_id = self.new_uuid()
+            data = self.api._build_invoice(body, invoice_id, status != "draft")
+            data["voucherStatus"] = status
+            now = self.clock()
+            self.api.invoices[invoice_id] = _Stored(data, now, now)
+            return invoice_id
+
     def reset_counters(self) -> None:
         """Zero :attr:`calls` and :attr:`token_calls` and forget :attr:`requests`."""
         with self._lock:
@@ -490,3 +586,12 @@ class FakeLexoffice:
     def _set_served_base(self, base: str | None) -> None:
         with self._lock:
             self._served_base = base
+
+
+def _as_json(value: Any) -> dict[str, Any]:
+    """A JSON object from a mapping or a model with ``to_api()`` (``lexoffice_auth.api``)."""
+    to_api = getattr(value, "to_api", None)
+    data = to_api() if callable(to_api) else value
+    if not isinstance(data, Mapping):
+        raise ConfigurationError("expected a JSON object or a lexoffice_auth.api model")
+    return dict(data)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import secrets
@@ -47,6 +48,7 @@ _REASONS = {
 }
 
 
+@functools.lru_cache(maxsize=1 << 16)  # large voucherlists format the same dates per call
 def format_datetime(epoch: float) -> str:
     """``epoch`` as lexoffice writes it, German local time: ``2024-05-01T10:00:00.000+02:00``."""
     moment = datetime.fromtimestamp(epoch, tz=_BERLIN)

@@ -92,7 +92,15 @@ def test_the_core_install_requires_neither_click_nor_platformdirs() -> None:
     # httpx imports click whenever it is installed (~20 ms on every "import httpx").
     core = [r for r in metadata.requires("lexoffice-auth") or [] if "extra ==" not in r]
     names = {re.split(r"[\s\[<>=!~;]", r, maxsplit=1)[0].lower().replace("_", "-") for r in core}
-    assert names == {"httpx", "pydantic", "anyio", "pyjwt", "filelock", "typing-extensions"}
+    assert names == {
+        "httpx",
+        "pydantic",
+        "anyio",
+        "pyjwt",
+        "filelock",
+        "typing-extensions",
+        "stamina",
+    }
     entry = metadata.entry_points(group="console_scripts")["lexoffice-auth"]
     assert entry.value == "lexoffice_auth.cli:main"
 

@@ -1,0 +1,84 @@
+"""The typed async lexoffice API client: contacts, invoices, pacing, retries, errors.
+
+Example:
+    >>> from lexoffice_auth.api import LexofficeClient, Contact, Invoice
+"""
+
+from __future__ import annotations
+
+from ._client import DEFAULT_BASE_URL, LexofficeClient
+from ._contacts import ContactsApi, escape_search
+from ._invoices import SEARCH_WINDOW, InvoicesApi
+from ._models import (
+    ActionResult,
+    Address,
+    Addresses,
+    Company,
+    Contact,
+    ContactPerson,
+    ContactRole,
+    ContactRoles,
+    EmailAddresses,
+    Invoice,
+    InvoiceAddress,
+    InvoiceFile,
+    LexofficeModel,
+    LineItem,
+    Money,
+    Page,
+    PaymentConditions,
+    PaymentDiscountConditions,
+    Person,
+    PhoneNumbers,
+    ShippingConditions,
+    TaxAmount,
+    TaxConditions,
+    TotalPrice,
+    UnitPrice,
+    VoucherListItem,
+    XRechnung,
+    format_lexoffice_datetime,
+)
+from ._pacing import RateLimiter, RedisRateLimiter, TokenBucket
+from ._retry import RetryPolicy
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "SEARCH_WINDOW",
+    "ActionResult",
+    "Address",
+    "Addresses",
+    "Company",
+    "Contact",
+    "ContactPerson",
+    "ContactRole",
+    "ContactRoles",
+    "ContactsApi",
+    "EmailAddresses",
+    "Invoice",
+    "InvoiceAddress",
+    "InvoiceFile",
+    "InvoicesApi",
+    "LexofficeClient",
+    "LexofficeModel",
+    "LineItem",
+    "Money",
+    "Page",
+    "PaymentConditions",
+    "PaymentDiscountConditions",
+    "Person",
+    "PhoneNumbers",
+    "RateLimiter",
+    "RedisRateLimiter",
+    "RetryPolicy",
+    "ShippingConditions",
+    "TaxAmount",
+    "TaxConditions",
+    "TokenBucket",
+    "TotalPrice",
+    "UnitPrice",
+    "VoucherListItem",
+    "XRechnung",
+    "escape_search",
+    "format_lexoffice_datetime",
+]

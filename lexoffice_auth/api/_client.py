@@ -1,0 +1,314 @@
+"""``LexofficeClient``: one paced, retrying, typed door to the lexoffice API."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from ..errors import ApiError, ConfigurationError, NetworkError
+from ._contacts import ContactsApi
+from ._errors import error_from_response
+from ._invoices import InvoicesApi
+from ._pacing import RateLimiter, TokenBucket
+from ._retry import Retryable, RetryPolicy, call_with_retries
+
+__all__ = ["DEFAULT_BASE_URL", "LexofficeClient"]
+
+DEFAULT_BASE_URL = "https://api.lexware.io"
+"""lexoffice's (Lexware Office's) API gateway since May 2025."""
+
+M = TypeVar("M", bound=BaseModel)
+
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_NOT_SENT = ("ConnectError", "ConnectTimeout", "PoolTimeout")
+
+
+def _class_names(exc: BaseException) -> set[str]:
+    return {cls.__name__ for cls in type(exc).__mro__}
+
+
+def _is_http_error(exc: BaseException) -> bool:
+    # By name as well as by class: an httpx2 client raises its own, distinct classes.
+    return isinstance(exc, httpx.HTTPError) or bool(
+        _class_names(exc) & {"HTTPError", "TransportError"}
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _origin(url: httpx.URL) -> str:
+    default = {"https": 443, "http": 80}.get(url.scheme)
+    port = "" if url.port in (None, default) else f":{url.port}"
+    host = f"[{url.host}]" if ":" in url.host else url.host
+    return f"{url.scheme}://{host}{port}"
+
+
+def _check_base_url(base_url: str) -> httpx.URL:
+    if not isinstance(base_url, str):
+        raise ConfigurationError(f"base_url must be a str, not {type(base_url).__name__}")
+    try:
+        url = httpx.URL(base_url.rstrip("/"))
+    except (httpx.InvalidURL, ValueError) as exc:
+        raise ConfigurationError(f"base_url is not a valid URL: {base_url!r}") from exc
+    if url.scheme not in ("https", "http") or not url.host:
+        raise ConfigurationError(f"base_url must be an https:// URL, got {base_url!r}")
+    if url.scheme == "http" and not _is_loopback(url.host):
+        raise ConfigurationError(
+            f"base_url must use https (plain http only for loopback hosts), got {base_url!r}"
+        )
+    if url.query or url.fragment or url.userinfo:
+        raise ConfigurationError("base_url must have no query, fragment or credentials")
+    return url
+
+
+def _check_auth(auth: object, base: httpx.URL) -> None:
+    if not callable(getattr(auth, "async_auth_flow", None)):
+        raise ConfigurationError(
+            "auth must be an httpx.Auth such as ApiKeyAuth or LexofficeAuth, "
+            f"not {type(auth).__name__}"
+        )
+    origins = getattr(auth, "api_origins", None)
+    if origins is None:
+        return
+    if isinstance(origins, str):
+        origins = (origins,)
+    normalized = set()
+    for origin in origins:
+        try:
+            normalized.add(_origin(httpx.URL(str(origin))))
+        except (httpx.InvalidURL, ValueError):
+            continue
+    if _origin(base) not in normalized:
+        raise ConfigurationError(
+            f"the auth may send its credential only to {sorted(normalized)}, but base_url is "
+            f"{_origin(base)}: pass api_origins=[{_origin(base)!r}] to the auth, or use "
+            "one of its origins as base_url"
+        )
+
+
+class LexofficeClient:
+    """An async client for lexoffice's contacts and invoices (and any other endpoint).
+
+    * ``auth``: any ``httpx.Auth``: ``ApiKeyAuth(key)`` or an OAuth ``LexofficeAuth``.
+      If it has ``api_origins``, ``base_url`` must be one of them.
+    * ``http_client``: your own ``httpx.AsyncClient`` (or ``httpx2.AsyncClient``); it is
+      used as is and never closed by this client. Without one, the client makes (and
+      closes) its own.
+    * ``rate_limit``: requests per second for this client's own token bucket (lexoffice
+      allows 2); ``None`` switches pacing off. ``limiter`` overrides it with a shared
+      :class:`TokenBucket` or a :class:`RedisRateLimiter`.
+    * ``retry``: a :class:`RetryPolicy` (429 with backoff, GET on 5xx/transport errors).
+
+    Example:
+        >>> async with LexofficeClient(ApiKeyAuth(key)) as lx:                # doctest: +SKIP
+        ...     contact = await lx.contacts.get(contact_id)
+        ...     async for row in lx.invoices.iter(voucher_status="open"):
+        ...         print(row.voucher_number, row.open_amount)
+    """
+
+    def __init__(
+        self,
+        auth: httpx.Auth,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        http_client: Any = None,
+        rate_limit: float | None = 2.0,
+        limiter: RateLimiter | None = None,
+        retry: RetryPolicy | None = None,
+        timeout: float = 40.0,
+    ) -> None:
+        self._base = _check_base_url(base_url)
+        _check_auth(auth, self._base)
+        self._auth = auth
+        if limiter is not None:
+            if not callable(getattr(limiter, "acquire", None)):
+                raise ConfigurationError("limiter must have an async acquire() method")
+            self._limiter: RateLimiter | None = limiter
+        elif rate_limit is None:
+            self._limiter = None
+        else:
+            self._limiter = TokenBucket(rate_limit)
+        if retry is not None and not isinstance(retry, RetryPolicy):
+            raise ConfigurationError("retry must be a RetryPolicy")
+        self._retry = retry or RetryPolicy()
+        if http_client is None:
+            self._http: Any = httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=10.0))
+            self._owns_http = True
+        else:
+            if not callable(getattr(http_client, "request", None)):
+                raise ConfigurationError("http_client must be an httpx.AsyncClient")
+            self._http = http_client
+            self._owns_http = False
+        self.contacts = ContactsApi(self)
+        """Contacts: list, iter, get, create, update, modify."""
+        self.invoices = InvoicesApi(self)
+        """Invoices: create, get, pursue, download, list and iter (voucherlist)."""
+
+    def __repr__(self) -> str:
+        return f"LexofficeClient(base_url={str(self._base)!r}, limiter={self._limiter!r})"
+
+    @property
+    def base_url(self) -> str:
+        """The API base URL, without a trailing slash."""
+        return str(self._base).rstrip("/")
+
+    @property
+    def limiter(self) -> RateLimiter | None:
+        """The limiter pacing this client's requests (None when pacing is off)."""
+        return self._limiter
+
+    async def __aenter__(self) -> LexofficeClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the HTTP client if this client created it (never a client you passed)."""
+        if self._owns_http:
+            await self._http.aclose()
+
+    # --- the one way out ------------------------------------------------------------------
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str | int | bool] | None = None,
+        json_body: Any = None,
+        accept: str = "application/json",
+    ) -> httpx.Response:
+        """Send one API call, paced and retried; raise the matching ``ApiError`` on >= 400.
+
+        ``path`` is below the base URL, e.g. ``"/v1/profile"``. Use it for endpoints this
+        client has no method for.
+        """
+        method = method.upper()
+        url = self.base_url + path
+        if params:
+            # Percent-encoding throughout (a space is %20, not +), as lexoffice's docs show.
+            url += "?" + "&".join(
+                f"{quote(str(k), safe='')}={quote(_param(v), safe='')}" for k, v in params.items()
+            )
+        headers = {"Accept": accept}
+
+        async def attempt() -> httpx.Response:
+            if self._limiter is not None:
+                await self._limiter.acquire()
+            try:
+                response: httpx.Response = await self._http.request(
+                    method,
+                    url,
+                    json=json_body,
+                    headers=headers,
+                    auth=self._auth,
+                )
+            except Exception as exc:
+                if not _is_http_error(exc):
+                    raise
+                raise self._transport_failure(method, path, exc) from exc
+            status = response.status_code
+            if status < 400:
+                return response
+            if status == 429:
+                raise Retryable(self._error(method, path, response), kind="rate")
+            if status >= 500 and method in _SAFE_METHODS:
+                raise Retryable(self._error(method, path, response), kind="read")
+            note = None
+            if status == 504:
+                note = (
+                    "lexoffice's gateway timed out; the request may have been carried out, "
+                    "so it was not retried: check before sending it again"
+                )
+            elif status >= 500:
+                note = f"a {method} is not retried after a server error"
+            raise self._error(method, path, response, note=note)
+
+        return await call_with_retries(attempt, self._retry)
+
+    def _transport_failure(self, method: str, path: str, exc: Exception) -> Exception:
+        kind = type(exc).__name__
+        not_sent = bool(_class_names(exc) & set(_NOT_SENT))
+        if not_sent or method in _SAFE_METHODS:
+            return Retryable(
+                NetworkError(f"{method} {path}: lexoffice could not be reached ({kind})"),
+                kind="read",
+            )
+        return NetworkError(
+            f"{method} {path}: the connection failed ({kind}) after the request was sent; "
+            "lexoffice may have carried it out, so it was not retried: check before "
+            "sending it again"
+        )
+
+    @staticmethod
+    def _error(
+        method: str, path: str, response: httpx.Response, *, note: str | None = None
+    ) -> ApiError:
+        return error_from_response(
+            method, path, response.status_code, response.headers, response.content, note=note
+        )
+
+    async def get_model(
+        self, path: str, model: type[M], *, params: Mapping[str, str | int | bool] | None = None
+    ) -> M:
+        """GET ``path`` and parse the JSON body as ``model``."""
+        response = await self.request("GET", path, params=params)
+        return parse_model("GET", path, response, model)
+
+    async def send_model(
+        self,
+        method: str,
+        path: str,
+        body: Any,
+        model: type[M],
+        *,
+        params: Mapping[str, str | int | bool] | None = None,
+    ) -> M:
+        """Send ``body`` as JSON and parse the answer as ``model``."""
+        response = await self.request(method, path, params=params, json_body=body)
+        return parse_model(method, path, response, model)
+
+
+def _param(value: str | int | bool) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def parse_model(method: str, path: str, response: httpx.Response, model: type[M]) -> M:
+    """``model`` from a response's JSON; anything unusable is an :class:`ApiError`."""
+    status = response.status_code
+    try:
+        return model.model_validate_json(response.content)
+    except (ValidationError, RecursionError, ValueError) as exc:
+        errors = exc.errors() if isinstance(exc, ValidationError) else []
+        if not errors or errors[0]["type"] == "json_invalid":
+            raise ApiError(
+                f"{method} {path}: lexoffice's answer (HTTP {status}) is not JSON",
+                status_code=status,
+            ) from None
+        where = ".".join(str(p) for p in errors[0]["loc"]) or "(top level)"
+        raise ApiError(
+            f"{method} {path}: lexoffice's answer (HTTP {status}) is not a valid "
+            f"{model.__name__} (first problem at {where})",
+            status_code=status,
+        ) from None

@@ -1,0 +1,159 @@
+"""lexoffice's three error body shapes, parsed into :mod:`lexoffice_auth.errors`.
+
+* regular (invoices, voucherlist, profile, ...): ``{"timestamp", "status", "error", "path",
+  "traceId", "message", "details": [{"violation", "field", "message"}]}``
+* legacy (contacts, files, vouchers): ``{"IssueList": [{"i18nKey", "source", "type", ...}]}``
+* gateway: ``{"message": "Unauthorized"}`` (also ``{"message": null}``)
+
+Anything else (HTML, an empty body, JSON of another shape) still gives an error of the
+status's class with a message naming the status.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from ..errors import (
+    ApiError,
+    Conflict,
+    Forbidden,
+    NotFound,
+    RateLimited,
+    ServerError,
+    Unauthorized,
+    ValidationFailed,
+)
+
+__all__ = ["error_for_status", "error_from_response", "parse_error_body", "parse_retry_after"]
+
+_MAX_TEXT = 300
+
+
+def error_for_status(status: int) -> type[ApiError]:
+    """The exception class for an HTTP error status."""
+    if status in (400, 406, 422):
+        return ValidationFailed
+    classes: dict[int, type[ApiError]] = {
+        401: Unauthorized,
+        403: Forbidden,
+        404: NotFound,
+        409: Conflict,
+        429: RateLimited,
+    }
+    if status in classes:
+        return classes[status]
+    return ServerError if status >= 500 else ApiError
+
+
+def _text(value: object) -> str | None:
+    """A short printable string, or None for anything that is not a non-empty string."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = " ".join(value.split())
+    return text if len(text) <= _MAX_TEXT else text[: _MAX_TEXT - 1] + "…"
+
+
+def _scalar(value: object) -> Any:
+    """JSON scalars as they are; anything nested as a short string."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return _text(value) if isinstance(value, str) else value
+    return _text(json.dumps(value, default=str))
+
+
+def parse_error_body(body: bytes) -> tuple[str | None, str | None, tuple[dict[str, Any], ...]]:
+    """``(message, trace_id, details)`` from any of the three shapes (all None/empty if none).
+
+    Never raises: a body that is not JSON, or JSON of an unknown shape, gives no message.
+    """
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None, None, ()
+    if not isinstance(data, dict):
+        return None, None, ()
+    issues = data.get("IssueList")
+    if isinstance(issues, list):
+        details = tuple(_issue(i) for i in issues if isinstance(i, dict))
+        parts = [
+            f"{d['message']} ({d['field']})" if d.get("field") else str(d["message"])
+            for d in details
+            if d.get("message")
+        ]
+        message = "; ".join(parts) or None
+        return message, _text(data.get("traceId")), details
+    message = _text(data.get("message"))
+    trace_id = _text(data.get("traceId"))
+    raw_details = data.get("details")
+    details = ()
+    if isinstance(raw_details, list):
+        details = tuple(_detail(d) for d in raw_details if isinstance(d, dict))
+    if message is None:
+        message = _text(data.get("error"))
+    return message, trace_id, details
+
+
+def _issue(issue: Mapping[str, Any]) -> dict[str, Any]:
+    out = {
+        "field": _scalar(issue.get("source")),
+        "message": _scalar(issue.get("i18nKey")),
+        "type": _scalar(issue.get("type")),
+    }
+    for extra in ("additionalData", "args"):
+        if extra in issue:
+            out[extra] = _scalar(issue[extra])
+    return out
+
+
+def _detail(detail: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "field": _scalar(detail.get("field")),
+        "message": _scalar(detail.get("message")),
+        "violation": _scalar(detail.get("violation")),
+    }
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a ``Retry-After`` header given in seconds (HTTP dates are ignored)."""
+    if not value:
+        return None
+    try:
+        seconds = float(value.strip())
+    except ValueError:
+        return None
+    if seconds != seconds or seconds < 0 or seconds > 3600:  # NaN, negative, absurd
+        return None
+    return seconds
+
+
+def error_from_response(
+    method: str,
+    path: str,
+    status: int,
+    headers: Mapping[str, str],
+    body: bytes,
+    *,
+    note: str | None = None,
+) -> ApiError:
+    """The :class:`~lexoffice_auth.errors.ApiError` subclass for an error response.
+
+    The message names the call (method and path, never the query, which may hold e-mail
+    addresses) and carries the server's message; ``note`` is added at the end.
+    """
+    message, trace_id, details = parse_error_body(body)
+    if trace_id is None:
+        trace_id = _text(headers.get("x-trace-id"))
+    cls = error_for_status(status)
+    text = f"{method} {path}: HTTP {status}"
+    if message:
+        text += f": {message}"
+    else:
+        ctype = headers.get("content-type", "").split(";")[0].strip() or "no content type"
+        text += f" with an unreadable error body ({ctype}, {len(body)} bytes)"
+    if note:
+        text += f" ({note})"
+    attributes: dict[str, Any] = {"status_code": status, "trace_id": trace_id, "details": details}
+    if cls is RateLimited:
+        attributes["retry_after"] = parse_retry_after(headers.get("retry-after"))
+    return cls(text, **attributes)

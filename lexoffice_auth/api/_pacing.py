@@ -1,0 +1,245 @@
+"""Client-side pacing: lexoffice allows 2 requests/second per client, one bucket for all.
+
+Both limiters work in two steps:
+
+1. **Reserve** a slot with GCRA (the "virtual scheduling" form of a token bucket): O(1),
+   fair (first come, first served), no queue. Then sleep until the slot with
+   ``anyio.sleep`` (never blocks the loop, works on asyncio and trio, cancellable; a
+   cancelled waiter gives its slot back when it was the last one reserved).
+2. **Pass the gate**: a real token bucket, checked at the moment of sending. A waiter that
+   woke late (a busy loop) or early (trio's timers may fire a few ms early) is held until
+   the bucket really has a token. Without this, lateness would silently eat the slack of
+   lexoffice's own bucket and a long burst would end in 429s even at the allowed rate.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+import anyio
+
+from ..errors import ConfigurationError, NetworkError
+
+if TYPE_CHECKING:
+    import redis
+
+__all__ = ["RateLimiter", "RedisRateLimiter", "TokenBucket"]
+
+
+@runtime_checkable
+class RateLimiter(Protocol):
+    """Anything that can pace requests: ``await limiter.acquire()`` before each one."""
+
+    async def acquire(self) -> None:
+        """Return when the next request may be sent."""
+
+
+def _check_rate(rate: float, burst: float) -> tuple[float, float]:
+    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 < rate < 1e6:
+        raise ConfigurationError(f"rate must be a number of requests per second > 0, got {rate!r}")
+    if isinstance(burst, bool) or not isinstance(burst, (int, float)) or not 1 <= burst < 1e6:
+        raise ConfigurationError(f"burst must be a number >= 1, got {burst!r}")
+    return float(rate), float(burst)
+
+
+class TokenBucket:
+    """An in-process token bucket: ``rate`` requests per second, bursts of ``burst``.
+
+    One bucket may be shared by any number of clients (and event loops or threads); they
+    then share the budget, as lexoffice counts per API client, not per connection. The
+    default ``burst=1`` sends nothing faster than one request every ``1/rate`` seconds,
+    which leaves lexoffice's own bucket room for network jitter.
+
+    Example:
+        >>> bucket = TokenBucket(2.0)
+        >>> bucket.rate, bucket.burst
+        (2.0, 1.0)
+    """
+
+    def __init__(
+        self,
+        rate: float = 2.0,
+        *,
+        burst: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.rate, self.burst = _check_rate(rate, burst)
+        self._interval = 1.0 / self.rate
+        self._tolerance = (self.burst - 1.0) * self._interval
+        self._clock = clock
+        self._tat = float("-inf")  # theoretical arrival time of the next request
+        self._tokens = self.burst  # the gate: a plain token bucket at send time
+        self._updated = clock()
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"TokenBucket(rate={self.rate}, burst={self.burst})"
+
+    def reserve(self) -> tuple[float, float]:
+        """Reserve the next slot: ``(seconds to wait, the slot's end)``; no waiting."""
+        with self._lock:
+            now = self._clock()
+            tat = max(self._tat, now)
+            self._tat = tat + self._interval
+            return max(0.0, tat - self._tolerance - now), self._tat
+
+    def _give_back(self, end: float) -> None:
+        with self._lock:
+            if self._tat == end:  # nobody reserved after us: the slot is free again
+                self._tat -= self._interval
+
+    def take(self) -> float:
+        """Take a token now if the bucket has one (0.0), else the seconds until it will."""
+        with self._lock:
+            now = self._clock()
+            if now > self._updated:
+                self._tokens = min(self.burst, self._tokens + (now - self._updated) * self.rate)
+                self._updated = now
+            if self._tokens >= 1.0:
+                self._tokens -= 1.0
+                return 0.0
+            return max((1.0 - self._tokens) / self.rate, 1e-4)
+
+    async def acquire(self) -> None:
+        """Wait (without blocking the event loop) until a request may be sent."""
+        delay, end = self.reserve()
+        try:
+            if delay > 0:
+                await anyio.sleep(delay)
+            while (wait := self.take()) > 0:  # noqa: ASYNC110 - a timed wait, no event to await
+                await anyio.sleep(wait)
+        except BaseException:
+            self._give_back(end)
+            raise
+
+
+# KEYS[1]: the bucket's key. ARGV: interval (µs), tolerance (µs), extra lifetime (ms): the
+# key lives until its last reserved slot plus that, however far ahead the slots reach.
+# Returns the microseconds to wait. Uses the server's clock, so that hosts whose clocks
+# disagree still share one schedule; atomic because Redis runs a script in one go.
+_GCRA = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local interval = tonumber(ARGV[1])
+local tolerance = tonumber(ARGV[2])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tat < now then tat = now end
+local ttl = math.ceil((tat + interval - now) / 1000) + tonumber(ARGV[3])
+redis.call('SET', KEYS[1], string.format('%d', tat + interval), 'PX', ttl)
+local wait = tat - tolerance - now
+if wait < 0 then wait = 0 end
+return wait
+"""
+
+
+# The gate: a token bucket in a hash {tokens, updated (µs)}. ARGV: rate (per µs), burst,
+# expiry (ms). Returns 0 when a token was taken, else the microseconds until one exists.
+_GATE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local rate = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'updated')
+local tokens = tonumber(state[1]) or burst
+local updated = tonumber(state[2]) or now
+if now > updated then
+  tokens = math.min(burst, tokens + (now - updated) * rate)
+  updated = now
+end
+local wait = 0
+if tokens >= 1 then
+  tokens = tokens - 1
+else
+  wait = math.ceil((1 - tokens) / rate)
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'updated', string.format('%d', updated))
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]))
+return wait
+"""
+
+
+class RedisRateLimiter:
+    """A token bucket kept in Redis, shared by every process (and host) using the same key.
+
+    Needs the ``redis`` extra (``pip install 'lexoffice-auth[redis]'``); ``redis`` is
+    imported only when this class is created. The reservation is one atomic Lua script
+    on the server's clock (and the gate, a second script, checks the bucket at send time);
+    the scripts run in a worker thread (``anyio.to_thread``) so the limiter works on
+    asyncio and trio alike, and every wait is an ``anyio.sleep``.
+
+    Pass ``url`` (``redis://host:6379/0``) or a synchronous ``redis.Redis`` ``client``.
+    Use one ``key`` per lexoffice API client (API key or OAuth connection). A cancelled
+    waiter's slot is not given back here (other processes may have reserved after it):
+    cancellations make the schedule slower, never faster.
+
+    Example:
+        >>> limiter = RedisRateLimiter("redis://127.0.0.1:6379/0", key="acme")  # doctest: +SKIP
+        >>> client = LexofficeClient(auth, limiter=limiter)                      # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        key: str,
+        rate: float = 2.0,
+        burst: float = 1.0,
+        client: redis.Redis | None = None,
+        prefix: str = "lexoffice-auth:rate:",
+    ) -> None:
+        self.rate, self.burst = _check_rate(rate, burst)
+        if not isinstance(key, str) or not key:
+            raise ConfigurationError("key must be a non-empty string naming the API client")
+        if (url is None) == (client is None):
+            raise ConfigurationError("pass exactly one of url= or client=")
+        try:
+            import redis as redis_module
+        except ImportError:
+            raise ConfigurationError(
+                "RedisRateLimiter needs the redis package: pip install 'lexoffice-auth[redis]'"
+            ) from None
+        self._redis_errors: tuple[type[BaseException], ...] = (redis_module.RedisError,)
+        self._client: Any = client if client is not None else redis_module.Redis.from_url(str(url))
+        self._owns = client is None
+        self._key = prefix + key
+        interval_us = round(1_000_000 / self.rate)
+        self._args = (
+            interval_us,
+            round((self.burst - 1.0) * interval_us),
+            max(1000, round(2 * self.burst * interval_us / 1000) + 1000),
+        )
+        self._script = self._client.register_script(_GCRA)
+        self._gate = self._client.register_script(_GATE)
+        self._gate_args = (self.rate / 1_000_000, self.burst, self._args[2])
+
+    def __repr__(self) -> str:
+        return f"RedisRateLimiter(key={self._key!r}, rate={self.rate}, burst={self.burst})"
+
+    def _run(self, script: Any, key: str, args: tuple[float, ...]) -> float:
+        try:
+            micros = script(keys=[key], args=list(args))
+        except self._redis_errors as exc:
+            raise NetworkError(f"the rate limiter's Redis server failed: {exc}") from exc
+        return int(micros) / 1_000_000
+
+    def _reserve(self) -> float:
+        return self._run(self._script, self._key, self._args)
+
+    def _take(self) -> float:
+        return self._run(self._gate, self._key + ":gate", self._gate_args)
+
+    async def acquire(self) -> None:
+        """Reserve a slot in Redis, wait for it, then pass the gate; never blocks the loop."""
+        delay = await anyio.to_thread.run_sync(self._reserve)
+        if delay > 0:
+            await anyio.sleep(delay)
+        while (wait := await anyio.to_thread.run_sync(self._take)) > 0:  # noqa: ASYNC110
+            await anyio.sleep(wait)
+
+    def close(self) -> None:
+        """Close the connection pool if this limiter created it."""
+        if self._owns:
+            self._client.close()

@@ -1,0 +1,127 @@
+"""What is retried, how often and how long to wait, on top of ``stamina``.
+
+``stamina`` (tenacity underneath) brings exponential backoff with jitter, bounded attempts
+and a total time limit, sleeps with ``asyncio.sleep`` or ``trio.sleep`` (whichever loop
+runs), and lets a hook return the wait itself, which is how ``Retry-After`` is honoured.
+This module only decides *whether* a failure may be retried:
+
+* 429: always (lexoffice says the call "will not be performed").
+* 5xx and transport errors: only for GET (reading twice is harmless).
+* A connection that was never made (connect error): for every method.
+* POST/PUT after a 5xx or a timeout: never; a 504 or timeout says it may have been done.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from ..errors import ApiError, ConfigurationError, LexofficeAuthError, RateLimited
+
+__all__ = ["RetryPolicy", "Retryable", "call_with_retries"]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How the client retries.
+
+    Attributes:
+        attempts: most tries for a rate-limited (429) call, the first one included.
+        read_attempts: most tries for a GET that met a 5xx or a transport error.
+        wait_initial: the first backoff, in seconds; it doubles per retry.
+        wait_max: the longest single backoff (a larger ``Retry-After`` is still honoured).
+        wait_jitter: up to this many seconds of random jitter added to each backoff.
+        timeout: no retry is started after this many seconds since the first try.
+
+    Example:
+        >>> RetryPolicy(attempts=3).read_attempts
+        3
+    """
+
+    attempts: int = 6
+    read_attempts: int = 3
+    wait_initial: float = 0.5
+    wait_max: float = 30.0
+    wait_jitter: float = 1.0
+    timeout: float = 120.0
+
+    def __post_init__(self) -> None:
+        for name in ("attempts", "read_attempts"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ConfigurationError(f"RetryPolicy.{name} must be an int >= 1, got {value!r}")
+        for name in ("wait_initial", "wait_max", "wait_jitter", "timeout"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                raise ConfigurationError(f"RetryPolicy.{name} must be a number >= 0")
+        if self.timeout == 0:
+            raise ConfigurationError("RetryPolicy.timeout must be > 0")
+
+    @classmethod
+    def never(cls) -> RetryPolicy:
+        """No retries at all."""
+        return cls(attempts=1, read_attempts=1)
+
+
+class Retryable(Exception):
+    """Raised inside an attempt to ask for another one; carries the error to give up with."""
+
+    def __init__(self, error: LexofficeAuthError, *, kind: str) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.kind = kind  # "rate" (429) or "read" (5xx/transport on a safe call)
+
+
+async def call_with_retries(attempt: Callable[[], Awaitable[T]], policy: RetryPolicy) -> T:
+    """Run ``attempt`` until it returns, raises a final error, or retries run out.
+
+    ``attempt`` raises :class:`Retryable` for a failure that may be tried again. When the
+    retries are used up (or the policy's time is over) the carried error is raised, with
+    ``retried`` set to the number of retries made.
+    """
+    counts = {"rate": 0, "read": 0}
+    limits = {"rate": policy.attempts, "read": policy.read_attempts}
+
+    def backoff(exc: Exception) -> bool | float:
+        if not isinstance(exc, Retryable):
+            return False
+        counts[exc.kind] += 1
+        if counts[exc.kind] >= limits[exc.kind]:
+            return False
+        error = exc.error
+        if isinstance(error, RateLimited) and error.retry_after is not None:
+            return float(error.retry_after)
+        return True
+
+    # The common case, one try that works, skips setting up stamina's machinery.
+    try:
+        return await attempt()
+    except Retryable as exc:
+        first: Retryable | None = exc
+    import stamina  # only now: a client whose calls all succeed never loads it
+
+    tries = 1
+    try:
+        async for try_ in stamina.retry_context(
+            on=backoff,
+            attempts=policy.attempts + policy.read_attempts,
+            timeout=policy.timeout,
+            wait_initial=policy.wait_initial,
+            wait_max=policy.wait_max,
+            wait_jitter=policy.wait_jitter,
+        ):
+            with try_:
+                if first is not None:  # hand the first failure to stamina as its attempt 1
+                    failure, first = first, None
+                    raise failure
+                tries += 1
+                return await attempt()
+    except Retryable as exc:
+        error = exc.error
+        if isinstance(error, ApiError):
+            error.retried = tries - 1
+        raise error from (error.__cause__ or exc.__cause__)
+    raise AssertionError("unreachable: stamina either returns or raises")  # pragma: no cover

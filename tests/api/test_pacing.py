@@ -1,0 +1,149 @@
+"""The client-side token bucket, in process and through Redis."""
+
+from __future__ import annotations
+
+import itertools
+import time
+import uuid
+
+import anyio
+import httpx
+import pytest
+
+from lexoffice_auth import ApiKeyAuth
+from lexoffice_auth.api import LexofficeClient, RedisRateLimiter, RetryPolicy, TokenBucket
+from lexoffice_auth.errors import ConfigurationError, NetworkError
+from lexoffice_auth.testing import FakeLexoffice
+
+from ..support.redis_server import RedisServer, redis_server_fixture  # noqa: F401
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_reservations_are_spaced_by_the_rate() -> None:
+    clock = Clock()
+    bucket = TokenBucket(4.0, clock=clock)
+    assert [round(bucket.reserve()[0], 3) for _ in range(4)] == [0.0, 0.25, 0.5, 0.75]
+    clock.now += 10  # idle time does not pile up beyond the burst
+    assert bucket.reserve()[0] == 0.0 and bucket.reserve()[0] == 0.25
+
+
+def test_burst_allows_that_many_at_once() -> None:
+    bucket = TokenBucket(2.0, burst=3, clock=Clock())
+    assert [bucket.reserve()[0] for _ in range(4)] == [0.0, 0.0, 0.0, 0.5]
+
+
+def test_the_gate_holds_a_request_that_comes_too_soon() -> None:
+    clock = Clock()
+    bucket = TokenBucket(10.0, clock=clock)
+    assert bucket.take() == 0.0
+    clock.now += 0.04
+    assert bucket.take() == pytest.approx(0.06)
+    clock.now += 0.06
+    assert bucket.take() == 0.0
+
+
+@pytest.mark.parametrize("bad", [0, -1, float("nan"), "2", True])
+def test_bad_rates_are_refused(bad: object) -> None:
+    with pytest.raises(ConfigurationError):
+        TokenBucket(bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"])
+async def test_waiting_does_not_block_the_loop_and_can_be_cancelled() -> None:
+    bucket = TokenBucket(1.0)
+    await bucket.acquire()  # the one free token
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await anyio.sleep(0.01)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(ticker)
+        with anyio.move_on_after(0.3):
+            await bucket.acquire()  # would wait about 1 s
+        tg.cancel_scope.cancel()
+    assert ticks >= 10
+    # The cancelled waiter gave its slot back: the next one waits ~1 s, not ~2 s.
+    assert bucket.reserve()[0] < 1.0
+
+
+@pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"])
+async def test_one_bucket_shared_by_two_clients_paces_both() -> None:
+    fake = FakeLexoffice(rate_limit=10.0, rate_limit_capacity=2.0)
+    cid = fake.add_contact(name="Geteilt GmbH")
+    auth = ApiKeyAuth(fake.add_api_key(), api_origins=[fake.api_base])
+    shared = TokenBucket(10.0)
+    clients = [
+        LexofficeClient(
+            auth,
+            base_url=fake.api_base,
+            http_client=httpx.AsyncClient(transport=fake.transport()),
+            limiter=shared,
+            retry=RetryPolicy.never(),  # a single 429 fails the test
+        )
+        for _ in range(2)
+    ]
+    start = time.monotonic()
+    async with anyio.create_task_group() as tg:
+        for i in range(20):
+            tg.start_soon(clients[i % 2].contacts.get, cid)
+    assert time.monotonic() - start >= 1.8  # 20 requests at 10/s, one free token
+    assert fake.calls["contacts:get"] == 20
+
+
+@pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"])
+async def test_redis_limiter_paces_several_limiters_on_one_key(redis_server: RedisServer) -> None:
+    key = uuid.uuid4().hex
+    limiters = [RedisRateLimiter(redis_server.url, key=key, rate=20.0) for _ in range(3)]
+    sent: list[float] = []
+
+    async def one(limiter: RedisRateLimiter) -> None:
+        await limiter.acquire()
+        sent.append(time.monotonic())
+
+    start = time.monotonic()
+    async with anyio.create_task_group() as tg:
+        for i in range(30):
+            tg.start_soon(one, limiters[i % 3])
+    elapsed = time.monotonic() - start
+    for limiter in limiters:
+        limiter.close()
+    assert 1.4 <= elapsed < 3.0  # 30 at 20/s, the first one free
+    sent.sort()
+    gaps = [b - a for a, b in itertools.pairwise(sent)]
+    assert min(gaps) >= 0.035  # never two at once, across the three limiters
+
+
+def test_redis_limiter_errors_are_typed() -> None:
+    with pytest.raises(ConfigurationError, match="exactly one"):
+        RedisRateLimiter(key="k")
+    limiter = RedisRateLimiter("redis://127.0.0.1:1/0", key="k")
+    with pytest.raises(NetworkError, match="Redis server failed"):
+        anyio.run(limiter.acquire)
+
+
+async def test_redis_schedule_outlives_the_key_expiry_of_an_idle_bucket(
+    redis_server: RedisServer,
+) -> None:
+    """Slots reserved far ahead keep the key alive until the last one (no reset to a burst)."""
+    import redis as redis_module
+
+    key = uuid.uuid4().hex
+    limiter = RedisRateLimiter(redis_server.url, key=key, rate=0.5)
+    try:
+        waits = [limiter._reserve() for _ in range(3)]  # 0 s, 2 s, 4 s ahead
+        assert waits == pytest.approx([0.0, 2.0, 4.0], abs=0.05)
+        ttl = redis_module.Redis.from_url(redis_server.url).pttl("lexoffice-auth:rate:" + key)
+        assert ttl > 6000  # the last slot ends 6 s from now, plus the extra lifetime
+    finally:
+        limiter.close()
