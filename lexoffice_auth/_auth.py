@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Generator, Iterable
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from typing_extensions import Self
 
 from ._clock import Clock
-from ._http import URL, AuthBase, Request, Response, httpx
+from ._http import URL, Auth, Request, Response, httpx, with_httpx2_auth
 from ._source import StaticTokenSource, TokenSource
 from ._urls import is_loopback_host, require_secure_url
 from .errors import ConfigurationError, UnsafeRequestError
@@ -89,7 +91,7 @@ def _body_in_memory(request: Request) -> bool:
     return True
 
 
-class LexofficeAuth(AuthBase, Generic[S]):
+class LexofficeAuth(Auth, Generic[S]):
     """``Authorization: Bearer …`` from any :class:`TokenSource`, for httpx clients.
 
     * Each request asks the source for its credential; a refreshing source answers from
@@ -111,6 +113,11 @@ class LexofficeAuth(AuthBase, Generic[S]):
 
     requires_request_body = False
     requires_response_body = False
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Self:
+        # Also an httpx2.Auth when httpx2 is installed (imported on the first auth, not
+        # with lexoffice_auth): httpx2 clients accept only their own Auth class.
+        return super().__new__(with_httpx2_auth(cls))
 
     def __init__(self, source: S, *, api_origins: Iterable[str] = DEFAULT_API_ORIGINS) -> None:
         if not isinstance(source, TokenSource):

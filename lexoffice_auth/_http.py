@@ -10,9 +10,8 @@ from __future__ import annotations
 import zlib
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any, TypeVar
 
-import anyio
 import httpx
 from httpx import (
     URL,
@@ -34,7 +33,6 @@ __all__ = [
     "AsyncBaseTransport",
     "AsyncClient",
     "Auth",
-    "AuthBase",
     "HTTPError",
     "HTTPStatusError",
     "MockTransport",
@@ -49,6 +47,7 @@ __all__ = [
     "is_timeout",
     "is_transport_error",
     "read_limited",
+    "with_httpx2_auth",
 ]
 
 
@@ -111,6 +110,8 @@ async def read_limited(
     Any failure of the HTTP library (see :func:`is_http_error`) is raised as
     ``failure(exc)``, chained to the original; every other exception propagates.
     """
+    import anyio  # here, not at the top: an API-key user never reads a provider response
+
     deadline = _TOTAL_DEADLINE if time_limit is None else time_limit
     try:
         try:
@@ -254,24 +255,33 @@ def _looks_like_zlib(data: bytes) -> bool:
     return len(data) >= 2 and data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0
 
 
-def _auth_base() -> type[Auth]:
-    """``httpx.Auth``, and also ``httpx2.Auth`` when httpx2 is installed.
+T = TypeVar("T", bound=Auth)
+
+_UNSET: Any = object()
+_httpx2_auth: Any = _UNSET
+_with_httpx2: dict[type[Auth], type[Auth]] = {}
+
+
+def with_httpx2_auth(cls: type[T]) -> type[T]:
+    """``cls``, or a subclass that is also ``httpx2.Auth`` when httpx2 is installed.
 
     httpx2 clients accept only instances of their own ``Auth``; the two classes have the same
-    API, so one class can be both, and our auth plug-ins work with either client.
+    API, so one class can be both, and our auth plug-ins work with either client. httpx2 is
+    imported here, on the first auth created, not when lexoffice_auth is imported: a program
+    that uses httpx alone never pays for it.
     """
-    try:
-        import httpx2
-    except ImportError:  # pragma: no cover - httpx2 is optional
-        return Auth
-
-    class _HttpxAndHttpx2Auth(Auth, httpx2.Auth):  # type: ignore[misc]
-        pass
-
-    return _HttpxAndHttpx2Auth
-
-
-if TYPE_CHECKING:
-    AuthBase = Auth
-else:
-    AuthBase = _auth_base()
+    global _httpx2_auth
+    if _httpx2_auth is _UNSET:
+        try:
+            import httpx2
+        except ImportError:  # pragma: no cover - httpx2 is optional
+            _httpx2_auth = None
+        else:
+            _httpx2_auth = httpx2.Auth
+    if _httpx2_auth is None:
+        return cls
+    both = _with_httpx2.get(cls)
+    if both is None:
+        namespace = {"__module__": cls.__module__, "__qualname__": cls.__qualname__}
+        both = _with_httpx2[cls] = type(cls.__name__, (cls, _httpx2_auth), namespace)
+    return both  # type: ignore[return-value]

@@ -11,7 +11,7 @@ import pytest
 import lexoffice_auth
 
 # click is left out: httpx imports it by itself whenever it is installed (hence the cli extra).
-HEAVY = ("jwt", "cryptography", "pydantic", "redis", "respx", "uvicorn")
+HEAVY = ("jwt", "cryptography", "pydantic", "redis", "respx", "uvicorn", "httpx2", "anyio")
 
 
 def loaded_after(statement: str) -> dict[str, bool]:
