@@ -57,7 +57,6 @@ from lexoffice_auth import (
 )
 from lexoffice_auth.api import DEFAULT_BASE_URL, Contact, TokenBucket
 from lexoffice_auth.errors import (
-    ApiError,
     AuthorizationDenied,
     ConfigurationError,
     LexofficeAuthError,
@@ -283,6 +282,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             pool.get(account), base_url=settings.api_base, http_client=http, limiter=limiter
         )
 
+    async def connection_of(account: str) -> str:
+        async with lexoffice(account) as lx:
+            response = await lx.request("GET", "/v1/profile")
+        try:
+            profile = response.json()
+        except ValueError:
+            profile = None
+        connection_id = profile.get("connectionId") if isinstance(profile, dict) else None
+        if not isinstance(connection_id, str) or not connection_id:
+            raise LexofficeAuthError("GET /v1/profile answered without a connectionId")
+        return connection_id
+
     # The pending-login cookie goes back only to the callback, and only over HTTPS unless the
     # redirect URI is loopback http (local development; browsers and httpx alike would drop
     # a Secure cookie there). SameSite=Lax: the provider's redirect back is a top-level GET
@@ -358,12 +369,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             response = _problem(502, "provider_error", str(exc))
         else:
             await pool.get(account).source.save(tokens)
-            # Learn the connection id now, so a later token.revoked finds this account.
-            async with lexoffice(account) as lx:
-                profile = (await lx.request("GET", "/v1/profile")).json()
-            await connections.record(str(profile["connectionId"]), account)
-            logger.info("account %r connected", account)
-            response = RedirectResponse(f"/accounts/{account}/contacts", status_code=303)
+            try:
+                # Learn the connection id now, so a later token.revoked finds this account.
+                connection_id = await connection_of(account)
+            except LexofficeAuthError as exc:
+                # The tokens are saved and work; only revocation by webhook would miss them.
+                response = _problem(502, "profile_unavailable", f"connected, but {exc}")
+            else:
+                await connections.record(connection_id, account)
+                logger.info("account %r connected (connection %s)", account, connection_id)
+                response = RedirectResponse(f"/accounts/{account}/contacts", status_code=303)
         # Single use, whatever happened: a pending login must not be replayed.
         response.delete_cookie(PENDING_COOKIE, **cookie_flags)
         return response
@@ -386,7 +401,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "connect your lexoffice account again",
                 connect=f"/connect?account={quote(account)}",
             )
-        except ApiError as exc:
+        except LexofficeAuthError as exc:  # lexoffice or the token endpoint failed
             return _problem(502, "lexoffice_error", str(exc))
         return JSONResponse(
             {

@@ -345,6 +345,18 @@ def test_token_revoked_makes_the_next_call_401_until_the_account_connects_again(
     assert contact_names(browser, "acme") == ["Muster GmbH"]
 
 
+def test_a_grant_revoked_at_the_provider_without_a_webhook_is_401_too(
+    browser: httpx.Client, fake: FakeLexoffice
+):
+    connect(browser, fake, "acme")
+    fake.revoke_all()  # the API rejects the access token, the refresh is invalid_grant
+
+    response = browser.get("/accounts/acme/contacts")
+
+    assert response.status_code == 401
+    assert fake.token_calls["refresh_token"] == 1
+
+
 def test_a_webhook_with_a_bad_signature_is_401_and_changes_nothing(
     browser: httpx.Client, fake: FakeLexoffice, tmp_path: Path
 ):
