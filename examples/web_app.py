@@ -325,7 +325,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """Start connecting ``account`` to lexoffice: redirect to the provider."""
         if not ACCOUNT_KEY.fullmatch(account):
             return _problem(400, "bad_account", "account must be 1-64 of A-Z a-z 0-9 _ -")
-        pending = await oauth.start_login()
+        try:
+            pending = await oauth.start_login()  # discovery, on first use only (cached)
+        except LexofficeAuthError as exc:
+            return _problem(502, "provider_error", str(exc))
         response = RedirectResponse(pending.authorization_url, status_code=302)
         response.set_cookie(
             PENDING_COOKIE,

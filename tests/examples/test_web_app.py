@@ -300,6 +300,16 @@ def test_an_account_never_connected_is_told_to_connect(browser: httpx.Client):
     }
 
 
+def test_an_unreachable_provider_is_a_clear_502(settings: Settings, fake: FakeLexoffice):
+    dead = Settings(**{**settings.__dict__, "issuer": "http://127.0.0.1:9"})  # discard port
+    with TestClient(create_app(dead), follow_redirects=False) as client:
+        response = client.get("/connect", params={"account": "acme"})
+
+    assert response.status_code == 502
+    assert response.json()["error"] == "provider_error"
+    assert "set-cookie" not in response.headers
+
+
 def test_a_bad_account_key_is_400(browser: httpx.Client):
     assert browser.get("/connect", params={"account": "../etc"}).status_code == 400
     assert browser.get("/accounts/a.b/contacts").status_code == 400
