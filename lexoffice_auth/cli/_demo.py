@@ -12,11 +12,13 @@ import anyio
 from httpx import AsyncClient, Response
 
 from lexoffice_auth import (
+    ApiKeyAuth,
     LexofficeAuth,
     LexofficeAuthError,
     OAuthClient,
     ReauthenticationRequired,
 )
+from lexoffice_auth.api import LexofficeClient
 from lexoffice_auth.stores import MemoryTokenStore
 
 if TYPE_CHECKING:
@@ -76,6 +78,7 @@ async def run_demo(echo: Callable[[str], None], *, served: bool = True, burst: i
     step = _Steps(echo)
     async with _sandbox(fake, served) as box:
         step("Sandbox", f"identity provider and lexoffice-like API {box.how}")
+        await _api_key_steps(step, fake, box)
         oauth = OAuthClient(
             DEFAULT_CLIENT_ID,
             DEFAULT_REDIRECT_URI,
@@ -127,6 +130,17 @@ async def run_demo(echo: Callable[[str], None], *, served: bool = True, burst: i
             async with box.http() as client:
                 client.auth = auth
                 await _api_steps(step, client, box.api_base)
+                lx = LexofficeClient(
+                    auth, base_url=box.api_base, http_client=client, rate_limit=None
+                )
+                async with lx:
+                    listed = await lx.contacts.list(name="Musterkunde")
+                    rows = await lx.invoices.list(voucher_status="open")
+                step(
+                    "OAuth client",
+                    f"LexofficeClient(LexofficeAuth): contacts.list → {listed.total_elements} "
+                    f"contact(s); invoices.list(open) → {rows.total_elements} invoice(s)",
+                )
 
                 fake.advance(lifetime + 1)
                 refreshes_before = fake.token_calls["refresh_token"]
@@ -167,6 +181,26 @@ async def run_demo(echo: Callable[[str], None], *, served: bool = True, burst: i
                 )
     echo("")
     echo("Done: every step succeeded. No token or secret was printed.")
+
+
+async def _api_key_steps(step: _Steps, fake: FakeLexoffice, box: _Sandbox) -> None:
+    """The first way most users start: a lexoffice API key (no login, no refresh)."""
+    key = fake.add_api_key()  # the sandbox's stand-in for a key made in lexoffice
+    contact = fake.add_contact(name="Beispiel GmbH", email="info@beispiel.example")
+    fake.add_invoice(contact_id=contact)
+    auth = ApiKeyAuth(key, api_origins=[box.api_base])
+    async with box.http() as http:
+        lx = LexofficeClient(auth, base_url=box.api_base, http_client=http, rate_limit=None)
+        async with lx:
+            contacts = await lx.contacts.list()
+            invoices = await lx.invoices.list()
+            first = contacts.content[0] if contacts.content else None
+    name = first.company.name if first is not None and first.company is not None else "-"
+    step(
+        "API key",
+        f"LexofficeClient(ApiKeyAuth(key)): contacts.list → {contacts.total_elements} "
+        f"({name}); invoices.list → {invoices.total_elements}; the key is never printed",
+    )
 
 
 async def _api_steps(step: _Steps, client: AsyncClient, api: str) -> None:

@@ -48,6 +48,10 @@ def test_demo_succeeds_with_one_refresh_and_prints_no_secret(
     out = result.output
     for step in ("Discovery", "Authorization", "Consent", "Code exchange", "id_token"):
         assert step in out
+    # The two usual starts, each through LexofficeClient: an API key, then the OAuth login.
+    assert out.index("API key") < out.index("Discovery") < out.index("OAuth client")
+    assert "LexofficeClient(ApiKeyAuth(key)): contacts.list → 1 (Beispiel GmbH)" in out
+    assert "LexofficeClient(LexofficeAuth): contacts.list → 1 contact(s)" in out
     assert "50 concurrent GET /v1/ping all answered 200" in out
     assert "refreshes at the token endpoint: 1\n" in out
     assert "ReauthenticationRequired" in out

@@ -1,0 +1,206 @@
+"""What the command line keeps per profile, and how it turns that into clients.
+
+A profile is one account key in a :class:`~lexoffice_auth.FileTokenStore`. Its entry is
+an ordinary :class:`~lexoffice_auth.TokenSet` whose ``extra["lexoffice_auth_cli"]``
+records how it was obtained (no secret is kept there):
+
+* ``{"kind": "oauth", "provider": "oidc" | "lexoffice-partner", "issuer", "client_id",
+  "redirect_uri", "scopes", "api_base"}`` for a browser login: the access and refresh
+  tokens are the token set's own. ``token`` and the API commands refresh it through a
+  :class:`~lexoffice_auth.RefreshingTokenSource` (the client secret, if the provider
+  needs one, comes from the flags, environment or config file, never from the store);
+  every refreshed token set gets the same marker before it is saved.
+* ``{"kind": "api_key", "api_base"}`` for ``login --api-key``: the key is the access
+  token, with no expiry and no refresh token.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from lexoffice_auth import (
+    ApiKeyAuth,
+    FileTokenStore,
+    LexofficeAuth,
+    OAuthClient,
+    RefreshingTokenSource,
+    TokenSet,
+)
+from lexoffice_auth.api import DEFAULT_BASE_URL
+from lexoffice_auth.errors import ConfigurationError, ReauthenticationRequired
+
+from ._settings import Settings
+
+__all__ = ["MARKER", "Profile", "build_oauth", "mark", "partner_paste_redirect_uri"]
+
+MARKER = "lexoffice_auth_cli"
+DEFAULT_OIDC_SCOPES = ("openid", "email", "profile")
+DEFAULT_APP_BASE_URL = "https://app.lexoffice.de"
+
+
+def mark(tokens: TokenSet, marker: dict[str, Any]) -> TokenSet:
+    """``tokens`` with the CLI's marker in ``extra`` (the tokens themselves unchanged)."""
+    extra = {**tokens.extra, MARKER: marker}
+    return TokenSet.model_validate({**tokens.to_dict(), "extra": extra})
+
+
+def partner_paste_redirect_uri(app_base_url: str) -> str:
+    """The lexoffice-hosted page that shows the code (what partner integrations use)."""
+    return app_base_url.rstrip("/") + "/api/oauth2/authorization_code"
+
+
+def build_oauth(
+    settings: Settings,
+    *,
+    provider: str,
+    redirect_uri: str,
+    issuer: str | None = None,
+    client_id: str | None = None,
+    scopes: tuple[str, ...] = (),
+    http_client: httpx.AsyncClient | None = None,
+) -> OAuthClient:
+    """An ``OAuthClient``; ``issuer``, ``client_id`` and ``scopes`` win over the settings.
+
+    The settings fill in what is not given, and always supply the client secret (which
+    is never stored with the tokens).
+    """
+    client_id = client_id or settings.get("client_id")
+    if not client_id:
+        raise ConfigurationError(
+            "no client id: pass --client-id or set LEXOFFICE_CLIENT_ID "
+            "(for an API key use: lexoffice-auth login --api-key)"
+        )
+    secret = settings.get("client_secret")
+    scopes = scopes or settings.scopes
+    if provider == "lexoffice-partner":
+        if not secret:
+            raise ConfigurationError(
+                "the lexoffice partner preset needs the client secret: pass --client-secret "
+                "or set LEXOFFICE_CLIENT_SECRET"
+            )
+        if not scopes:
+            raise ConfigurationError(
+                "the lexoffice partner preset needs --scope (names come with your partner "
+                "agreement, e.g. contacts.read)"
+            )
+        app_base = issuer or settings.get("app_base_url") or DEFAULT_APP_BASE_URL
+        return OAuthClient.lexoffice_partner(
+            client_id,
+            secret,
+            redirect_uri,
+            scopes=scopes,
+            app_base_url=app_base,
+            http_client=http_client,
+        )
+    issuer = issuer or settings.get("issuer")
+    if not issuer:
+        raise ConfigurationError(
+            "no provider: pass --issuer URL (an OpenID provider with discovery) or "
+            "--lexoffice-partner, or log in with an API key: lexoffice-auth login --api-key"
+        )
+    return OAuthClient(
+        client_id,
+        redirect_uri,
+        issuer=issuer,
+        client_secret=secret,
+        scopes=scopes or DEFAULT_OIDC_SCOPES,
+        http_client=http_client,
+    )
+
+
+class _MarkingRefresher:
+    """Refreshes through ``oauth`` and puts the profile's marker back on the result."""
+
+    def __init__(self, oauth: OAuthClient, marker: dict[str, Any]) -> None:
+        self._oauth = oauth
+        self._marker = marker
+
+    async def refresh(self, token_set: TokenSet) -> TokenSet:
+        return mark(await self._oauth.refresh(token_set), self._marker)
+
+
+@dataclass
+class Profile:
+    """One profile of the token store, as loaded."""
+
+    name: str
+    store: FileTokenStore
+    tokens: TokenSet | None
+
+    @classmethod
+    async def load(cls, settings: Settings) -> Profile:
+        store = FileTokenStore(settings.store_path)
+        name = settings.profile
+        return cls(name, store, await store.load(name))
+
+    @property
+    def marker(self) -> dict[str, Any]:
+        raw = self.tokens.extra.get(MARKER) if self.tokens is not None else None
+        return raw if isinstance(raw, dict) else {}
+
+    @property
+    def kind(self) -> str | None:
+        """``oauth``, ``api_key``, ``unknown`` (saved by other code) or ``None`` (no login)."""
+        if self.tokens is None:
+            return None
+        kind = self.marker.get("kind")
+        return kind if kind in ("oauth", "api_key") else "unknown"
+
+    def require(self) -> TokenSet:
+        if self.tokens is None:
+            raise ReauthenticationRequired(
+                f"not logged in (profile {self.name!r}, store {self.store.path})"
+            )
+        return self.tokens
+
+    def api_base(self, settings: Settings) -> str:
+        """``--api-base`` / env / config, else the one recorded at login, else lexoffice's."""
+        recorded = self.marker.get("api_base")
+        return (
+            settings.get("api_base")
+            or (recorded if isinstance(recorded, str) else None)
+            or DEFAULT_BASE_URL
+        )
+
+    def oauth(self, settings: Settings) -> OAuthClient:
+        """The OAuth client this profile logged in with (for refresh and revocation)."""
+        marker = self.marker
+        scopes = marker.get("scopes")
+        return build_oauth(
+            settings,
+            provider=str(marker.get("provider", "oidc")),
+            redirect_uri=str(marker.get("redirect_uri") or "http://127.0.0.1/callback"),
+            issuer=marker.get("issuer"),
+            client_id=marker.get("client_id"),
+            scopes=tuple(scopes) if isinstance(scopes, list) else (),
+        )
+
+    def auth(self, settings: Settings, api_base: str, oauth: OAuthClient | None) -> httpx.Auth:
+        """An ``httpx.Auth`` for ``api_base``: the environment's key, or the stored login."""
+        origins = [api_base]
+        env_key = settings.environ.get("LEXOFFICE_API_KEY", "").strip()
+        if env_key:
+            return ApiKeyAuth(env_key, api_origins=origins)
+        tokens = self.require()
+        if self.kind == "api_key":
+            return ApiKeyAuth(tokens.access_token.get_secret_value(), api_origins=origins)
+        if oauth is None:
+            raise ConfigurationError("this profile holds an OAuth login; an OAuth client is needed")
+        source = RefreshingTokenSource(
+            _MarkingRefresher(oauth, self.marker), self.name, self.store, clock=oauth.clock
+        )
+        return LexofficeAuth(source, api_origins=origins)
+
+    async def access_token(self, settings: Settings) -> str:
+        """A valid access token: the key as is, or the OAuth token refreshed if needed."""
+        tokens = self.require()
+        if self.kind != "oauth":
+            return tokens.access_token.get_secret_value()
+        async with self.oauth(settings) as oauth:
+            source = RefreshingTokenSource(
+                _MarkingRefresher(oauth, self.marker), self.name, self.store, clock=oauth.clock
+            )
+            return await source.access_token()

@@ -1,0 +1,198 @@
+"""Every command's --help, usage errors, configuration precedence, error lines, imports."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from lexoffice_auth.cli._commands import cli
+from lexoffice_auth.cli._errors import Redactor, describe
+from lexoffice_auth.cli._settings import Settings
+from lexoffice_auth.errors import ConfigurationError, NetworkError, ReauthenticationRequired
+
+from .helpers import cli_env
+
+
+def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found: list[tuple[str, ...]] = [prefix]
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            found += _commands(command, (*prefix, name))
+        else:
+            found.append((*prefix, name))
+    return found
+
+
+ALL = _commands(cli)
+
+
+def test_the_issue_commands_exist() -> None:
+    names = {" ".join(c) for c in ALL}
+    for wanted in (
+        "login",
+        "token",
+        "status",
+        "logout",
+        "contacts list",
+        "contacts get",
+        "invoices list",
+        "invoices get",
+        "invoices download",
+        "sandbox",
+        "demo",
+    ):
+        assert wanted in names
+
+
+@pytest.mark.parametrize("command", ALL, ids=lambda c: " ".join(c) or "(group)")
+def test_every_help_works(command: tuple[str, ...]) -> None:
+    result = CliRunner().invoke(cli, [*command, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage: " in result.output
+
+
+@pytest.mark.parametrize("command", ALL, ids=lambda c: " ".join(c) or "(group)")
+def test_a_bad_flag_is_a_usage_error(command: tuple[str, ...]) -> None:
+    result = CliRunner().invoke(cli, [*command, "--no-such-flag"])
+    assert result.exit_code == 2
+    assert "No such option" in result.output and "--no-such-flag" in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["login", "--api-key", "--issuer", "https://id.example"],
+        ["login", "--lexoffice-partner", "--issuer", "https://id.example"],
+        ["login", "--redirect-port", "70000"],
+        ["login", "--timeout", "abc"],
+        ["contacts", "list", "--size", "1000"],
+        ["invoices", "download"],
+    ],
+)
+def test_bad_values_are_usage_errors(args: list[str], tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, args, env=cli_env(tmp_path))
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+
+
+def test_login_without_a_provider_says_what_to_pass(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["login", "--no-browser"], env=cli_env(tmp_path))
+    assert result.exit_code == 1
+    assert "error: no client id: pass --client-id" in result.stderr
+    assert "hint:" in result.stderr
+
+
+def test_partner_preset_needs_secret_and_scopes(tmp_path: Path) -> None:
+    env = cli_env(tmp_path)
+    result = CliRunner().invoke(cli, ["login", "--lexoffice-partner", "--client-id", "x"], env=env)
+    assert result.exit_code == 1 and "needs the client secret" in result.stderr
+    result = CliRunner().invoke(
+        cli,
+        ["login", "--lexoffice-partner", "--client-id", "x", "--client-secret", "s3cr3t-value"],
+        env=env,
+    )
+    assert result.exit_code == 1 and "needs --scope" in result.stderr
+    assert "s3cr3t-value" not in result.output
+
+
+def test_not_logged_in_is_one_line_and_a_hint(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["token"], env=cli_env(tmp_path))
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert lines[0].startswith("lexoffice-auth: error: not logged in (profile 'default'")
+    assert lines[1] == (
+        "lexoffice-auth: hint: run `lexoffice-auth login` (add --profile NAME for another account)"
+    )
+    assert result.stdout == ""
+
+
+def test_settings_precedence_flag_env_file(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text(
+        'issuer = "https://file.example"\nclient_id = "file-id"\nprofile = "work"\n'
+        'scopes = ["a", "b"]\n[profiles.work]\nclient_id = "work-id"\n'
+        "[profiles.other]\nclient_id = 'other-id'\n"
+    )
+    file_only = Settings(environ={}, config_path=config)
+    assert file_only.profile == "work"
+    assert file_only.get("client_id") == "work-id"
+    assert file_only.get("issuer") == "https://file.example"
+    assert file_only.scopes == ("a", "b")
+    env = Settings(
+        environ={"LEXOFFICE_CLIENT_ID": "env-id", "LEXOFFICE_PROFILE": "other"},
+        config_path=config,
+    )
+    assert env.profile == "other" and env.get("client_id") == "env-id"
+    flag = Settings(
+        flags={"client_id": "flag-id", "profile": "work"},
+        environ={"LEXOFFICE_CLIENT_ID": "env-id"},
+        config_path=config,
+    )
+    assert flag.get("client_id") == "flag-id"
+    assert (
+        Settings(environ={}, config_path=config, flags={"profile": "other"}).get("client_id")
+        == "other-id"
+    )
+
+
+def test_config_file_errors_are_clear(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("issuer = ")
+    with pytest.raises(ConfigurationError, match="not valid TOML"):
+        Settings(environ={}, config_path=bad).get("issuer")
+    unknown = tmp_path / "unknown.toml"
+    unknown.write_text('isuer = "x"\n')
+    with pytest.raises(ConfigurationError, match="unknown setting 'isuer'"):
+        Settings(environ={}, config_path=unknown).get("issuer")
+    with pytest.raises(ConfigurationError, match="does not exist"):
+        Settings(environ={}, config_path=tmp_path / "missing.toml").get("issuer")
+    port = tmp_path / "port.toml"
+    port.write_text("redirect_port = 0\n")
+    with pytest.raises(ConfigurationError, match="from 1 to 65535"):
+        _ = Settings(environ={}, config_path=port).redirect_port
+
+
+def test_default_paths_use_platformdirs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import platformdirs
+
+    monkeypatch.setattr(platformdirs, "user_data_dir", lambda *a, **k: str(tmp_path / "data"))
+    settings = Settings(environ={})
+    monkeypatch.setattr(platformdirs, "user_config_dir", lambda *a, **k: str(tmp_path / "cfg"))
+    assert settings.store_path == tmp_path / "data" / "tokens.json"
+    assert settings.config_file == tmp_path / "cfg" / "config.toml"  # may be missing
+
+
+def test_debug_details_are_redacted() -> None:
+    redact = Redactor()
+    redact.add("sekrit-access-token")
+    try:
+        try:
+            raise OSError("connect failed for Bearer abc.def and code=xyz")
+        except OSError as inner:
+            raise NetworkError("token endpoint unreachable") from inner
+    except NetworkError as exc:
+        lines = describe(exc, redact, debug=True)
+    text = "\n".join(lines)
+    assert lines[0] == "error: token endpoint unreachable"
+    assert lines[1].startswith("hint: check your network")
+    assert "Bearer ***" in text and "code=***" in text
+    assert "abc.def" not in text and "xyz" not in text
+    plain = describe(ReauthenticationRequired("sekrit-access-token gone"), redact, debug=False)
+    assert plain[0] == "error: *** gone"
+
+
+def test_the_cli_uses_only_the_public_api() -> None:
+    package = Path(__file__).resolve().parents[2] / "lexoffice_auth" / "cli"
+    for module in package.glob("*.py"):
+        tree = ast.parse(module.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                parts = node.module.split(".")
+                assert not any(p.startswith("_") for p in parts[1:]), (module.name, node.module)
+            if isinstance(node, ast.ImportFrom) and node.level >= 2:
+                raise AssertionError(f"{module.name} reaches outside the cli package")
