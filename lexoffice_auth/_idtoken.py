@@ -431,11 +431,8 @@ async def fetch_userinfo(
     The response's ``sub`` must equal ``expected_sub`` (the id_token's), else the response
     may belong to another user (§5.3.4). Signed or encrypted (``application/jwt``) responses
     are not supported. Raises ``ProviderError`` (endpoint ``userinfo``). ``timeout`` bounds
-    the whole exchange, however slowly the endpoint sends its body.
-
-    Example:
-        >>> info = await fetch_userinfo(http, metadata, access, claims.sub)  # doctest: +SKIP
-        >>> info["email"]  # doctest: +SKIP
+    the whole exchange, however slowly the endpoint sends its body. The public way in is
+    ``OAuthClient.userinfo(token_set)``.
     """
     endpoint = metadata.userinfo_endpoint
     if endpoint is None:

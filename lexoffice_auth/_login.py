@@ -100,9 +100,19 @@ class PendingLogin(BaseModel):
     that started it (``issuer``, ``client_id``, ``redirect_uri``): another ``OAuthClient``
     refuses it.
 
-    Example:
-        >>> saved = pending.to_json()          # doctest: +SKIP
-        >>> pending = PendingLogin.from_json(saved)  # doctest: +SKIP
+    Example (``OAuthClient.start_login`` makes one; here from the sandbox):
+        >>> import anyio
+        >>> from lexoffice_auth import OAuthClient
+        >>> from lexoffice_auth.testing import FakeLexoffice
+        >>> fake = FakeLexoffice()
+        >>> oauth = OAuthClient("sandbox-client", "http://127.0.0.1/callback",
+        ...                     issuer=fake.issuer, http_client=fake.client(), clock=fake.clock)
+        >>> pending = anyio.run(oauth.start_login)
+        >>> "state=***" in pending.model_dump_json()  # dumps mask the secrets
+        True
+        >>> saved = pending.to_json()  # keeps them: for server-side storage only
+        >>> PendingLogin.from_json(saved) == pending
+        True
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
@@ -180,10 +190,23 @@ class PendingLogin(BaseModel):
         (key rotation). The result is base64url (about 1 KiB), safe in cookies and URLs;
         nobody without the key can read the verifier or change any field.
 
-        Example:
+        Example (``pending`` from ``OAuthClient.start_login``; here from the sandbox):
+            >>> import anyio
+            >>> from lexoffice_auth import OAuthClient
+            >>> from lexoffice_auth.testing import FakeLexoffice
+            >>> fake = FakeLexoffice()
+            >>> oauth = OAuthClient("sandbox-client", "http://127.0.0.1/callback",
+            ...                     issuer=fake.issuer, http_client=fake.client(),
+            ...                     clock=fake.clock)
+            >>> pending = anyio.run(oauth.start_login)
             >>> key = secrets.token_urlsafe(32)
-            >>> cookie = pending.seal(key)                              # doctest: +SKIP
-            >>> pending = PendingLogin.unseal(cookie, key, max_age=600)  # doctest: +SKIP
+            >>> cookie = pending.seal(key)
+            >>> PendingLogin.unseal(cookie, key, max_age=600, now=fake.clock()) == pending
+            True
+            >>> PendingLogin.unseal(cookie[:-4] + "AAAA", key)
+            Traceback (most recent call last):
+            ...
+            lexoffice_auth.errors.LoginError: ...
         """
         from ._seal import seal
 

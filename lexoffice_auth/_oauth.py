@@ -417,6 +417,22 @@ class OAuthClient:
 
         Raises ``ConfigurationError`` when there is no verified id_token to compare with,
         ``ProviderError`` when the endpoint fails or names another subject.
+
+        Example (a sandbox login):
+            >>> import anyio
+            >>> from lexoffice_auth.testing import FakeLexoffice
+            >>> fake = FakeLexoffice()
+            >>> async def main() -> str:
+            ...     oauth = OAuthClient("sandbox-client", "http://127.0.0.1/callback",
+            ...                         issuer=fake.issuer, http_client=fake.client(),
+            ...                         clock=fake.clock)
+            ...     pending = await oauth.start_login()
+            ...     tokens = await oauth.complete_login(
+            ...         fake.approve(pending.authorization_url), pending)
+            ...     info = await oauth.userinfo(tokens)
+            ...     return info["sub"]
+            >>> anyio.run(main)
+            'sandbox-user-1'
         """
         if token_set.id_claims is None:
             raise ConfigurationError(
