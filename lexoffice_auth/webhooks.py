@@ -131,8 +131,19 @@ def verify_signature(body: bytes, signature: str | bytes | None, public_key: Pub
     Raises ``WebhookError`` when the header is missing or not base64, or when the
     signature was not made over this body with this key; returns ``None`` when it was.
 
-    Example:
-        >>> verify_signature(body, request.headers.get("X-Lxo-Signature"), key)  # doctest: +SKIP
+    Example (a key pair made up for the example plays lexoffice's):
+        >>> from cryptography.hazmat.primitives import hashes
+        >>> from cryptography.hazmat.primitives.asymmetric import padding, rsa
+        >>> lexoffice_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        >>> body = (b'{"organizationId":"o-1","eventType":"contact.changed",'
+        ...         b'"resourceId":"c-1","eventDate":"2025-05-01T10:00:00.000+02:00"}')
+        >>> header = base64.b64encode(
+        ...     lexoffice_key.sign(body, padding.PKCS1v15(), hashes.SHA512())).decode()
+        >>> verify_signature(body, header, lexoffice_key.public_key())  # None: genuine
+        >>> verify_signature(body.replace(b"c-1", b"c-2"), header, lexoffice_key.public_key())
+        Traceback (most recent call last):
+        ...
+        lexoffice_auth.errors.WebhookError: ...
     """
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
@@ -244,9 +255,18 @@ async def revoke_connection(
     Returns the account key revoked, or ``None`` for another event type or an unknown
     connection (logged).
 
-    Example:
-        >>> await revoke_connection(event, {"c-1": "acme"}, pool=pool)  # doctest: +SKIP
-        'acme'
+    Example (``event`` from :func:`parse_event`; a pool would be passed as ``pool=``):
+        >>> import anyio
+        >>> from lexoffice_auth import MemoryTokenStore
+        >>> event = parse_event(b'{"organizationId":"o-1","eventType":"token.revoked",'
+        ...                     b'"resourceId":"c-1","eventDate":"2025-05-01T10:00:00.000+02:00"}')
+        >>> store = MemoryTokenStore()
+        >>> async def main() -> None:
+        ...     print(await revoke_connection(event, {"c-1": "acme"}, store=store))
+        ...     print(is_revoked(await store.load("acme")))
+        >>> anyio.run(main)
+        acme
+        True
     """
     if not isinstance(event, WebhookEvent):
         raise ConfigurationError(f"event must be a WebhookEvent, not {type(event).__name__}")
@@ -353,9 +373,15 @@ def webhook_route(
 ) -> Route:
     """A Starlette ``Route`` for ``POST path`` over :func:`webhook_endpoint`.
 
-    Example:
-        >>> app = Starlette(routes=[webhook_route("/lexoffice/events", PEM, on_event)])
-        ... # doctest: +SKIP
+    Example (``pem`` is the public key you configure; here one made up for the example):
+        >>> from cryptography.hazmat.primitives import serialization
+        >>> from cryptography.hazmat.primitives.asymmetric import rsa
+        >>> pem = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key(
+        ...     ).public_bytes(serialization.Encoding.PEM,
+        ...                    serialization.PublicFormat.SubjectPublicKeyInfo)
+        >>> route = webhook_route("/lexoffice/events", pem, print)
+        >>> route.path, sorted(route.methods)  # Starlette(routes=[route])
+        ('/lexoffice/events', ['POST'])
     """
     endpoint = webhook_endpoint(public_key, handler, max_body=max_body)
     from starlette.routing import Route
