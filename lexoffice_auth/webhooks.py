@@ -213,6 +213,16 @@ def parse_event(body: bytes | str) -> WebhookEvent:
     """The event in a webhook body; ``WebhookError`` (reason ``"payload"``) if it is none.
 
     Parse only a body whose signature :func:`verify_signature` accepted.
+
+    Example:
+        >>> event = parse_event(b'{"organizationId":"o-1","eventType":"invoice.created",'
+        ...                     b'"resourceId":"i-1","eventDate":"2025-05-01T10:00:00.000+02:00"}')
+        >>> event.event_type, event.resource_id, event.event_date.year
+        ('invoice.created', 'i-1', 2025)
+        >>> parse_event(b'{"eventType": "invoice.created"}')
+        Traceback (most recent call last):
+        ...
+        lexoffice_auth.errors.WebhookError: ...
     """
     if not isinstance(body, (bytes, bytearray, str)):
         raise ConfigurationError(f"body must be bytes or str, not {type(body).__name__}")
