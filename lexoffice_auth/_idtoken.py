@@ -134,9 +134,15 @@ def _numeric_date(payload: Mapping[str, Any], name: str, *, required: bool) -> f
         if required:
             raise _rejected(name, f"the {name} claim is missing")
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise _rejected(name, f"the {name} claim is not a number")
-    return float(value)
+    try:
+        seconds = float(value)
+    except OverflowError:  # an integer beyond any float (JSON allows 1e400 written out)
+        seconds = math.inf
+    if not math.isfinite(seconds):
+        raise _rejected(name, f"the {name} claim is not a finite number")
+    return seconds
 
 
 def _same(a: str, b: str) -> bool:
