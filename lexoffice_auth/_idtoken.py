@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import math
 import secrets
 from collections.abc import Mapping
@@ -44,7 +43,7 @@ from ._clock import Clock
 from ._http import AsyncClient, read_limited
 from ._jwks import ASYMMETRIC_ALGORITHMS, JWK, MAX_BODY_BYTES, JWKSCache
 from ._metadata import ProviderMetadata
-from ._model import describe_validation_error
+from ._model import describe_validation_error, json_object
 from .errors import ConfigurationError, IdTokenError, ProviderError
 
 __all__ = [
@@ -470,12 +469,7 @@ async def fetch_userinfo(
         )
     if reply.body is None:
         raise _userinfo_error("userinfo response is too large")
-    try:
-        data = json.loads(reply.body)
-    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-        raise _userinfo_error("userinfo response is not valid JSON") from exc
-    if not isinstance(data, dict):
-        raise _userinfo_error("userinfo response is not a JSON object")
+    data = json_object(reply.body, "userinfo response", _userinfo_error)
     sub = data.get("sub")
     if not isinstance(sub, str) or not sub:
         raise _userinfo_error("userinfo response has no sub")

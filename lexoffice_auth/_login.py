@@ -21,7 +21,7 @@ from pydantic import (
 )
 
 from ._metadata import ProviderMetadata
-from ._model import describe_validation_error
+from ._model import describe_validation_error, json_object
 from ._pkce import code_challenge, is_code_verifier, new_code_verifier
 from ._urls import is_loopback_host
 from .errors import AuthorizationDenied, ConfigurationError, LoginError
@@ -47,6 +47,10 @@ _RESERVED = frozenset(
 # state and nonce travel in URLs and are compared as bytes: URL-safe ASCII only (RFC 3986
 # unreserved characters; ``secrets.token_urlsafe`` makes them from a subset).
 _URL_SAFE = re.compile(r"[A-Za-z0-9\-._~]{16,512}")
+
+
+def _pending_error(message: str) -> LoginError:
+    return LoginError(message, reason="pending")
 
 
 def _check_text(value: str, what: str) -> str:
@@ -248,12 +252,7 @@ class PendingLogin(BaseModel):
         """Read back :meth:`to_json`'s output; bad input is ``LoginError(reason="pending")``."""
         if not isinstance(data, (str, bytes, bytearray)):
             raise LoginError("a pending login is str or bytes", reason="pending")
-        try:
-            raw = json.loads(data)
-        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-            raise LoginError("pending login is not valid JSON", reason="pending") from exc
-        if not isinstance(raw, dict):
-            raise LoginError("pending login must be a JSON object", reason="pending")
+        raw = json_object(data, "pending login", _pending_error)
         try:
             return cls.model_validate(raw)
         except ValidationError as exc:

@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ._checks import check_account_key
 from ._clock import system_clock
-from ._model import describe_validation_error
+from ._model import describe_validation_error, json_object
 from ._revocation import REVOKED_MARKER, is_revoked, revoke_stored_tokens
 from .errors import ConfigurationError, WebhookError
 
@@ -174,6 +174,10 @@ def verify_signature(body: bytes, signature: str | bytes | None, public_key: Pub
     )
 
 
+def _payload_error(message: str) -> WebhookError:
+    return WebhookError(message, reason="payload")
+
+
 def _signed_forms(body: bytes) -> list[bytes]:
     """The body as received, then (if different) its whitespace-free JSON form."""
     forms = [body]
@@ -226,12 +230,7 @@ def parse_event(body: bytes | str) -> WebhookEvent:
     """
     if not isinstance(body, (bytes, bytearray, str)):
         raise ConfigurationError(f"body must be bytes or str, not {type(body).__name__}")
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        raise WebhookError("the webhook body is not JSON", reason="payload") from None
-    if not isinstance(data, dict):
-        raise WebhookError("the webhook body is not a JSON object", reason="payload")
+    data = json_object(body, "the webhook body", _payload_error)
     try:
         return WebhookEvent.model_validate(data)
     except ValidationError as exc:
