@@ -20,6 +20,10 @@ _PACKAGE = Path(__file__).parent / "lexoffice_auth"
 # module path (relative to the package) -> the package it cannot be imported without
 _NEEDS = {
     "cli/_commands.py": "click",
+    "api/_pacing.py": "redis",  # RedisRateLimiter's example
+    "stores/_redis.py": "redis",
+    "testing/_server.py": "uvicorn",
+    "webhooks.py": "starlette",
 }
 _LEFT_OUT = {
     _PACKAGE / path for path, package in _NEEDS.items() if not importlib.util.find_spec(package)

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from .stores import FileTokenStore, MemoryTokenStore, TokenStore
 
 __version__ = "0.1.0"
+"""This package's version (the one in ``pyproject.toml``)."""
 
 __all__ = [
     "DEFAULT_API_ORIGINS",

@@ -145,9 +145,25 @@ class LexofficeAuth(Auth, Generic[S]):
         clock defaults to the client's. Save the login's tokens once with
         ``await auth.source.save(tokens)``.
 
-        Example:
-            >>> auth = LexofficeAuth.from_oauth(oauth, "acme", store)  # doctest: +SKIP
-            >>> await auth.source.save(tokens)                          # doctest: +SKIP
+        Example (the sandbox's API stands in for lexoffice's):
+            >>> import anyio
+            >>> from lexoffice_auth import MemoryTokenStore, OAuthClient
+            >>> from lexoffice_auth.testing import FakeLexoffice
+            >>> fake = FakeLexoffice()
+            >>> async def main() -> int:
+            ...     http = fake.client()
+            ...     oauth = OAuthClient("sandbox-client", "http://127.0.0.1/callback",
+            ...                         issuer=fake.issuer, http_client=http, clock=fake.clock)
+            ...     pending = await oauth.start_login()
+            ...     tokens = await oauth.complete_login(
+            ...         fake.approve(pending.authorization_url), pending)
+            ...     auth = LexofficeAuth.from_oauth(oauth, "acme", MemoryTokenStore(),
+            ...                                     api_origins=[fake.api_base])
+            ...     await auth.source.save(tokens)
+            ...     response = await http.get(f"{fake.api_base}/v1/profile", auth=auth)
+            ...     return response.status_code
+            >>> anyio.run(main)
+            200
         """
         from ._session import RefreshingTokenSource
 

@@ -52,6 +52,11 @@ def lexoffice_partner_preset(app_base_url: str = "https://app.lexoffice.de") -> 
 
     This is what real partner integrations send; lexoffice documents no discovery, no
     id_token and no RFC 7009 revocation (see ``lexoffice_partner_metadata``).
+
+    Example:
+        >>> preset = lexoffice_partner_preset()
+        >>> preset.metadata.token_endpoint, preset.scope_param, preset.revocation
+        ('https://app.lexoffice.de/api/oauth2/token', 'scopes', False)
     """
     return ProviderPreset(
         metadata=lexoffice_partner_metadata(app_base_url),

@@ -28,11 +28,8 @@ class Discovery:
     """The discovered metadata of one issuer, cached for ``ttl`` seconds.
 
     Redirects are followed only within the issuer's origin. Every failure is a
-    ``DiscoveryError`` (or ``NetworkError``) that names the URL tried.
-
-    Example:
-        >>> d = Discovery("https://id.example", http_client)   # doctest: +SKIP
-        >>> metadata = await d.metadata()                       # doctest: +SKIP
+    ``DiscoveryError`` (or ``NetworkError``) that names the URL tried. ``OAuthClient``
+    keeps one; see ``OAuthClient.metadata()``.
     """
 
     def __init__(

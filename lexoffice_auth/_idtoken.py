@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import math
 import secrets
 from collections.abc import Mapping
@@ -44,7 +43,7 @@ from ._clock import Clock
 from ._http import AsyncClient, read_limited
 from ._jwks import ASYMMETRIC_ALGORITHMS, JWK, MAX_BODY_BYTES, JWKSCache
 from ._metadata import ProviderMetadata
-from ._model import describe_validation_error
+from ._model import describe_validation_error, json_object
 from .errors import ConfigurationError, IdTokenError, ProviderError
 
 __all__ = [
@@ -134,9 +133,15 @@ def _numeric_date(payload: Mapping[str, Any], name: str, *, required: bool) -> f
         if required:
             raise _rejected(name, f"the {name} claim is missing")
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise _rejected(name, f"the {name} claim is not a number")
-    return float(value)
+    try:
+        seconds = float(value)
+    except OverflowError:  # an integer beyond any float (JSON allows 1e400 written out)
+        seconds = math.inf
+    if not math.isfinite(seconds):
+        raise _rejected(name, f"the {name} claim is not a finite number")
+    return seconds
 
 
 def _same(a: str, b: str) -> bool:
@@ -431,11 +436,8 @@ async def fetch_userinfo(
     The response's ``sub`` must equal ``expected_sub`` (the id_token's), else the response
     may belong to another user (§5.3.4). Signed or encrypted (``application/jwt``) responses
     are not supported. Raises ``ProviderError`` (endpoint ``userinfo``). ``timeout`` bounds
-    the whole exchange, however slowly the endpoint sends its body.
-
-    Example:
-        >>> info = await fetch_userinfo(http, metadata, access, claims.sub)  # doctest: +SKIP
-        >>> info["email"]  # doctest: +SKIP
+    the whole exchange, however slowly the endpoint sends its body. The public way in is
+    ``OAuthClient.userinfo(token_set)``.
     """
     endpoint = metadata.userinfo_endpoint
     if endpoint is None:
@@ -467,12 +469,7 @@ async def fetch_userinfo(
         )
     if reply.body is None:
         raise _userinfo_error("userinfo response is too large")
-    try:
-        data = json.loads(reply.body)
-    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-        raise _userinfo_error("userinfo response is not valid JSON") from exc
-    if not isinstance(data, dict):
-        raise _userinfo_error("userinfo response is not a JSON object")
+    data = json_object(reply.body, "userinfo response", _userinfo_error)
     sub = data.get("sub")
     if not isinstance(sub, str) or not sub:
         raise _userinfo_error("userinfo response has no sub")

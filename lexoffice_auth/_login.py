@@ -21,7 +21,7 @@ from pydantic import (
 )
 
 from ._metadata import ProviderMetadata
-from ._model import describe_validation_error
+from ._model import describe_validation_error, json_object
 from ._pkce import code_challenge, is_code_verifier, new_code_verifier
 from ._urls import is_loopback_host
 from .errors import AuthorizationDenied, ConfigurationError, LoginError
@@ -47,6 +47,10 @@ _RESERVED = frozenset(
 # state and nonce travel in URLs and are compared as bytes: URL-safe ASCII only (RFC 3986
 # unreserved characters; ``secrets.token_urlsafe`` makes them from a subset).
 _URL_SAFE = re.compile(r"[A-Za-z0-9\-._~]{16,512}")
+
+
+def _pending_error(message: str) -> LoginError:
+    return LoginError(message, reason="pending")
 
 
 def _check_text(value: str, what: str) -> str:
@@ -100,9 +104,19 @@ class PendingLogin(BaseModel):
     that started it (``issuer``, ``client_id``, ``redirect_uri``): another ``OAuthClient``
     refuses it.
 
-    Example:
-        >>> saved = pending.to_json()          # doctest: +SKIP
-        >>> pending = PendingLogin.from_json(saved)  # doctest: +SKIP
+    Example (``OAuthClient.start_login`` makes one; here from the sandbox):
+        >>> import anyio
+        >>> from lexoffice_auth import OAuthClient
+        >>> from lexoffice_auth.testing import FakeLexoffice
+        >>> fake = FakeLexoffice()
+        >>> oauth = OAuthClient("sandbox-client", "http://127.0.0.1/callback",
+        ...                     issuer=fake.issuer, http_client=fake.client(), clock=fake.clock)
+        >>> pending = anyio.run(oauth.start_login)
+        >>> "state=***" in pending.model_dump_json()  # dumps mask the secrets
+        True
+        >>> saved = pending.to_json()  # keeps them: for server-side storage only
+        >>> PendingLogin.from_json(saved) == pending
+        True
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
@@ -180,10 +194,23 @@ class PendingLogin(BaseModel):
         (key rotation). The result is base64url (about 1 KiB), safe in cookies and URLs;
         nobody without the key can read the verifier or change any field.
 
-        Example:
+        Example (``pending`` from ``OAuthClient.start_login``; here from the sandbox):
+            >>> import anyio
+            >>> from lexoffice_auth import OAuthClient
+            >>> from lexoffice_auth.testing import FakeLexoffice
+            >>> fake = FakeLexoffice()
+            >>> oauth = OAuthClient("sandbox-client", "http://127.0.0.1/callback",
+            ...                     issuer=fake.issuer, http_client=fake.client(),
+            ...                     clock=fake.clock)
+            >>> pending = anyio.run(oauth.start_login)
             >>> key = secrets.token_urlsafe(32)
-            >>> cookie = pending.seal(key)                              # doctest: +SKIP
-            >>> pending = PendingLogin.unseal(cookie, key, max_age=600)  # doctest: +SKIP
+            >>> cookie = pending.seal(key)
+            >>> PendingLogin.unseal(cookie, key, max_age=600, now=fake.clock()) == pending
+            True
+            >>> PendingLogin.unseal(cookie[:-4] + "AAAA", key)
+            Traceback (most recent call last):
+            ...
+            lexoffice_auth.errors.LoginError: ...
         """
         from ._seal import seal
 
@@ -225,12 +252,7 @@ class PendingLogin(BaseModel):
         """Read back :meth:`to_json`'s output; bad input is ``LoginError(reason="pending")``."""
         if not isinstance(data, (str, bytes, bytearray)):
             raise LoginError("a pending login is str or bytes", reason="pending")
-        try:
-            raw = json.loads(data)
-        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-            raise LoginError("pending login is not valid JSON", reason="pending") from exc
-        if not isinstance(raw, dict):
-            raise LoginError("pending login must be a JSON object", reason="pending")
+        raw = json_object(data, "pending login", _pending_error)
         try:
             return cls.model_validate(raw)
         except ValidationError as exc:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from pydantic import ConfigDict, ValidationError, field_validator
 
-from ._model import CheckedModel, describe_validation_error
+from ._model import CheckedModel, describe_validation_error, json_object
 from ._urls import require_secure_url
 from .errors import ConfigurationError, DiscoveryError
 
@@ -106,12 +105,7 @@ def parse_discovery_document(body: bytes, expected_issuer: str) -> ProviderMetad
     The document's ``issuer`` must equal ``expected_issuer`` as raw strings (no URL
     normalisation: OIDC Discovery §4.3, RFC 8414 §3.3).
     """
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-        raise DiscoveryError("discovery document is not valid JSON") from exc
-    if not isinstance(data, dict):
-        raise DiscoveryError("discovery document is not a JSON object")
+    data = json_object(body, "discovery document", DiscoveryError)
     missing = [name for name in _REQUIRED_IN_DISCOVERY if name not in data]
     if missing:
         raise DiscoveryError(f"discovery document lacks required fields: {', '.join(missing)}")

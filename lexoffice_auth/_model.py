@@ -2,13 +2,39 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
-from .errors import ConfigurationError
+from .errors import ConfigurationError, LexofficeAuthError
 
-__all__ = ["CheckedModel", "describe_validation_error"]
+__all__ = ["CheckedModel", "describe_validation_error", "json_object"]
+
+
+def json_object(
+    body: bytes | bytearray | str, what: str, error: Callable[[str], LexofficeAuthError]
+) -> dict[str, Any]:
+    """``body`` parsed as a JSON object, else ``error("{what} is not valid JSON")`` (bad
+    syntax, bad UTF-8, absurd nesting) or ``error("{what} is not a JSON object")``.
+
+    The parser's own exception is not chained: it holds the whole input, which may be a
+    secret (a pending login's PKCE verifier, a token).
+
+    Example:
+        >>> json_object(b"[1]", "the document", ConfigurationError)
+        Traceback (most recent call last):
+        ...
+        lexoffice_auth.errors.ConfigurationError: the document is not a JSON object
+    """
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        raise error(f"{what} is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise error(f"{what} is not a JSON object")
+    return data
 
 
 def describe_validation_error(exc: ValidationError, limit: int = 3) -> str:

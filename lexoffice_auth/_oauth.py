@@ -44,12 +44,21 @@ class OAuthClient:
     The keyword arguments are those of :class:`ClientConfig`; ``OAuthClient.from_config``
     takes a ready configuration.
 
-    Example:
-        >>> async with OAuthClient("my-app", "https://app.example/cb",
-        ...                        issuer="https://id.example") as oauth:   # doctest: +SKIP
-        ...     pending = await oauth.start_login()
-        ...     # redirect the user to pending.authorization_url; keep `pending`
-        ...     tokens = await oauth.complete_login(callback_url, pending)
+    Example (against the sandbox, where ``fake.approve`` plays the user's browser):
+        >>> import anyio
+        >>> from lexoffice_auth.testing import FakeLexoffice
+        >>> fake = FakeLexoffice()
+        >>> async def main() -> str:
+        ...     async with OAuthClient("sandbox-client", "http://127.0.0.1/callback",
+        ...                            issuer=fake.issuer, http_client=fake.client(),
+        ...                            clock=fake.clock) as oauth:
+        ...         pending = await oauth.start_login()
+        ...         # redirect the user to pending.authorization_url; keep `pending`
+        ...         callback_url = fake.approve(pending.authorization_url)
+        ...         tokens = await oauth.complete_login(callback_url, pending)
+        ...     return tokens.token_type
+        >>> anyio.run(main)
+        'Bearer'
     """
 
     def __init__(
@@ -408,6 +417,22 @@ class OAuthClient:
 
         Raises ``ConfigurationError`` when there is no verified id_token to compare with,
         ``ProviderError`` when the endpoint fails or names another subject.
+
+        Example (a sandbox login):
+            >>> import anyio
+            >>> from lexoffice_auth.testing import FakeLexoffice
+            >>> fake = FakeLexoffice()
+            >>> async def main() -> str:
+            ...     oauth = OAuthClient("sandbox-client", "http://127.0.0.1/callback",
+            ...                         issuer=fake.issuer, http_client=fake.client(),
+            ...                         clock=fake.clock)
+            ...     pending = await oauth.start_login()
+            ...     tokens = await oauth.complete_login(
+            ...         fake.approve(pending.authorization_url), pending)
+            ...     info = await oauth.userinfo(tokens)
+            ...     return info["sub"]
+            >>> anyio.run(main)
+            'sandbox-user-1'
         """
         if token_set.id_claims is None:
             raise ConfigurationError(

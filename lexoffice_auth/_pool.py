@@ -48,9 +48,25 @@ class AuthPool:
     ``get`` does no I/O and never awaits; a pool belongs to one event loop (or one
     thread), like the auths it hands out.
 
-    Example:
-        >>> pool = AuthPool(oauth, RedisTokenStore(url=...), max_size=5000)  # doctest: +SKIP
-        >>> response = await http.get(url, auth=pool.get(tenant.account_key))  # doctest: +SKIP
+    Example (one sandbox account; a real pool serves thousands from a shared store):
+        >>> import anyio
+        >>> from lexoffice_auth import MemoryTokenStore, OAuthClient
+        >>> from lexoffice_auth.testing import FakeLexoffice
+        >>> fake = FakeLexoffice()
+        >>> async def main() -> int:
+        ...     http = fake.client()
+        ...     oauth = OAuthClient("sandbox-client", "http://127.0.0.1/callback",
+        ...                         issuer=fake.issuer, http_client=http, clock=fake.clock)
+        ...     pool = AuthPool(oauth, MemoryTokenStore(), api_origins=[fake.api_base])
+        ...     pending = await oauth.start_login()
+        ...     tokens = await oauth.complete_login(
+        ...         fake.approve(pending.authorization_url), pending)
+        ...     await pool.get("acme").source.save(tokens)
+        ...     assert pool.get("acme") is pool.get("acme")  # one auth per account
+        ...     response = await http.get(f"{fake.api_base}/v1/profile", auth=pool.get("acme"))
+        ...     return response.status_code
+        >>> anyio.run(main)
+        200
     """
 
     def __init__(

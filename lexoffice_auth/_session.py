@@ -85,10 +85,25 @@ class RefreshingTokenSource:
     bounded by the refresher's own timeout) and its result saved: with rotating refresh
     tokens, abandoning it could lose the only refresh token that still works.
 
-    Example:
-        >>> source = RefreshingTokenSource(oauth, "acme", store)       # doctest: +SKIP
-        >>> await source.save(await oauth.complete_login(url, pending))  # doctest: +SKIP
-        >>> token = await source.access_token()                          # doctest: +SKIP
+    Example (a sandbox login, then an hour later the token is refreshed by itself):
+        >>> import anyio
+        >>> from lexoffice_auth import MemoryTokenStore, OAuthClient
+        >>> from lexoffice_auth.testing import FakeLexoffice
+        >>> fake = FakeLexoffice()
+        >>> async def main() -> bool:
+        ...     oauth = OAuthClient("sandbox-client", "http://127.0.0.1/callback",
+        ...                         issuer=fake.issuer, http_client=fake.client(),
+        ...                         clock=fake.clock)
+        ...     pending = await oauth.start_login()
+        ...     callback_url = fake.approve(pending.authorization_url)
+        ...     source = RefreshingTokenSource(oauth, "acme", MemoryTokenStore(),
+        ...                                    clock=fake.clock)  # default: the system clock
+        ...     await source.save(await oauth.complete_login(callback_url, pending))
+        ...     first = await source.access_token()
+        ...     fake.advance(3600)  # the access token expires
+        ...     return await source.access_token() != first
+        >>> anyio.run(main)
+        True
     """
 
     def __init__(

@@ -53,12 +53,7 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
 
 
 class TokenEndpoint:
-    """Sends grant and revocation requests for one configured client.
-
-    Example:
-        >>> endpoint = TokenEndpoint(config, http_client, clock)       # doctest: +SKIP
-        >>> tokens = await endpoint.grant(metadata, {"grant_type": ...})  # doctest: +SKIP
-    """
+    """Sends grant and revocation requests for one configured client (``OAuthClient``'s)."""
 
     def __init__(self, config: ClientConfig, http: AsyncClient, clock: Clock) -> None:
         self._config = config

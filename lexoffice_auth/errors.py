@@ -294,6 +294,7 @@ class ServerError(ApiError):
 # --- webhooks ----------------------------------------------------------------------------------
 
 WebhookFailure = Literal["signature", "payload"]
+"""Why :class:`WebhookError` refused a webhook request (see its ``reason``)."""
 
 
 class WebhookError(LexofficeAuthError):

@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ._checks import check_account_key
 from ._clock import system_clock
-from ._model import describe_validation_error
+from ._model import describe_validation_error, json_object
 from ._revocation import REVOKED_MARKER, is_revoked, revoke_stored_tokens
 from .errors import ConfigurationError, WebhookError
 
@@ -131,8 +131,19 @@ def verify_signature(body: bytes, signature: str | bytes | None, public_key: Pub
     Raises ``WebhookError`` when the header is missing or not base64, or when the
     signature was not made over this body with this key; returns ``None`` when it was.
 
-    Example:
-        >>> verify_signature(body, request.headers.get("X-Lxo-Signature"), key)  # doctest: +SKIP
+    Example (a key pair made up for the example plays lexoffice's):
+        >>> from cryptography.hazmat.primitives import hashes
+        >>> from cryptography.hazmat.primitives.asymmetric import padding, rsa
+        >>> lexoffice_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        >>> body = (b'{"organizationId":"o-1","eventType":"contact.changed",'
+        ...         b'"resourceId":"c-1","eventDate":"2025-05-01T10:00:00.000+02:00"}')
+        >>> header = base64.b64encode(
+        ...     lexoffice_key.sign(body, padding.PKCS1v15(), hashes.SHA512())).decode()
+        >>> verify_signature(body, header, lexoffice_key.public_key())  # None: genuine
+        >>> verify_signature(body.replace(b"c-1", b"c-2"), header, lexoffice_key.public_key())
+        Traceback (most recent call last):
+        ...
+        lexoffice_auth.errors.WebhookError: ...
     """
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
@@ -161,6 +172,10 @@ def verify_signature(body: bytes, signature: str | bytes | None, public_key: Pub
         f"the {SIGNATURE_HEADER} signature does not match the body and the configured key",
         reason="signature",
     )
+
+
+def _payload_error(message: str) -> WebhookError:
+    return WebhookError(message, reason="payload")
 
 
 def _signed_forms(body: bytes) -> list[bytes]:
@@ -202,15 +217,20 @@ def parse_event(body: bytes | str) -> WebhookEvent:
     """The event in a webhook body; ``WebhookError`` (reason ``"payload"``) if it is none.
 
     Parse only a body whose signature :func:`verify_signature` accepted.
+
+    Example:
+        >>> event = parse_event(b'{"organizationId":"o-1","eventType":"invoice.created",'
+        ...                     b'"resourceId":"i-1","eventDate":"2025-05-01T10:00:00.000+02:00"}')
+        >>> event.event_type, event.resource_id, event.event_date.year
+        ('invoice.created', 'i-1', 2025)
+        >>> parse_event(b'{"eventType": "invoice.created"}')
+        Traceback (most recent call last):
+        ...
+        lexoffice_auth.errors.WebhookError: ...
     """
     if not isinstance(body, (bytes, bytearray, str)):
         raise ConfigurationError(f"body must be bytes or str, not {type(body).__name__}")
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        raise WebhookError("the webhook body is not JSON", reason="payload") from None
-    if not isinstance(data, dict):
-        raise WebhookError("the webhook body is not a JSON object", reason="payload")
+    data = json_object(body, "the webhook body", _payload_error)
     try:
         return WebhookEvent.model_validate(data)
     except ValidationError as exc:
@@ -244,9 +264,18 @@ async def revoke_connection(
     Returns the account key revoked, or ``None`` for another event type or an unknown
     connection (logged).
 
-    Example:
-        >>> await revoke_connection(event, {"c-1": "acme"}, pool=pool)  # doctest: +SKIP
-        'acme'
+    Example (``event`` from :func:`parse_event`; a pool would be passed as ``pool=``):
+        >>> import anyio
+        >>> from lexoffice_auth import MemoryTokenStore
+        >>> event = parse_event(b'{"organizationId":"o-1","eventType":"token.revoked",'
+        ...                     b'"resourceId":"c-1","eventDate":"2025-05-01T10:00:00.000+02:00"}')
+        >>> store = MemoryTokenStore()
+        >>> async def main() -> None:
+        ...     print(await revoke_connection(event, {"c-1": "acme"}, store=store))
+        ...     print(is_revoked(await store.load("acme")))
+        >>> anyio.run(main)
+        acme
+        True
     """
     if not isinstance(event, WebhookEvent):
         raise ConfigurationError(f"event must be a WebhookEvent, not {type(event).__name__}")
@@ -353,9 +382,15 @@ def webhook_route(
 ) -> Route:
     """A Starlette ``Route`` for ``POST path`` over :func:`webhook_endpoint`.
 
-    Example:
-        >>> app = Starlette(routes=[webhook_route("/lexoffice/events", PEM, on_event)])
-        ... # doctest: +SKIP
+    Example (``pem`` is the public key you configure; here one made up for the example):
+        >>> from cryptography.hazmat.primitives import serialization
+        >>> from cryptography.hazmat.primitives.asymmetric import rsa
+        >>> pem = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key(
+        ...     ).public_bytes(serialization.Encoding.PEM,
+        ...                    serialization.PublicFormat.SubjectPublicKeyInfo)
+        >>> route = webhook_route("/lexoffice/events", pem, print)
+        >>> route.path, sorted(route.methods)  # Starlette(routes=[route])
+        ('/lexoffice/events', ['POST'])
     """
     endpoint = webhook_endpoint(public_key, handler, max_body=max_body)
     from starlette.routing import Route

@@ -112,11 +112,23 @@ class LexofficeClient:
       :class:`TokenBucket` or a :class:`RedisRateLimiter`.
     * ``retry``: a :class:`RetryPolicy` (429 with backoff, GET on 5xx/transport errors).
 
-    Example:
-        >>> async with LexofficeClient(ApiKeyAuth(key)) as lx:                # doctest: +SKIP
-        ...     contact = await lx.contacts.get(contact_id)
-        ...     async for row in lx.invoices.iter(voucher_status="open"):
-        ...         print(row.voucher_number, row.open_amount)
+    Example (the sandbox stands in for lexoffice at its real API address):
+        >>> import anyio
+        >>> from lexoffice_auth import ApiKeyAuth
+        >>> from lexoffice_auth.testing import LEXWARE_API_BASE, FakeLexoffice
+        >>> fake = FakeLexoffice(api_base=LEXWARE_API_BASE)
+        >>> key = fake.add_api_key()
+        >>> contact_id = fake.add_contact(name="Acme AG")
+        >>> _ = fake.add_invoice(contact_id=contact_id, net_amount=100)
+        >>> async def main() -> None:
+        ...     async with LexofficeClient(ApiKeyAuth(key), http_client=fake.client()) as lx:
+        ...         contact = await lx.contacts.get(contact_id)
+        ...         print(contact.company.name)
+        ...         async for row in lx.invoices.iter(voucher_status="open"):
+        ...             print(row.contact_name, row.open_amount)
+        >>> anyio.run(main)
+        Acme AG
+        Acme AG 119
     """
 
     def __init__(

@@ -166,9 +166,23 @@ class ContactsApi:
         one (it may be async). It may run more than once, so it should only edit the
         contact. After ``attempts`` conflicts the last :class:`Conflict` is raised.
 
-        Example:
-            >>> def add_note(c): c.note = "VIP"                            # doctest: +SKIP
-            >>> await lx.contacts.modify(contact_id, add_note)               # doctest: +SKIP
+        Example (against the sandbox):
+            >>> import anyio
+            >>> from lexoffice_auth import ApiKeyAuth
+            >>> from lexoffice_auth.api import LexofficeClient
+            >>> from lexoffice_auth.testing import LEXWARE_API_BASE, FakeLexoffice
+            >>> fake = FakeLexoffice(api_base=LEXWARE_API_BASE)
+            >>> key, contact_id = fake.add_api_key(), fake.add_contact(name="Acme AG")
+            >>> def add_note(contact: Contact) -> None:
+            ...     contact.note = "VIP"
+            >>> async def main() -> int:
+            ...     async with LexofficeClient(ApiKeyAuth(key), http_client=fake.client()) as lx:
+            ...         result = await lx.contacts.modify(contact_id, add_note)
+            ...     return result.version
+            >>> anyio.run(main)
+            1
+            >>> fake.api.contacts[contact_id].data["note"]
+            'VIP'
         """
         if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
             raise ConfigurationError("attempts must be an int >= 1")

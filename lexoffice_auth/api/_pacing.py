@@ -175,9 +175,11 @@ class RedisRateLimiter:
     waiter's slot is not given back here (other processes may have reserved after it):
     cancellations make the schedule slower, never faster.
 
-    Example:
-        >>> limiter = RedisRateLimiter("redis://127.0.0.1:6379/0", key="acme")  # doctest: +SKIP
-        >>> client = LexofficeClient(auth, limiter=limiter)                      # doctest: +SKIP
+    Example (creating it connects to nothing; the first request does):
+        >>> limiter = RedisRateLimiter("redis://127.0.0.1:6379/0", key="acme")
+        >>> limiter
+        RedisRateLimiter(key='lexoffice-auth:rate:acme', rate=2.0, burst=1.0)
+        >>> # LexofficeClient(auth, limiter=limiter): every process with key "acme" shares it
     """
 
     def __init__(

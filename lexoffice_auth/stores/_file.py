@@ -62,7 +62,7 @@ class FileTokenStore:
 
     Example:
         >>> store = FileTokenStore("~/.config/my-app/tokens.json")
-        >>> # source = TokenSource(oauth, "acme", store)
+        >>> # source = RefreshingTokenSource(oauth, "acme", store)
     """
 
     def __init__(

@@ -128,9 +128,11 @@ class RedisTokenStore:
     * asyncio only: redis.asyncio does not run under trio, where every method raises
       ``ConfigurationError``. Use the store on the event loop it was first used on.
 
-    Example:
-        >>> store = RedisTokenStore(url="redis://redis.internal:6379/0")  # doctest: +SKIP
-        >>> # auth = oauth.auth_for("acme", store)
+    Example (creating it connects to nothing, and its ``repr`` hides the password):
+        >>> store = RedisTokenStore(url="redis://:s3cret@redis.internal:6379/0")
+        >>> "s3cret" in repr(store)
+        False
+        >>> # auth = LexofficeAuth.from_oauth(oauth, "acme", store)
     """
 
     def __init__(

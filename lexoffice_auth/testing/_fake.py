@@ -518,7 +518,16 @@ class FakeLexoffice:
         ``error``) to hand to ``OAuthClient.complete_login``.
 
         Example:
-            >>> callback = fake.approve(pending.authorization_url)  # doctest: +SKIP
+            >>> import anyio
+            >>> from lexoffice_auth import OAuthClient
+            >>> fake = FakeLexoffice()
+            >>> oauth = OAuthClient("sandbox-client", "http://127.0.0.1/callback",
+            ...                     issuer=fake.issuer, http_client=fake.client(),
+            ...                     clock=fake.clock)
+            >>> pending = anyio.run(oauth.start_login)
+            >>> callback = fake.approve(pending.authorization_url)
+            >>> callback.startswith("http://127.0.0.1/callback?code=")
+            True
         """
         response = self.handle(Request("GET", authorization_url))
         location: str | None = response.headers.get("location")

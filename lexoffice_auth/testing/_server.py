@@ -122,9 +122,13 @@ class _Deadline:
 class SandboxServer:
     """A running sandbox on ``http://127.0.0.1:PORT``; a sync and async context manager.
 
-    Example:
-        >>> with FakeLexoffice().serve() as base_url:  # doctest: +SKIP
-        ...     httpx.get(base_url + "/.well-known/openid-configuration")
+    Example (``FakeLexoffice.serve()`` makes one):
+        >>> import httpx
+        >>> from lexoffice_auth.testing import FakeLexoffice
+        >>> with FakeLexoffice().serve() as base_url:
+        ...     response = httpx.get(base_url + "/.well-known/openid-configuration")
+        >>> response.json()["issuer"] == base_url
+        True
     """
 
     def __init__(self, fake: FakeLexoffice, *, hold: float = 30.0) -> None:

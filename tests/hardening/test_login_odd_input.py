@@ -78,3 +78,14 @@ def test_a_valid_pending_login_round_trips() -> None:
     data = pending_dict()
     again = PendingLogin.from_json(json.dumps(data))
     assert json.loads(again.to_json()) == data
+
+
+def test_a_broken_pending_login_does_not_chain_the_parser_error() -> None:
+    # json.JSONDecodeError keeps the whole input (.doc): a pending login's verifier.
+    from lexoffice_auth import PendingLogin
+    from lexoffice_auth.errors import LoginError
+
+    with pytest.raises(LoginError) as caught:
+        PendingLogin.from_json('{"code_verifier": "s3cret-verifier", ')
+    assert caught.value.__cause__ is None
+    assert caught.value.__suppress_context__

@@ -130,10 +130,10 @@ def test_parse_event_reads_the_payload_and_keeps_unknown_fields() -> None:
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        (b"{not json", "not JSON"),
-        (b"\xff\xfe", "not JSON"),
+        (b"{not json", "not valid JSON"),
+        (b"\xff\xfe", "not valid JSON"),
         (b"[1, 2]", "not a JSON object"),
-        (b"[" * 100_000, "not JSON"),
+        (b"[" * 100_000, "not valid JSON"),
         (b'{"eventType": "x"}', "not a lexoffice event"),
         (event_body("x", "r").replace(b"2024-05-01T10", b"yesterday"), "eventDate"),
         (event_body("", "r"), "eventType"),
