@@ -421,10 +421,12 @@ class TokenStoreContract:
         async def body(store: Any, other: Any) -> None:
             await store.save("acme", full_token_set(7))
             loaded = await store.load("acme")
-            assert loaded is not None and loaded.generation == 7, "generation was not kept"
+            assert loaded is not None, "the saved token set was not found"
+            assert loaded.generation == 7, "generation was not kept"
             await store.save("zero", TokenSet.from_dict({"access_token": "contract-at-0"}))
             zero = await store.load("zero")
-            assert zero is not None and zero.generation == 0
+            assert zero is not None
+            assert zero.generation == 0
 
         contract_run(body)
 
