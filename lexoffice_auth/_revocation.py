@@ -15,6 +15,7 @@ from pydantic import SecretStr
 
 from ._checks import check_account_key
 from ._tokens import TokenSet
+from .errors import TokenStoreError
 
 if TYPE_CHECKING:
     from .stores import TokenStore
@@ -49,8 +50,17 @@ async def revoke_stored_tokens(
     """Replace ``account_key``'s stored tokens by a tombstone, under the store's lock.
 
     Holding the refresh lock means a refresh in progress elsewhere finishes first and the
-    tombstone is written after it, so it cannot be overwritten by that refresh's save.
+    tombstone is written after it, so it cannot be overwritten by that refresh's save; its
+    generation is the stored one + 1, so a compare-and-set store also refuses the late save
+    of a holder that outlived its lock.
     """
     check_account_key(account_key)
     async with store.lock(account_key):
-        await store.save(account_key, revoked_token_set(at=at, reason=reason))
+        try:
+            stored = await store.load(account_key)
+        except TokenStoreError:
+            stored = None  # unreadable (e.g. a lost key): the tombstone replaces it anyway
+        tombstone = revoked_token_set(at=at, reason=reason)
+        if stored is not None:
+            tombstone = tombstone.model_copy(update={"generation": stored.generation + 1})
+        await store.save(account_key, tombstone)

@@ -28,6 +28,7 @@ from .errors import (
     ConfigurationError,
     ReauthenticationRequired,
     TokenEndpointError,
+    TokenSetSuperseded,
     TokenStoreError,
 )
 from .stores import MemoryTokenStore, TokenStore
@@ -252,12 +253,21 @@ class RefreshingTokenSource:
         check_token_set(token_set)
         async with self._lock, self._store.lock(self._account_key):
             with anyio.CancelScope(shield=True):
-                try:
-                    await self._store.save(self._account_key, token_set)
-                except Exception as exc:
-                    raise _save_error(
-                        self._account_key, exc, "the token set", in_memory=False
-                    ) from exc
+                for attempt in range(3):
+                    try:
+                        # One generation past the stored one, so that no late save of an
+                        # older refresh can replace this login.
+                        token_set = await self._next_generation(token_set)
+                        await self._store.save(self._account_key, token_set)
+                        break
+                    except TokenSetSuperseded:
+                        if attempt < 2:
+                            continue  # written meanwhile outside the lock: look again
+                        raise
+                    except Exception as exc:
+                        raise _save_error(
+                            self._account_key, exc, "the token set", in_memory=False
+                        ) from exc
                 self._unsaved = None
                 self._adopt(token_set)
         await self._notify(token_set)
@@ -331,7 +341,7 @@ class RefreshingTokenSource:
                 )
             return await self._refresh_and_save(stored, stored)
 
-    async def _refresh_and_save(self, token_set: TokenSet, stored: TokenSet) -> TokenSet:
+    async def _refresh_and_save(self, token_set: TokenSet, stored: TokenSet) -> TokenSet | None:
         """Refresh from ``token_set`` (``stored`` is what the store holds) and save the result."""
         if token_set.refresh_token is None:
             self._remember_terminal(stored, "the token set has no refresh token")
@@ -348,9 +358,15 @@ class RefreshingTokenSource:
                     finally:
                         self._attempts += 1
                     refreshed = True
+                    new = new.model_copy(update={"generation": stored.generation + 1})
                     self._unsaved = (stored, new)
                     try:
                         await self._store.save(self._account_key, new)
+                    except TokenSetSuperseded:
+                        # We outlived our lock and another holder saved a newer set: adopt it.
+                        await self._adopt_newer()
+                        self._last_failure = None
+                        return None
                     except Exception as exc:
                         # The provider may have rotated the refresh token already: the new
                         # set is the only live one. Use it from memory, retry the save at
@@ -387,6 +403,9 @@ class RefreshingTokenSource:
         try:
             with anyio.CancelScope(shield=True):
                 await self._store.save(self._account_key, live)
+        except TokenSetSuperseded:
+            await self._adopt_newer()
+            return False
         except Exception as exc:
             logger.warning(
                 "the refreshed tokens of account %r still cannot be saved (%s); "
@@ -399,6 +418,30 @@ class RefreshingTokenSource:
         self._unsaved = None
         self._adopt(live)
         return True
+
+    async def _next_generation(self, token_set: TokenSet) -> TokenSet:
+        """``token_set`` as the generation after the stored one (a login replaces it)."""
+        try:
+            stored = await self._store.load(self._account_key)
+        except TokenStoreError:
+            stored = None  # unreadable: the save replaces it (or reports why it cannot)
+        generation = max(token_set.generation, (stored.generation + 1) if stored else 1)
+        return token_set.model_copy(update={"generation": generation})
+
+    async def _adopt_newer(self) -> None:
+        """Our save was refused as stale: the stored, newer token set is the live one."""
+        self._unsaved = None
+        newer = await self._store.load(self._account_key)
+        if newer is None:
+            raise ReauthenticationRequired(
+                f"the token set of account {self._account_key!r} was deleted; log in again"
+            )
+        logger.warning(
+            "account %r: another holder saved newer tokens while this one refreshed "
+            "(its lock had expired); using the stored ones",
+            self._account_key,
+        )
+        self._adopt(newer)
 
     def _adopt_unsaved(self, token_set: TokenSet) -> None:
         # In use, but calls go through _renew (and retry the save) until it is saved; the

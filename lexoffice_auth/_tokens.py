@@ -38,6 +38,12 @@ class TokenSet(CheckedModel):
     no personal data from the id_token (``model_dump_json`` masks the tokens but includes
     ``id_claims`` and ``extra``).
 
+    ``generation`` counts the saves of an account's token sets: ``RefreshingTokenSource``
+    saves a refreshed set as the stored generation + 1 (a login too), and stores that
+    compare generations refuse to overwrite a stored generation ``>=`` the new one with
+    :class:`~lexoffice_auth.errors.TokenSetSuperseded`. ``0`` means unversioned: saved
+    without that check, as by stores that do not know the field.
+
     Example:
         >>> t = TokenSet(access_token="abc", expires_at=2.0e9)
         >>> t.access_token
@@ -57,6 +63,7 @@ class TokenSet(CheckedModel):
     id_token: SecretStr | None = None
     id_claims: IdTokenClaims | None = Field(default=None, repr=False)
     extra: dict[str, Any] = Field(default_factory=dict, repr=False)
+    generation: int = Field(default=0, ge=0, strict=True)
 
     @field_validator("access_token", "refresh_token", "id_token")
     @classmethod
@@ -127,6 +134,9 @@ class TokenSet(CheckedModel):
                 f"the token set cannot be serialised ({type(exc).__name__})"
             ) from None
         data["access_token"] = self.access_token.get_secret_value()
+        if not self.generation:
+            # Unversioned token sets are stored as before this field existed.
+            data.pop("generation", None)
         if self.refresh_token is not None:
             data["refresh_token"] = self.refresh_token.get_secret_value()
         if self.id_token is not None:

@@ -44,6 +44,7 @@ __all__ = [
     "RevocationError",
     "ServerError",
     "TokenEndpointError",
+    "TokenSetSuperseded",
     "TokenStoreError",
     "Unauthorized",
     "UnsafeRequestError",
@@ -223,6 +224,23 @@ class ApiKeyRejected(ReauthenticationRequired):
 class TokenStoreError(LexofficeAuthError):
     """A token store cannot be read or written (corrupt or foreign content, I/O error,
     a lock that cannot be had). Stored tokens are never overwritten by this failure."""
+
+
+class TokenSetSuperseded(TokenStoreError):
+    """A save was refused because the store holds a token set as new or newer.
+
+    Raised by stores that compare generations (``TokenSet.generation``): saving generation
+    ``n`` over a stored generation ``>= n`` is refused, so a refresh-lock holder that hung
+    past its lease cannot overwrite a newer token set. ``RefreshingTokenSource`` handles it
+    by adopting the stored token set; you meet it only when you call ``store.save`` yourself.
+
+    Attributes:
+        stored_generation: the generation the store holds.
+        generation: the generation of the refused token set.
+    """
+
+    stored_generation: int = 0
+    generation: int = 0
 
 
 class UnsafeRequestError(LexofficeAuthError):

@@ -94,7 +94,9 @@ class EncryptedTokenStore:
     the ciphertext of the whole token set) and whose ``extra[MARKER]`` names the format
     and the key id; no token, scope, expiry or id_token claim is readable there. So the
     memory, file and Redis stores (and your own) keep working unchanged, with their
-    locks: :meth:`lock` is the inner store's.
+    locks: :meth:`lock` is the inner store's. The sealed set carries the token set's
+    ``generation`` in the clear (it is no secret), so the inner store's compare-and-set
+    guards encrypted values too; ``compare_and_set`` is the inner store's.
 
     The account key is authenticated with each value: a value copied to another account,
     decrypted with a wrong key, or changed by a single bit raises ``TokenStoreError``
@@ -182,6 +184,11 @@ class EncryptedTokenStore:
         return f"EncryptedTokenStore({self._inner!r}, key_ids={list(self.key_ids)!r})"
 
     @property
+    def compare_and_set(self) -> bool:
+        """Whether saves refuse to go back in time: the inner store's declaration."""
+        return getattr(self._inner, "compare_and_set", False) is True
+
+    @property
     def inner(self) -> TokenStore:
         """The store that holds the sealed values."""
         return self._inner
@@ -225,9 +232,11 @@ class EncryptedTokenStore:
             sealed = await self._inner.load(account_key)
             if sealed is None or _header(sealed).get("kid") == self._current:
                 return False
-            await self._inner.save(
-                account_key, self.seal(account_key, self.open(account_key, sealed))
-            )
+            opened = self.open(account_key, sealed)
+            # The same tokens, one generation on: a compare-and-set store would refuse an
+            # equal generation.
+            newer = opened.model_copy(update={"generation": sealed.generation + 1})
+            await self._inner.save(account_key, self.seal(account_key, newer))
             return True
 
     # --- the envelope ----------------------------------------------------------------------
@@ -239,7 +248,11 @@ class EncryptedTokenStore:
         ciphertext = self._ciphers[self._current].encrypt(nonce, plaintext, _aad(account_key))
         blob = base64.urlsafe_b64encode(nonce + ciphertext).decode("ascii").rstrip("=")
         header = {"v": _VERSION, "alg": _ALGORITHM, "kid": self._current}
-        return TokenSet(access_token=SecretStr(blob), extra={MARKER: header})
+        return TokenSet(
+            access_token=SecretStr(blob),
+            extra={MARKER: header},
+            generation=token_set.generation,
+        )
 
     def open(self, account_key: str, sealed: TokenSet) -> TokenSet:
         """The token set inside ``sealed``; ``TokenStoreError`` if it cannot be opened."""
@@ -279,9 +292,14 @@ class EncryptedTokenStore:
                 "value was changed or copied from another account"
             ) from None
         try:
-            return TokenSet.from_json(plaintext)
+            opened = TokenSet.from_json(plaintext)
         except TokenStoreError as exc:
             raise TokenStoreError(f"{where} decrypted to an invalid token set: {exc}") from None
+        if opened.generation != sealed.generation:
+            # The inner store compares the visible generation; report that one, so the
+            # next save (generation + 1) is judged against what the store holds.
+            opened = opened.model_copy(update={"generation": sealed.generation})
+        return opened
 
 
 def _aad(account_key: str) -> bytes:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..errors import TokenStoreError
+from ..errors import TokenSetSuperseded, TokenStoreError
 
-__all__ = ["read_envelope"]
+__all__ = ["check_generation", "generation_of", "read_envelope"]
 
 
 def read_envelope(
@@ -36,3 +36,26 @@ def read_envelope(
             f"(this release reads version {version})"
         )
     return doc
+
+
+def generation_of(entry: object) -> int:
+    """The ``generation`` of a stored token-set dict; 0 for anything without a valid one.
+
+    Tolerant on purpose: an entry too broken to load must still be replaceable by a login.
+    """
+    if isinstance(entry, dict):
+        found = entry.get("generation", 0)
+        if isinstance(found, int) and not isinstance(found, bool) and found > 0:
+            return found
+    return 0
+
+
+def check_generation(account_key: str, stored: int, new: int) -> None:
+    """Refuse to save generation ``new`` over ``stored`` unless it is newer (0: unversioned)."""
+    if new and stored >= new:
+        raise TokenSetSuperseded(
+            f"the store holds generation {stored} of account {account_key!r}'s token set; "
+            f"generation {new} was not saved over it (another holder saved a newer one)",
+            stored_generation=stored,
+            generation=new,
+        )

@@ -28,7 +28,7 @@ if sys.platform != "win32":
 from .._checks import check_account_key, check_seconds
 from .._tokens import TokenSet, check_token_set
 from ..errors import ConfigurationError, TokenStoreError
-from ._envelope import read_envelope
+from ._envelope import check_generation, generation_of, read_envelope
 
 __all__ = ["FileTokenStore"]
 
@@ -48,6 +48,9 @@ class FileTokenStore:
       renamed over the old file, so a crash leaves the old or the new content, never a mix.
     * A file that is not a token store of this library (corrupt JSON, another program's
       JSON, a newer format version) raises ``TokenStoreError`` and is never overwritten.
+    * Saves are compare-and-set (``compare_and_set``): under the file's write lock, a token
+      set of ``generation`` ``n > 0`` is not saved over a stored generation ``>= n``
+      (``TokenSetSuperseded``), so a refresh-lock holder that hung cannot go back in time.
     * ``lock(account_key)`` is an advisory lock (``flock``) on a file next to the token file,
       acquired by polling so the event loop never blocks; it is released on errors and
       cancellation.
@@ -64,6 +67,9 @@ class FileTokenStore:
         >>> store = FileTokenStore("~/.config/my-app/tokens.json")
         >>> # source = RefreshingTokenSource(oauth, "acme", store)
     """
+
+    compare_and_set = True
+    """Saves refuse to go back in time (see ``TokenStore``)."""
 
     def __init__(
         self,
@@ -114,7 +120,10 @@ class FileTokenStore:
             ) from exc
 
     async def save(self, account_key: str, token_set: TokenSet) -> None:
-        """Store ``token_set`` for ``account_key`` (an atomic replace of the file)."""
+        """Store ``token_set`` for ``account_key`` (an atomic replace of the file).
+
+        ``TokenSetSuperseded`` if the file holds the same or a newer generation.
+        """
         entry = check_token_set(token_set).to_dict()
         await anyio.to_thread.run_sync(self._update, check_account_key(account_key), entry)
 
@@ -280,6 +289,8 @@ class FileTokenStore:
                     return
                 del accounts[account_key]
             else:
+                stored = generation_of(accounts.get(account_key))
+                check_generation(account_key, stored, generation_of(entry))
                 accounts[account_key] = entry
             doc = {"format": _FORMAT, "version": _VERSION, "accounts": accounts}
             self._atomic_write(json.dumps(doc, indent=1, sort_keys=True).encode())

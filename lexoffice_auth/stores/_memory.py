@@ -9,6 +9,7 @@ import anyio
 
 from .._checks import check_account_key
 from .._tokens import TokenSet, check_token_set
+from ._envelope import check_generation
 
 __all__ = ["MemoryTokenStore"]
 
@@ -16,10 +17,16 @@ __all__ = ["MemoryTokenStore"]
 class MemoryTokenStore:
     """Token sets in a dict, locks per account key; shared only within one process.
 
+    Saves compare generations (``compare_and_set``): a token set with ``generation`` ``n > 0``
+    is not saved over a stored generation ``>= n`` (``TokenSetSuperseded``).
+
     Example:
         >>> store = MemoryTokenStore()
         >>> # await store.save("acme", tokens); await store.load("acme")
     """
+
+    compare_and_set = True
+    """Saves refuse to go back in time (see ``TokenStore``)."""
 
     def __init__(self) -> None:
         self._tokens: dict[str, TokenSet] = {}
@@ -33,8 +40,13 @@ class MemoryTokenStore:
         return self._tokens.get(check_account_key(account_key))
 
     async def save(self, account_key: str, token_set: TokenSet) -> None:
-        """Store ``token_set`` for ``account_key``."""
-        self._tokens[check_account_key(account_key)] = check_token_set(token_set)
+        """Store ``token_set`` for ``account_key``; ``TokenSetSuperseded`` if it is stale."""
+        check_account_key(account_key)
+        check_token_set(token_set)
+        stored = self._tokens.get(account_key)
+        if stored is not None:
+            check_generation(account_key, stored.generation, token_set.generation)
+        self._tokens[account_key] = token_set
 
     async def delete(self, account_key: str) -> None:
         """Forget ``account_key``'s token set."""

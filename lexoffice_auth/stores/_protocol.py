@@ -22,6 +22,18 @@ class TokenStore(Protocol):
     refreshes the account's token; it must be released when the ``async with`` block ends,
     also on errors and cancellation.
 
+    Saves that cannot go back in time (optional, recommended): a lock with a lease (Redis)
+    or a timeout can be outlived by a holder that hangs, whose late save would then replace
+    a newer token set. ``TokenSet.generation`` guards against that. ``RefreshingTokenSource``
+    saves every refreshed set (and every login) as the stored generation + 1. A store that
+    declares ``compare_and_set = True`` must, atomically with the write, refuse a token set
+    of generation ``n > 0`` when it holds generation ``>= n`` for that key, by raising
+    ``lexoffice_auth.errors.TokenSetSuperseded`` (a ``TokenStoreError``) and leaving the
+    stored value as it is; generation ``0`` is saved unconditionally. The source then adopts
+    the stored, newer token set instead of failing. A store that ignores generations (and
+    stores the field as any other, or drops it) still works, without this guarantee:
+    ``TokenStoreContract`` skips its compare-and-set checks unless the store declares it.
+
     Example:
         >>> class MyStore:                    # any object with these four methods fits
         ...     async def load(self, account_key): ...
@@ -35,7 +47,11 @@ class TokenStore(Protocol):
         ...
 
     async def save(self, account_key: str, token_set: TokenSet) -> None:
-        """Store ``token_set``, replacing the previous one for this key."""
+        """Store ``token_set``, replacing the previous one for this key.
+
+        With ``compare_and_set``: ``TokenSetSuperseded`` when the stored generation is
+        ``>= token_set.generation > 0``.
+        """
         ...
 
     async def delete(self, account_key: str) -> None:

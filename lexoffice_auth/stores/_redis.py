@@ -1,34 +1,41 @@
 """A Redis token store: token sets and refresh locks shared by a fleet of workers.
 
 ``redis`` is an optional dependency (``pip install lexoffice-auth[redis]``), imported only
-when a ``RedisTokenStore`` is created.
+when a ``RedisTokenStore`` is created. The store drives redis-py's synchronous client in
+anyio worker threads, so it runs on asyncio and on trio alike (redis-py's asyncio client
+runs on asyncio only).
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import logging
 import re
+import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
+from functools import partial
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import anyio
+import anyio.lowlevel
+import anyio.to_thread
 
 from .._checks import check_account_key, check_seconds
 from .._tokens import TokenSet, check_token_set
 from ..errors import ConfigurationError, TokenStoreError
-from ._envelope import read_envelope
+from ._envelope import check_generation, generation_of, read_envelope
 
 if TYPE_CHECKING:
-    from redis.asyncio import Redis
-    from redis.asyncio.lock import Lock
+    from redis import Redis
+    from redis.lock import Lock
+
+_T = TypeVar("_T")
 
 __all__ = ["RedisTokenStore"]
 
@@ -49,25 +56,14 @@ _SOCKET_TIMEOUT = 10.0
 
 def _import_redis() -> ModuleType:
     try:
-        import redis.asyncio
+        import redis
         import redis.exceptions
+        import redis.lock
     except ImportError as exc:
         raise ConfigurationError(
             "RedisTokenStore needs the redis package: pip install 'lexoffice-auth[redis]'"
         ) from exc
     return redis
-
-
-def _require_asyncio(what: str) -> None:
-    # redis.asyncio runs on asyncio only; under trio it would fail deep inside the client
-    # with errors that look like network failures, so say what is wrong instead.
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        raise ConfigurationError(
-            f"RedisTokenStore.{what}() needs the asyncio event loop: redis.asyncio does "
-            "not run under trio (use FileTokenStore or MemoryTokenStore there)"
-        ) from None
 
 
 def redact_url(url: str) -> str:
@@ -108,9 +104,11 @@ def _password_of(client: Any) -> str | None:
 class RedisTokenStore:
     """Token sets in Redis, with a refresh lock per account key that works across hosts.
 
-    Pass your own ``redis.asyncio.Redis`` (it stays open; close it yourself) or a ``url``
-    (the store creates a client with 10 s socket timeouts; ``await store.aclose()`` or
-    ``async with store:`` closes it).
+    Pass your own synchronous ``redis.Redis`` client (it stays open; close it yourself) or
+    a ``url`` (the store creates a client with 10 s socket timeouts; ``await
+    store.aclose()`` or ``async with store:`` closes it). Every Redis call runs in an anyio
+    worker thread, so the store works on asyncio and on trio, and one store may be used
+    from several event loops and threads (redis-py's client and pool are thread-safe).
 
     * Each account key has one Redis key, ``{prefix}tokens:{escaped account key}``; the
       account key is percent-escaped (``urllib.parse.quote(key, safe="")``), so any string
@@ -119,14 +117,17 @@ class RedisTokenStore:
       A value that is not such an envelope (another program's key, corrupt JSON, a newer
       version, another Redis type) raises ``TokenStoreError`` and is never overwritten or
       deleted: ``save`` checks and writes atomically (``WATCH``/``MULTI``).
-    * ``lock(account_key)`` is redis-py's own ``Lock`` on ``{prefix}lock:{escaped key}``
-      with a lease of ``lock_lease`` seconds, renewed while the holder works; a crashed
-      holder's lock expires after at most one lease. Waiting longer than ``lock_timeout``
-      raises ``TokenStoreError``.
+    * Saves are compare-and-set (``compare_and_set``): in the same ``WATCH``/``MULTI``
+      transaction, a token set of ``generation`` ``n > 0`` is refused when the key holds
+      generation ``>= n`` (``TokenSetSuperseded``), so a holder whose lease ran out cannot
+      overwrite the token set of the holder that came after it.
+    * ``lock(account_key)`` is redis-py's ``Lock`` on ``{prefix}lock:{escaped key}`` with
+      a lease of ``lock_lease`` seconds. Waiting polls (cancellable, in ``anyio.sleep``);
+      while the block runs, a thread renews the lease, so a crashed holder's lock expires
+      after at most one lease. Waiting longer than ``lock_timeout`` raises
+      ``TokenStoreError``.
     * Redis errors (refused connection, timeouts, authentication) raise
       ``TokenStoreError``; messages and ``repr`` never show the password.
-    * asyncio only: redis.asyncio does not run under trio, where every method raises
-      ``ConfigurationError``. Use the store on the event loop it was first used on.
 
     Example (creating it connects to nothing, and its ``repr`` hides the password):
         >>> store = RedisTokenStore(url="redis://:s3cret@redis.internal:6379/0")
@@ -134,6 +135,9 @@ class RedisTokenStore:
         False
         >>> # auth = LexofficeAuth.from_oauth(oauth, "acme", store)
     """
+
+    compare_and_set = True
+    """Saves refuse to go back in time (see ``TokenStore``)."""
 
     def __init__(
         self,
@@ -155,18 +159,18 @@ class RedisTokenStore:
         self._errors: tuple[type[BaseException], ...] = (
             redis.exceptions.RedisError,
             OSError,
-            asyncio.TimeoutError,
+            TimeoutError,
             UnicodeDecodeError,
         )
         self._watch_error: type[Exception] = redis.exceptions.WatchError
         self._not_owned: type[Exception] = redis.exceptions.LockNotOwnedError
-        self._lock_class: type[Lock] = redis.asyncio.lock.Lock
+        self._lock_class: type[Lock] = redis.lock.Lock
         if url is not None:
             if not isinstance(url, str):
                 raise ConfigurationError("url must be a string such as redis://host:6379/0")
             self._where = redact_url(url)
             try:
-                client = redis.asyncio.Redis.from_url(
+                client = redis.Redis.from_url(
                     url,
                     socket_timeout=_SOCKET_TIMEOUT,
                     socket_connect_timeout=_SOCKET_TIMEOUT,
@@ -177,8 +181,11 @@ class RedisTokenStore:
                 ) from (None if _password_in(str(exc), url) else exc)
             self._owns_client = True
         else:
-            if not isinstance(client, redis.asyncio.Redis):
-                raise ConfigurationError("client must be a redis.asyncio.Redis")
+            if not isinstance(client, redis.Redis):
+                raise ConfigurationError(
+                    "client must be a synchronous redis.Redis (the store runs it in worker "
+                    "threads, on asyncio and trio); redis.asyncio clients are not accepted"
+                )
             self._where = _describe_client(client)
             self._owns_client = False
         assert client is not None
@@ -194,9 +201,7 @@ class RedisTokenStore:
     async def aclose(self) -> None:
         """Close the client the store created from ``url`` (a client you passed stays open)."""
         if self._owns_client:
-            _require_asyncio("aclose")
-            with self._translate("close the connection"):
-                await self._client.aclose()
+            await self._run("close the connection", self._client.close)
 
     async def __aenter__(self) -> RedisTokenStore:
         return self
@@ -218,10 +223,8 @@ class RedisTokenStore:
 
     async def load(self, account_key: str) -> TokenSet | None:
         """The token set of ``account_key`` or ``None``; ``TokenStoreError`` if unreadable."""
-        _require_asyncio("load")
         key = self.token_key(account_key)
-        with self._translate(f"read {key!r}"):
-            raw = await self._client.get(key)
+        raw = await self._run(f"read {key!r}", self._client.get, key)
         if raw is None:
             return None
         envelope = self._check(key, account_key, raw)
@@ -233,8 +236,10 @@ class RedisTokenStore:
             ) from exc
 
     async def save(self, account_key: str, token_set: TokenSet) -> None:
-        """Store ``token_set`` for ``account_key``, unless the key holds a foreign value."""
-        _require_asyncio("save")
+        """Store ``token_set`` for ``account_key``, unless the key holds a foreign value.
+
+        ``TokenSetSuperseded`` if the key holds the same or a newer generation.
+        """
         check_account_key(account_key)
         check_token_set(token_set)
         envelope = {
@@ -243,12 +248,12 @@ class RedisTokenStore:
             "account_key": account_key,
             "token_set": token_set.to_dict(),
         }
-        await self._check_and_set(account_key, json.dumps(envelope, sort_keys=True))
+        value = json.dumps(envelope, sort_keys=True)
+        await self._check_and_set(account_key, value, token_set.generation)
 
     async def delete(self, account_key: str) -> None:
         """Forget ``account_key``'s token set (a foreign value is left alone and reported)."""
-        _require_asyncio("delete")
-        await self._check_and_set(account_key, None)
+        await self._check_and_set(account_key, None, 0)
 
     @asynccontextmanager
     async def lock(self, account_key: str) -> AsyncIterator[None]:
@@ -258,54 +263,69 @@ class RedisTokenStore:
         runs, the lease is renewed every third of ``lock_lease``, for at most
         ``lock_timeout`` seconds in all, so a slow refresh keeps the lock but a holder that
         hangs cannot keep it forever. If the lease was lost anyway, the block's work stands
-        (a saved token is valid) and a warning is logged.
+        (a saved token is valid, a stale save is refused by the compare-and-set) and a
+        warning is logged.
         """
-        _require_asyncio("lock")
         name = self.lock_key(account_key)
+        # thread_local=False: the token is shared by the threads that acquire, renew and
+        # release it (each call may run in another worker thread).
         lock = self._lock_class(
-            self._client,
-            name,
-            timeout=self.lock_lease,
-            sleep=_LOCK_POLL,
-            blocking_timeout=self.lock_timeout,
-            thread_local=False,
+            self._client, name, timeout=self.lock_lease, blocking=False, thread_local=False
         )
         # Our own token, so that an acquire cut short by cancellation can be undone.
         token = uuid.uuid4().hex
+        what = f"take the refresh lock {name!r}"
+        deadline = time.monotonic() + self.lock_timeout
         try:
-            with self._translate(f"take the refresh lock {name!r}"):
-                acquired = await lock.acquire(token=token)
+            while not await self._run(what, partial(lock.acquire, blocking=False, token=token)):
+                if time.monotonic() >= deadline:
+                    raise TokenStoreError(
+                        f"timed out after {self.lock_timeout:g} s waiting for the refresh "
+                        f"lock of account {account_key!r} in Redis {self._where}"
+                    )
+                await anyio.sleep(_LOCK_POLL)
+            # A worker thread is not interrupted: a cancellation that arrived meanwhile is
+            # delivered here, and the lock it got is given back below.
+            await anyio.lowlevel.checkpoint_if_cancelled()
         except BaseException:
-            with (
-                anyio.move_on_after(_RELEASE_TIMEOUT, shield=True),
-                contextlib.suppress(*self._errors),
-            ):
-                await lock.do_release(token.encode())
+            with anyio.move_on_after(_RELEASE_TIMEOUT, shield=True):
+                await anyio.to_thread.run_sync(self._undo_acquire, lock, token)
             raise
-        if not acquired:
-            raise TokenStoreError(
-                f"timed out after {self.lock_timeout:g} s waiting for the refresh lock of "
-                f"account {account_key!r} in Redis {self._where}"
-            )
-        renewer = asyncio.get_running_loop().create_task(self._keep_lease(lock, account_key))
+        stop = threading.Event()
+        renewer = threading.Thread(
+            target=self._keep_lease,
+            args=(lock, account_key, stop),
+            name=f"lexoffice-auth-lease-{name}",
+            daemon=True,
+        )
+        renewer.start()
         try:
             yield
         finally:
-            renewer.cancel()
+            stop.set()
             with anyio.move_on_after(_RELEASE_TIMEOUT, shield=True):
-                with contextlib.suppress(asyncio.CancelledError):
-                    await renewer
-                await self._release(lock, account_key)
+                await anyio.to_thread.run_sync(renewer.join, _RELEASE_TIMEOUT)
+                await anyio.to_thread.run_sync(self._release, lock, account_key)
 
-    # --- helpers ---------------------------------------------------------------------------
+    # --- helpers (the blocking ones run in worker threads) -----------------------------------
 
-    async def _keep_lease(self, lock: Lock, account_key: str) -> None:
+    async def _run(self, what: str, call: Callable[..., _T], *args: Any) -> _T:
+        """``call(*args)`` in a worker thread; Redis errors become ``TokenStoreError``."""
+        with self._translate(what):
+            return await anyio.to_thread.run_sync(partial(call, *args))
+
+    def _undo_acquire(self, lock: Lock, token: str) -> None:
+        with contextlib.suppress(*self._errors, self._not_owned):
+            lock.do_release(token)
+
+    def _keep_lease(self, lock: Lock, account_key: str, stop: threading.Event) -> None:
         stop_at = time.monotonic() + self.lock_timeout
         interval = self.lock_lease / 3
         while time.monotonic() + interval < stop_at:
-            await asyncio.sleep(interval)
+            if stop.wait(interval):
+                return
             try:
-                await lock.reacquire()
+                lock.reacquire()
             except self._not_owned:
                 logger.warning(
                     "the Redis refresh lock of account %r expired while held; another "
@@ -321,9 +341,9 @@ class RedisTokenStore:
                     type(exc).__name__,
                 )
 
-    async def _release(self, lock: Lock, account_key: str) -> None:
+    def _release(self, lock: Lock, account_key: str) -> None:
         try:
-            await lock.release()
+            lock.release()
         except self._not_owned:
             logger.warning(
                 "the Redis refresh lock of account %r had expired before it was released "
@@ -339,31 +359,43 @@ class RedisTokenStore:
                 self.lock_lease,
             )
 
-    async def _check_and_set(self, account_key: str, value: str | None) -> None:
+    async def _check_and_set(self, account_key: str, value: str | None, generation: int) -> None:
         key = self.token_key(account_key)
         action = "write" if value is not None else "delete"
-        with self._translate(f"{action} {key!r}"):
-            async with self._client.pipeline(transaction=True) as pipe:
-                for _ in range(_CAS_ATTEMPTS):
-                    try:
-                        await pipe.watch(key)
-                        current = await pipe.get(key)
-                        if current is not None:
-                            self._check(key, account_key, current)
-                        elif value is None:
-                            return
-                        pipe.multi()  # type: ignore[no-untyped-call]
-                        if value is None:
-                            pipe.delete(key)
-                        else:
-                            pipe.set(key, value)
-                        await pipe.execute()
-                        return
-                    except self._watch_error:
-                        continue
-        raise TokenStoreError(
-            f"could not {action} Redis key {key!r}: it kept changing under concurrent writers"
+        done = await self._run(
+            f"{action} {key!r}", self._check_and_set_sync, account_key, key, value, generation
         )
+        if not done:
+            raise TokenStoreError(
+                f"could not {action} Redis key {key!r}: it kept changing under concurrent writers"
+            )
+
+    def _check_and_set_sync(
+        self, account_key: str, key: str, value: str | None, generation: int
+    ) -> bool:
+        with self._client.pipeline(transaction=True) as pipe:
+            for _ in range(_CAS_ATTEMPTS):
+                try:
+                    pipe.watch(key)  # type: ignore[no-untyped-call]
+                    current = pipe.get(key)
+                    if current is not None:
+                        envelope = self._check(key, account_key, current)
+                        if value is not None:
+                            stored = generation_of(envelope.get("token_set"))
+                            check_generation(account_key, stored, generation)
+                    elif value is None:
+                        pipe.unwatch()
+                        return True
+                    pipe.multi()
+                    if value is None:
+                        pipe.delete(key)
+                    else:
+                        pipe.set(key, value)
+                    pipe.execute()
+                    return True
+                except self._watch_error:
+                    continue
+        return False
 
     def _check(self, key: str, account_key: str, raw: bytes | str) -> dict[str, Any]:
         """The envelope in ``raw``; ``TokenStoreError`` if it is not one of ours."""

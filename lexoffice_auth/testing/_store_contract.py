@@ -23,7 +23,7 @@ import anyio.lowlevel
 import pytest
 
 from lexoffice_auth import TokenSet
-from lexoffice_auth.errors import ConfigurationError
+from lexoffice_auth.errors import ConfigurationError, TokenSetSuperseded
 from lexoffice_auth.stores import TokenStore
 
 __all__ = ["TokenStoreContract"]
@@ -56,6 +56,7 @@ def full_token_set(n: int = 1) -> TokenSet:
                 "custom_claim": {"kept": [1, "two", None, True]},
             },
             "extra": {"tenant": "Zoë & Co", "n": n, "ratio": 1.5, "nested": {"a": [1, None]}},
+            "generation": n,
         }
     )
 
@@ -92,6 +93,12 @@ class TokenStoreContract:
 
     Lock checks are made by ordering, not timing: a second holder must enter only after the
     first has left, whatever the speed of the machine.
+
+    ``TokenSet.generation`` is a field like any other: every store must return it as saved.
+    The compare-and-set checks (a save never replaces a stored generation ``>=`` its own)
+    run only for a store that declares ``compare_and_set = True``, and are skipped with
+    the reason otherwise: the guarantee is optional in the ``TokenStore`` protocol, so a
+    store written before it keeps passing, and the skip tells its author what it lacks.
     """
 
     backends: ClassVar[tuple[str, ...]] = ("asyncio",)
@@ -397,5 +404,85 @@ class TokenStoreContract:
                 for text in (repr(handle), str(handle)):
                     for secret in _secrets_of(tokens):
                         assert secret not in text, "a token appears in the store's repr"
+
+        contract_run(body)
+
+    # --- saves that cannot go back in time -------------------------------------------------
+
+    def _needs_compare_and_set(self, store: Any) -> None:
+        if getattr(store, "compare_and_set", False) is not True:
+            pytest.skip(
+                f"{type(store).__name__} does not declare compare_and_set = True: its saves "
+                "do not compare generations, so a refresh-lock holder that outlived its "
+                "lock can overwrite a newer token set (see TokenStore)"
+            )
+
+    def test_generation_is_returned_as_saved(self, contract_run: Runner) -> None:
+        async def body(store: Any, other: Any) -> None:
+            await store.save("acme", full_token_set(7))
+            loaded = await store.load("acme")
+            assert loaded is not None, "the saved token set was not found"
+            assert loaded.generation == 7, "generation was not kept"
+            await store.save("zero", TokenSet.from_dict({"access_token": "contract-at-0"}))
+            zero = await store.load("zero")
+            assert zero is not None
+            assert zero.generation == 0
+
+        contract_run(body)
+
+    def test_a_save_never_goes_back_in_time(self, contract_run: Runner, store: Any) -> None:
+        self._needs_compare_and_set(store)
+
+        async def body(store: Any, other: Any) -> None:
+            later = other if other is not None else store
+            await store.save("acme", full_token_set(5))
+            for stale in (4, 5):  # older, and the same generation with other tokens
+                refused = full_token_set(stale).model_copy(
+                    update={"access_token": full_token_set(50 + stale).access_token}
+                )
+                with pytest.raises(TokenSetSuperseded) as info:
+                    await later.save("acme", refused)
+                assert (info.value.stored_generation, info.value.generation) == (5, stale)
+                assert await store.load("acme") == full_token_set(5), "a stale save wrote"
+            await later.save("acme", full_token_set(6))
+            assert await store.load("acme") == full_token_set(6)
+            # Generation 0 is unversioned: saved unconditionally, as before generations.
+            unversioned = full_token_set(1).model_copy(update={"generation": 0})
+            await store.save("acme", unversioned)
+            assert await later.load("acme") == unversioned
+            await store.delete("acme")
+            await later.save("acme", full_token_set(1))  # nothing stored: any generation
+            assert await store.load("acme") == full_token_set(1)
+            assert await store.load("acme-2") is None, "another key was touched"
+
+        contract_run(body)
+
+    def test_of_concurrent_saves_of_one_generation_exactly_one_wins(
+        self, contract_run: Runner, store: Any
+    ) -> None:
+        self._needs_compare_and_set(store)
+
+        async def body(store: Any, other: Any) -> None:
+            handles = [h for h in (store, other) if h is not None]
+            await store.save("acme", full_token_set(1))
+            won: list[int] = []
+            lost: list[int] = []
+
+            async def save(i: int) -> None:
+                candidate = full_token_set(100 + i).model_copy(update={"generation": 2})
+                try:
+                    await handles[i % len(handles)].save("acme", candidate)
+                except TokenSetSuperseded:
+                    lost.append(i)
+                else:
+                    won.append(i)
+
+            async with anyio.create_task_group() as tg:
+                for i in range(8):
+                    tg.start_soon(save, i)
+            assert len(won) == 1, f"{len(won)} saves of generation 2 succeeded, not one"
+            assert len(lost) == 7
+            winner = full_token_set(100 + won[0]).model_copy(update={"generation": 2})
+            assert await store.load("acme") == winner, "the stored set is not the winner's"
 
         contract_run(body)

@@ -14,7 +14,6 @@ import pytest
 from pydantic import SecretStr
 
 from lexoffice_auth import TokenSet
-from lexoffice_auth.errors import ConfigurationError
 from lexoffice_auth.stores._redis import RedisTokenStore
 from tests.support.sources import make_auth
 
@@ -44,6 +43,7 @@ async def _burst(clients: list[Any], requests: int) -> list[int]:
     return statuses
 
 
+@pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"])
 async def test_1000_requests_through_4_hosts_refresh_once_and_rotate_safely(
     redis_server: RedisServer, prefix: str
 ) -> None:
@@ -75,36 +75,6 @@ async def test_1000_requests_through_4_hosts_refresh_once_and_rotate_safely(
             await http.aclose()
             await oauth.aclose()
             await store.aclose()
-
-
-@pytest.mark.parametrize("anyio_backend", ["trio"])
-async def test_under_trio_the_stack_fails_with_a_configuration_error(
-    redis_server: RedisServer, prefix: str
-) -> None:
-    clock = FakeClock()
-    provider = FakeProvider(clock)
-    expired = provider.expired_tokens()
-
-    async def seed() -> None:
-        async with RedisTokenStore(url=redis_server.url, prefix=prefix) as store:
-            await store.save("acme", expired)
-
-    # Seeded from an asyncio loop in a worker thread: redis.asyncio needs one.
-    await anyio.to_thread.run_sync(asyncio.run, seed())
-    store = RedisTokenStore(url=redis_server.url, prefix=prefix)
-    auth = make_auth(provider.oauth(), "acme", store, clock=clock)
-    async with provider.api_client(auth) as http:
-        for _ in range(3):
-            with pytest.raises(ConfigurationError, match="does not run under trio"):
-                await http.get("/v1/profile")
-    assert provider.calls == 0
-    assert provider.api_calls == 0
-
-    async def check() -> TokenSet | None:
-        async with RedisTokenStore(url=redis_server.url, prefix=prefix) as store:
-            return await store.load("acme")
-
-    assert await anyio.to_thread.run_sync(asyncio.run, check()) == expired
 
 
 # --- three OS processes --------------------------------------------------------------------------

@@ -34,8 +34,8 @@ class TestFileTokenStore(TokenStoreContract):
 
 
 class TestRedisTokenStore(TokenStoreContract):
-    # redis.asyncio runs on asyncio only (under trio every method is a ConfigurationError).
-    backends = ("asyncio",)
+    # The synchronous client in worker threads: the same store on both backends.
+    backends = ("asyncio", "trio")
 
     @pytest.fixture
     def prefix(self) -> str:

@@ -80,6 +80,18 @@ class DeleteMissingFails(MemoryTokenStore):
         del self._tokens[account_key]
 
 
+class ClaimsCompareAndSetButOverwrites(MemoryTokenStore):
+    async def save(self, account_key, token_set):
+        self._tokens[account_key] = token_set  # no generation check
+
+
+class DropsGeneration(MemoryTokenStore):
+    compare_and_set = False
+
+    async def save(self, account_key, token_set):
+        await super().save(account_key, token_set.model_copy(update={"generation": 0}))
+
+
 def contract_for(cls):
     class Contract(TokenStoreContract):
         timeout = 1.0
@@ -99,6 +111,8 @@ TestChecksNothing = contract_for(ChecksNothing)
 TestLossy = contract_for(Lossy)
 TestFoldsCase = contract_for(FoldsCase)
 TestDeleteMissingFails = contract_for(DeleteMissingFails)
+TestClaimsCompareAndSetButOverwrites = contract_for(ClaimsCompareAndSetButOverwrites)
+TestDropsGeneration = contract_for(DropsGeneration)
 """
 
 GOOD_STORE = """
@@ -139,7 +153,7 @@ def test_the_contract_runs_under_each_async_test_runner(
 
 def test_the_contract_fails_broken_stores(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_broken=textwrap.dedent(BROKEN_STORES))
-    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider", "-rf")
+    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider", "-rfs")
     failed = {
         line.split("::")[1] + "::" + line.split("::")[2].split("[")[0].split(" ")[0]
         for line in result.outlines
@@ -153,5 +167,11 @@ def test_the_contract_fails_broken_stores(pytester: pytest.Pytester) -> None:
         "TestLossy::test_save_then_load_returns_every_field",
         "TestFoldsCase::test_keys_are_independent",
         "TestDeleteMissingFails::test_delete_forgets_and_a_missing_key_is_fine",
+        "TestClaimsCompareAndSetButOverwrites::test_a_save_never_goes_back_in_time",
+        "TestClaimsCompareAndSetButOverwrites::"
+        "test_of_concurrent_saves_of_one_generation_exactly_one_wins",
+        "TestDropsGeneration::test_generation_is_returned_as_saved",
     }
     assert expected <= failed, result.stdout.str()[-3000:]
+    # A store that does not declare compare_and_set is told why those checks were skipped.
+    assert "does not declare compare_and_set = True" in result.stdout.str()

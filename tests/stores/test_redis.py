@@ -174,8 +174,8 @@ async def test_save_is_atomic_a_foreign_write_after_our_check_is_not_overwritten
             pipe = real_pipeline(*args, **kwargs)
             real_get = pipe.get
 
-            async def get(name: str) -> Any:
-                value = await real_get(name)
+            def get(name: str) -> Any:
+                value = real_get(name)
                 # Another program writes between our check and our EXEC.
                 raw.set(key, b"foreign")
                 return value
@@ -381,14 +381,14 @@ async def test_connection_refused_is_a_token_store_error_without_the_password() 
 
 
 async def test_a_server_that_does_not_answer_is_a_token_store_error() -> None:
-    from redis.asyncio.retry import Retry
     from redis.backoff import NoBackoff
+    from redis.retry import Retry
 
     with socket.socket() as silent:  # accepts connections (backlog), never answers
         silent.bind(("127.0.0.1", 0))
         silent.listen()
         port = silent.getsockname()[1]
-        client = redis.asyncio.Redis(
+        client = redis.Redis(
             host="127.0.0.1", port=port, socket_timeout=0.2, retry=Retry(NoBackoff(), 0)
         )
         store = RedisTokenStore(client)
@@ -396,7 +396,7 @@ async def test_a_server_that_does_not_answer_is_a_token_store_error() -> None:
         with pytest.raises(TokenStoreError, match="TimeoutError"):
             await store.load("acme")
         assert time.monotonic() - start < 3
-        await client.aclose()
+        client.close()
 
 
 async def test_wrong_password_is_a_token_store_error_and_acl_users_work(
@@ -438,31 +438,32 @@ def test_redact_url(url: str, shown: str) -> None:
 
 
 def test_repr_of_a_user_supplied_client_shows_no_password() -> None:
-    client = redis.asyncio.Redis(host="127.0.0.1", port=6390, password="hunter2")
+    client = redis.Redis(host="127.0.0.1", port=6390, password="hunter2")
     store = RedisTokenStore(client, prefix="p:")
     assert repr(store) == "RedisTokenStore('redis://127.0.0.1:6390/0', prefix='p:')"
 
 
 async def test_a_user_supplied_client_is_not_closed(redis_server: RedisServer, prefix: str) -> None:
-    client = redis.asyncio.Redis.from_url(redis_server.url)
+    client = redis.Redis.from_url(redis_server.url)
     async with RedisTokenStore(client, prefix=prefix) as store:
         await store.save("acme", TOKENS)
-    assert await client.ping()
-    await client.aclose()
+    assert client.ping()
+    client.close()
 
 
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
         ({}, "either a client or url"),
-        ({"url": "redis://h", "client": redis.asyncio.Redis()}, "either a client or url"),
+        ({"url": "redis://h", "client": redis.Redis()}, "either a client or url"),
         ({"url": "http://u:topsecret@h"}, "invalid Redis URL"),
         ({"url": "redis://h", "lock_timeout": 0}, "positive"),
         ({"url": "redis://h", "lock_lease": float("inf")}, "positive"),
         ({"url": "redis://h", "lock_timeout": "x"}, "lock_timeout"),
         ({"url": "redis://h", "lock_lease": None}, "lock_lease"),
         ({"url": "redis://h", "lock_timeout": float("nan")}, "lock_timeout"),
-        ({"client": object()}, "redis.asyncio.Redis"),
+        ({"client": object()}, "synchronous redis.Redis"),
+        ({"client": redis.asyncio.Redis()}, "redis.asyncio clients are not accepted"),
     ],
 )
 def test_bad_configuration(kwargs: dict[str, Any], match: str) -> None:
@@ -510,17 +511,34 @@ def test_the_module_imports_without_redis() -> None:
 
 
 @pytest.mark.parametrize("anyio_backend", ["trio"])
-async def test_under_trio_every_method_is_a_configuration_error(
+async def test_under_trio_every_method_works(
+    redis_server: RedisServer, prefix: str, raw: redis.Redis
+) -> None:
+    async with make_store(redis_server, prefix, lock_lease=0.3) as store:
+        await store.save("acme", TOKENS)
+        assert await store.load("acme") == TOKENS
+        async with store.lock("acme"):
+            await anyio.sleep(0.5)  # longer than the lease: the renewal thread keeps it
+            assert raw.exists(prefix + "lock:acme") == 1
+        assert raw.exists(prefix + "lock:acme") == 0
+        await store.delete("acme")
+        assert await store.load("acme") is None
+
+
+def test_one_store_serves_asyncio_and_trio_event_loops(
     redis_server: RedisServer, prefix: str
 ) -> None:
     store = make_store(redis_server, prefix)
-    calls = [store.load("acme"), store.save("acme", TOKENS), store.delete("acme"), store.aclose()]
-    for call in calls:
-        with pytest.raises(ConfigurationError, match="does not run under trio"):
-            await call
-    with pytest.raises(ConfigurationError, match="does not run under trio"):
+
+    async def use(n: int) -> TokenSet | None:
         async with store.lock("acme"):
-            pytest.fail("locked under trio")
+            await store.save("acme", TOKENS.model_copy(update={"generation": n}))
+            return await store.load("acme")
+
+    for n, backend in enumerate(["asyncio", "trio", "asyncio"], start=1):
+        found = anyio.run(use, n, backend=backend)
+        assert found is not None and found.generation == n
+    anyio.run(store.aclose, backend="trio")
 
 
 @pytest.mark.parametrize("ci", ["1", None])
