@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import time
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, TypeVar
@@ -11,6 +12,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, ValidationError
 
+from .. import telemetry
 from ..errors import ApiError, ConfigurationError, NetworkError
 from ._contacts import ContactsApi
 from ._errors import error_from_response
@@ -213,7 +215,11 @@ class LexofficeClient:
 
         async def attempt() -> httpx.Response:
             if self._limiter is not None:
+                started = time.perf_counter()
                 await self._limiter.acquire()
+                waited = time.perf_counter() - started
+                if waited > 0.001:
+                    telemetry.rate_limit_waited(waited)
             try:
                 response: httpx.Response = await self._http.request(
                     method,
@@ -230,7 +236,9 @@ class LexofficeClient:
             if status < 400:
                 return response
             if status == 429:
-                raise Retryable(self._error(method, path, response), kind="rate")
+                error = self._error(method, path, response)
+                telemetry.rate_limited(method, path, getattr(error, "retry_after", None))
+                raise Retryable(error, kind="rate")
             if status >= 500 and method in _SAFE_METHODS:
                 raise Retryable(self._error(method, path, response), kind="read")
             note = None
@@ -243,7 +251,11 @@ class LexofficeClient:
                 note = f"a {method} is not retried after a server error"
             raise self._error(method, path, response, note=note)
 
-        return await call_with_retries(attempt, self._retry)
+        with telemetry.api_request(method, path) as span:
+            response = await call_with_retries(attempt, self._retry)
+            if span is not None:
+                span.set_attribute("http.response.status_code", response.status_code)
+            return response
 
     def _transport_failure(self, method: str, path: str, exc: Exception) -> Exception:
         kind = type(exc).__name__
