@@ -127,7 +127,7 @@ async def test_with_background_refresh_1000_requests_over_three_lifetimes_wait_f
 async def test_without_background_refresh_requests_do_wait_for_refreshes(
     events: Events,
 ) -> None:
-    timed, fake, _ = await run(False, lifetime=1, total=200)
+    _, fake, _ = await run(False, lifetime=1, total=200)
     triggers = events.triggers()
     assert triggers["background"] == 0
     assert triggers["request"] >= 2
