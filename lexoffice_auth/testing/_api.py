@@ -688,7 +688,7 @@ class Api:
         if body is None:
             return regular_error(400, path, now, problem or "bad request")
         event_type, url = body.get("eventType"), body.get("callbackUrl")
-        details = []
+        details: list[dict[str, str]] = []
         if event_type not in EVENT_TYPES:
             details.append({"violation": "NOTNULL", "field": "eventType", "message": "ungültig"})
         if not is_loopback_url(url):
@@ -714,14 +714,15 @@ class Api:
             "eventType": event_type,
             "callbackUrl": url,
         }
-        result = {
+        uri = f"{fake.api_base.rstrip('/')}/v1/event-subscriptions/{sid}"
+        result: dict[str, Any] = {
             "id": sid,
-            "resourceUri": f"{fake.api_base.rstrip('/')}/v1/event-subscriptions/{sid}",
+            "resourceUri": uri,
             "createdDate": format_datetime(now),
             "updatedDate": format_datetime(now),
             "version": 0,
         }
-        return json_response(201, result, headers={"Location": result["resourceUri"]})
+        return json_response(201, result, headers={"Location": uri})
 
     def _ping(self, request: Request, path: str, who: Credential) -> Response:
         return json_response(200, {"userEmail": who.user.email})

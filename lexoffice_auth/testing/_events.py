@@ -188,7 +188,7 @@ class Events:
                 self._cond.wait(left)
         return True
 
-    async def wait_async(self, timeout: float) -> bool:
+    async def wait_async(self, timeout: float) -> bool:  # noqa: ASYNC109 - a plain wait
         with anyio.move_on_after(timeout):
             while self.pending():  # noqa: ASYNC110 - the deliveries run in a thread
                 await anyio.sleep(0.01)
