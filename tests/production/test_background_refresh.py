@@ -117,7 +117,9 @@ async def test_with_background_refresh_1000_requests_over_three_lifetimes_wait_f
     # Not one refresh was started by a request: every one came from the background.
     assert triggers["request"] == 0, triggers
     assert triggers["background"] >= 3
-    assert fake.token_calls["refresh_token"] == triggers["background"] == refresher.refreshes
+    assert fake.token_calls["refresh_token"] == triggers["background"]
+    # A refresh under way when the group was cancelled is seen through but not counted.
+    assert refresher.refreshes in (triggers["background"], triggers["background"] - 1)
     assert len(timed.waits) == 1000
     assert refresher.failures == 0
     # For the record (timing is not asserted on a shared machine): the longest auth wait.
