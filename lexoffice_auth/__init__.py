@@ -5,7 +5,8 @@ The names below are the public API; they load on first use (PEP 562), so that
 imports PyJWT, cryptography or pydantic. More lives in sub-namespaces:
 ``lexoffice_auth.errors`` (every exception), ``lexoffice_auth.stores`` (token stores,
 Redis included), ``lexoffice_auth.oidc`` (id_token verification), ``lexoffice_auth.api``
-(the typed API client) and ``lexoffice_auth.testing`` (the sandbox and pytest fixtures).
+(the typed API client), ``lexoffice_auth.webhooks``, ``lexoffice_auth.telemetry`` (log
+events, OpenTelemetry) and ``lexoffice_auth.testing`` (the sandbox and pytest fixtures).
 
 Example:
     >>> from lexoffice_auth import ApiKeyAuth
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._auth import DEFAULT_API_ORIGINS, ApiKeyAuth, LexofficeAuth
+    from ._background import BackgroundRefresher
     from ._config import ClientConfig, ProviderPreset
     from ._login import PendingLogin
     from ._metadata import ProviderMetadata
@@ -40,6 +42,7 @@ __all__ = [
     "DEFAULT_API_ORIGINS",
     "ApiKeyAuth",
     "AuthPool",
+    "BackgroundRefresher",
     "ClientConfig",
     "ConfigurationError",
     "FileTokenStore",
@@ -72,6 +75,7 @@ _WHERE = {
     "OAuthClient": "._oauth",
     "RefreshPolicy": "._policy",
     "AuthPool": "._pool",
+    "BackgroundRefresher": "._background",
     "RefreshingTokenSource": "._session",
     "StaticTokenSource": "._source",
     "TokenSource": "._source",

@@ -12,6 +12,7 @@ from ._http import URL, Auth, Request, Response, httpx, with_httpx2_auth
 from ._source import StaticTokenSource, TokenSource
 from ._urls import is_loopback_host, require_secure_url
 from .errors import ConfigurationError, UnsafeRequestError
+from .telemetry import unauthorized_recovered
 
 if TYPE_CHECKING:
     from ._policy import RefreshPolicy
@@ -209,7 +210,9 @@ class LexofficeAuth(Auth, Generic[S]):
         # No lock is held here: a source takes and releases its own around a refresh.
         if await self._source.rejected(request, response) and replayable:
             await self._source.authorize(request)
-            yield request
+            response = yield request
+            if response.status_code != 401:
+                unauthorized_recovered(getattr(self._source, "account_key", None))
 
 
 def _static_flow(source: StaticTokenSource, request: Request) -> Generator[Request, Response, None]:

@@ -155,6 +155,10 @@ class AuthPool:
             entries.popitem(last=False)
         return entry.auth
 
+    def sources(self) -> list[RefreshingTokenSource]:
+        """The token sources of the accounts cached now (for a ``BackgroundRefresher``)."""
+        return [entry.auth.source for entry in self._entries.values()]
+
     def discard(self, account_key: str) -> bool:
         """Drop ``account_key``'s cached auth (its stored tokens stay); True if it was cached."""
         return self._entries.pop(account_key, None) is not None

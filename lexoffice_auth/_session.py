@@ -32,6 +32,7 @@ from .errors import (
     TokenStoreError,
 )
 from .stores import MemoryTokenStore, TokenStore
+from .telemetry import current_trigger, refreshing, store_error, triggered_by
 
 __all__ = ["Refresher", "RefreshingTokenSource", "TokenHook"]
 
@@ -194,6 +195,28 @@ class RefreshingTokenSource:
         """The cached token set, without any I/O or refresh (``None`` before the first use)."""
         return self._current
 
+    @property
+    def clock(self) -> Clock:
+        """The clock deadlines are read on (seconds since the epoch)."""
+        return self._clock
+
+    @property
+    def refresh_due_at(self) -> float:
+        """When a request would refresh the cached token first (``-inf``: at the next call).
+
+        A background refresher refreshes before this time, so that no request waits.
+        """
+        return self._refresh_at
+
+    async def refresh_ahead(self) -> TokenSet:
+        """Refresh before the deadline, for a background refresher; requests do not wait.
+
+        Single-flight like every refresh: a token set another worker saved meanwhile is
+        adopted instead. Reported with ``trigger="background"``.
+        """
+        with triggered_by("background"):
+            return await self.refresh()
+
     # --- TokenSource -------------------------------------------------------------------------
 
     async def authorize(self, request: Request) -> None:
@@ -218,7 +241,8 @@ class RefreshingTokenSource:
         wait = self._policy.rejection_delay(streak)
         if self._clock() - self._rejection_refreshed_at < wait:
             return False
-        await self._renew(used, rejection_streak=streak)
+        with triggered_by("rejected"):
+            await self._renew(used, rejection_streak=streak)
         return True
 
     # --- reading ---------------------------------------------------------------------------
@@ -239,7 +263,8 @@ class RefreshingTokenSource:
         """Refresh now, even if the token still looks valid (unless another holder just did)."""
         if self._current is None:
             await self.access_token()
-        await self._renew(self._header)
+        with triggered_by("explicit" if current_trigger() == "request" else current_trigger()):
+            await self._renew(self._header)
         assert self._current is not None
         return self._current
 
@@ -265,9 +290,11 @@ class RefreshingTokenSource:
                             continue  # written meanwhile outside the lock: look again
                         raise
                     except Exception as exc:
-                        raise _save_error(
+                        error = _save_error(
                             self._account_key, exc, "the token set", in_memory=False
-                        ) from exc
+                        )
+                        store_error(self._account_key, error)
+                        raise error from exc
                 self._unsaved = None
                 self._adopt(token_set)
         await self._notify(token_set)
@@ -295,8 +322,12 @@ class RefreshingTokenSource:
             if self._attempts != seen_attempts and self._last_failure is not None:
                 # Share the failure of the refresh we waited for instead of repeating it.
                 _raise_for_waiter(self._last_failure)
-            await self._fail_fast_if_terminal()
-            new = await self._renew_locked(rejected)
+            try:
+                await self._fail_fast_if_terminal()
+                new = await self._renew_locked(rejected)
+            except TokenStoreError as exc:
+                store_error(self._account_key, exc)
+                raise
             if new is not None and rejection_streak is not None:
                 self._from_rejection = True
                 self._rejection_streak = rejection_streak
@@ -354,7 +385,8 @@ class RefreshingTokenSource:
             try:
                 with anyio.CancelScope(shield=True):
                     try:
-                        new = await self._refresher.refresh(token_set)
+                        with refreshing(self._account_key, attempt):
+                            new = await self._refresher.refresh(token_set)
                     finally:
                         self._attempts += 1
                     refreshed = True

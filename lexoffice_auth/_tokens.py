@@ -167,6 +167,9 @@ class TokenSet(CheckedModel):
             ) from exc
 
 
+KEPT_EXTRA = ("connection_id",)
+"""Keys of ``TokenSet.extra`` that a refresh carries over from the token set it refreshed."""
+
 # Unknown token-response fields are kept in TokenSet.extra only up to this nesting depth
 # (a scalar is 0, ``{}`` is 1); deeper ones cannot be serialised reliably and are dropped.
 MAX_EXTRA_DEPTH = 32
@@ -377,6 +380,12 @@ def parse_token_response(
     # Unknown fields are kept only when they can be stored; the others (nested absurdly
     # deep, say) are dropped rather than make the whole token set unsavable.
     extra = {k: v for k, v in data.items() if k not in _KNOWN and _unstorable(v) is None}
+    if previous is not None:
+        # What the SDK recorded with the tokens (the lexoffice connection id) belongs to
+        # the grant, not to one response: it is kept unless the response names it anew.
+        for key in KEPT_EXTRA:
+            if key in previous.extra and key not in extra:
+                extra[key] = previous.extra[key]
     try:
         return TokenSet(
             access_token=SecretStr(access),

@@ -33,7 +33,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ._checks import check_account_key
 from ._clock import system_clock
 from ._model import describe_validation_error, json_object
-from ._revocation import REVOKED_MARKER, is_revoked, revoke_stored_tokens
+from ._revocation import (
+    REVOKED_MARKER,
+    account_for_connection,
+    is_revoked,
+    revoke_stored_tokens,
+)
 from .errors import ConfigurationError, WebhookError
 
 if TYPE_CHECKING:
@@ -247,15 +252,17 @@ account key or ``None`` for an unknown connection."""
 
 async def revoke_connection(
     event: WebhookEvent,
-    accounts: ConnectionLookup,
+    accounts: ConnectionLookup | None = None,
     *,
     pool: AuthPool | None = None,
     store: TokenStore | None = None,
 ) -> str | None:
     """Act on ``token.revoked``: the connection's account must log in again.
 
-    ``accounts`` maps the event's connection id (``resource_id``) to your account key;
-    record it at login from ``GET /v1/profile``'s ``connectionId``. The account's stored
+    ``accounts`` maps the event's connection id (``resource_id``) to your account key.
+    Without it the store's index is used: record the connection once after each login
+    with ``await LexofficeClient(auth).record_connection()`` (it reads ``GET /v1/profile``'s
+    ``connectionId`` and keeps it with the tokens and in an index entry). The account's stored
     tokens are replaced by a tombstone (no refresh token, expired): the next call through
     a ``RefreshingTokenSource`` on that store raises ``ReauthenticationRequired`` at
     once, without asking the token endpoint. With ``pool=`` (an :class:`AuthPool`) its
@@ -284,8 +291,12 @@ async def revoke_connection(
     if event.event_type != TOKEN_REVOKED:
         return None
     connection_id = event.resource_id
-    if isinstance(accounts, Mapping):
-        found: object = accounts.get(connection_id)
+    if accounts is None:
+        lookup_store = pool.store if pool is not None else store
+        assert lookup_store is not None
+        found: object = await account_for_connection(lookup_store, connection_id)
+    elif isinstance(accounts, Mapping):
+        found = accounts.get(connection_id)
     elif callable(accounts):
         found = accounts(connection_id)
         if inspect.isawaitable(found):

@@ -1,4 +1,4 @@
-"""The typed async lexoffice API client: contacts, invoices, pacing, retries, errors.
+"""The typed async lexoffice API client: contacts, invoices, event subscriptions, errors.
 
 Example:
     >>> from lexoffice_auth.api import LexofficeClient, Contact, Invoice
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ._client import DEFAULT_BASE_URL, LexofficeClient
 from ._contacts import ContactsApi, escape_search
+from ._events import EventSubscription, EventSubscriptionList, EventSubscriptionsApi
 from ._invoices import SEARCH_WINDOW, InvoicesApi
 from ._models import (
     ActionResult,
@@ -30,6 +31,7 @@ from ._models import (
     PaymentDiscountConditions,
     Person,
     PhoneNumbers,
+    Profile,
     ShippingConditions,
     TaxAmount,
     TaxConditions,
@@ -55,6 +57,9 @@ __all__ = [
     "ContactRoles",
     "ContactsApi",
     "EmailAddresses",
+    "EventSubscription",
+    "EventSubscriptionList",
+    "EventSubscriptionsApi",
     "Invoice",
     "InvoiceAddress",
     "InvoiceFile",
@@ -68,6 +73,7 @@ __all__ = [
     "PaymentDiscountConditions",
     "Person",
     "PhoneNumbers",
+    "Profile",
     "RateLimiter",
     "RedisRateLimiter",
     "RetryPolicy",

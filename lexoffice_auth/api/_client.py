@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import time
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, TypeVar
@@ -11,10 +12,15 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, ValidationError
 
+from .. import telemetry
+from .._revocation import record_connection_id
+from .._session import RefreshingTokenSource
 from ..errors import ApiError, ConfigurationError, NetworkError
 from ._contacts import ContactsApi
 from ._errors import error_from_response
+from ._events import EventSubscriptionsApi
 from ._invoices import InvoicesApi
+from ._models import Profile
 from ._pacing import RateLimiter, TokenBucket
 from ._retry import Retryable, RetryPolicy, call_with_retries
 
@@ -168,6 +174,8 @@ class LexofficeClient:
         """Contacts: list, iter, get, create, update, modify."""
         self.invoices = InvoicesApi(self)
         """Invoices: create, get, pursue, download, list and iter (voucherlist)."""
+        self.event_subscriptions = EventSubscriptionsApi(self)
+        """Event subscriptions (webhooks): list, get, create, delete."""
 
     def __repr__(self) -> str:
         return f"LexofficeClient(base_url={str(self._base)!r}, limiter={self._limiter!r})"
@@ -198,6 +206,40 @@ class LexofficeClient:
         if self._owns_http:
             await self._http.aclose()
 
+    # --- the profile and the connection ---------------------------------------------------
+
+    async def profile(self) -> Profile:
+        """``GET /v1/profile``: the organisation, and (for OAuth) the ``connection_id``."""
+        return await self.get_model("/v1/profile", Profile)
+
+    async def record_connection(self) -> str:
+        """Store this account's lexoffice connection id with its tokens; returns it.
+
+        Call it once after a login (the auth must be a ``LexofficeAuth`` over a
+        ``RefreshingTokenSource``). The id from ``GET /v1/profile`` is kept in the stored
+        token set's ``extra["connection_id"]`` (refreshes keep it) and indexed in the same
+        store, so that ``lexoffice_auth.webhooks.revoke_connection`` finds the account of a
+        ``token.revoked`` event without a mapping of your own.
+
+        Example:
+            >>> await source.save(await oauth.complete_login(url, pending))  # doctest: +SKIP
+            >>> await LexofficeClient(auth).record_connection()              # doctest: +SKIP
+            'b1d4...'
+        """
+        source = getattr(self._auth, "source", None)
+        if not isinstance(source, RefreshingTokenSource):
+            raise ConfigurationError(
+                "record_connection needs an OAuth auth (LexofficeAuth over a "
+                "RefreshingTokenSource); an API key has no connection to record"
+            )
+        profile = await self.profile()
+        if not profile.connection_id:
+            raise ApiError(
+                "GET /v1/profile: lexoffice's answer names no connectionId", status_code=200
+            )
+        await record_connection_id(source.store, source.account_key, profile.connection_id)
+        return profile.connection_id
+
     # --- the one way out ------------------------------------------------------------------
 
     async def request(
@@ -225,7 +267,11 @@ class LexofficeClient:
 
         async def attempt() -> httpx.Response:
             if self._limiter is not None:
+                started = time.perf_counter()
                 await self._limiter.acquire()
+                waited = time.perf_counter() - started
+                if waited > 0.001:
+                    telemetry.rate_limit_waited(waited)
             try:
                 response: httpx.Response = await self._http.request(
                     method,
@@ -242,7 +288,9 @@ class LexofficeClient:
             if status < 400:
                 return response
             if status == 429:
-                raise Retryable(self._error(method, path, response), kind="rate")
+                error = self._error(method, path, response)
+                telemetry.rate_limited(method, path, getattr(error, "retry_after", None))
+                raise Retryable(error, kind="rate")
             if status >= 500 and method in _SAFE_METHODS:
                 raise Retryable(self._error(method, path, response), kind="read")
             note = None
@@ -255,7 +303,11 @@ class LexofficeClient:
                 note = f"a {method} is not retried after a server error"
             raise self._error(method, path, response, note=note)
 
-        return await call_with_retries(attempt, self._retry)
+        with telemetry.api_request(method, path) as span:
+            response = await call_with_retries(attempt, self._retry)
+            if span is not None:
+                span.set_attribute("http.response.status_code", response.status_code)
+            return response
 
     def _transport_failure(self, method: str, path: str, exc: Exception) -> Exception:
         kind = type(exc).__name__

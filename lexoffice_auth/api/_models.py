@@ -413,6 +413,17 @@ class ActionResult(LexofficeModel):
     version: int | None = None
 
 
+class Profile(LexofficeModel):
+    """``GET /v1/profile``: the organisation behind the credential (more fields are kept)."""
+
+    organization_id: str | None = None
+    company_name: str | None = None
+    connection_id: str | None = None
+    """The OAuth connection (``token.revoked`` events name it as their ``resourceId``)."""
+    tax_type: str | None = None
+    small_business: bool | None = None
+
+
 class VoucherListItem(LexofficeModel):
     """One row of ``/v1/voucherlist``."""
 

@@ -19,6 +19,7 @@ from urllib.parse import parse_qs
 
 from httpx import Request, Response
 
+from ._events import EVENT_TYPES, is_loopback_url
 from ._pdf import tiny_pdf
 from ._ratelimit import TokenBucket
 from ._responses import (
@@ -46,6 +47,14 @@ _ROUTES: list[tuple[re.Pattern[str], dict[str, str]]] = [
     (re.compile(rf"^/v1/invoices/({_UUID})/file$"), {"GET": "invoices:file"}),
     (re.compile(r"^/v1/voucherlist/?$"), {"GET": "voucherlist"}),
     (re.compile(r"^/v1/profile/?$"), {"GET": "profile"}),
+    (
+        re.compile(r"^/v1/event-subscriptions/?$"),
+        {"GET": "subscriptions:list", "POST": "subscriptions:create"},
+    ),
+    (
+        re.compile(rf"^/v1/event-subscriptions/({_UUID})$"),
+        {"GET": "subscriptions:get", "DELETE": "subscriptions:delete"},
+    ),
     (re.compile(r"^/v1/ping/?$"), {"GET": "ping"}),
 ]
 # Used only with ``enforce_api_scopes=True``; lexoffice's partner scopes follow this pattern.
@@ -363,6 +372,7 @@ class Api:
             archived=False,
         )
         self.contacts[contact_id] = _Stored(data, now, now)
+        self.fake.events.emit("contact.created", contact_id)
         return contact_id
 
     def _contact(self, cid: str) -> _Stored | Response:
@@ -398,6 +408,7 @@ class Api:
             archived=stored.data.get("archived", False),
         )
         stored.data, stored.updated = data, self.fake.clock()
+        self.fake.events.emit("contact.changed", cid.lower())
         return json_response(200, self._action_result("contacts", cid.lower(), stored))
 
     def _contacts_list(self, request: Request, path: str, who: Credential) -> Response:
@@ -436,6 +447,7 @@ class Api:
         invoice_id = fake.new_uuid()
         data = self._build_invoice(body, invoice_id, finalize)
         stored = self.invoices[invoice_id] = _Stored(data, now, now)
+        fake.events.emit("invoice.created", invoice_id)
         result = self._action_result("invoices", invoice_id, stored)
         return json_response(201, result, headers={"Location": result["resourceUri"]})
 
@@ -645,6 +657,72 @@ class Api:
                 "smallBusiness": False,
             },
         )
+
+    # --- event subscriptions (regular error shape) ----------------------------------------
+
+    def _subscriptions_list(self, request: Request, path: str, who: Credential) -> Response:
+        subscriptions = list(self.fake.events.subscriptions.values())
+        return json_response(200, {"content": subscriptions})
+
+    def _subscriptions_get(
+        self, request: Request, path: str, who: Credential, sid: str
+    ) -> Response:
+        found = self.fake.events.subscriptions.get(sid.lower())
+        if found is None:
+            return regular_error(404, path, self.fake.clock(), "Resource not found")
+        return json_response(200, found)
+
+    def _subscriptions_delete(
+        self, request: Request, path: str, who: Credential, sid: str
+    ) -> Response:
+        if self.fake.events.subscriptions.pop(sid.lower(), None) is None:
+            return regular_error(404, path, self.fake.clock(), "Resource not found")
+        return Response(204)
+
+    def _subscriptions_create(self, request: Request, path: str, who: Credential) -> Response:
+        fake = self.fake
+        now = fake.clock()
+        body, problem = self._json_body(request)
+        if problem == "415":
+            return regular_error(415, path, now, "Content-Type must be application/json")
+        if body is None:
+            return regular_error(400, path, now, problem or "bad request")
+        event_type, url = body.get("eventType"), body.get("callbackUrl")
+        details: list[dict[str, str]] = []
+        if event_type not in EVENT_TYPES:
+            details.append({"violation": "NOTNULL", "field": "eventType", "message": "ungültig"})
+        if not is_loopback_url(url):
+            # lexoffice takes any https URL; the sandbox delivers only to loopback addresses.
+            details.append(
+                {"violation": "PATTERN", "field": "callbackUrl", "message": "nur Loopback"}
+            )
+        if details:
+            return regular_error(
+                406,
+                path,
+                now,
+                "Validation failed for request. Please see details list for specific causes.",
+                details,
+            )
+        if any(s["eventType"] == event_type for s in fake.events.subscriptions.values()):
+            return regular_error(409, path, now, f"Subscription for {event_type} already exists")
+        sid = fake.new_uuid()
+        fake.events.subscriptions[sid] = {
+            "subscriptionId": sid,
+            "organizationId": fake.organization_id,
+            "createdDate": format_datetime(now),
+            "eventType": event_type,
+            "callbackUrl": url,
+        }
+        uri = f"{fake.api_base.rstrip('/')}/v1/event-subscriptions/{sid}"
+        result: dict[str, Any] = {
+            "id": sid,
+            "resourceUri": uri,
+            "createdDate": format_datetime(now),
+            "updatedDate": format_datetime(now),
+            "version": 0,
+        }
+        return json_response(201, result, headers={"Location": uri})
 
     def _ping(self, request: Request, path: str, who: Credential) -> Response:
         return json_response(200, {"userEmail": who.user.email})

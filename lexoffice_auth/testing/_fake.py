@@ -18,6 +18,7 @@ from lexoffice_auth.errors import ConfigurationError
 
 from ._api import Api, _Stored
 from ._clock import Clock, FakeClock
+from ._events import Delivery, Events
 from ._keys import SigningKey, at_hash
 from ._model import ConsentRequest, FakeClient, FakeUser, Grant
 from ._provider import PROVIDER_PATHS, Provider
@@ -170,6 +171,8 @@ class FakeLexoffice:
         self._keys: list[SigningKey] = []
         self.provider = Provider(self)
         self.api = Api(self)
+        self.events = Events(self)
+        """Event subscriptions, the webhook signing key and the deliveries."""
         self.register_client(DEFAULT_CLIENT_ID, [DEFAULT_REDIRECT_URI])
 
     def __repr__(self) -> str:
@@ -297,6 +300,45 @@ class FakeLexoffice:
                 grant.revoked = True
             self.api_keys.clear()
 
+    def revoke_connection(self, connection_id: str) -> int:
+        """Revoke a connection (as if the user ended it in lexoffice) and say so by webhook.
+
+        Every grant (and API key) of ``connection_id`` stops working, and ``token.revoked``
+        with ``resourceId=connection_id`` is delivered to its subscribers. Returns how
+        many grants and keys were revoked.
+        """
+        with self._lock:
+            count = 0
+            for grant in self.provider.grants.values():
+                if grant.connection_id == connection_id and not grant.revoked:
+                    grant.revoked = True
+                    count += 1
+            for key, (_user, connection) in list(self.api_keys.items()):
+                if connection == connection_id:
+                    del self.api_keys[key]
+                    count += 1
+            self.events.emit("token.revoked", connection_id)
+            return count
+
+    @property
+    def webhook_public_key_pem(self) -> str:
+        """The PEM public key the sandbox signs its webhook events with (its own, not Lexware's)."""
+        with self._lock:
+            return self.events.public_key_pem()
+
+    @property
+    def deliveries(self) -> list[Delivery]:
+        """Every webhook delivery so far (URL, body, signature, status or error), in order."""
+        return list(self.events.deliveries)
+
+    def wait_for_deliveries(self, timeout: float = 10.0) -> bool:
+        """Block until every queued webhook event is delivered; False on timeout."""
+        return self.events.wait(timeout)
+
+    async def await_deliveries(self, timeout: float = 10.0) -> bool:
+        """Wait (without blocking the event loop) for the queued webhook events."""
+        return await self.events.wait_async(timeout)
+
     def revoke_access_tokens(self) -> None:
         """Invalidate every access token but keep refresh tokens (forces a 401 → refresh)."""
         with self._lock:
@@ -310,6 +352,7 @@ class FakeLexoffice:
             if stored is None:
                 raise ConfigurationError("no such invoice in the sandbox")
             stored.data["voucherStatus"] = status
+            self.events.emit("invoice.status.changed", invoice_id.lower())
 
     def add_contact(
         self,
@@ -402,6 +445,7 @@ class FakeLexoffice:
             data["voucherStatus"] = status
             now = self.clock()
             self.api.invoices[invoice_id] = _Stored(data, now, now)
+            self.events.emit("invoice.created", invoice_id)
             return invoice_id
 
     def reset_counters(self) -> None:
