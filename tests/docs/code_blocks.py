@@ -107,8 +107,9 @@ async def run(step: Step, path: Path, namespace: dict[str, object]) -> None:
         await result
     for name in sorted(set(namespace) - before):
         func = namespace[name]
-        runnable = callable(func) and not inspect.signature(func).parameters
-        if name.startswith("test_") and runnable:
+        if not (name.startswith("test_") and inspect.isfunction(func)):
+            continue
+        if not inspect.signature(func).parameters:
             outcome = func()
             if inspect.iscoroutine(outcome):
                 await outcome
