@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from .errors import ConfigurationError, LexofficeAuthError, ReauthenticationRequired
     from .stores import FileTokenStore, MemoryTokenStore, TokenStore
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "DEFAULT_API_ORIGINS",
