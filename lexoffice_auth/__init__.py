@@ -35,8 +35,8 @@ if TYPE_CHECKING:
     from .errors import ConfigurationError, LexofficeAuthError, ReauthenticationRequired
     from .stores import FileTokenStore, MemoryTokenStore, TokenStore
 
-__version__ = "0.1.0"
-"""This package's version (the one in ``pyproject.toml``)."""
+__version__ = "0.2.0"
+"""This package's version: the one place it is set (``pyproject.toml`` reads it from here)."""
 
 __all__ = [
     "DEFAULT_API_ORIGINS",
