@@ -35,7 +35,6 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-import jwt
 from pydantic import ValidationError
 
 from ._claims import IdTokenClaims
@@ -112,6 +111,8 @@ def at_hash(access_token: str, alg: str, crv: str | None = None) -> str:
         >>> at_hash("jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y", "RS256")
         '77QmUPtjPfzWtF2AnpK9RQ'
     """
+    import jwt
+
     data = access_token.encode("utf-8", "surrogatepass")
     if alg == "EdDSA":
         if crv == "Ed448":
@@ -242,6 +243,8 @@ def check_claims(
 
 def _header(id_token: str) -> tuple[str, str | None]:
     """The ``alg`` and ``kid`` of the token's JOSE header (not yet trusted)."""
+    import jwt
+
     try:
         header = jwt.get_unverified_header(id_token)
     except (jwt.PyJWTError, ValueError, TypeError, RecursionError) as exc:
@@ -399,6 +402,8 @@ class IdTokenVerifier:
     def _decode(id_token: str, key: Any, alg: str) -> dict[str, Any]:
         # Time claims are checked by check_claims against the injected clock, and
         # iss/aud there too, so that each failure gets its own name.
+        import jwt
+
         options: Any = {
             "verify_signature": True,
             "verify_exp": False,

@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
-import jwt
-from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 from ._checks import check_seconds
 from ._clock import Clock
@@ -113,6 +111,10 @@ class JWKSet:
 
 def _parse_key(raw: object) -> JWK | None:
     """A usable public signing key from one JWK member, or None (the member is skipped)."""
+    # PyJWT and cryptography load with the first JWKS, not with the SDK (import cost).
+    import jwt
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+
     if not isinstance(raw, dict):
         return None
     kty = raw.get("kty")

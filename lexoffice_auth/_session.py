@@ -134,7 +134,8 @@ class RefreshingTokenSource:
         if policy is not None and not isinstance(policy, RefreshPolicy):
             raise ConfigurationError(f"policy must be a RefreshPolicy, not {type(policy).__name__}")
         if clock is None:
-            clock = system_clock
+            # The refresher's clock (an OAuthClient has one), so that both agree on "expired".
+            clock = getattr(refresher, "clock", None) or system_clock
         if not callable(clock) or (on_token is not None and not callable(on_token)):
             raise ConfigurationError("clock and on_token must be callables")
         self._refresher = refresher
