@@ -182,6 +182,22 @@ class RedisRateLimiter:
         >>> # LexofficeClient(auth, limiter=limiter): every process with key "acme" shares it
     """
 
+    @classmethod
+    def for_store(
+        cls, store: Any, *, key: str, rate: float = 2.0, burst: float = 1.0
+    ) -> RedisRateLimiter:
+        """A limiter on the Redis server of a ``RedisTokenStore`` (its ``client``).
+
+        A fleet that keeps its tokens in Redis paces its API calls there too, with no
+        second connection to configure. The store keeps owning the client.
+        """
+        client = getattr(store, "client", None)
+        if client is None:
+            raise ConfigurationError(
+                f"for_store() needs a RedisTokenStore, not {type(store).__name__}"
+            )
+        return cls(key=key, rate=rate, burst=burst, client=client)
+
     def __init__(
         self,
         url: str | None = None,

@@ -211,6 +211,12 @@ class RedisTokenStore:
 
     # --- keys --------------------------------------------------------------------------
 
+    @property
+    def client(self) -> Redis:
+        """The synchronous ``redis.Redis`` client, e.g. to pace API calls on the same server
+        (``RedisRateLimiter.for_store(store, key=...)``)."""
+        return self._client
+
     def token_key(self, account_key: str) -> str:
         """The Redis key holding ``account_key``'s token set."""
         return f"{self.prefix}tokens:{_escape(account_key)}"

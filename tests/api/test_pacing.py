@@ -147,3 +147,19 @@ async def test_redis_schedule_outlives_the_key_expiry_of_an_idle_bucket(
         assert ttl > 6000  # the last slot ends 6 s from now, plus the extra lifetime
     finally:
         limiter.close()
+
+
+@pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"])
+async def test_redis_limiter_for_a_token_store_uses_the_stores_server(
+    redis_server: RedisServer,
+) -> None:
+    from lexoffice_auth.stores import MemoryTokenStore, RedisTokenStore
+
+    store = RedisTokenStore(url=redis_server.url)
+    limiter = RedisRateLimiter.for_store(store, key="store-shared", rate=20.0)
+    assert limiter._client is store.client  # one connection pool for tokens and pacing
+    await limiter.acquire()
+    assert store.client.exists("lexoffice-auth:rate:store-shared")
+    await store.aclose()
+    with pytest.raises(ConfigurationError, match="RedisTokenStore"):
+        RedisRateLimiter.for_store(MemoryTokenStore(), key="x")
