@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import copy
 import time
+from typing import TYPE_CHECKING
 
 import anyio
 
 from ._http import AsyncClient
-from ._metadata import ProviderMetadata, discovery_url, parse_discovery_document
 from ._urls import origin_of
 from ._wire import body_of, send
 from .errors import DiscoveryError, LexofficeAuthError
+
+if TYPE_CHECKING:
+    # The pydantic models load with the first document, so importing OAuthClient stays cheap.
+    from ._metadata import ProviderMetadata
 
 __all__ = ["Discovery"]
 
@@ -56,6 +60,8 @@ class Discovery:
     @property
     def url(self) -> str:
         """The discovery document's URL."""
+        from ._metadata import discovery_url
+
         return discovery_url(self._issuer)
 
     async def metadata(self) -> ProviderMetadata:
@@ -124,5 +130,7 @@ class Discovery:
                     f"{reply.status_code}{hint}",
                     status_code=reply.status_code,
                 )
+            from ._metadata import parse_discovery_document
+
             return parse_discovery_document(body_of(reply, DiscoveryError), self._issuer)
         raise DiscoveryError("discovery followed too many redirects")

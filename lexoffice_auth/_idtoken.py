@@ -32,18 +32,19 @@ import hashlib
 import math
 import secrets
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from pydantic import ValidationError
-
-from ._claims import IdTokenClaims
+from ._checks import describe_validation_error, json_object
 from ._clock import Clock
 from ._http import AsyncClient, read_limited
 from ._jwks import ASYMMETRIC_ALGORITHMS, JWK, MAX_BODY_BYTES, JWKSCache
-from ._metadata import ProviderMetadata
-from ._model import describe_validation_error, json_object
 from .errors import ConfigurationError, IdTokenError, ProviderError
+
+if TYPE_CHECKING:
+    # pydantic and the models load with the first id_token, like PyJWT: importing stays cheap.
+    from ._claims import IdTokenClaims
+    from ._metadata import ProviderMetadata
 
 __all__ = [
     "HMAC_ALGORITHMS",
@@ -86,6 +87,7 @@ def allowed_algorithms(metadata: ProviderMetadata, *, allow_hmac: bool = False) 
     the asymmetric algorithms, plus HS256/384/512 when ``allow_hmac``. ``none`` never.
 
     Example:
+        >>> from lexoffice_auth import ProviderMetadata
         >>> m = ProviderMetadata(issuer="https://id.example",
         ...     authorization_endpoint="https://id.example/a", token_endpoint="https://id.example/t",
         ...     id_token_signing_alg_values_supported=("RS256", "none", "HS256"))
@@ -228,6 +230,10 @@ def check_claims(
         raise _rejected("sub", "the sub claim is missing or not a string")
     if expected_sub is not None and not _same(sub, expected_sub):
         raise _rejected("sub", "the subject differs from the one of the original login")
+
+    from pydantic import ValidationError
+
+    from ._claims import IdTokenClaims
 
     data = dict(payload)
     # NumericDate may carry a fraction (RFC 7519 §2); the typed model keeps whole seconds.
@@ -497,6 +503,7 @@ def end_session_url(
     query already in the endpoint is kept.
 
     Example:
+        >>> from lexoffice_auth import ProviderMetadata
         >>> m = ProviderMetadata(issuer="https://id.example",
         ...     authorization_endpoint="https://id.example/a", token_endpoint="https://id.example/t",
         ...     end_session_endpoint="https://id.example/logout")

@@ -20,8 +20,8 @@ from pydantic import (
     field_validator,
 )
 
+from ._checks import describe_validation_error, json_object
 from ._metadata import ProviderMetadata
-from ._model import describe_validation_error, json_object
 from ._pkce import code_challenge, is_code_verifier, new_code_verifier
 from ._urls import is_loopback_host
 from .errors import AuthorizationDenied, ConfigurationError, LoginError

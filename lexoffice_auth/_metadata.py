@@ -6,7 +6,8 @@ from typing import Any
 
 from pydantic import ConfigDict, ValidationError, field_validator
 
-from ._model import CheckedModel, describe_validation_error, json_object
+from ._checks import describe_validation_error, json_object
+from ._model import CheckedModel
 from ._urls import require_secure_url
 from .errors import ConfigurationError, DiscoveryError
 

@@ -12,17 +12,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from types import TracebackType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ._clock import Clock, system_clock
 from ._config import ClientConfig, check_scopes, lexoffice_partner_preset
 from ._discovery import Discovery
 from ._http import AsyncClient
 from ._idtoken import IdTokenVerifier, end_session_url, fetch_userinfo
-from ._login import PendingLogin, build_login, parse_callback
-from ._metadata import ProviderMetadata
 from ._token_endpoint import TokenEndpoint
-from ._tokens import ClientAuthMethod, TokenSet
 from .errors import (
     ConfigurationError,
     IdTokenError,
@@ -30,6 +27,12 @@ from .errors import (
     ProviderError,
     ReauthenticationRequired,
 )
+
+if TYPE_CHECKING:
+    # The pydantic models (and pydantic) load with the first login or refresh, not on import.
+    from ._login import PendingLogin
+    from ._metadata import ProviderMetadata
+    from ._tokens import ClientAuthMethod, TokenSet
 
 __all__ = ["OAuthClient"]
 
@@ -279,6 +282,8 @@ class OAuthClient:
         ``extra_params`` adds parameters such as ``prompt`` or ``login_hint``. A ``nonce`` is
         added when ``openid`` is among the scopes.
         """
+        from ._login import build_login
+
         config = self._config
         metadata = await self.metadata()
         return build_login(
@@ -301,6 +306,8 @@ class OAuthClient:
         Raises ``AuthorizationDenied`` or ``LoginError`` (whose ``reason`` names the
         check) for a bad callback, before any code is sent.
         """
+        from ._login import parse_callback
+
         metadata = await self.metadata()
         self._check_pending(pending, metadata)
         code = parse_callback(callback_url, pending, metadata, now=self._clock())
@@ -327,6 +334,8 @@ class OAuthClient:
         Without it a login started with provider A could be completed at provider B's token
         endpoint with A's PKCE verifier, or an expired one be exchanged (issue 11 #8).
         """
+        from ._login import PendingLogin
+
         if not isinstance(pending, PendingLogin):
             raise ConfigurationError(f"expected a PendingLogin, not {type(pending).__name__}")
         config = self._config
@@ -500,6 +509,8 @@ class OAuthClient:
         access token. Raises ``RevocationError`` when the provider has no revocation endpoint
         or refuses.
         """
+        from ._tokens import TokenSet
+
         metadata = await self.metadata()
         pairs: list[tuple[str, Literal["access_token", "refresh_token", ""]]] = []
         if isinstance(token, TokenSet):

@@ -12,8 +12,9 @@ from urllib.parse import quote
 
 from pydantic import ConfigDict, Field, SecretStr, ValidationError, field_validator
 
+from ._checks import describe_validation_error
 from ._claims import IdTokenClaims
-from ._model import CheckedModel, describe_validation_error
+from ._model import CheckedModel
 from .errors import ConfigurationError, TokenEndpointError, TokenStoreError
 
 __all__ = [

@@ -11,8 +11,12 @@ Example:
 
 from __future__ import annotations
 
-from ._claims import IdTokenClaims
+from typing import TYPE_CHECKING, Any
+
 from ._idtoken import IdTokenVerifier, allowed_algorithms, at_hash, check_claims, end_session_url
+
+if TYPE_CHECKING:
+    from ._claims import IdTokenClaims
 
 __all__ = [
     "IdTokenClaims",
@@ -22,3 +26,17 @@ __all__ = [
     "check_claims",
     "end_session_url",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # IdTokenClaims is a pydantic model: it (and pydantic) load when first asked for.
+    if name == "IdTokenClaims":
+        from ._claims import IdTokenClaims
+
+        globals()[name] = IdTokenClaims
+        return IdTokenClaims
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -30,9 +30,8 @@ from typing import TYPE_CHECKING, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ._checks import check_account_key
+from ._checks import check_account_key, describe_validation_error, json_object
 from ._clock import system_clock
-from ._model import describe_validation_error, json_object
 from ._revocation import (
     REVOKED_MARKER,
     account_for_connection,

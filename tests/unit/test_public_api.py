@@ -46,9 +46,45 @@ def test_stores_and_errors_stay_light_too() -> None:
     assert not any(loaded.values()), loaded
 
 
-def test_the_oauth_path_loads_what_it_needs() -> None:
-    loaded = loaded_after("from lexoffice_auth import OAuthClient")
-    assert loaded["pydantic"]
-    # PyJWT and cryptography load with the first JWKS (an id_token to verify), not on import.
-    assert not loaded["jwt"] and not loaded["cryptography"]
+def test_the_oauth_path_defers_pydantic_jwt_and_cryptography_to_first_use() -> None:
+    loaded = loaded_after(
+        "from lexoffice_auth import OAuthClient, LexofficeAuth\n"
+        "from lexoffice_auth.oidc import IdTokenVerifier, check_claims"
+    )
+    # pydantic loads with the first model (a login, a token, a discovery document); PyJWT and
+    # cryptography with the first JWKS (an id_token to verify).
+    assert not loaded["pydantic"] and not loaded["jwt"] and not loaded["cryptography"], loaded
     assert not loaded["redis"] and not loaded["respx"]
+
+
+def test_the_models_load_when_first_asked_for() -> None:
+    loaded = loaded_after("from lexoffice_auth.oidc import IdTokenClaims")
+    assert loaded["pydantic"]
+    assert not loaded["jwt"]
+    import lexoffice_auth.oidc
+
+    assert "IdTokenClaims" in dir(lexoffice_auth.oidc)
+    assert lexoffice_auth.oidc.IdTokenClaims.__name__ == "IdTokenClaims"
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        lexoffice_auth.oidc.Nope  # noqa: B018
+
+
+def test_a_first_login_loads_the_models_it_needs() -> None:
+    # Deferring pydantic must not break the path that needs it: a whole sandbox login from a
+    # fresh interpreter that imported only the OAuth names.
+    statement = (
+        "import anyio\n"
+        "from lexoffice_auth import OAuthClient\n"
+        "from lexoffice_auth.testing import FakeLexoffice\n"
+        "fake = FakeLexoffice()\n"
+        "async def main():\n"
+        "    async with OAuthClient('sandbox-client', 'http://127.0.0.1/callback',\n"
+        "            issuer=fake.issuer, http_client=fake.client(), clock=fake.clock) as oauth:\n"
+        "        pending = await oauth.start_login()\n"
+        "        tokens = await oauth.complete_login(fake.approve(pending.authorization_url),\n"
+        "                                            pending)\n"
+        "        assert tokens.id_claims.sub == 'sandbox-user-1'\n"
+        "anyio.run(main)"
+    )
+    loaded = loaded_after(statement)
+    assert loaded["pydantic"] and loaded["jwt"], loaded
