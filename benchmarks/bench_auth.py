@@ -209,8 +209,10 @@ async def per_request_seconds(n: int) -> dict[int, tuple[float, float]]:
         for client in clients:
             for _ in range(200):  # warm up
                 await client.get("/v1/profile")
-        for _ in range(max(1, n // CHUNK)):
-            for i, client in enumerate(clients):
+        order = list(enumerate(clients))
+        for round_ in range(max(1, n // CHUNK)):
+            shift = round_ % len(order)  # rotate, so no row always runs first or last
+            for i, client in order[shift:] + order[:shift]:
                 gc.collect()
                 start = time.process_time()
                 for _ in range(CHUNK):
