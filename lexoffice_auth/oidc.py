@@ -11,9 +11,10 @@ Example:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ._idtoken import IdTokenVerifier, allowed_algorithms, at_hash, check_claims, end_session_url
+from ._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from ._claims import IdTokenClaims
@@ -28,15 +29,5 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    # IdTokenClaims is a pydantic model: it (and pydantic) load when first asked for.
-    if name == "IdTokenClaims":
-        from ._claims import IdTokenClaims
-
-        globals()[name] = IdTokenClaims
-        return IdTokenClaims
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+# IdTokenClaims is a pydantic model: it (and pydantic) load when first asked for.
+__getattr__, __dir__ = lazy_exports(__name__, {"IdTokenClaims": "._claims"}, __all__)
