@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import anyio
 
-from ._http import AsyncClient
+from ._http import AsyncClient, is_transient_status
 from ._urls import origin_of
 from ._wire import body_of, send
 from .errors import DiscoveryError, LexofficeAuthError
@@ -129,6 +129,7 @@ class Discovery:
                     f"discovery document request to {url} failed with HTTP "
                     f"{reply.status_code}{hint}",
                     status_code=reply.status_code,
+                    transient=is_transient_status(reply.status_code),
                 )
             from ._metadata import parse_discovery_document
 

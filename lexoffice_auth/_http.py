@@ -45,6 +45,7 @@ __all__ = [
     "httpx",
     "is_http_error",
     "is_timeout",
+    "is_transient_status",
     "is_transport_error",
     "read_limited",
     "with_httpx2_auth",
@@ -74,6 +75,11 @@ def is_timeout(exc: BaseException) -> bool:
     if isinstance(exc, TimeoutException):
         return True
     return any(cls.__name__ == "TimeoutException" for cls in type(exc).__mro__)
+
+
+def is_transient_status(status_code: int | None) -> bool:
+    """True for an HTTP status that says "later", not "never": 5xx, and 429 (slow down)."""
+    return status_code is not None and (status_code >= 500 or status_code == 429)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ import anyio
 
 from ._checks import check_seconds
 from ._clock import Clock
-from ._http import AsyncClient, read_limited
+from ._http import AsyncClient, is_transient_status, read_limited
 from .errors import ConfigurationError, ProviderError
 
 __all__ = [
@@ -350,7 +350,7 @@ class JWKSCache:
                 f"JWKS endpoint {jwks_uri} answered HTTP {reply.status_code}",
                 endpoint="jwks",
                 status_code=reply.status_code,
-                transient=reply.status_code >= 500 or reply.status_code == 429,
+                transient=is_transient_status(reply.status_code),
             )
         if reply.body is None:
             raise ProviderError(

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Literal
 
 from ._clock import Clock
 from ._config import ClientConfig
-from ._http import AsyncClient
+from ._http import AsyncClient, is_transient_status
 from ._wire import body_of, oauth_error_suffix, send
 from .errors import ConfigurationError, NetworkError, RevocationError, TokenEndpointError
 
@@ -164,5 +164,5 @@ class TokenEndpoint:
                 raise RevocationError(
                     f"revocation failed with HTTP {reply.status_code}{oauth_error_suffix(reply)}",
                     status_code=reply.status_code,
-                    transient=reply.status_code >= 500 or reply.status_code == 429,
+                    transient=is_transient_status(reply.status_code),
                 )

@@ -14,6 +14,7 @@ from pydantic import ConfigDict, Field, SecretStr, ValidationError, field_valida
 
 from ._checks import describe_validation_error
 from ._claims import IdTokenClaims
+from ._http import is_transient_status
 from ._model import CheckedModel
 from .errors import ConfigurationError, TokenEndpointError, TokenStoreError
 
@@ -248,11 +249,6 @@ def _optional_str(data: Mapping[str, Any], key: str) -> str | None:
 _TRANSIENT_ERRORS = frozenset({"temporarily_unavailable", "server_error"})
 
 
-def _transient_status(status_code: int | None) -> bool:
-    # 429 too: the provider asks us to slow down (e.g. "slow_down"), not to give up.
-    return status_code is not None and (status_code >= 500 or status_code == 429)
-
-
 def token_request_error(
     error: str,
     *,
@@ -278,25 +274,28 @@ def token_request_error(
         error_description=error_description,
         error_uri=error_uri,
         status_code=status_code,
-        transient=error in _TRANSIENT_ERRORS or _transient_status(status_code),
+        transient=error in _TRANSIENT_ERRORS or is_transient_status(status_code),
     )
 
 
 def parse_token_error(status_code: int, body: bytes) -> TokenEndpointError:
     """The error for a non-2xx token-endpoint response (RFC 6749 §5.2 when it is one)."""
-    data = _json_object(body)
+    return _token_error(status_code, _json_object(body))
+
+
+def _token_error(status_code: int, data: Mapping[str, Any] | None) -> TokenEndpointError:
     error = data.get("error") if data is not None else None
-    if isinstance(error, str) and error:
+    if data is not None and isinstance(error, str) and error:
         return token_request_error(
             error,
-            error_description=_optional_str(data or {}, "error_description"),
-            error_uri=_optional_str(data or {}, "error_uri"),
+            error_description=_optional_str(data, "error_description"),
+            error_uri=_optional_str(data, "error_uri"),
             status_code=status_code,
         )
     return TokenEndpointError(
         f"token endpoint answered HTTP {status_code} without an OAuth error body",
         status_code=status_code,
-        transient=_transient_status(status_code),
+        transient=is_transient_status(status_code),
     )
 
 
@@ -330,8 +329,8 @@ def parse_token_response(
             status_code=status_code,
             transient=False,
         )
-    if "error" in data:
-        raise parse_token_error(400, body)
+    if "error" in data:  # an error object, though the status said success
+        raise _token_error(status_code, data)
 
     def bad(reason: str) -> TokenEndpointError:
         return TokenEndpointError(

@@ -37,20 +37,11 @@ async def send(
     host = host_label(url)
 
     def failure(exc: BaseException) -> Exception:
-        if is_timeout(exc):
-            return error(f"{what} request to {host} timed out")
-        cause = _connect_failure(exc)
-        if cause == "dns":
-            name = urlsplit(url).hostname or host
-            return error(
-                f"{what} request failed: could not resolve host {name} (DNS); "
-                "check the host name in the URL and this machine's DNS"
-            )
-        if cause == "refused":
-            return error(
-                f"{what} request to {host} failed: connection refused (nothing listens there)"
-            )
-        return error(f"{what} request to {host} failed: {type(exc).__name__}")
+        err = error(_failure_message(exc, what, url, host))
+        # The provider was not reached: trying again later may succeed, whichever class
+        # the caller's operation uses (a discovery, revocation or token request).
+        err.transient = True
+        return err
 
     return await read_limited(
         http,
@@ -62,6 +53,21 @@ async def send(
         limit=MAX_RESPONSE_BYTES,
         failure=failure,
     )
+
+
+def _failure_message(exc: BaseException, what: str, url: str, host: str) -> str:
+    if is_timeout(exc):
+        return f"{what} request to {host} timed out"
+    cause = _connect_failure(exc)
+    if cause == "dns":
+        name = urlsplit(url).hostname or host
+        return (
+            f"{what} request failed: could not resolve host {name} (DNS); "
+            "check the host name in the URL and this machine's DNS"
+        )
+    if cause == "refused":
+        return f"{what} request to {host} failed: connection refused (nothing listens there)"
+    return f"{what} request to {host} failed: {type(exc).__name__}"
 
 
 _DNS_TEXT = (

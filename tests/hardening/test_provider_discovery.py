@@ -13,7 +13,8 @@ import anyio
 import httpx
 import pytest
 
-from lexoffice_auth.errors import DiscoveryError
+from lexoffice_auth import RefreshPolicy
+from lexoffice_auth.errors import DiscoveryError, RevocationError
 
 from .provider_fakes import FaultyProvider, hang, refuse
 
@@ -85,3 +86,43 @@ async def test_a_discovery_failure_is_remembered_briefly_then_retried() -> None:
         pending = await oauth.start_login()
         assert pending.authorization_url.startswith(provider.fake.issuer)
         assert provider.calls["discovery"] == 2
+
+
+def _status(code: int) -> object:
+    return lambda request: httpx.Response(code, json={})
+
+
+@pytest.mark.parametrize(
+    ("fault", "transient"),
+    [
+        (refuse, True),
+        (hang, True),
+        (_status(503), True),
+        (_status(429), True),
+        (_status(404), False),
+    ],
+    ids=["refused", "timed-out", "503", "429", "404"],
+)
+async def test_a_discovery_failure_says_whether_trying_later_may_help(
+    fault: object, transient: bool
+) -> None:
+    # RefreshPolicy retries only failures marked transient: a provider that could not be
+    # reached, or answered 5xx/429, is one; a 404 (no discovery document) is not.
+    provider = FaultyProvider()
+    provider.faults["discovery"] = fault  # type: ignore[assignment]
+    async with provider.http() as http:
+        oauth = provider.oauth(http, timeout=0.5)
+        with pytest.raises(DiscoveryError) as info:
+            await oauth.start_login()
+    assert info.value.transient is transient
+    assert RefreshPolicy.classify(info.value) == ("transient" if transient else "fatal")
+
+
+async def test_a_revocation_that_cannot_reach_the_provider_is_transient() -> None:
+    provider = FaultyProvider()
+    provider.faults["revocation"] = refuse
+    async with provider.http() as http:
+        oauth = provider.oauth(http, timeout=0.5)
+        with pytest.raises(RevocationError) as info:
+            await oauth.revoke("some-token")
+    assert info.value.transient

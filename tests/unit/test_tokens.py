@@ -166,3 +166,10 @@ def test_secretstr_type_kept() -> None:
     t = TokenSet(access_token=SecretStr("x"))
     assert isinstance(t.access_token, SecretStr)
     assert not t.is_expired(1e12)
+
+
+def test_an_error_object_in_a_200_body_keeps_the_status_it_came_with() -> None:
+    with raises_token("invalid_grant") as info:
+        parse_token_response(200, b'{"error":"invalid_grant"}', now=NOW)
+    assert info.value.status_code == 200  # type: ignore[union-attr]
+    assert "[HTTP 200]" in str(info.value)
