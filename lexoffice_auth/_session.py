@@ -262,10 +262,13 @@ class RefreshingTokenSource:
 
     async def refresh(self) -> TokenSet:
         """Refresh now, even if the token still looks valid (unless another holder just did)."""
-        if self._current is None:
-            await self.access_token()
         with triggered_by("explicit" if current_trigger() == "request" else current_trigger()):
-            await self._renew(self._header)
+            attempts = self._attempts
+            if self._current is None:
+                await self.access_token()
+            # Loading may itself have refreshed a due token: that is the refresh asked for.
+            if self._attempts == attempts:
+                await self._renew(self._header)
         assert self._current is not None
         return self._current
 

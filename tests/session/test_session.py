@@ -276,6 +276,16 @@ async def test_forced_refresh_and_forget() -> None:
         await source.access_token()
 
 
+async def test_a_forced_refresh_of_an_unloaded_due_token_refreshes_once() -> None:
+    # Loading a due token refreshes it; that is the refresh asked for, not a reason for a
+    # second grant (with rotating refresh tokens each grant spends one).
+    _clock, provider, source, store = await setup()  # the stored token is expired
+    tokens = await source.refresh()
+    assert provider.calls == 1
+    assert tokens.access_token == SecretStr("at-1")
+    assert dump(await store.load("acme")) == dump(tokens)
+
+
 async def test_cancelling_in_the_middle_of_a_refresh_leaves_no_lock(tmp_path: Any) -> None:
     store = FileTokenStore(tmp_path / "tokens.json")
     _, provider, source, _ = await setup(store=store)
