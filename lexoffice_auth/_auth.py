@@ -168,8 +168,6 @@ class LexofficeAuth(Auth, Generic[S]):
         """
         from ._session import RefreshingTokenSource
 
-        if clock is None:
-            clock = getattr(oauth, "clock", None)
         source = RefreshingTokenSource(
             oauth, account_key, store, policy=policy, clock=clock, on_token=on_token
         )

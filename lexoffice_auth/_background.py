@@ -13,6 +13,7 @@ import anyio.abc
 
 from ._auth import LexofficeAuth
 from ._checks import check_count, check_seconds
+from ._policy import RefreshPolicy
 from ._pool import AuthPool
 from ._session import RefreshingTokenSource
 from .errors import ConfigurationError, ReauthenticationRequired
@@ -88,6 +89,8 @@ class BackgroundRefresher:
             if not 0 <= value <= 1:
                 raise ConfigurationError(f"{name} must be a number within [0, 1]")
         self._fraction = float(lead_fraction)
+        # The same rule as a source's own deadline, with this refresher's lead.
+        self._lead_rule = RefreshPolicy(leeway=self._lead, leeway_fraction=self._fraction)
         self._jitter = float(jitter)
         self._max_wait = check_seconds("max_wait", max_wait, positive=True)
         if check_count("concurrency", concurrency) < 1:
@@ -145,11 +148,7 @@ class BackgroundRefresher:
         if current is None or not math.isfinite(deadline):
             return math.inf
         state = self._state_of(source)
-        now = source.clock()
-        lifetime = current.lifetime
-        if lifetime is None and current.expires_at is not None:
-            lifetime = current.expires_at - (current.issued_at or now)
-        lead = min(self._lead, self._fraction * max(lifetime or 0.0, 0.0))
+        lead = self._lead_rule.lead_of(current, source.clock())
         return max(deadline - lead * (1.0 + self._jitter * state.spread), state.retry_at)
 
     def _state_of(self, source: RefreshingTokenSource) -> _State:
@@ -217,8 +216,8 @@ class BackgroundRefresher:
                 self.failures += 1
                 state = self._state_of(source)
                 policy = source.policy
-                step = min(policy.max_backoff, policy.backoff * 2.0**state.failures)
-                delay = max(step * (0.5 + self._random() / 2), policy.quiet_period(exc))
+                step = policy.backoff_step(state.failures, self._random())
+                delay = max(step, policy.quiet_period(exc))
                 state.failures += 1
                 state.retry_at = source.clock() + delay
                 log_event(

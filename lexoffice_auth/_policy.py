@@ -86,16 +86,31 @@ class RefreshPolicy:
         """
         if expires_at is None:
             return math.inf
-        span = max(lifetime, 0.0) if lifetime is not None else 0.0
-        return expires_at - min(self.leeway, self.leeway_fraction * span)
+        return expires_at - self._lead(lifetime)
 
     def deadline_of(self, token_set: TokenSet, now: float) -> float:
         """:meth:`refresh_deadline` of a token set; an unknown lifetime counts from ``now``."""
-        expires_at = token_set.expires_at
+        if token_set.expires_at is None:
+            return math.inf
+        return token_set.expires_at - self.lead_of(token_set, now)
+
+    def lead_of(self, token_set: TokenSet, now: float) -> float:
+        """How many seconds before its expiry ``token_set`` is refreshed.
+
+        Example:
+            >>> from lexoffice_auth import TokenSet
+            >>> t = TokenSet(access_token="at", expires_at=3600.0, issued_at=0.0)
+            >>> RefreshPolicy(leeway=60).lead_of(t, 0.0), RefreshPolicy(leeway=3600).lead_of(t, 0.0)
+            (60.0, 900.0)
+        """
         lifetime = token_set.lifetime
-        if lifetime is None and expires_at is not None:
-            lifetime = expires_at - now
-        return self.refresh_deadline(expires_at=expires_at, lifetime=lifetime)
+        if lifetime is None and token_set.expires_at is not None:
+            lifetime = token_set.expires_at - now
+        return self._lead(lifetime)
+
+    def _lead(self, lifetime: float | None) -> float:
+        span = max(lifetime, 0.0) if lifetime is not None else 0.0
+        return float(min(self.leeway, self.leeway_fraction * span))
 
     @staticmethod
     def classify(error: BaseException) -> Outcome:
@@ -136,12 +151,21 @@ class RefreshPolicy:
         """
         if attempt >= self.retries:
             return None
-        step = min(self.max_backoff, self.backoff * 2.0**attempt) * (0.5 + jitter / 2)
+        step = self.backoff_step(attempt, jitter)
         if retry_after is None:
             return step
         if retry_after > self.max_backoff:
             return None
         return max(step, retry_after)
+
+    def backoff_step(self, attempt: int, jitter: float) -> float:
+        """The exponential step after ``attempt`` failures, between half and all of it.
+
+        Example:
+            >>> RefreshPolicy(backoff=0.5, max_backoff=8).backoff_step(10, jitter=1.0)
+            8.0
+        """
+        return min(self.max_backoff, self.backoff * 2.0**attempt) * (0.5 + jitter / 2)
 
     def quiet_period(self, error: BaseException) -> float:
         """Seconds after a failed refresh during which no new refresh request is sent.

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from ._auth import DEFAULT_API_ORIGINS, LexofficeAuth
 from ._checks import check_account_key, check_count, check_seconds
-from ._clock import Clock, system_clock
+from ._clock import Clock
 from ._revocation import revoke_stored_tokens, revoked_token_set
 from .errors import ConfigurationError
 from .stores import MemoryTokenStore, TokenStore
@@ -82,10 +82,6 @@ class AuthPool:
         on_token: TokenHook | None = None,
         timer: Callable[[], float] = time.monotonic,
     ) -> None:
-        if store is not None and not isinstance(store, TokenStore):
-            raise ConfigurationError(
-                f"store must be a TokenStore (load/save/delete/lock), got {type(store).__name__}"
-            )
         if check_count("max_size", max_size) < 1:
             raise ConfigurationError("max_size must be at least 1")
         self._max_idle = check_seconds("max_idle", max_idle, positive=True)
@@ -96,20 +92,21 @@ class AuthPool:
         self._oauth = oauth
         self._store: TokenStore = store if store is not None else MemoryTokenStore()
         self._policy = policy
-        self._clock = clock if clock is not None else getattr(oauth, "clock", None)
         self._on_token = on_token
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
-        # Fail now, not on the first get(): origins and refresher are checked once here.
+        # Fail now, not on the first get(): store, origins, refresher and clock are checked
+        # (and the clock defaulted, to the refresher's) once, by building one auth.
         probe = LexofficeAuth.from_oauth(
             oauth,
             "probe",
             self._store,
             api_origins=api_origins,
             policy=policy,
-            clock=self._clock,
+            clock=clock,
             on_token=on_token,
         )
         self._api_origins = probe.api_origins
+        self._clock = probe.source.clock
 
     def __repr__(self) -> str:
         return (
@@ -178,7 +175,7 @@ class AuthPool:
         Save a new login through ``pool.get(account_key).source.save(tokens)``.
         """
         check_account_key(account_key)
-        at = system_clock() if self._clock is None else self._clock()
+        at = self._clock()
         entry = self._entries.get(account_key)
         if entry is not None:
             await entry.auth.source.save(revoked_token_set(at=at, reason=reason))

@@ -26,6 +26,7 @@ __all__ = [
     "REVOKED_MARKER",
     "account_for_connection",
     "is_revoked",
+    "next_generation",
     "record_connection_id",
     "revoke_stored_tokens",
     "revoked_token_set",
@@ -73,14 +74,22 @@ async def revoke_stored_tokens(
     """
     check_account_key(account_key)
     async with store.lock(account_key):
-        try:
-            stored = await store.load(account_key)
-        except TokenStoreError:
-            stored = None  # unreadable (e.g. a lost key): the tombstone replaces it anyway
         tombstone = revoked_token_set(at=at, reason=reason)
-        if stored is not None:
-            tombstone = tombstone.model_copy(update={"generation": stored.generation + 1})
-        await store.save(account_key, tombstone)
+        await store.save(account_key, await next_generation(store, account_key, tombstone))
+
+
+async def next_generation(store: TokenStore, account_key: str, token_set: TokenSet) -> TokenSet:
+    """``token_set`` as the generation after the stored one, to replace it (call it locked).
+
+    A compare-and-set store then refuses the late save of a holder that refreshed from the
+    replaced token set. An unreadable stored value (e.g. a lost key) is replaced anyway.
+    """
+    try:
+        stored = await store.load(account_key)
+    except TokenStoreError:
+        stored = None
+    generation = max(token_set.generation, (stored.generation + 1) if stored else 1)
+    return token_set.model_copy(update={"generation": generation})
 
 
 def _check_connection_id(connection_id: object) -> str:

@@ -23,6 +23,7 @@ from ._checks import check_account_key
 from ._clock import Clock, system_clock
 from ._http import Request, Response
 from ._policy import RefreshPolicy
+from ._revocation import next_generation
 from ._tokens import TokenSet, check_token_set
 from .errors import (
     ConfigurationError,
@@ -286,7 +287,7 @@ class RefreshingTokenSource:
                     try:
                         # One generation past the stored one, so that no late save of an
                         # older refresh can replace this login.
-                        token_set = await self._next_generation(token_set)
+                        token_set = await next_generation(self._store, self._account_key, token_set)
                         await self._store.save(self._account_key, token_set)
                         break
                     except TokenSetSuperseded:
@@ -327,7 +328,6 @@ class RefreshingTokenSource:
                 # Share the failure of the refresh we waited for instead of repeating it.
                 _raise_for_waiter(self._last_failure)
             try:
-                await self._fail_fast_if_terminal()
                 new = await self._renew_locked(rejected)
             except TokenStoreError as exc:
                 store_error(self._account_key, exc)
@@ -345,6 +345,11 @@ class RefreshingTokenSource:
         """Adopt a usable token set, refreshing if needed; the new one if it was saved now."""
         key = self._account_key
         first = await self._store.load(key)
+        if self._terminal is not None:
+            # Fail fast, without the token endpoint, until the store holds other tokens.
+            if first is None or first == self._terminal_tokens:
+                raise ReauthenticationRequired(self._terminal)
+            self._terminal = self._terminal_tokens = None
         if self._unsaved is None and self._usable(first, rejected):
             assert first is not None
             self._adopt(first)
@@ -358,7 +363,7 @@ class RefreshingTokenSource:
                     # its result is the live one (the stored refresh token may be rotated
                     # away already). Save it if it is still good, else refresh from it.
                     if self._usable(live, rejected):
-                        return live if await self._save_unsaved(base, live) else None
+                        return live if await self._save_unsaved(live) else None
                     return await self._refresh_and_save(live, base)
                 # The store moved on (a new login, another process): it holds the truth.
                 self._unsaved = None
@@ -434,7 +439,7 @@ class RefreshingTokenSource:
             attempt += 1
             await anyio.sleep(delay)
 
-    async def _save_unsaved(self, base: TokenSet, live: TokenSet) -> bool:
+    async def _save_unsaved(self, live: TokenSet) -> bool:
         """Retry saving ``live`` (in use from memory); True when it is saved now."""
         try:
             with anyio.CancelScope(shield=True):
@@ -454,15 +459,6 @@ class RefreshingTokenSource:
         self._unsaved = None
         self._adopt(live)
         return True
-
-    async def _next_generation(self, token_set: TokenSet) -> TokenSet:
-        """``token_set`` as the generation after the stored one (a login replaces it)."""
-        try:
-            stored = await self._store.load(self._account_key)
-        except TokenStoreError:
-            stored = None  # unreadable: the save replaces it (or reports why it cannot)
-        generation = max(token_set.generation, (stored.generation + 1) if stored else 1)
-        return token_set.model_copy(update={"generation": generation})
 
     async def _adopt_newer(self) -> None:
         """Our save was refused as stale: the stored, newer token set is the live one."""
@@ -496,15 +492,6 @@ class RefreshingTokenSource:
         # Tasks queued behind this refresh share this very error (and its cause).
         self._last_failure = error
         raise error
-
-    async def _fail_fast_if_terminal(self) -> None:
-        if self._terminal is None:
-            return
-        stored = await self._store.load(self._account_key)
-        if stored is not None and stored != self._terminal_tokens:
-            self._terminal = self._terminal_tokens = None
-            return
-        raise ReauthenticationRequired(self._terminal)
 
     def _usable(self, token_set: TokenSet | None, rejected: str | None) -> bool:
         if token_set is None or _is_rejected(token_set, rejected):
