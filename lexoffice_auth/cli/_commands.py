@@ -608,6 +608,33 @@ def _dump(model: Any) -> Any:
     return model.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
+def _api_command(
+    api_base: str | None,
+    as_json: bool,
+    call: Callable[[Any], Awaitable[T]],
+    render: Callable[[T], None],
+) -> None:
+    """One API command: ``call`` on the profile's ``LexofficeClient``, then the output.
+
+    With ``as_json`` the result is printed as lexoffice's JSON, else ``render`` prints it;
+    a failure in either is one line and a hint on stderr (exit 1), as for every command.
+    """
+
+    async def main(state: _State) -> None:
+        result = await _with_client(state, api_base, call)
+        if as_json:
+            click.echo(json.dumps(_dump(result), indent=2))
+        else:
+            render(result)
+
+    _run(main)
+
+
+def _page_footer(page: Any) -> None:
+    """Which page of how many, on stderr (so stdout stays the table)."""
+    _say(f"page {page.number + 1} of {max(page.total_pages, 1)}, {page.total_elements} in all")
+
+
 def _table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     cells = [[("" if v is None else str(v)) for v in row] for row in rows]
     widths = [len(h) for h in headers]
@@ -679,32 +706,27 @@ def contacts_list(
 ) -> None:
     """List one page of contacts, sorted by name."""
 
-    async def main(state: _State) -> None:
-        async def call(lx: Any) -> Any:
-            return await lx.contacts.list(
-                name=name,
-                email=email,
-                number=number,
-                customer=customer,
-                vendor=vendor,
-                page=page,
-                size=size,
-            )
-
-        result = await _with_client(state, api_base, call)
-        if as_json:
-            click.echo(json.dumps(_dump(result), indent=2))
-            return
+    def render(result: Any) -> None:
         _table(
             ("ID", "NAME", "ROLES", "E-MAIL"),
             [(c.id, _contact_name(c), _roles(c), _first_email(c)) for c in result.content],
         )
-        _say(
-            f"page {result.number + 1} of {max(result.total_pages, 1)}, "
-            f"{result.total_elements} in all"
-        )
+        _page_footer(result)
 
-    _run(main)
+    _api_command(
+        api_base,
+        as_json,
+        lambda lx: lx.contacts.list(
+            name=name,
+            email=email,
+            number=number,
+            customer=customer,
+            vendor=vendor,
+            page=page,
+            size=size,
+        ),
+        render,
+    )
 
 
 @contacts.command("get")
@@ -715,14 +737,7 @@ def contacts_list(
 def contacts_get(contact_id: str, api_base: str | None, as_json: bool) -> None:
     """Show one contact."""
 
-    async def main(state: _State) -> None:
-        async def call(lx: Any) -> Any:
-            return await lx.contacts.get(contact_id)
-
-        contact = await _with_client(state, api_base, call)
-        if as_json:
-            click.echo(json.dumps(_dump(contact), indent=2))
-            return
+    def render(contact: Any) -> None:
         _fields(
             [
                 ("ID", contact.id),
@@ -735,7 +750,7 @@ def contacts_get(contact_id: str, api_base: str | None, as_json: bool) -> None:
             ]
         )
 
-    _run(main)
+    _api_command(api_base, as_json, lambda lx: lx.contacts.get(contact_id), render)
 
 
 def _fields(pairs: Sequence[tuple[str, Any]]) -> None:
@@ -775,20 +790,7 @@ def invoices_list(
 ) -> None:
     """List one page of invoices (lexoffice's voucherlist)."""
 
-    async def main(state: _State) -> None:
-        async def call(lx: Any) -> Any:
-            return await lx.invoices.list(
-                voucher_type=voucher_type,
-                voucher_status=status,
-                contact_id=contact_id,
-                page=page,
-                size=size,
-            )
-
-        result = await _with_client(state, api_base, call)
-        if as_json:
-            click.echo(json.dumps(_dump(result), indent=2))
-            return
+    def render(result: Any) -> None:
         _table(
             ("ID", "NUMBER", "DATE", "STATUS", "CONTACT", "TOTAL", "OPEN", "CUR"),
             [
@@ -805,12 +807,20 @@ def invoices_list(
                 for r in result.content
             ],
         )
-        _say(
-            f"page {result.number + 1} of {max(result.total_pages, 1)}, "
-            f"{result.total_elements} in all"
-        )
+        _page_footer(result)
 
-    _run(main)
+    _api_command(
+        api_base,
+        as_json,
+        lambda lx: lx.invoices.list(
+            voucher_type=voucher_type,
+            voucher_status=status,
+            contact_id=contact_id,
+            page=page,
+            size=size,
+        ),
+        render,
+    )
 
 
 @invoices.command("get")
@@ -821,14 +831,7 @@ def invoices_list(
 def invoices_get(invoice_id: str, api_base: str | None, as_json: bool) -> None:
     """Show one invoice."""
 
-    async def main(state: _State) -> None:
-        async def call(lx: Any) -> Any:
-            return await lx.invoices.get(invoice_id)
-
-        invoice = await _with_client(state, api_base, call)
-        if as_json:
-            click.echo(json.dumps(_dump(invoice), indent=2))
-            return
+    def render(invoice: Any) -> None:
         total = invoice.total_price
         _fields(
             [
@@ -847,7 +850,7 @@ def invoices_get(invoice_id: str, api_base: str | None, as_json: bool) -> None:
             ]
         )
 
-    _run(main)
+    _api_command(api_base, as_json, lambda lx: lx.invoices.get(invoice_id), render)
 
 
 def _safe_filename(name: str | None) -> str | None:
@@ -884,11 +887,7 @@ def invoices_download(
 ) -> None:
     """Download an invoice's document (GET /v1/invoices/{id}/file)."""
 
-    async def main(state: _State) -> None:
-        async def call(lx: Any) -> Any:
-            return await lx.invoices.download(invoice_id, format=file_format)
-
-        document = await _with_client(state, api_base, call)
+    def render(document: Any) -> None:
         if output == "-":
             sys.stdout.buffer.write(document.content)
             sys.stdout.flush()
@@ -910,7 +909,9 @@ def invoices_download(
         _say(f"wrote {target} ({len(document.content)} bytes, {document.media_type})")
         click.echo(str(target))
 
-    _run(main)
+    _api_command(
+        api_base, False, lambda lx: lx.invoices.download(invoice_id, format=file_format), render
+    )
 
 
 # --- sandbox and demo ----------------------------------------------------------------------
