@@ -47,7 +47,7 @@ class _State:
         flags = {**self.flags, **{k: v for k, v in command_flags.items() if v is not None}}
         config = flags.pop("config", None)
         settings = Settings(flags=flags, config_path=Path(config) if config else None)
-        self.redact.add(settings.get("client_secret"))
+        self.redact.add(settings.get("client_secret"), settings.api_key)
         return settings
 
 
@@ -438,14 +438,14 @@ def token() -> None:
 
     \b
     curl -H "Authorization: Bearer $(lexoffice-auth token)" https://api.lexware.io/v1/ping
-    LEXOFFICE_API_KEY, when set, is printed as is.
+    An API key in LEXOFFICE_API_KEY or the config file (api_key) is printed as is.
     """
 
     async def main(state: _State) -> None:
         settings = state.settings()
-        env_key = settings.environ.get("LEXOFFICE_API_KEY", "").strip()
-        if env_key:
-            click.echo(env_key)
+        key = settings.api_key
+        if key:
+            click.echo(key)
             return
         profile = await Profile.load(settings)
         if profile.tokens is not None:
@@ -481,8 +481,10 @@ def status(as_json: bool) -> None:
             "store": str(profile.store.path),
             "logged_in": profile.tokens is not None,
         }
-        if settings.environ.get("LEXOFFICE_API_KEY", "").strip():
-            info["env_api_key"] = "LEXOFFICE_API_KEY is set and is used instead of the store"
+        origin = settings.api_key_origin()
+        if origin is not None:
+            what = origin.lstrip("$") if origin.startswith("$") else f"api_key in {origin}"
+            info["env_api_key"] = f"{what} is set and is used instead of the store"
         tokens = profile.tokens
         if tokens is not None:
             marker = profile.marker
@@ -592,12 +594,10 @@ async def _with_client(
     profile = await Profile.load(settings)
     if profile.tokens is not None:
         state.redact.add(_secrets_of(profile.tokens))
-    state.redact.add(settings.environ.get("LEXOFFICE_API_KEY"))
     base = profile.api_base(settings)
     async with AsyncExitStack() as stack:
         oauth = None
-        env_key = settings.environ.get("LEXOFFICE_API_KEY", "").strip()
-        if not env_key and profile.kind == "oauth":
+        if not settings.api_key and profile.kind == "oauth":
             oauth = await stack.enter_async_context(profile.oauth(settings))
         auth = profile.auth(settings, base, oauth)
         client = await stack.enter_async_context(LexofficeClient(auth, base_url=base))

@@ -179,11 +179,11 @@ class Profile:
         )
 
     def auth(self, settings: Settings, api_base: str, oauth: OAuthClient | None) -> httpx.Auth:
-        """An ``httpx.Auth`` for ``api_base``: the environment's key, or the stored login."""
+        """An ``httpx.Auth`` for ``api_base``: the settings' API key, or the stored login."""
         origins = [api_base]
-        env_key = settings.environ.get("LEXOFFICE_API_KEY", "").strip()
-        if env_key:
-            return ApiKeyAuth(env_key, api_origins=origins)
+        key = settings.api_key
+        if key:
+            return ApiKeyAuth(key, api_origins=origins)
         tokens = self.require()
         if self.kind == "api_key":
             return ApiKeyAuth(tokens.access_token.get_secret_value(), api_origins=origins)
