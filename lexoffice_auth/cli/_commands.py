@@ -317,10 +317,6 @@ async def _login_api_key(settings: Settings, redact: Redactor, *, verify: bool) 
     _say(f"API key stored{who} ({checked}); profile {settings.profile!r} in {store.path}")
 
 
-def _oauth_for_login(settings: Settings, provider: str, redirect_uri: str) -> OAuthClient:
-    return build_oauth(settings, provider=provider, redirect_uri=redirect_uri)
-
-
 async def _save_login(
     settings: Settings, oauth: OAuthClient, provider: str, tokens: TokenSet, redact: Redactor
 ) -> None:
@@ -366,7 +362,7 @@ async def _login_loopback(
             LoopbackReceiver[TokenSet](path=CALLBACK_PATH, port=port)
         )
         oauth = await stack.enter_async_context(
-            _oauth_for_login(settings, provider, receiver.redirect_uri)
+            build_oauth(settings, provider=provider, redirect_uri=receiver.redirect_uri)
         )
         pending = await oauth.start_login()
         _open_browser(pending.authorization_url, no_browser)
@@ -405,7 +401,7 @@ async def _login_paste(
         else:
             port = settings.redirect_port
             redirect_uri = f"http://127.0.0.1{f':{port}' if port else ''}{CALLBACK_PATH}"
-    async with _oauth_for_login(settings, provider, redirect_uri) as oauth:
+    async with build_oauth(settings, provider=provider, redirect_uri=redirect_uri) as oauth:
         pending = await oauth.start_login()
         _open_browser(pending.authorization_url, no_browser)
         if provider == "lexoffice-partner":

@@ -216,3 +216,20 @@ def test_api_key_comes_from_the_environment_then_the_config_file(tmp_path: Path)
     bad.write_text("api_key = ['not', 'text']\n")
     with pytest.raises(ConfigurationError, match=r"api_key from .* must be text"):
         _ = Settings(environ={}, config_path=bad).api_key
+
+
+def test_the_callback_timeout_hint_goes_by_type_not_by_name() -> None:
+    from lexoffice_auth.cli._errors import hint_for
+    from lexoffice_auth.cli._loopback import CallbackTimeout
+    from lexoffice_auth.errors import LoginError
+
+    class SlowBrowser(CallbackTimeout):
+        pass
+
+    class CallbackTimeoutLookalike(LoginError):
+        pass
+
+    CallbackTimeoutLookalike.__name__ = "CallbackTimeout"
+    for timeout in (CallbackTimeout("no callback"), SlowBrowser("no callback")):
+        assert "--timeout SECONDS waits longer" in (hint_for(timeout) or "")
+    assert hint_for(CallbackTimeoutLookalike("other")) == "run `lexoffice-auth login` again"
