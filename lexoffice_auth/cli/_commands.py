@@ -47,7 +47,7 @@ class _State:
         flags = {**self.flags, **{k: v for k, v in command_flags.items() if v is not None}}
         config = flags.pop("config", None)
         settings = Settings(flags=flags, config_path=Path(config) if config else None)
-        self.redact.add(settings.get("client_secret"))
+        self.redact.add(settings.get("client_secret"), settings.api_key)
         return settings
 
 
@@ -317,10 +317,6 @@ async def _login_api_key(settings: Settings, redact: Redactor, *, verify: bool) 
     _say(f"API key stored{who} ({checked}); profile {settings.profile!r} in {store.path}")
 
 
-def _oauth_for_login(settings: Settings, provider: str, redirect_uri: str) -> OAuthClient:
-    return build_oauth(settings, provider=provider, redirect_uri=redirect_uri)
-
-
 async def _save_login(
     settings: Settings, oauth: OAuthClient, provider: str, tokens: TokenSet, redact: Redactor
 ) -> None:
@@ -366,7 +362,7 @@ async def _login_loopback(
             LoopbackReceiver[TokenSet](path=CALLBACK_PATH, port=port)
         )
         oauth = await stack.enter_async_context(
-            _oauth_for_login(settings, provider, receiver.redirect_uri)
+            build_oauth(settings, provider=provider, redirect_uri=receiver.redirect_uri)
         )
         pending = await oauth.start_login()
         _open_browser(pending.authorization_url, no_browser)
@@ -405,7 +401,7 @@ async def _login_paste(
         else:
             port = settings.redirect_port
             redirect_uri = f"http://127.0.0.1{f':{port}' if port else ''}{CALLBACK_PATH}"
-    async with _oauth_for_login(settings, provider, redirect_uri) as oauth:
+    async with build_oauth(settings, provider=provider, redirect_uri=redirect_uri) as oauth:
         pending = await oauth.start_login()
         _open_browser(pending.authorization_url, no_browser)
         if provider == "lexoffice-partner":
@@ -438,14 +434,14 @@ def token() -> None:
 
     \b
     curl -H "Authorization: Bearer $(lexoffice-auth token)" https://api.lexware.io/v1/ping
-    LEXOFFICE_API_KEY, when set, is printed as is.
+    An API key in LEXOFFICE_API_KEY or the config file (api_key) is printed as is.
     """
 
     async def main(state: _State) -> None:
         settings = state.settings()
-        env_key = settings.environ.get("LEXOFFICE_API_KEY", "").strip()
-        if env_key:
-            click.echo(env_key)
+        key = settings.api_key
+        if key:
+            click.echo(key)
             return
         profile = await Profile.load(settings)
         if profile.tokens is not None:
@@ -481,8 +477,10 @@ def status(as_json: bool) -> None:
             "store": str(profile.store.path),
             "logged_in": profile.tokens is not None,
         }
-        if settings.environ.get("LEXOFFICE_API_KEY", "").strip():
-            info["env_api_key"] = "LEXOFFICE_API_KEY is set and is used instead of the store"
+        origin = settings.api_key_origin()
+        if origin is not None:
+            what = origin.lstrip("$") if origin.startswith("$") else f"api_key in {origin}"
+            info["env_api_key"] = f"{what} is set and is used instead of the store"
         tokens = profile.tokens
         if tokens is not None:
             marker = profile.marker
@@ -592,12 +590,10 @@ async def _with_client(
     profile = await Profile.load(settings)
     if profile.tokens is not None:
         state.redact.add(_secrets_of(profile.tokens))
-    state.redact.add(settings.environ.get("LEXOFFICE_API_KEY"))
     base = profile.api_base(settings)
     async with AsyncExitStack() as stack:
         oauth = None
-        env_key = settings.environ.get("LEXOFFICE_API_KEY", "").strip()
-        if not env_key and profile.kind == "oauth":
+        if not settings.api_key and profile.kind == "oauth":
             oauth = await stack.enter_async_context(profile.oauth(settings))
         auth = profile.auth(settings, base, oauth)
         client = await stack.enter_async_context(LexofficeClient(auth, base_url=base))
@@ -606,6 +602,33 @@ async def _with_client(
 
 def _dump(model: Any) -> Any:
     return model.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def _api_command(
+    api_base: str | None,
+    as_json: bool,
+    call: Callable[[Any], Awaitable[T]],
+    render: Callable[[T], None],
+) -> None:
+    """One API command: ``call`` on the profile's ``LexofficeClient``, then the output.
+
+    With ``as_json`` the result is printed as lexoffice's JSON, else ``render`` prints it;
+    a failure in either is one line and a hint on stderr (exit 1), as for every command.
+    """
+
+    async def main(state: _State) -> None:
+        result = await _with_client(state, api_base, call)
+        if as_json:
+            click.echo(json.dumps(_dump(result), indent=2))
+        else:
+            render(result)
+
+    _run(main)
+
+
+def _page_footer(page: Any) -> None:
+    """Which page of how many, on stderr (so stdout stays the table)."""
+    _say(f"page {page.number + 1} of {max(page.total_pages, 1)}, {page.total_elements} in all")
 
 
 def _table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
@@ -679,32 +702,27 @@ def contacts_list(
 ) -> None:
     """List one page of contacts, sorted by name."""
 
-    async def main(state: _State) -> None:
-        async def call(lx: Any) -> Any:
-            return await lx.contacts.list(
-                name=name,
-                email=email,
-                number=number,
-                customer=customer,
-                vendor=vendor,
-                page=page,
-                size=size,
-            )
-
-        result = await _with_client(state, api_base, call)
-        if as_json:
-            click.echo(json.dumps(_dump(result), indent=2))
-            return
+    def render(result: Any) -> None:
         _table(
             ("ID", "NAME", "ROLES", "E-MAIL"),
             [(c.id, _contact_name(c), _roles(c), _first_email(c)) for c in result.content],
         )
-        _say(
-            f"page {result.number + 1} of {max(result.total_pages, 1)}, "
-            f"{result.total_elements} in all"
-        )
+        _page_footer(result)
 
-    _run(main)
+    _api_command(
+        api_base,
+        as_json,
+        lambda lx: lx.contacts.list(
+            name=name,
+            email=email,
+            number=number,
+            customer=customer,
+            vendor=vendor,
+            page=page,
+            size=size,
+        ),
+        render,
+    )
 
 
 @contacts.command("get")
@@ -715,14 +733,7 @@ def contacts_list(
 def contacts_get(contact_id: str, api_base: str | None, as_json: bool) -> None:
     """Show one contact."""
 
-    async def main(state: _State) -> None:
-        async def call(lx: Any) -> Any:
-            return await lx.contacts.get(contact_id)
-
-        contact = await _with_client(state, api_base, call)
-        if as_json:
-            click.echo(json.dumps(_dump(contact), indent=2))
-            return
+    def render(contact: Any) -> None:
         _fields(
             [
                 ("ID", contact.id),
@@ -735,7 +746,7 @@ def contacts_get(contact_id: str, api_base: str | None, as_json: bool) -> None:
             ]
         )
 
-    _run(main)
+    _api_command(api_base, as_json, lambda lx: lx.contacts.get(contact_id), render)
 
 
 def _fields(pairs: Sequence[tuple[str, Any]]) -> None:
@@ -775,20 +786,7 @@ def invoices_list(
 ) -> None:
     """List one page of invoices (lexoffice's voucherlist)."""
 
-    async def main(state: _State) -> None:
-        async def call(lx: Any) -> Any:
-            return await lx.invoices.list(
-                voucher_type=voucher_type,
-                voucher_status=status,
-                contact_id=contact_id,
-                page=page,
-                size=size,
-            )
-
-        result = await _with_client(state, api_base, call)
-        if as_json:
-            click.echo(json.dumps(_dump(result), indent=2))
-            return
+    def render(result: Any) -> None:
         _table(
             ("ID", "NUMBER", "DATE", "STATUS", "CONTACT", "TOTAL", "OPEN", "CUR"),
             [
@@ -805,12 +803,20 @@ def invoices_list(
                 for r in result.content
             ],
         )
-        _say(
-            f"page {result.number + 1} of {max(result.total_pages, 1)}, "
-            f"{result.total_elements} in all"
-        )
+        _page_footer(result)
 
-    _run(main)
+    _api_command(
+        api_base,
+        as_json,
+        lambda lx: lx.invoices.list(
+            voucher_type=voucher_type,
+            voucher_status=status,
+            contact_id=contact_id,
+            page=page,
+            size=size,
+        ),
+        render,
+    )
 
 
 @invoices.command("get")
@@ -821,14 +827,7 @@ def invoices_list(
 def invoices_get(invoice_id: str, api_base: str | None, as_json: bool) -> None:
     """Show one invoice."""
 
-    async def main(state: _State) -> None:
-        async def call(lx: Any) -> Any:
-            return await lx.invoices.get(invoice_id)
-
-        invoice = await _with_client(state, api_base, call)
-        if as_json:
-            click.echo(json.dumps(_dump(invoice), indent=2))
-            return
+    def render(invoice: Any) -> None:
         total = invoice.total_price
         _fields(
             [
@@ -847,7 +846,7 @@ def invoices_get(invoice_id: str, api_base: str | None, as_json: bool) -> None:
             ]
         )
 
-    _run(main)
+    _api_command(api_base, as_json, lambda lx: lx.invoices.get(invoice_id), render)
 
 
 def _safe_filename(name: str | None) -> str | None:
@@ -884,11 +883,7 @@ def invoices_download(
 ) -> None:
     """Download an invoice's document (GET /v1/invoices/{id}/file)."""
 
-    async def main(state: _State) -> None:
-        async def call(lx: Any) -> Any:
-            return await lx.invoices.download(invoice_id, format=file_format)
-
-        document = await _with_client(state, api_base, call)
+    def render(document: Any) -> None:
         if output == "-":
             sys.stdout.buffer.write(document.content)
             sys.stdout.flush()
@@ -910,7 +905,9 @@ def invoices_download(
         _say(f"wrote {target} ({len(document.content)} bytes, {document.media_type})")
         click.echo(str(target))
 
-    _run(main)
+    _api_command(
+        api_base, False, lambda lx: lx.invoices.download(invoice_id, format=file_format), render
+    )
 
 
 # --- sandbox and demo ----------------------------------------------------------------------

@@ -14,6 +14,8 @@ from collections.abc import Callable
 
 from lexoffice_auth import errors
 
+from ._loopback import CallbackTimeout  # loaded with the commands anyway
+
 __all__ = ["Redactor", "describe", "hint_for"]
 
 _SECRET_NAMES = re.compile(r"token|secret|code|verifier|key|password|state|nonce", re.I)
@@ -65,7 +67,7 @@ def hint_for(exc: BaseException) -> str | None:
     if isinstance(exc, errors.AuthorizationDenied):
         return "the login was denied or cancelled in the browser: run login again"
     if isinstance(exc, errors.LoginError):
-        if type(exc).__name__ == "CallbackTimeout":
+        if isinstance(exc, CallbackTimeout):
             return (
                 "run login again (--timeout SECONDS waits longer); without a browser on this "
                 "machine use --paste"

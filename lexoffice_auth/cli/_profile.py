@@ -42,9 +42,12 @@ DEFAULT_APP_BASE_URL = "https://app.lexoffice.de"
 
 
 def mark(tokens: TokenSet, marker: dict[str, Any]) -> TokenSet:
-    """``tokens`` with the CLI's marker in ``extra`` (the tokens themselves unchanged)."""
-    extra = {**tokens.extra, MARKER: marker}
-    return TokenSet.model_validate({**tokens.to_dict(), "extra": extra})
+    """``tokens`` with the CLI's marker in ``extra`` (the tokens themselves unchanged).
+
+    A copy, not a re-validation: the tokens were validated when they were made, and the
+    marker is plain JSON (text and a list of scopes) that the store checks when it saves.
+    """
+    return tokens.model_copy(update={"extra": {**tokens.extra, MARKER: dict(marker)}})
 
 
 def partner_paste_redirect_uri(app_base_url: str) -> str:
@@ -179,20 +182,17 @@ class Profile:
         )
 
     def auth(self, settings: Settings, api_base: str, oauth: OAuthClient | None) -> httpx.Auth:
-        """An ``httpx.Auth`` for ``api_base``: the environment's key, or the stored login."""
+        """An ``httpx.Auth`` for ``api_base``: the settings' API key, or the stored login."""
         origins = [api_base]
-        env_key = settings.environ.get("LEXOFFICE_API_KEY", "").strip()
-        if env_key:
-            return ApiKeyAuth(env_key, api_origins=origins)
+        key = settings.api_key
+        if key:
+            return ApiKeyAuth(key, api_origins=origins)
         tokens = self.require()
         if self.kind == "api_key":
             return ApiKeyAuth(tokens.access_token.get_secret_value(), api_origins=origins)
         if oauth is None:
             raise ConfigurationError("this profile holds an OAuth login; an OAuth client is needed")
-        source = RefreshingTokenSource(
-            _MarkingRefresher(oauth, self.marker), self.name, self.store, clock=oauth.clock
-        )
-        return LexofficeAuth(source, api_origins=origins)
+        return LexofficeAuth(self._source(oauth), api_origins=origins)
 
     async def access_token(self, settings: Settings) -> str:
         """A valid access token: the key as is, or the OAuth token refreshed if needed."""
@@ -200,7 +200,10 @@ class Profile:
         if self.kind != "oauth":
             return tokens.access_token.get_secret_value()
         async with self.oauth(settings) as oauth:
-            source = RefreshingTokenSource(
-                _MarkingRefresher(oauth, self.marker), self.name, self.store, clock=oauth.clock
-            )
-            return await source.access_token()
+            return await self._source(oauth).access_token()
+
+    def _source(self, oauth: OAuthClient) -> RefreshingTokenSource:
+        """The profile's stored OAuth login, refreshed through ``oauth`` (marker kept)."""
+        return RefreshingTokenSource(
+            _MarkingRefresher(oauth, self.marker), self.name, self.store, clock=oauth.clock
+        )

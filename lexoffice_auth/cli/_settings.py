@@ -209,6 +209,22 @@ class Settings:
         return port
 
     @property
+    def api_key(self) -> str | None:
+        """A lexoffice API key to use instead of the token store, if one is set.
+
+        ``LEXOFFICE_API_KEY``, else ``api_key`` in the config file (a profile's table, then
+        the top level). It is a secret: the command registers it with the redactor.
+        """
+        return self.get("api_key")
+
+    def api_key_origin(self) -> str | None:
+        """Where :attr:`api_key` comes from (``$LEXOFFICE_API_KEY`` or the config file)."""
+        if self.api_key is None:
+            return None
+        found = self.raw("api_key")
+        return found[1] if found is not None else None
+
+    @property
     def provider(self) -> str:
         """``oidc`` (discovery from an issuer) or ``lexoffice-partner`` (the preset)."""
         value = self.get("provider") or "oidc"

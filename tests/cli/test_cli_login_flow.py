@@ -221,6 +221,12 @@ def test_environment_api_key_serves_token_and_api(
     listed = runner.invoke(cli, ["invoices", "list", "--json"], env=env)
     assert listed.exit_code == 0, listed.output
     assert json.loads(listed.stdout)["content"] == []
+    status = runner.invoke(cli, ["status"], env=env)
+    assert (
+        "Note:           LEXOFFICE_API_KEY is set and is used instead of the store\n"
+        in status.stdout
+    )
+    assert key not in status.output
 
 
 def test_paste_login_with_the_whole_redirect_url(
@@ -262,4 +268,50 @@ def test_paste_login_refuses_a_url_with_another_state(
             proc.kill()
     assert proc.returncode == 1
     assert "state does not match" in err.decode()
+    assert not (tmp_path / "tokens.json").exists()
+
+
+def test_config_file_api_key_serves_token_status_and_api(
+    served: tuple[FakeLexoffice, str], tmp_path: Path
+) -> None:
+    fake, base = served
+    key = fake.add_api_key()
+    contact = fake.add_contact(name="Musterkunde AG")
+    config = tmp_path / "config.toml"
+    config.write_text(f'api_base = "{base}"\napi_key = "{key}"\n')
+    env = cli_env(tmp_path)
+    runner = CliRunner()
+
+    listed = runner.invoke(cli, ["contacts", "list", "--json"], env=env)
+    assert listed.exit_code == 0, listed.output
+    assert [c["id"] for c in json.loads(listed.stdout)["content"]] == [contact]
+    assert key not in listed.output
+
+    status = runner.invoke(cli, ["status"], env=env)
+    assert status.exit_code == 0, status.output
+    assert f"Note:           api_key in {config} is set and is used instead of the store" in (
+        status.stdout
+    )
+    as_json = runner.invoke(cli, ["status", "--json"], env=env)
+    assert "is used instead of the store" in json.loads(as_json.stdout)["env_api_key"]
+    for shown in (status, as_json):
+        assert key not in shown.output
+
+    # `token` prints the key, as it prints LEXOFFICE_API_KEY: that is its job.
+    printed = runner.invoke(cli, ["token"], env=env)
+    assert printed.stdout == key + "\n" and printed.stderr == ""
+
+    # The environment wins over the file.
+    other = fake.add_api_key()
+    assert runner.invoke(cli, ["token"], env={**env, "LEXOFFICE_API_KEY": other}).stdout == (
+        other + "\n"
+    )
+
+    # A rejected key from the file is one line and a hint; --debug shows no trace of it.
+    fake.remove_api_key(key)
+    rejected = runner.invoke(cli, ["--debug", "invoices", "list"], env=env)
+    assert rejected.exit_code == 1
+    assert "hint: the API key was rejected" in rejected.stderr
+    assert "debug:" in rejected.stderr
+    assert key not in rejected.output
     assert not (tmp_path / "tokens.json").exists()

@@ -196,3 +196,40 @@ def test_the_cli_uses_only_the_public_api() -> None:
                 assert not any(p.startswith("_") for p in parts[1:]), (module.name, node.module)
             if isinstance(node, ast.ImportFrom) and node.level >= 2:
                 raise AssertionError(f"{module.name} reaches outside the cli package")
+
+
+def test_api_key_comes_from_the_environment_then_the_config_file(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text('api_key = "file-key"\n[profiles.shop]\napi_key = "shop-key"\n')
+    assert Settings(environ={}, config_path=config).api_key == "file-key"
+    assert Settings(environ={}, config_path=config, flags={"profile": "shop"}).api_key == (
+        "shop-key"
+    )
+    env = {"LEXOFFICE_API_KEY": " env-key "}
+    assert Settings(environ=env, config_path=config).api_key == "env-key"
+    assert Settings(environ={}, config_path=tmp_path / "c.toml").api_key == "file-key"
+    empty = tmp_path / "empty.toml"
+    empty.write_text("")
+    assert Settings(environ={}, config_path=empty).api_key is None
+    assert Settings(environ={"LEXOFFICE_API_KEY": "  "}, config_path=empty).api_key is None
+    bad = tmp_path / "bad.toml"
+    bad.write_text("api_key = ['not', 'text']\n")
+    with pytest.raises(ConfigurationError, match=r"api_key from .* must be text"):
+        _ = Settings(environ={}, config_path=bad).api_key
+
+
+def test_the_callback_timeout_hint_goes_by_type_not_by_name() -> None:
+    from lexoffice_auth.cli._errors import hint_for
+    from lexoffice_auth.cli._loopback import CallbackTimeout
+    from lexoffice_auth.errors import LoginError
+
+    class SlowBrowser(CallbackTimeout):
+        pass
+
+    class CallbackTimeoutLookalike(LoginError):
+        pass
+
+    CallbackTimeoutLookalike.__name__ = "CallbackTimeout"
+    for timeout in (CallbackTimeout("no callback"), SlowBrowser("no callback")):
+        assert "--timeout SECONDS waits longer" in (hint_for(timeout) or "")
+    assert hint_for(CallbackTimeoutLookalike("other")) == "run `lexoffice-auth login` again"
