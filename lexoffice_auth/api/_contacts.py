@@ -8,14 +8,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from ..errors import ConfigurationError, Conflict
+from ._common import MAX_PAGE_SIZE, check_id, check_page
 from ._models import ActionResult, Contact, Page
 
 if TYPE_CHECKING:
     from ._client import LexofficeClient
 
 __all__ = ["ContactsApi", "escape_search"]
-
-MAX_PAGE_SIZE = 250
 
 ContactChange = Callable[[Contact], "Contact | Awaitable[Contact | None] | None"]
 
@@ -35,19 +34,6 @@ def escape_search(value: str, *, wildcards: bool = False) -> str:
     if not wildcards:
         value = value.replace("_", "\\_").replace("%", "\\%")
     return html.escape(value, quote=False)
-
-
-def _check_id(contact_id: str) -> str:
-    if not isinstance(contact_id, str) or not contact_id.strip() or "/" in contact_id:
-        raise ConfigurationError(f"not a contact id: {contact_id!r}")
-    return contact_id.strip()
-
-
-def _check_page(page: int, size: int) -> None:
-    if isinstance(page, bool) or not isinstance(page, int) or page < 0:
-        raise ConfigurationError(f"page must be an int >= 0, got {page!r}")
-    if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= MAX_PAGE_SIZE:
-        raise ConfigurationError(f"size must be an int from 1 to {MAX_PAGE_SIZE}, got {size!r}")
 
 
 class ContactsApi:
@@ -100,7 +86,7 @@ class ContactsApi:
         ``email`` and ``name`` match case-insensitive substrings of at least 3 characters;
         ``_`` and ``%`` in them match literally unless ``wildcards=True``.
         """
-        _check_page(page, size)
+        check_page(page, size)
         params = self._filters(email, name, number, customer, vendor, wildcards)
         params.update(page=page, size=size)
         return await self._client.get_model("/v1/contacts", Page[Contact], params=params)
@@ -117,7 +103,7 @@ class ContactsApi:
         page_size: int = MAX_PAGE_SIZE,
     ) -> AsyncIterator[Contact]:
         """Every matching contact, page by page (``page_size`` up to 250)."""
-        _check_page(0, page_size)
+        check_page(0, page_size)
         page = 0
         while True:
             result = await self.list(
@@ -138,7 +124,7 @@ class ContactsApi:
 
     async def get(self, contact_id: str) -> Contact:
         """The contact with this id (``NotFound`` if there is none)."""
-        cid = _check_id(contact_id)
+        cid = check_id(contact_id, "a contact id")
         return await self._client.get_model(f"/v1/contacts/{cid}", Contact)
 
     async def create(self, contact: Contact) -> ActionResult:
@@ -151,7 +137,7 @@ class ContactsApi:
 
     async def update(self, contact_id: str, contact: Contact) -> ActionResult:
         """Replace a contact; ``contact.version`` must be the current one, else ``Conflict``."""
-        cid = _check_id(contact_id)
+        cid = check_id(contact_id, "a contact id")
         if not isinstance(contact, Contact):
             raise ConfigurationError("update() needs a Contact")
         body = contact.to_api()

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from pydantic import Field
 
 from ..errors import ConfigurationError
+from ._common import check_id
 from ._models import ActionResult, LexDateTime, LexofficeModel
 
 if TYPE_CHECKING:
@@ -39,16 +40,6 @@ class EventSubscriptionList(LexofficeModel):
     """The answer of ``GET /v1/event-subscriptions``: ``{"content": [...]}``, not paged."""
 
     content: list[EventSubscription] = Field(default_factory=list)
-
-
-def _check_id(subscription_id: str) -> str:
-    if (
-        not isinstance(subscription_id, str)
-        or not subscription_id.strip()
-        or any(c in subscription_id for c in "/?#")
-    ):
-        raise ConfigurationError(f"not a subscription id: {subscription_id!r}")
-    return subscription_id.strip()
 
 
 def _check_event_type(event_type: str) -> str:
@@ -92,7 +83,7 @@ class EventSubscriptionsApi:
 
     async def get(self, subscription_id: str) -> EventSubscription:
         """One subscription (``NotFound`` if there is none)."""
-        sid = _check_id(subscription_id)
+        sid = check_id(subscription_id, "a subscription id")
         return await self._client.get_model(f"{PATH}/{sid}", EventSubscription)
 
     async def create(self, event_type: str, callback_url: str) -> ActionResult:
@@ -112,5 +103,5 @@ class EventSubscriptionsApi:
 
     async def delete(self, subscription_id: str) -> None:
         """End a subscription (``NotFound`` if there is none)."""
-        sid = _check_id(subscription_id)
+        sid = check_id(subscription_id, "a subscription id")
         await self._client.request("DELETE", f"{PATH}/{sid}")

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
 from ..errors import ApiError, ConfigurationError, Conflict
+from ._common import MAX_PAGE_SIZE, check_id, check_page
 from ._models import ActionResult, Invoice, InvoiceFile, Page, VoucherListItem
 
 if TYPE_CHECKING:
@@ -17,7 +18,6 @@ __all__ = ["SEARCH_WINDOW", "InvoicesApi"]
 
 SEARCH_WINDOW = 10_000
 """lexoffice's voucherlist counts (and pages) no further than this."""
-MAX_PAGE_SIZE = 250
 _EARLIEST = date(1900, 1, 1)
 _LATEST = date(2199, 12, 31)
 _SORT_FIELDS = ("voucherDate", "voucherNumber", "createdDate", "updatedDate")
@@ -26,12 +26,6 @@ _FILENAME = re.compile(r'filename="?([^";]+)"?')
 
 DateField = Literal["voucherDate", "createdDate", "updatedDate"]
 DateLike = date | str
-
-
-def _check_id(value: str, what: str = "invoice id") -> str:
-    if not isinstance(value, str) or not value.strip() or "/" in value:
-        raise ConfigurationError(f"not an {what}: {value!r}")
-    return value.strip()
 
 
 def _day(value: DateLike | None, name: str) -> date | None:
@@ -75,7 +69,7 @@ class InvoicesApi:
         self, preceding_voucher_id: str, invoice: Invoice, *, finalize: bool = False
     ) -> ActionResult:
         """Create an invoice that follows a quotation, order confirmation or delivery note."""
-        pid = _check_id(preceding_voucher_id, "id of a preceding voucher")
+        pid = check_id(preceding_voucher_id, "the id of a preceding voucher")
         if not isinstance(invoice, Invoice):
             raise ConfigurationError("pursue() needs an Invoice")
         params: dict[str, str | int | bool] = {"precedingSalesVoucherId": pid}
@@ -87,7 +81,7 @@ class InvoicesApi:
 
     async def get(self, invoice_id: str) -> Invoice:
         """The full invoice (``NotFound`` if there is none)."""
-        iid = _check_id(invoice_id)
+        iid = check_id(invoice_id, "an invoice id")
         return await self._client.get_model(f"/v1/invoices/{iid}", Invoice)
 
     async def download(self, invoice_id: str, format: Literal["pdf", "xml"] = "pdf") -> InvoiceFile:
@@ -97,7 +91,7 @@ class InvoicesApi:
         A draft has no document: that is a :class:`~lexoffice_auth.errors.Conflict` whose
         message says so.
         """
-        iid = _check_id(invoice_id)
+        iid = check_id(invoice_id, "an invoice id")
         if format not in _FORMATS:
             raise ConfigurationError("format must be 'pdf' or 'xml'")
         path = f"/v1/invoices/{iid}/file"
@@ -156,10 +150,7 @@ class InvoicesApi:
             },
             sort,
         )
-        if isinstance(page, bool) or not isinstance(page, int) or page < 0:
-            raise ConfigurationError("page must be an int >= 0")
-        if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= MAX_PAGE_SIZE:
-            raise ConfigurationError(f"size must be an int from 1 to {MAX_PAGE_SIZE}")
+        check_page(page, size)
         params.update(page=page, size=size)
         return await self._client.get_model("/v1/voucherlist", Page[VoucherListItem], params=params)
 
@@ -263,7 +254,7 @@ def _voucher_params(
             raise ConfigurationError("archived must be True, False or None")
         params["archived"] = archived
     if contact_id is not None:
-        params["contactId"] = _check_id(contact_id, "contact id")
+        params["contactId"] = check_id(contact_id, "a contact id")
     if voucher_number is not None:
         if not isinstance(voucher_number, str) or not voucher_number:
             raise ConfigurationError("voucher_number must be a non-empty string")
