@@ -1,16 +1,20 @@
-"""Argument checks shared by the contacts, invoices and webhooks APIs."""
+"""Argument checks and the page walk shared by the contacts, invoices and webhooks APIs."""
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from typing import Any, TypeVar
 
 from ..errors import ConfigurationError
+from ._models import LexofficeModel, Page
 
-__all__ = ["MAX_PAGE_SIZE", "check_id", "check_page"]
+__all__ = ["MAX_PAGE_SIZE", "check_id", "check_page", "iter_pages"]
 
 MAX_PAGE_SIZE = 250
 """The largest page lexoffice serves for contacts and the voucherlist."""
+
+T = TypeVar("T", bound=LexofficeModel)
 
 # lexoffice's ids are UUIDs. Only URL-unreserved characters can stand in a path segment as
 # they are: "/", "?", "#", "%", "\" or a space would change the URL's path or query.
@@ -44,3 +48,18 @@ def check_page(page: Any, size: Any) -> None:
         raise ConfigurationError(f"page must be an int >= 0, got {page!r}")
     if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= MAX_PAGE_SIZE:
         raise ConfigurationError(f"size must be an int from 1 to {MAX_PAGE_SIZE}, got {size!r}")
+
+
+async def iter_pages(fetch: Callable[[int], Awaitable[Page[T]]]) -> AsyncGenerator[Page[T], None]:
+    """``await fetch(0)``, ``fetch(1)``, ... up to the last page.
+
+    A page ends the walk when lexoffice marks it ``last``, when it is empty, or when the
+    next number would reach ``total_pages``.
+    """
+    number = 0
+    while True:
+        page = await fetch(number)
+        yield page
+        if page.last or not page.content or number + 1 >= page.total_pages:
+            return
+        number += 1

@@ -5,10 +5,11 @@ from __future__ import annotations
 import html
 import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import aclosing
 from typing import TYPE_CHECKING
 
 from ..errors import ConfigurationError, Conflict
-from ._common import MAX_PAGE_SIZE, check_id, check_page
+from ._common import MAX_PAGE_SIZE, check_id, check_page, iter_pages
 from ._models import ActionResult, Contact, Page
 
 if TYPE_CHECKING:
@@ -104,23 +105,16 @@ class ContactsApi:
     ) -> AsyncIterator[Contact]:
         """Every matching contact, page by page (``page_size`` up to 250)."""
         check_page(0, page_size)
-        page = 0
-        while True:
-            result = await self.list(
-                email=email,
-                name=name,
-                number=number,
-                customer=customer,
-                vendor=vendor,
-                wildcards=wildcards,
-                page=page,
-                size=page_size,
-            )
-            for contact in result.content:
-                yield contact
-            if result.last or not result.content or page + 1 >= result.total_pages:
-                return
-            page += 1
+        params = self._filters(email, name, number, customer, vendor, wildcards)
+
+        def fetch(page: int) -> Awaitable[Page[Contact]]:
+            query = {**params, "page": page, "size": page_size}
+            return self._client.get_model("/v1/contacts", Page[Contact], params=query)
+
+        async with aclosing(iter_pages(fetch)) as pages:
+            async for result in pages:
+                for contact in result.content:
+                    yield contact
 
     async def get(self, contact_id: str) -> Contact:
         """The contact with this id (``NotFound`` if there is none)."""
