@@ -337,3 +337,42 @@ def test_importing_the_client_loads_neither_stamina_nor_redis() -> None:
     code = "import sys, lexoffice_auth.api; print(sorted({'stamina', 'redis'} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "policy"),
+    [
+        ("3600", RetryPolicy()),  # an hour, where the policy gives up after 120 s
+        ("2", RetryPolicy(timeout=1.0, wait_initial=0.001, wait_jitter=0)),
+    ],
+)
+async def test_a_retry_after_past_the_policy_timeout_is_not_slept(
+    retry_after: str, policy: RetryPolicy
+) -> None:
+    calls = 0
+
+    def api(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        return httpx.Response(429, json={"message": "later"}, headers={"Retry-After": retry_after})
+
+    client = mock_client(api, retry=policy)
+    with anyio.fail_after(5), pytest.raises(RateLimited, match="later") as info:
+        await client.contacts.get("a")
+    assert calls == 1 and info.value.retried == 0
+    assert info.value.retry_after == float(retry_after)  # the caller may wait and try again
+
+
+async def test_a_retry_after_counts_against_the_time_left() -> None:
+    seen: list[float] = []
+
+    def api(request: httpx.Request) -> httpx.Response:
+        seen.append(anyio.current_time())
+        return httpx.Response(429, json={"message": "later"}, headers={"Retry-After": "0.3"})
+
+    policy = RetryPolicy(attempts=10, timeout=0.5, wait_initial=0.001, wait_jitter=0)
+    with anyio.fail_after(5), pytest.raises(RateLimited) as info:
+        await mock_client(api, retry=policy).contacts.get("a")
+    # 0.3 s fits into the first 0.5 s; a second 0.3 s would end after the timeout.
+    assert len(seen) == 2 and info.value.retried == 1
+    assert seen[1] - seen[0] >= 0.29
