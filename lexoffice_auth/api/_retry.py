@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from .._checks import check_count, check_seconds
 from ..errors import ApiError, ConfigurationError, LexofficeAuthError, RateLimited
 
 __all__ = ["RetryPolicy", "Retryable", "call_with_retries"]
@@ -56,14 +57,14 @@ class RetryPolicy:
     def __post_init__(self) -> None:
         for name in ("attempts", "read_attempts"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            try:
+                count = check_count(f"RetryPolicy.{name}", value)
+            except ConfigurationError:
+                count = 0
+            if count < 1:  # the message names the real bound, which check_count cannot
                 raise ConfigurationError(f"RetryPolicy.{name} must be an int >= 1, got {value!r}")
         for name in ("wait_initial", "wait_max", "wait_jitter", "timeout"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-                raise ConfigurationError(f"RetryPolicy.{name} must be a number >= 0")
-        if self.timeout == 0:
-            raise ConfigurationError("RetryPolicy.timeout must be > 0")
+            check_seconds(f"RetryPolicy.{name}", getattr(self, name), positive=name == "timeout")
 
     @classmethod
     def never(cls) -> RetryPolicy:

@@ -376,3 +376,31 @@ async def test_a_retry_after_counts_against_the_time_left() -> None:
     # 0.3 s fits into the first 0.5 s; a second 0.3 s would end after the timeout.
     assert len(seen) == 2 and info.value.retried == 1
     assert seen[1] - seen[0] >= 0.29
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"wait_initial": float("nan")},
+        {"wait_max": float("inf")},
+        {"wait_jitter": float("-inf")},
+        {"timeout": float("inf")},
+        {"timeout": float("nan")},
+        {"timeout": 0},
+        {"wait_initial": -1},
+        {"wait_max": "1"},
+        {"timeout": True},
+        {"attempts": 0},
+        {"attempts": 2.0},
+        {"read_attempts": True},
+    ],
+)
+def test_retry_policy_refuses_what_is_no_finite_time_or_count(options: dict[str, Any]) -> None:
+    name = next(iter(options))
+    with pytest.raises(ConfigurationError, match=rf"RetryPolicy\.{name} must be"):
+        RetryPolicy(**options)
+
+
+def test_retry_policy_accepts_zero_waits_and_one_attempt() -> None:
+    policy = RetryPolicy(attempts=1, read_attempts=1, wait_initial=0, wait_max=0, wait_jitter=0)
+    assert (policy.attempts, policy.wait_initial, policy.timeout) == (1, 0, 120.0)
