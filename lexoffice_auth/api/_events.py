@@ -8,12 +8,11 @@ second subscription for the same event type is a :class:`~lexoffice_auth.errors.
 
 from __future__ import annotations
 
-import ipaddress
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from pydantic import Field
 
+from .._urls import require_secure_url
 from ..errors import ConfigurationError
 from ._common import check_id
 from ._models import ActionResult, LexDateTime, LexofficeModel
@@ -52,22 +51,7 @@ def _check_callback_url(url: str) -> str:
     """An https URL (plain http only for loopback hosts, e.g. the sandbox's tests)."""
     if not isinstance(url, str):
         raise ConfigurationError(f"callback_url must be a str, not {type(url).__name__}")
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.scheme == "http":
-        try:
-            loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
-        except ValueError:
-            loopback = False
-        if not loopback:
-            raise ConfigurationError(
-                f"callback_url must use https (plain http only for loopback hosts): {url!r}"
-            )
-    elif parts.scheme != "https" or not host:
-        raise ConfigurationError(f"callback_url must be an https:// URL, got {url!r}")
-    if parts.username or parts.password or parts.fragment:
-        raise ConfigurationError("callback_url must have no credentials and no fragment")
-    return url
+    return require_secure_url(url, "callback_url")
 
 
 class EventSubscriptionsApi:
