@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import time
 from collections.abc import Mapping
 from types import TracebackType
@@ -13,8 +12,10 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from .. import telemetry
+from .._http import is_http_error
 from .._revocation import record_connection_id
 from .._session import RefreshingTokenSource
+from .._urls import origin_of, require_secure_url
 from ..errors import ApiError, ConfigurationError, NetworkError
 from ._contacts import ContactsApi
 from ._errors import error_from_response
@@ -39,45 +40,22 @@ def _class_names(exc: BaseException) -> set[str]:
     return {cls.__name__ for cls in type(exc).__mro__}
 
 
-def _is_http_error(exc: BaseException) -> bool:
-    # By name as well as by class: an httpx2 client raises its own, distinct classes.
-    return isinstance(exc, httpx.HTTPError) or bool(
-        _class_names(exc) & {"HTTPError", "TransportError"}
-    )
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def _origin(url: httpx.URL) -> str:
-    default = {"https": 443, "http": 80}.get(url.scheme)
-    port = "" if url.port in (None, default) else f":{url.port}"
-    host = f"[{url.host}]" if ":" in url.host else url.host
-    return f"{url.scheme}://{host}{port}"
-
-
 def _check_base_url(base_url: str) -> httpx.URL:
     if not isinstance(base_url, str):
         raise ConfigurationError(f"base_url must be a str, not {type(base_url).__name__}")
+    require_secure_url(base_url, "base_url")  # https, or http to a loopback host
     try:
         url = httpx.URL(base_url.rstrip("/"))
     except (httpx.InvalidURL, ValueError) as exc:
         raise ConfigurationError(f"base_url is not a valid URL: {base_url!r}") from exc
-    if url.scheme not in ("https", "http") or not url.host:
-        raise ConfigurationError(f"base_url must be an https:// URL, got {base_url!r}")
-    if url.scheme == "http" and not _is_loopback(url.host):
-        raise ConfigurationError(
-            f"base_url must use https (plain http only for loopback hosts), got {base_url!r}"
-        )
-    if url.query or url.fragment or url.userinfo:
-        raise ConfigurationError("base_url must have no query, fragment or credentials")
+    if url.query or url.fragment:
+        raise ConfigurationError(f"base_url must have no query or fragment, got {base_url!r}")
     return url
+
+
+def _origin(url: str) -> str:
+    # Through httpx first, so that an internationalised host compares in one spelling.
+    return origin_of(str(httpx.URL(url)))
 
 
 def _check_auth(auth: object, base: httpx.URL) -> None:
@@ -94,14 +72,15 @@ def _check_auth(auth: object, base: httpx.URL) -> None:
     normalized = set()
     for origin in origins:
         try:
-            normalized.add(_origin(httpx.URL(str(origin))))
-        except (httpx.InvalidURL, ValueError):
+            normalized.add(_origin(str(origin)))
+        except (httpx.InvalidURL, ValueError):  # ConfigurationError is a ValueError too
             continue
-    if _origin(base) not in normalized:
+    here = _origin(str(base))
+    if here not in normalized:
         raise ConfigurationError(
             f"the auth may send its credential only to {sorted(normalized)}, but base_url is "
-            f"{_origin(base)}: pass api_origins=[{_origin(base)!r}] to the auth, or use "
-            "one of its origins as base_url"
+            f"{here}: pass api_origins=[{here!r}] to the auth, or use one of its origins as "
+            "base_url"
         )
 
 
@@ -281,7 +260,7 @@ class LexofficeClient:
                     auth=self._auth,
                 )
             except Exception as exc:
-                if not _is_http_error(exc):
+                if not is_http_error(exc):
                     raise
                 raise self._transport_failure(method, path, exc) from exc
             status = response.status_code

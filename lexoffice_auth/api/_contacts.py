@@ -5,17 +5,17 @@ from __future__ import annotations
 import html
 import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import aclosing
 from typing import TYPE_CHECKING
 
 from ..errors import ConfigurationError, Conflict
+from ._common import MAX_PAGE_SIZE, check_id, check_page, iter_pages
 from ._models import ActionResult, Contact, Page
 
 if TYPE_CHECKING:
     from ._client import LexofficeClient
 
 __all__ = ["ContactsApi", "escape_search"]
-
-MAX_PAGE_SIZE = 250
 
 ContactChange = Callable[[Contact], "Contact | Awaitable[Contact | None] | None"]
 
@@ -35,19 +35,6 @@ def escape_search(value: str, *, wildcards: bool = False) -> str:
     if not wildcards:
         value = value.replace("_", "\\_").replace("%", "\\%")
     return html.escape(value, quote=False)
-
-
-def _check_id(contact_id: str) -> str:
-    if not isinstance(contact_id, str) or not contact_id.strip() or "/" in contact_id:
-        raise ConfigurationError(f"not a contact id: {contact_id!r}")
-    return contact_id.strip()
-
-
-def _check_page(page: int, size: int) -> None:
-    if isinstance(page, bool) or not isinstance(page, int) or page < 0:
-        raise ConfigurationError(f"page must be an int >= 0, got {page!r}")
-    if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= MAX_PAGE_SIZE:
-        raise ConfigurationError(f"size must be an int from 1 to {MAX_PAGE_SIZE}, got {size!r}")
 
 
 class ContactsApi:
@@ -100,7 +87,7 @@ class ContactsApi:
         ``email`` and ``name`` match case-insensitive substrings of at least 3 characters;
         ``_`` and ``%`` in them match literally unless ``wildcards=True``.
         """
-        _check_page(page, size)
+        check_page(page, size)
         params = self._filters(email, name, number, customer, vendor, wildcards)
         params.update(page=page, size=size)
         return await self._client.get_model("/v1/contacts", Page[Contact], params=params)
@@ -117,28 +104,21 @@ class ContactsApi:
         page_size: int = MAX_PAGE_SIZE,
     ) -> AsyncIterator[Contact]:
         """Every matching contact, page by page (``page_size`` up to 250)."""
-        _check_page(0, page_size)
-        page = 0
-        while True:
-            result = await self.list(
-                email=email,
-                name=name,
-                number=number,
-                customer=customer,
-                vendor=vendor,
-                wildcards=wildcards,
-                page=page,
-                size=page_size,
-            )
-            for contact in result.content:
-                yield contact
-            if result.last or not result.content or page + 1 >= result.total_pages:
-                return
-            page += 1
+        check_page(0, page_size)
+        params = self._filters(email, name, number, customer, vendor, wildcards)
+
+        def fetch(page: int) -> Awaitable[Page[Contact]]:
+            query = {**params, "page": page, "size": page_size}
+            return self._client.get_model("/v1/contacts", Page[Contact], params=query)
+
+        async with aclosing(iter_pages(fetch)) as pages:
+            async for result in pages:
+                for contact in result.content:
+                    yield contact
 
     async def get(self, contact_id: str) -> Contact:
         """The contact with this id (``NotFound`` if there is none)."""
-        cid = _check_id(contact_id)
+        cid = check_id(contact_id, "a contact id")
         return await self._client.get_model(f"/v1/contacts/{cid}", Contact)
 
     async def create(self, contact: Contact) -> ActionResult:
@@ -151,7 +131,7 @@ class ContactsApi:
 
     async def update(self, contact_id: str, contact: Contact) -> ActionResult:
         """Replace a contact; ``contact.version`` must be the current one, else ``Conflict``."""
-        cid = _check_id(contact_id)
+        cid = check_id(contact_id, "a contact id")
         if not isinstance(contact, Contact):
             raise ConfigurationError("update() needs a Contact")
         body = contact.to_api()

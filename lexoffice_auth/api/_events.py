@@ -8,13 +8,13 @@ second subscription for the same event type is a :class:`~lexoffice_auth.errors.
 
 from __future__ import annotations
 
-import ipaddress
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from pydantic import Field
 
+from .._urls import require_secure_url
 from ..errors import ConfigurationError
+from ._common import check_id
 from ._models import ActionResult, LexDateTime, LexofficeModel
 
 if TYPE_CHECKING:
@@ -41,16 +41,6 @@ class EventSubscriptionList(LexofficeModel):
     content: list[EventSubscription] = Field(default_factory=list)
 
 
-def _check_id(subscription_id: str) -> str:
-    if (
-        not isinstance(subscription_id, str)
-        or not subscription_id.strip()
-        or any(c in subscription_id for c in "/?#")
-    ):
-        raise ConfigurationError(f"not a subscription id: {subscription_id!r}")
-    return subscription_id.strip()
-
-
 def _check_event_type(event_type: str) -> str:
     if not isinstance(event_type, str) or not event_type.strip() or " " in event_type.strip():
         raise ConfigurationError(f"not an event type: {event_type!r} (e.g. 'contact.changed')")
@@ -61,22 +51,7 @@ def _check_callback_url(url: str) -> str:
     """An https URL (plain http only for loopback hosts, e.g. the sandbox's tests)."""
     if not isinstance(url, str):
         raise ConfigurationError(f"callback_url must be a str, not {type(url).__name__}")
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.scheme == "http":
-        try:
-            loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
-        except ValueError:
-            loopback = False
-        if not loopback:
-            raise ConfigurationError(
-                f"callback_url must use https (plain http only for loopback hosts): {url!r}"
-            )
-    elif parts.scheme != "https" or not host:
-        raise ConfigurationError(f"callback_url must be an https:// URL, got {url!r}")
-    if parts.username or parts.password or parts.fragment:
-        raise ConfigurationError("callback_url must have no credentials and no fragment")
-    return url
+    return require_secure_url(url, "callback_url")
 
 
 class EventSubscriptionsApi:
@@ -92,7 +67,7 @@ class EventSubscriptionsApi:
 
     async def get(self, subscription_id: str) -> EventSubscription:
         """One subscription (``NotFound`` if there is none)."""
-        sid = _check_id(subscription_id)
+        sid = check_id(subscription_id, "a subscription id")
         return await self._client.get_model(f"{PATH}/{sid}", EventSubscription)
 
     async def create(self, event_type: str, callback_url: str) -> ActionResult:
@@ -112,5 +87,5 @@ class EventSubscriptionsApi:
 
     async def delete(self, subscription_id: str) -> None:
         """End a subscription (``NotFound`` if there is none)."""
-        sid = _check_id(subscription_id)
+        sid = check_id(subscription_id, "a subscription id")
         await self._client.request("DELETE", f"{PATH}/{sid}")

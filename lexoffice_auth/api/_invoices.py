@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Iterable
+from contextlib import aclosing
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Literal
 
 from ..errors import ApiError, ConfigurationError, Conflict
+from ._common import MAX_PAGE_SIZE, check_id, check_page, iter_pages
 from ._models import ActionResult, Invoice, InvoiceFile, Page, VoucherListItem
 
 if TYPE_CHECKING:
@@ -17,21 +20,15 @@ __all__ = ["SEARCH_WINDOW", "InvoicesApi"]
 
 SEARCH_WINDOW = 10_000
 """lexoffice's voucherlist counts (and pages) no further than this."""
-MAX_PAGE_SIZE = 250
 _EARLIEST = date(1900, 1, 1)
 _LATEST = date(2199, 12, 31)
+_DATE_FIELDS = ("voucherDate", "createdDate", "updatedDate")
 _SORT_FIELDS = ("voucherDate", "voucherNumber", "createdDate", "updatedDate")
 _FORMATS = {"pdf": "application/pdf", "xml": "application/xml"}
 _FILENAME = re.compile(r'filename="?([^";]+)"?')
 
 DateField = Literal["voucherDate", "createdDate", "updatedDate"]
 DateLike = date | str
-
-
-def _check_id(value: str, what: str = "invoice id") -> str:
-    if not isinstance(value, str) or not value.strip() or "/" in value:
-        raise ConfigurationError(f"not an {what}: {value!r}")
-    return value.strip()
 
 
 def _day(value: DateLike | None, name: str) -> date | None:
@@ -75,7 +72,7 @@ class InvoicesApi:
         self, preceding_voucher_id: str, invoice: Invoice, *, finalize: bool = False
     ) -> ActionResult:
         """Create an invoice that follows a quotation, order confirmation or delivery note."""
-        pid = _check_id(preceding_voucher_id, "id of a preceding voucher")
+        pid = check_id(preceding_voucher_id, "the id of a preceding voucher")
         if not isinstance(invoice, Invoice):
             raise ConfigurationError("pursue() needs an Invoice")
         params: dict[str, str | int | bool] = {"precedingSalesVoucherId": pid}
@@ -87,7 +84,7 @@ class InvoicesApi:
 
     async def get(self, invoice_id: str) -> Invoice:
         """The full invoice (``NotFound`` if there is none)."""
-        iid = _check_id(invoice_id)
+        iid = check_id(invoice_id, "an invoice id")
         return await self._client.get_model(f"/v1/invoices/{iid}", Invoice)
 
     async def download(self, invoice_id: str, format: Literal["pdf", "xml"] = "pdf") -> InvoiceFile:
@@ -97,7 +94,7 @@ class InvoicesApi:
         A draft has no document: that is a :class:`~lexoffice_auth.errors.Conflict` whose
         message says so.
         """
-        iid = _check_id(invoice_id)
+        iid = check_id(invoice_id, "an invoice id")
         if format not in _FORMATS:
             raise ConfigurationError("format must be 'pdf' or 'xml'")
         path = f"/v1/invoices/{iid}/file"
@@ -156,12 +153,14 @@ class InvoicesApi:
             },
             sort,
         )
-        if isinstance(page, bool) or not isinstance(page, int) or page < 0:
-            raise ConfigurationError("page must be an int >= 0")
-        if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= MAX_PAGE_SIZE:
-            raise ConfigurationError(f"size must be an int from 1 to {MAX_PAGE_SIZE}")
-        params.update(page=page, size=size)
-        return await self._client.get_model("/v1/voucherlist", Page[VoucherListItem], params=params)
+        check_page(page, size)
+        return await self._page(params, size, page)
+
+    def _page(
+        self, params: dict[str, str | int | bool], size: int, page: int
+    ) -> Awaitable[Page[VoucherListItem]]:
+        query = {**params, "page": page, "size": size}
+        return self._client.get_model("/v1/voucherlist", Page[VoucherListItem], params=query)
 
     async def iter(
         self,
@@ -189,60 +188,73 @@ class InvoicesApi:
         order inside a part is ``sort``'s. A row seen twice (it moved while paging) is
         yielded once. More than 10,000 rows on a single day raise an :class:`ApiError`.
         """
-        ranges = {
-            "voucherDate": [_day(voucher_date_from, "from"), _day(voucher_date_to, "to")],
-            "createdDate": [_day(created_date_from, "from"), _day(created_date_to, "to")],
-            "updatedDate": [_day(updated_date_from, "from"), _day(updated_date_to, "to")],
+        if split_by not in _DATE_FIELDS:
+            raise ConfigurationError(f"split_by must be one of {sorted(_DATE_FIELDS)}")
+        check_page(0, page_size)
+        dates: dict[str, tuple[DateLike | None, DateLike | None]] = {
+            "voucherDate": (voucher_date_from, voucher_date_to),
+            "createdDate": (created_date_from, created_date_to),
+            "updatedDate": (updated_date_from, updated_date_to),
         }
-        if split_by not in ranges:
-            raise ConfigurationError(f"split_by must be one of {sorted(ranges)}")
-        if isinstance(page_size, bool) or not isinstance(page_size, int):
-            raise ConfigurationError("page_size must be an int")
-        descending = bool(sort) and str(sort).replace(" ", "") == f"{split_by},DESC"
+        params = _voucher_params(
+            voucher_type, voucher_status, archived, contact_id, voucher_number, dates, sort
+        )
+        low_key, high_key = f"{split_by}From", f"{split_by}To"
+        descending = params.get("sort") == f"{split_by},DESC"  # normalised by _voucher_params
         seen: set[str] = set()
         windows: list[tuple[date | None, date | None]] = [
-            (ranges[split_by][0], ranges[split_by][1])
+            (_day(dates[split_by][0], low_key), _day(dates[split_by][1], high_key))
         ]
         while windows:
             low, high = windows.pop()
-            ranges[split_by] = [low, high]
-            page = 0
-            while True:
-                result = await self.list(
-                    voucher_type=voucher_type,
-                    voucher_status=voucher_status,
-                    archived=archived,
-                    contact_id=contact_id,
-                    voucher_number=voucher_number,
-                    voucher_date_from=ranges["voucherDate"][0],
-                    voucher_date_to=ranges["voucherDate"][1],
-                    created_date_from=ranges["createdDate"][0],
-                    created_date_to=ranges["createdDate"][1],
-                    updated_date_from=ranges["updatedDate"][0],
-                    updated_date_to=ranges["updatedDate"][1],
-                    sort=sort,
-                    page=page,
-                    size=page_size,
-                )
-                if page == 0 and result.total_elements >= SEARCH_WINDOW:
-                    start, end = low or _EARLIEST, high or _LATEST
-                    if start >= end:
-                        raise ApiError(
-                            f"voucherlist: {SEARCH_WINDOW:,} or more rows with {split_by} "
-                            f"{start.isoformat()}; lexoffice cannot list them all, narrow the "
-                            "query with other filters"
-                        )
-                    middle = start + timedelta(days=(end - start).days // 2)
-                    halves = [(start, middle), (middle + timedelta(days=1), end)]
-                    windows.extend(halves if descending else reversed(halves))
-                    break
-                for row in result.content:
-                    if row.id not in seen:
-                        seen.add(row.id)
-                        yield row
-                if result.last or not result.content or page + 1 >= result.total_pages:
-                    break
-                page += 1
+            window = _with_window(params, low_key, low, high_key, high)
+            first = True
+            async with aclosing(iter_pages(partial(self._page, window, page_size))) as pages:
+                async for result in pages:
+                    if first and result.total_elements >= SEARCH_WINDOW:
+                        windows.extend(_halves(low, high, split_by, descending))
+                        break
+                    first = False
+                    for row in result.content:
+                        if row.id not in seen:
+                            seen.add(row.id)
+                            yield row
+
+
+def _with_window(
+    params: dict[str, str | int | bool],
+    low_key: str,
+    low: date | None,
+    high_key: str,
+    high: date | None,
+) -> dict[str, str | int | bool]:
+    """``params`` with the split field's date range replaced (``None``: no bound)."""
+    window = dict(params)
+    for key, day in ((low_key, low), (high_key, high)):
+        if day is None:
+            window.pop(key, None)
+        else:
+            window[key] = day.isoformat()
+    return window
+
+
+def _halves(
+    low: date | None, high: date | None, split_by: str, descending: bool
+) -> list[tuple[date | None, date | None]]:
+    """The two halves of a date range, in the order a stack pops them in date order."""
+    start, end = low or _EARLIEST, high or _LATEST
+    if start >= end:
+        raise ApiError(
+            f"voucherlist: {SEARCH_WINDOW:,} or more rows with {split_by} "
+            f"{start.isoformat()}; lexoffice cannot list them all, narrow the "
+            "query with other filters"
+        )
+    middle = start + timedelta(days=(end - start).days // 2)
+    halves: list[tuple[date | None, date | None]] = [
+        (start, middle),
+        (middle + timedelta(days=1), end),
+    ]
+    return halves if descending else halves[::-1]
 
 
 def _voucher_params(
@@ -263,7 +275,7 @@ def _voucher_params(
             raise ConfigurationError("archived must be True, False or None")
         params["archived"] = archived
     if contact_id is not None:
-        params["contactId"] = _check_id(contact_id, "contact id")
+        params["contactId"] = check_id(contact_id, "a contact id")
     if voucher_number is not None:
         if not isinstance(voucher_number, str) or not voucher_number:
             raise ConfigurationError("voucher_number must be a non-empty string")

@@ -9,14 +9,19 @@ This module only decides *whether* a failure may be retried:
 * 5xx and transport errors: only for GET (reading twice is harmless).
 * A connection that was never made (connect error): for every method.
 * POST/PUT after a 5xx or a timeout: never; a 504 or timeout says it may have been done.
+
+A ``Retry-After`` that would end after the policy's ``timeout`` is not slept: the
+:class:`~lexoffice_auth.errors.RateLimited` error is raised at once, with its ``retry_after``.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from .._checks import check_count, check_seconds
 from ..errors import ApiError, ConfigurationError, LexofficeAuthError, RateLimited
 
 __all__ = ["RetryPolicy", "Retryable", "call_with_retries"]
@@ -34,7 +39,8 @@ class RetryPolicy:
         wait_initial: the first backoff, in seconds; it doubles per retry.
         wait_max: the longest single backoff (a larger ``Retry-After`` is still honoured).
         wait_jitter: up to this many seconds of random jitter added to each backoff.
-        timeout: no retry is started after this many seconds since the first try.
+        timeout: no retry is started after this many seconds since the first try, and
+            a ``Retry-After`` that would end later raises ``RateLimited`` at once.
 
     Example:
         >>> RetryPolicy(attempts=3).read_attempts
@@ -51,14 +57,14 @@ class RetryPolicy:
     def __post_init__(self) -> None:
         for name in ("attempts", "read_attempts"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            try:
+                count = check_count(f"RetryPolicy.{name}", value)
+            except ConfigurationError:
+                count = 0
+            if count < 1:  # the message names the real bound, which check_count cannot
                 raise ConfigurationError(f"RetryPolicy.{name} must be an int >= 1, got {value!r}")
         for name in ("wait_initial", "wait_max", "wait_jitter", "timeout"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-                raise ConfigurationError(f"RetryPolicy.{name} must be a number >= 0")
-        if self.timeout == 0:
-            raise ConfigurationError("RetryPolicy.timeout must be > 0")
+            check_seconds(f"RetryPolicy.{name}", getattr(self, name), positive=name == "timeout")
 
     @classmethod
     def never(cls) -> RetryPolicy:
@@ -84,6 +90,7 @@ async def call_with_retries(attempt: Callable[[], Awaitable[T]], policy: RetryPo
     """
     counts = {"rate": 0, "read": 0}
     limits = {"rate": policy.attempts, "read": policy.read_attempts}
+    started = time.monotonic()
 
     def backoff(exc: Exception) -> bool | float:
         if not isinstance(exc, Retryable):
@@ -93,6 +100,10 @@ async def call_with_retries(attempt: Callable[[], Awaitable[T]], policy: RetryPo
             return False
         error = exc.error
         if isinstance(error, RateLimited) and error.retry_after is not None:
+            # stamina checks its timeout only before a wait, so it would sleep a long
+            # Retry-After (up to an hour) in full: give up now instead.
+            if error.retry_after > policy.timeout - (time.monotonic() - started):
+                return False
             return float(error.retry_after)
         return True
 

@@ -337,3 +337,149 @@ def test_importing_the_client_loads_neither_stamina_nor_redis() -> None:
     code = "import sys, lexoffice_auth.api; print(sorted({'stamina', 'redis'} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "policy"),
+    [
+        ("3600", RetryPolicy()),  # an hour, where the policy gives up after 120 s
+        ("2", RetryPolicy(timeout=1.0, wait_initial=0.001, wait_jitter=0)),
+    ],
+)
+async def test_a_retry_after_past_the_policy_timeout_is_not_slept(
+    retry_after: str, policy: RetryPolicy
+) -> None:
+    calls = 0
+
+    def api(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        return httpx.Response(429, json={"message": "later"}, headers={"Retry-After": retry_after})
+
+    client = mock_client(api, retry=policy)
+    with anyio.fail_after(5), pytest.raises(RateLimited, match="later") as info:
+        await client.contacts.get("a")
+    assert calls == 1 and info.value.retried == 0
+    assert info.value.retry_after == float(retry_after)  # the caller may wait and try again
+
+
+async def test_a_retry_after_counts_against_the_time_left() -> None:
+    seen: list[float] = []
+
+    def api(request: httpx.Request) -> httpx.Response:
+        seen.append(anyio.current_time())
+        return httpx.Response(429, json={"message": "later"}, headers={"Retry-After": "0.3"})
+
+    policy = RetryPolicy(attempts=10, timeout=0.5, wait_initial=0.001, wait_jitter=0)
+    with anyio.fail_after(5), pytest.raises(RateLimited) as info:
+        await mock_client(api, retry=policy).contacts.get("a")
+    # 0.3 s fits into the first 0.5 s; a second 0.3 s would end after the timeout.
+    assert len(seen) == 2 and info.value.retried == 1
+    assert seen[1] - seen[0] >= 0.29
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"wait_initial": float("nan")},
+        {"wait_max": float("inf")},
+        {"wait_jitter": float("-inf")},
+        {"timeout": float("inf")},
+        {"timeout": float("nan")},
+        {"timeout": 0},
+        {"wait_initial": -1},
+        {"wait_max": "1"},
+        {"timeout": True},
+        {"attempts": 0},
+        {"attempts": 2.0},
+        {"read_attempts": True},
+    ],
+)
+def test_retry_policy_refuses_what_is_no_finite_time_or_count(options: dict[str, Any]) -> None:
+    name = next(iter(options))
+    with pytest.raises(ConfigurationError, match=rf"RetryPolicy\.{name} must be"):
+        RetryPolicy(**options)
+
+
+def test_retry_policy_accepts_zero_waits_and_one_attempt() -> None:
+    policy = RetryPolicy(attempts=1, read_attempts=1, wait_initial=0, wait_max=0, wait_jitter=0)
+    assert (policy.attempts, policy.wait_initial, policy.timeout) == (1, 0, 120.0)
+
+
+# --- URLs follow the package's one rule (lexoffice_auth._urls) ------------------------------
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        "https://api.lexware.io:99999",  # no such port
+        "https://api.lexware.io /v1",  # whitespace
+        "https://user:secret@api.lexware.io",
+        "ftp://api.lexware.io",
+        "http://api.lexware.io",
+        "https://api.lexware.io?x=1",
+    ],
+)
+def test_a_bad_base_url_is_refused(base_url: str) -> None:
+    class AnyOriginAuth(httpx.Auth):
+        """An auth without api_origins: only the URL rule itself can refuse."""
+
+    with pytest.raises(ConfigurationError, match=r"^base_url") as info:
+        LexofficeClient(AnyOriginAuth(), base_url=base_url)
+    assert "secret" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("origin", "base_url"),
+    [
+        ("http://app.localhost:8080", "http://app.localhost:8080/"),
+        ("http://localhost:8080", "HTTP://LOCALHOST:8080"),
+        ("http://[::1]:8080", "http://[::1]:8080"),
+        ("https://bücher.example", "https://xn--bcher-kva.example"),
+    ],
+)
+def test_base_urls_the_auth_accepts_as_origins_are_accepted(origin: str, base_url: str) -> None:
+    auth = ApiKeyAuth("k", api_origins=[origin])  # the auth's own rule for plain http
+    client = LexofficeClient(auth, base_url=base_url)
+    assert client.base_url == str(httpx.URL(base_url)).rstrip("/")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://app.example:99999/hook",
+        "https://app.example/lexoffice hook",
+        "https://app.example/hook\t",
+        "https://user:secret@app.example/hook",
+        "https://app.example/hook#part",
+        "http://app.example/hook",
+        "ftp://app.example/hook",
+        "https:///hook",
+        "",
+    ],
+)
+async def test_a_bad_callback_url_is_refused_before_sending(url: str) -> None:
+    calls = 0
+
+    def api(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        return httpx.Response(200, json={"id": "s1"})
+
+    with pytest.raises(ConfigurationError, match="callback_url") as info:
+        await mock_client(api).event_subscriptions.create("contact.changed", url)
+    assert calls == 0 and "secret" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "url", ["http://hooks.localhost:9000/in", "HTTP://LOCALHOST:9000/in", "http://[::1]:9000/in"]
+)
+async def test_a_loopback_callback_url_may_use_plain_http(url: str) -> None:
+    sent: list[Any] = []
+
+    def api(request: httpx.Request) -> httpx.Response:
+        sent.append(json.loads(request.content))
+        return httpx.Response(200, json={"id": "s1"})
+
+    await mock_client(api).event_subscriptions.create("contact.changed", url)
+    assert sent == [{"eventType": "contact.changed", "callbackUrl": url}]
