@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from http.cookiejar import Cookie
 from pathlib import Path
 
+import anyio
 import httpx
 import pytest
 import uvicorn
@@ -25,7 +26,8 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from examples.web_app import PENDING_COOKIE, ConnectionIndex, Settings, create_app
+from examples.web_app import PENDING_COOKIE, Settings, create_app
+from lexoffice_auth import TokenSet
 from lexoffice_auth.errors import ConfigurationError
 from lexoffice_auth.stores import EncryptedTokenStore, FileTokenStore
 from lexoffice_auth.testing import FakeLexoffice
@@ -33,6 +35,7 @@ from lexoffice_auth.testing import FakeLexoffice
 CLIENT_ID = "web-app"
 CLIENT_SECRET = "web-app-secret"
 COOKIE_KEY = base64.urlsafe_b64encode(b"k" * 32).decode()
+TOKEN_KEY = EncryptedTokenStore.generate_key()
 
 
 # --- servers ---------------------------------------------------------------------------
@@ -94,7 +97,7 @@ def _settings(fake: FakeLexoffice, redirect_uri: str, tmp_path: Path, pem: str) 
             "LEXOFFICE_REDIRECT_URI": redirect_uri,
             "LEXOFFICE_API_BASE": fake.api_base,
             "LEXOFFICE_TOKEN_STORE": str(tmp_path / "tokens.json"),
-            "LEXOFFICE_TOKEN_KEYS": EncryptedTokenStore.generate_key(),
+            "LEXOFFICE_TOKEN_KEYS": TOKEN_KEY,
             "LEXOFFICE_COOKIE_KEY": COOKIE_KEY,
             "LEXOFFICE_WEBHOOK_PUBLIC_KEY": pem,
         }
@@ -175,11 +178,21 @@ def revoked_event(connection_id: str) -> dict[str, str]:
 
 def connection_of(tmp_path: Path, account: str) -> str:
     """The connection id the app recorded for ``account`` (from GET /v1/profile)."""
-    index = ConnectionIndex(tmp_path / "tokens.json.connections.json")
-    recorded = json.loads((tmp_path / "tokens.json.connections.json").read_text())
-    found = [c for c in recorded if index.lookup(c) == account]
-    assert len(found) == 1
-    return found[0]
+    store = EncryptedTokenStore(FileTokenStore(tmp_path / "tokens.json"), [TOKEN_KEY])
+
+    async def recorded() -> tuple[TokenSet | None, TokenSet | None]:
+        tokens = await store.load(account)
+        connection = tokens.extra.get("connection_id") if tokens is not None else None
+        index = None
+        if isinstance(connection, str):
+            index = await store.load("lexoffice-connection:" + connection)
+        return tokens, index
+
+    tokens, index = anyio.run(recorded)
+    assert tokens is not None and index is not None  # kept with the tokens, and indexed
+    found: str = tokens.extra["connection_id"]
+    assert account in index.extra.values()
+    return found
 
 
 def pending_cookie(browser: httpx.Client) -> Cookie:
