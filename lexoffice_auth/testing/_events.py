@@ -3,14 +3,13 @@
 Like lexoffice, the sandbox signs each event body (compact JSON) with RSA PKCS#1 v1.5 and
 SHA-512 and sends the base64 signature in ``X-Lxo-Signature``; unlike lexoffice it signs
 with its own key (:attr:`FakeLexoffice.webhook_public_key_pem`) and delivers only to
-loopback addresses (127.0.0.1, ::1, localhost), from one background thread, in order.
-The sandbox has one organisation: every subscription of an event type receives it.
+loopback hosts (127.0.0.0/8, ::1, localhost and ``*.localhost``), from one background thread,
+in order. The sandbox has one organisation: every subscription of an event type receives it.
 """
 
 from __future__ import annotations
 
 import base64
-import ipaddress
 import json
 import threading
 import time
@@ -23,6 +22,7 @@ import anyio
 import httpx
 
 from ._responses import format_datetime
+from ._urls import is_loopback_host
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
@@ -58,22 +58,17 @@ class Delivery:
 
 
 def is_loopback_url(url: object) -> bool:
-    """True for an http(s) URL whose host is a loopback address."""
+    """True for an http(s) URL without credentials whose host is a loopback host."""
     if not isinstance(url, str):
         return False
     try:
         parts = urlsplit(url)
-        host = parts.hostname or ""
+        host = parts.hostname
     except ValueError:
         return False
-    if parts.scheme not in ("http", "https") or parts.username or parts.password:
+    if parts.scheme.lower() not in ("http", "https") or parts.username or parts.password:
         return False
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return is_loopback_host(host)
 
 
 class Events:
