@@ -19,7 +19,7 @@ from urllib.parse import parse_qs
 
 from httpx import Request, Response
 
-from ._events import EVENT_TYPES, is_loopback_url
+from ._events import is_loopback_url
 from ._pdf import tiny_pdf
 from ._ratelimit import TokenBucket
 from ._responses import (
@@ -687,9 +687,12 @@ class Api:
             return regular_error(415, path, now, "Content-Type must be application/json")
         if body is None:
             return regular_error(400, path, now, problem or "bad request")
+        # Imported here: lexoffice_auth.webhooks loads pydantic, and the sandbox alone does not.
+        from lexoffice_auth.webhooks import KNOWN_EVENT_TYPES
+
         event_type, url = body.get("eventType"), body.get("callbackUrl")
         details: list[dict[str, str]] = []
-        if event_type not in EVENT_TYPES:
+        if event_type not in KNOWN_EVENT_TYPES:
             details.append({"violation": "NOTNULL", "field": "eventType", "message": "ungültig"})
         if not is_loopback_url(url):
             # lexoffice takes any https URL; the sandbox delivers only to loopback addresses.

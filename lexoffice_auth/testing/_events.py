@@ -31,20 +31,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Delivery", "Events", "is_loopback_url"]
 
-EVENT_TYPES = frozenset(
-    {
-        "contact.created",
-        "contact.changed",
-        "contact.deleted",
-        "invoice.created",
-        "invoice.changed",
-        "invoice.deleted",
-        "invoice.status.changed",
-        "payment.changed",
-        "token.revoked",
-    }
-)
-
 
 @dataclass(frozen=True)
 class Delivery:
@@ -141,6 +127,10 @@ class Events:
         return len(targets)
 
     def _deliver(self) -> None:
+        # Imported here: lexoffice_auth.webhooks loads pydantic, which a sandbox that
+        # delivers no event never needs.
+        from lexoffice_auth.webhooks import SIGNATURE_HEADER
+
         with httpx.Client(timeout=10.0, trust_env=False) as http:
             while True:
                 with self._cond:
@@ -158,7 +148,7 @@ class Events:
                             content=body,
                             headers={
                                 "Content-Type": "application/json",
-                                "X-Lxo-Signature": signature,
+                                SIGNATURE_HEADER: signature,
                             },
                         )
                         status = response.status_code
