@@ -28,11 +28,9 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
-import json
 import logging
 import os
 import re
-import tempfile
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -40,8 +38,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-import anyio
-import anyio.to_thread
 import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -66,7 +62,7 @@ from lexoffice_auth.errors import (
 from lexoffice_auth.stores import EncryptedTokenStore
 from lexoffice_auth.webhooks import WebhookEvent, revoke_connection, webhook_endpoint
 
-__all__ = ["ConnectionIndex", "Settings", "create_app"]
+__all__ = ["Settings", "create_app"]
 
 logger = logging.getLogger("web_app")
 
@@ -177,56 +173,6 @@ def _key_bytes(text: str) -> bytes:
     return raw
 
 
-# --- connection id -> account ----------------------------------------------------------
-
-
-class ConnectionIndex:
-    """Which account a lexoffice connection id belongs to.
-
-    A ``token.revoked`` event names the *connection* (the ``connectionId`` of
-    ``GET /v1/profile``), not your account, so the callback records the pair. A real service
-    keeps it in its database next to the account; a small JSON file keeps the example
-    self-contained. One process writes it (an anyio lock orders the writes).
-    """
-
-    def __init__(self, path: Path) -> None:
-        self._path = path
-        self._lock = anyio.Lock()
-        try:
-            loaded = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            loaded = {}
-        if not isinstance(loaded, dict):
-            raise ConfigurationError(f"{path} is not a JSON object")
-        self._accounts: dict[str, str] = {str(k): str(v) for k, v in loaded.items()}
-
-    def lookup(self, connection_id: str) -> str | None:
-        """The account of ``connection_id``, or None for a connection we never saw."""
-        return self._accounts.get(connection_id)
-
-    async def record(self, connection_id: str, account: str) -> None:
-        """Remember that ``connection_id`` is ``account``'s current connection."""
-        async with self._lock:
-            # A reconnected account gets a new connection id. Forget its old one: a late
-            # token.revoked for the old connection must not revoke the new login.
-            accounts = {c: a for c, a in self._accounts.items() if a != account}
-            accounts[connection_id] = account
-            await anyio.to_thread.run_sync(self._write, accounts)
-            self._accounts = accounts
-
-    def _write(self, accounts: dict[str, str]) -> None:
-        # Write a temporary file and rename it: a crash never leaves half a file behind.
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self._path.parent, prefix=self._path.name + ".")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as file:
-                json.dump(accounts, file)
-            os.replace(tmp, self._path)
-        except BaseException:
-            os.unlink(tmp)
-            raise
-
-
 # --- the app ---------------------------------------------------------------------------
 
 
@@ -268,9 +214,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # tokens may go: only the configured API, never anywhere else.
     api_origin = "{0.scheme}://{0.netloc}".format(urlsplit(settings.api_base))
     pool = AuthPool(oauth, store, api_origins=[api_origin])
-    connections = ConnectionIndex(
-        settings.token_store.with_name(settings.token_store.name + ".connections.json")
-    )
     # One HTTP client (connection reuse) and one rate limiter for all API calls: lexoffice
     # allows 2 requests per second per API client, whichever account they are for.
     http = httpx.AsyncClient(timeout=httpx.Timeout(40.0, connect=10.0))
@@ -281,18 +224,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return LexofficeClient(
             pool.get(account), base_url=settings.api_base, http_client=http, limiter=limiter
         )
-
-    async def connection_of(account: str) -> str:
-        async with lexoffice(account) as lx:
-            response = await lx.request("GET", "/v1/profile")
-        try:
-            profile = response.json()
-        except ValueError:
-            profile = None
-        connection_id = profile.get("connectionId") if isinstance(profile, dict) else None
-        if not isinstance(connection_id, str) or not connection_id:
-            raise LexofficeAuthError("GET /v1/profile answered without a connectionId")
-        return connection_id
 
     # The pending-login cookie goes back only to the callback, and only over HTTPS unless the
     # redirect URI is loopback http (local development; browsers and httpx alike would drop
@@ -373,13 +304,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         else:
             await pool.get(account).source.save(tokens)
             try:
-                # Learn the connection id now, so a later token.revoked finds this account.
-                connection_id = await connection_of(account)
+                # Learn the connection id now (GET /v1/profile), so that a later token.revoked
+                # finds this account: the SDK keeps it with the tokens and indexes it in the
+                # same store. A late event for an older connection leaves this login alone.
+                async with lexoffice(account) as lx:
+                    connection_id = await lx.record_connection()
             except LexofficeAuthError as exc:
                 # The tokens are saved and work; only revocation by webhook would miss them.
                 response = _problem(502, "profile_unavailable", f"connected, but {exc}")
             else:
-                await connections.record(connection_id, account)
                 logger.info("account %r connected (connection %s)", account, connection_id)
                 response = RedirectResponse(f"/accounts/{account}/contacts", status_code=303)
         # Single use, whatever happened: a pending login must not be replayed.
@@ -419,7 +352,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Called only for a body whose signature checked out. token.revoked: the user
         # disconnected the app in lexoffice; tombstone the account's tokens (every process
         # sharing the store sees it) so its next call answers 401 without a token request.
-        account = await revoke_connection(event, connections.lookup, pool=pool)
+        # The account comes from the store's connection index (record_connection above).
+        account = await revoke_connection(event, pool=pool)
         if account is not None:
             logger.info("account %r revoked by lexoffice", account)
 

@@ -33,12 +33,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ._checks import check_account_key, describe_validation_error, json_object
 from ._clock import system_clock
 from ._revocation import (
+    CONNECTION_ID,
     REVOKED_MARKER,
     account_for_connection,
     is_revoked,
     revoke_stored_tokens,
 )
-from .errors import ConfigurationError, WebhookError
+from .errors import ConfigurationError, TokenStoreError, WebhookError
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
@@ -267,8 +268,15 @@ async def revoke_connection(
     once, without asking the token endpoint. With ``pool=`` (an :class:`AuthPool`) its
     cached auth adopts the tombstone and is dropped too; else pass the ``store``.
 
-    Returns the account key revoked, or ``None`` for another event type or an unknown
-    connection (logged).
+    The index never forgets a connection, and an account that logged in again has a new
+    one: so the account is revoked only while its stored tokens still belong to the event's
+    connection (their ``extra["connection_id"]``, kept by ``record_connection``). Found
+    through the index, tokens that name another connection or none (a new login not
+    recorded yet, or a tombstone) are left alone. Found through ``accounts``, only tokens
+    that name another connection are; tokens that name none are revoked.
+
+    Returns the account key revoked, or ``None`` for another event type, an unknown
+    connection, or a connection the account no longer uses (the last two logged).
 
     Example (``event`` from :func:`parse_event`; a pool would be passed as ``pool=``):
         >>> import anyio
@@ -290,10 +298,10 @@ async def revoke_connection(
     if event.event_type != TOKEN_REVOKED:
         return None
     connection_id = event.resource_id
+    tokens = pool.store if pool is not None else store
+    assert tokens is not None
     if accounts is None:
-        lookup_store = pool.store if pool is not None else store
-        assert lookup_store is not None
-        found: object = await account_for_connection(lookup_store, connection_id)
+        found: object = await account_for_connection(tokens, connection_id)
     elif isinstance(accounts, Mapping):
         found = accounts.get(connection_id)
     elif callable(accounts):
@@ -306,14 +314,50 @@ async def revoke_connection(
         logger.warning("token.revoked for an unknown connection %r: nothing to do", connection_id)
         return None
     account_key = check_account_key(found)
+    if not await _still_connected(tokens, account_key, connection_id, indexed=accounts is None):
+        return None
     reason = f"{TOKEN_REVOKED} at {event.event_date.isoformat()}"
     if pool is not None:
         await pool.revoke(account_key, reason=reason)
     else:
-        assert store is not None
-        await revoke_stored_tokens(store, account_key, at=system_clock(), reason=reason)
+        await revoke_stored_tokens(tokens, account_key, at=system_clock(), reason=reason)
     logger.info("connection %r revoked: account %r must log in again", connection_id, account_key)
     return account_key
+
+
+async def _still_connected(
+    store: TokenStore, account_key: str, connection_id: str, *, indexed: bool
+) -> bool:
+    """Whether ``account_key``'s stored tokens still belong to ``connection_id``.
+
+    ``indexed``: the account was found through the store's index, which keeps every
+    connection ever recorded; then the tokens must name this connection. Otherwise (the
+    caller's own mapping) tokens that name no connection are taken to be this one's.
+    """
+    try:
+        stored = await store.load(account_key)
+    except TokenStoreError:
+        # Unreadable tokens are unusable too; the tombstone replaces them (as it always did).
+        logger.warning("token.revoked: the tokens of account %r are unreadable", account_key)
+        return True
+    recorded = stored.extra.get(CONNECTION_ID) if stored is not None else None
+    if recorded == connection_id.strip() or (recorded is None and not indexed):
+        return True
+    if stored is None or is_revoked(stored):
+        logger.info(
+            "token.revoked for connection %r: account %r has no live tokens, nothing to do",
+            connection_id,
+            account_key,
+        )
+    else:
+        logger.warning(
+            "token.revoked for connection %r: account %r has logged in again (connection %r);"
+            " its login is left alone",
+            connection_id,
+            account_key,
+            recorded,
+        )
+    return False
 
 
 EventHandler = Callable[[WebhookEvent], Awaitable[None] | None]

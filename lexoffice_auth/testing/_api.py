@@ -19,7 +19,7 @@ from urllib.parse import parse_qs
 
 from httpx import Request, Response
 
-from ._events import EVENT_TYPES, is_loopback_url
+from ._events import is_loopback_url
 from ._pdf import tiny_pdf
 from ._ratelimit import TokenBucket
 from ._responses import (
@@ -278,6 +278,15 @@ class Api:
             "version": stored.data["version"],
         }
 
+    def _regular_body(self, request: Request, path: str, now: float) -> dict[str, Any] | Response:
+        """The JSON object in ``request``, or the regular-shape 415/400 error answer."""
+        body, problem = self._json_body(request)
+        if problem == "415":
+            return regular_error(415, path, now, "Content-Type must be application/json")
+        if body is None:
+            return regular_error(400, path, now, problem or "bad request")
+        return body
+
     # --- contacts (legacy error shape) ---------------------------------------------------
 
     def _contact_body(self, request: Request) -> dict[str, Any] | Response:
@@ -426,11 +435,9 @@ class Api:
     def _invoices_create(self, request: Request, path: str, who: Credential) -> Response:
         fake = self.fake
         now = fake.clock()
-        body, problem = self._json_body(request)
-        if problem == "415":
-            return regular_error(415, path, now, "Content-Type must be application/json")
-        if body is None:
-            return regular_error(400, path, now, problem or "bad request")
+        body = self._regular_body(request, path, now)
+        if isinstance(body, Response):
+            return body
         query = {k: v[-1] for k, v in parse_qs(request.url.query.decode()).items()}
         if "precedingSalesVoucherId" in query:
             return regular_error(406, path, now, "Unknown preceding sales voucher")
@@ -444,12 +451,26 @@ class Api:
                 details,
             )
         finalize = query.get("finalize", "false").lower() == "true"
-        invoice_id = fake.new_uuid()
-        data = self._build_invoice(body, invoice_id, finalize)
-        stored = self.invoices[invoice_id] = _Stored(data, now, now)
-        fake.events.emit("invoice.created", invoice_id)
-        result = self._action_result("invoices", invoice_id, stored)
+        invoice_id = self.store_invoice(body, final=finalize)
+        result = self._action_result("invoices", invoice_id, self.invoices[invoice_id])
         return json_response(201, result, headers={"Location": result["resourceUri"]})
+
+    def store_invoice(
+        self, body: Mapping[str, Any], *, final: bool, status: str | None = None
+    ) -> str:
+        """Store an invoice whose body passed the checks; returns its new id.
+
+        ``final``: finalized (``open``, with a voucher number) or a draft; ``status`` then
+        overrides the stored ``voucherStatus`` (``"paid"``, ...).
+        """
+        now = self.fake.clock()
+        invoice_id = self.fake.new_uuid()
+        data = self._build_invoice(body, invoice_id, final)
+        if status is not None:
+            data["voucherStatus"] = status
+        self.invoices[invoice_id] = _Stored(data, now, now)
+        self.fake.events.emit("invoice.created", invoice_id)
+        return invoice_id
 
     def _invoice_violations(self, body: Mapping[str, Any]) -> list[dict[str, str]]:
         details: list[dict[str, str]] = []
@@ -682,14 +703,15 @@ class Api:
     def _subscriptions_create(self, request: Request, path: str, who: Credential) -> Response:
         fake = self.fake
         now = fake.clock()
-        body, problem = self._json_body(request)
-        if problem == "415":
-            return regular_error(415, path, now, "Content-Type must be application/json")
-        if body is None:
-            return regular_error(400, path, now, problem or "bad request")
+        body = self._regular_body(request, path, now)
+        if isinstance(body, Response):
+            return body
+        # Imported here: lexoffice_auth.webhooks loads pydantic, and the sandbox alone does not.
+        from lexoffice_auth.webhooks import KNOWN_EVENT_TYPES
+
         event_type, url = body.get("eventType"), body.get("callbackUrl")
         details: list[dict[str, str]] = []
-        if event_type not in EVENT_TYPES:
+        if event_type not in KNOWN_EVENT_TYPES:
             details.append({"violation": "NOTNULL", "field": "eventType", "message": "ungültig"})
         if not is_loopback_url(url):
             # lexoffice takes any https URL; the sandbox delivers only to loopback addresses.

@@ -3,14 +3,13 @@
 Like lexoffice, the sandbox signs each event body (compact JSON) with RSA PKCS#1 v1.5 and
 SHA-512 and sends the base64 signature in ``X-Lxo-Signature``; unlike lexoffice it signs
 with its own key (:attr:`FakeLexoffice.webhook_public_key_pem`) and delivers only to
-loopback addresses (127.0.0.1, ::1, localhost), from one background thread, in order.
-The sandbox has one organisation: every subscription of an event type receives it.
+loopback hosts (127.0.0.0/8, ::1, localhost and ``*.localhost``), from one background thread,
+in order. The sandbox has one organisation: every subscription of an event type receives it.
 """
 
 from __future__ import annotations
 
 import base64
-import ipaddress
 import json
 import threading
 import time
@@ -23,6 +22,7 @@ import anyio
 import httpx
 
 from ._responses import format_datetime
+from ._urls import is_loopback_host
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
@@ -30,20 +30,6 @@ if TYPE_CHECKING:
     from ._fake import FakeLexoffice
 
 __all__ = ["Delivery", "Events", "is_loopback_url"]
-
-EVENT_TYPES = frozenset(
-    {
-        "contact.created",
-        "contact.changed",
-        "contact.deleted",
-        "invoice.created",
-        "invoice.changed",
-        "invoice.deleted",
-        "invoice.status.changed",
-        "payment.changed",
-        "token.revoked",
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -58,22 +44,17 @@ class Delivery:
 
 
 def is_loopback_url(url: object) -> bool:
-    """True for an http(s) URL whose host is a loopback address."""
+    """True for an http(s) URL without credentials whose host is a loopback host."""
     if not isinstance(url, str):
         return False
     try:
         parts = urlsplit(url)
-        host = parts.hostname or ""
+        host = parts.hostname
     except ValueError:
         return False
-    if parts.scheme not in ("http", "https") or parts.username or parts.password:
+    if parts.scheme.lower() not in ("http", "https") or parts.username or parts.password:
         return False
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return is_loopback_host(host)
 
 
 class Events:
@@ -146,6 +127,10 @@ class Events:
         return len(targets)
 
     def _deliver(self) -> None:
+        # Imported here: lexoffice_auth.webhooks loads pydantic, which a sandbox that
+        # delivers no event never needs.
+        from lexoffice_auth.webhooks import SIGNATURE_HEADER
+
         with httpx.Client(timeout=10.0, trust_env=False) as http:
             while True:
                 with self._cond:
@@ -163,7 +148,7 @@ class Events:
                             content=body,
                             headers={
                                 "Content-Type": "application/json",
-                                "X-Lxo-Signature": signature,
+                                SIGNATURE_HEADER: signature,
                             },
                         )
                         status = response.status_code

@@ -16,7 +16,7 @@ from httpx import URL, AsyncClient, MockTransport, Request, Response
 
 from lexoffice_auth.errors import ConfigurationError
 
-from ._api import Api, _Stored
+from ._api import Api
 from ._clock import Clock, FakeClock
 from ._events import Delivery, Events
 from ._keys import SigningKey, at_hash
@@ -440,13 +440,7 @@ class FakeLexoffice:
             details = self.api._invoice_violations(body)
             if details:
                 raise ConfigurationError(f"not a valid invoice: {details}")
-            invoice_id = self.new_uuid()
-            data = self.api._build_invoice(body, invoice_id, status != "draft")
-            data["voucherStatus"] = status
-            now = self.clock()
-            self.api.invoices[invoice_id] = _Stored(data, now, now)
-            self.events.emit("invoice.created", invoice_id)
-            return invoice_id
+            return self.api.store_invoice(body, final=status != "draft", status=status)
 
     def reset_counters(self) -> None:
         """Zero :attr:`calls` and :attr:`token_calls` and forget :attr:`requests`."""

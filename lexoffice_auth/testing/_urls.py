@@ -1,4 +1,8 @@
-"""The two URL checks the sandbox needs (a copy of the SDK's, kept minimal and private)."""
+"""The URL checks the sandbox needs: copies of the SDK's ``lexoffice_auth._urls``.
+
+``lexoffice_auth.testing`` imports only the SDK's public modules (an import-linter contract),
+so it keeps its own copy; keep the two in step.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,13 @@ from urllib.parse import urlsplit
 
 from lexoffice_auth.errors import ConfigurationError
 
-__all__ = ["origin_of", "require_secure_url"]
+__all__ = ["is_loopback_host", "origin_of", "require_secure_url"]
 
 
-def _is_loopback_host(host: str) -> bool:
+def is_loopback_host(host: str | None) -> bool:
+    """True for ``localhost``, 127.0.0.0/8 and ``::1`` (brackets allowed)."""
+    if not host:
+        return False
     host = host.strip("[]").lower()
     if host == "localhost" or host.endswith(".localhost"):
         return True
@@ -37,17 +44,30 @@ def origin_of(url: str) -> str:
 
 
 def require_secure_url(url: str, what: str) -> str:
-    """``url`` if it is an absolute HTTPS URL (HTTP only to a loopback host); raise otherwise."""
+    """Return ``url`` if it is HTTPS, or HTTP to a loopback host; raise otherwise.
+
+    URLs with credentials (``user:pass@``), whitespace, a fragment or an invalid port are
+    refused (``ConfigurationError``); a URL with credentials is not echoed in the message.
+    """
+    if not isinstance(url, str) or not url:
+        raise ConfigurationError(f"{what} must be a non-empty URL")
+    if url != url.strip() or any(c.isspace() or ord(c) < 32 for c in url):
+        raise ConfigurationError(f"{what} must not contain whitespace or control characters")
     try:
-        parts = urlsplit(url) if isinstance(url, str) else None
-        port_ok = parts is not None and (parts.port is None or parts.port > 0)
-    except ValueError:
-        port_ok = False
-    if parts is None or not port_ok or not parts.hostname or parts.fragment or "@" in parts.netloc:
-        raise ConfigurationError(f"{what} must be an absolute http(s) URL without credentials")
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for an invalid port
+    except ValueError as exc:
+        shown = "" if "@" in url else f": {url!r}"
+        raise ConfigurationError(f"{what} is not a valid URL{shown}") from exc
+    if parts.username is not None or parts.password is not None:
+        raise ConfigurationError(f"{what} must not contain credentials (user:password@)")
     scheme = parts.scheme.lower()
-    if scheme == "https" or (scheme == "http" and _is_loopback_host(parts.hostname)):
-        return url
-    raise ConfigurationError(
-        f"{what} must use https (plain http is allowed only for loopback hosts): {url!r}"
-    )
+    if scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError(f"{what} must be an absolute http(s) URL, got {url!r}")
+    if parts.fragment:
+        raise ConfigurationError(f"{what} must not contain a fragment: {url!r}")
+    if scheme == "http" and not is_loopback_host(parts.hostname):
+        raise ConfigurationError(
+            f"{what} must use https (plain http is allowed only for loopback hosts): {url!r}"
+        )
+    return url

@@ -10,29 +10,33 @@ from __future__ import annotations
 
 import base64
 import copy
-import json
 import socket
 import threading
 from collections.abc import Iterator
 from http.cookiejar import Cookie
 from pathlib import Path
 
+import anyio
 import httpx
 import pytest
 import uvicorn
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from examples.web_app import PENDING_COOKIE, ConnectionIndex, Settings, create_app
+from examples.web_app import PENDING_COOKIE, Settings, create_app
+from lexoffice_auth import TokenSet
 from lexoffice_auth.errors import ConfigurationError
 from lexoffice_auth.stores import EncryptedTokenStore, FileTokenStore
 from lexoffice_auth.testing import FakeLexoffice
 
+from ..support.webhooks import event_body, new_key, sign
+
 CLIENT_ID = "web-app"
 CLIENT_SECRET = "web-app-secret"
 COOKIE_KEY = base64.urlsafe_b64encode(b"k" * 32).decode()
+TOKEN_KEY = EncryptedTokenStore.generate_key()
 
 
 # --- servers ---------------------------------------------------------------------------
@@ -66,7 +70,7 @@ class AppServer:
 @pytest.fixture(scope="module")
 def webhook_key() -> rsa.RSAPrivateKey:
     """Stands in for Lexware's signing key; the app is configured with its public half."""
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return new_key()
 
 
 @pytest.fixture
@@ -94,7 +98,7 @@ def _settings(fake: FakeLexoffice, redirect_uri: str, tmp_path: Path, pem: str) 
             "LEXOFFICE_REDIRECT_URI": redirect_uri,
             "LEXOFFICE_API_BASE": fake.api_base,
             "LEXOFFICE_TOKEN_STORE": str(tmp_path / "tokens.json"),
-            "LEXOFFICE_TOKEN_KEYS": EncryptedTokenStore.generate_key(),
+            "LEXOFFICE_TOKEN_KEYS": TOKEN_KEY,
             "LEXOFFICE_COOKIE_KEY": COOKIE_KEY,
             "LEXOFFICE_WEBHOOK_PUBLIC_KEY": pem,
         }
@@ -158,28 +162,29 @@ def contact_names(browser: httpx.Client, account: str) -> list[str]:
     return [contact["name"] for contact in body["contacts"]]
 
 
-def signed_event(key: rsa.RSAPrivateKey, event: dict[str, str]) -> tuple[bytes, str]:
-    body = json.dumps(event, separators=(",", ":")).encode()
-    signature = key.sign(body, padding.PKCS1v15(), hashes.SHA512())
-    return body, base64.b64encode(signature).decode()
-
-
-def revoked_event(connection_id: str) -> dict[str, str]:
-    return {
-        "organizationId": "o-1",
-        "eventType": "token.revoked",
-        "resourceId": connection_id,
-        "eventDate": "2024-05-01T10:00:00.000+02:00",
-    }
+def signed_revocation(key: rsa.RSAPrivateKey, connection_id: str) -> tuple[bytes, str]:
+    """A ``token.revoked`` body for ``connection_id`` and its ``X-Lxo-Signature`` by ``key``."""
+    body = event_body("token.revoked", connection_id)
+    return body, sign(key, body)
 
 
 def connection_of(tmp_path: Path, account: str) -> str:
     """The connection id the app recorded for ``account`` (from GET /v1/profile)."""
-    index = ConnectionIndex(tmp_path / "tokens.json.connections.json")
-    recorded = json.loads((tmp_path / "tokens.json.connections.json").read_text())
-    found = [c for c in recorded if index.lookup(c) == account]
-    assert len(found) == 1
-    return found[0]
+    store = EncryptedTokenStore(FileTokenStore(tmp_path / "tokens.json"), [TOKEN_KEY])
+
+    async def recorded() -> tuple[TokenSet | None, TokenSet | None]:
+        tokens = await store.load(account)
+        connection = tokens.extra.get("connection_id") if tokens is not None else None
+        index = None
+        if isinstance(connection, str):
+            index = await store.load("lexoffice-connection:" + connection)
+        return tokens, index
+
+    tokens, index = anyio.run(recorded)
+    assert tokens is not None and index is not None  # kept with the tokens, and indexed
+    found: str = tokens.extra["connection_id"]
+    assert account in index.extra.values()
+    return found
 
 
 def pending_cookie(browser: httpx.Client) -> Cookie:
@@ -322,7 +327,7 @@ def test_two_accounts_are_independent(
     connect(browser, fake, "globex")
     assert connection_of(tmp_path, "acme") != connection_of(tmp_path, "globex")
 
-    body, signature = signed_event(webhook_key, revoked_event(connection_of(tmp_path, "acme")))
+    body, signature = signed_revocation(webhook_key, connection_of(tmp_path, "acme"))
     assert (
         browser.post(
             "/webhooks/lexoffice", content=body, headers={"X-Lxo-Signature": signature}
@@ -341,7 +346,7 @@ def test_token_revoked_makes_the_next_call_401_until_the_account_connects_again(
     assert contact_names(browser, "acme") == ["Muster GmbH"]
     refreshes = fake.token_calls["refresh_token"]
 
-    body, signature = signed_event(webhook_key, revoked_event(connection_of(tmp_path, "acme")))
+    body, signature = signed_revocation(webhook_key, connection_of(tmp_path, "acme"))
     webhook = browser.post(
         "/webhooks/lexoffice", content=body, headers={"X-Lxo-Signature": signature}
     )
@@ -371,8 +376,8 @@ def test_a_webhook_with_a_bad_signature_is_401_and_changes_nothing(
     browser: httpx.Client, fake: FakeLexoffice, tmp_path: Path
 ):
     connect(browser, fake, "acme")
-    impostor = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    body, signature = signed_event(impostor, revoked_event(connection_of(tmp_path, "acme")))
+    impostor = new_key()
+    body, signature = signed_revocation(impostor, connection_of(tmp_path, "acme"))
 
     forged = browser.post(
         "/webhooks/lexoffice", content=body, headers={"X-Lxo-Signature": signature}
@@ -391,7 +396,7 @@ def test_a_revocation_of_an_old_connection_leaves_the_new_login_alone(
     connect(browser, fake, "acme")  # reconnected: a new connection
     assert connection_of(tmp_path, "acme") != old
 
-    body, signature = signed_event(webhook_key, revoked_event(old))
+    body, signature = signed_revocation(webhook_key, old)
     webhook = browser.post(
         "/webhooks/lexoffice", content=body, headers={"X-Lxo-Signature": signature}
     )

@@ -25,6 +25,7 @@ from lexoffice_auth.stores import MemoryTokenStore
 from lexoffice_auth.testing import FakeLexoffice
 from lexoffice_auth.webhooks import (
     SIGNATURE_HEADER,
+    TOKEN_REVOKED,
     WebhookEvent,
     is_revoked,
     parse_event,
@@ -33,6 +34,7 @@ from lexoffice_auth.webhooks import (
     webhook_route,
 )
 
+from ..support.webhooks import event_body
 from .helpers import log_in, oauth_for
 
 pytestmark = pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"])
@@ -229,3 +231,57 @@ async def test_an_unknown_connection_is_logged_and_ignored() -> None:
     )
     store = MemoryTokenStore()
     assert await revoke_connection(event, store=store) is None
+
+
+async def test_a_late_token_revoked_for_an_old_connection_leaves_the_new_login_alone() -> None:
+    # acme logs in (connection c-old), logs in again (c-new): the index still names acme for
+    # c-old. A token.revoked for c-old must not revoke the login that c-new stands for.
+    fake = FakeLexoffice(rate_limit=None)
+    store = MemoryTokenStore()
+    async with fake.client() as http:
+        oauth = oauth_for(fake, http)
+        pool = AuthPool(oauth, store, api_origins=[fake.api_base])
+        lx = LexofficeClient(pool.get("acme"), base_url=fake.api_base, http_client=http)
+        await pool.get("acme").source.save(await log_in(fake, oauth))
+        old = await lx.record_connection()
+        await pool.get("acme").source.save(await log_in(fake, oauth))
+        new = await lx.record_connection()
+        assert old != new
+        late = parse_event(event_body(TOKEN_REVOKED, old))
+        current = parse_event(event_body(TOKEN_REVOKED, new))
+
+        assert await revoke_connection(late, pool=pool) is None
+        assert await revoke_connection(late, store=store) is None
+        # A mapping of your own that still names acme for c-old: the stored tokens say c-new.
+        assert await revoke_connection(late, {old: "acme"}, store=store) is None
+        stored = await store.load("acme")
+        assert stored is not None and not is_revoked(stored)
+        assert stored.extra["connection_id"] == new
+        assert (await lx.request("GET", "/v1/ping")).status_code == 200
+
+        assert await revoke_connection(current, pool=pool) == "acme"
+        assert is_revoked(await store.load("acme"))
+        # Delivered again: the account is revoked already, nothing more to do.
+        assert await revoke_connection(current, pool=pool) is None
+        with pytest.raises(ReauthenticationRequired):
+            await lx.request("GET", "/v1/ping")
+        await lx.aclose()
+
+
+async def test_a_new_login_not_recorded_yet_is_not_revoked_for_the_old_connection() -> None:
+    # A new login saved but not recorded yet: its tokens name no connection, so the index's
+    # old entry for the account is stale and the login is left alone.
+    fake = FakeLexoffice(rate_limit=None)
+    store = MemoryTokenStore()
+    async with fake.client() as http:
+        oauth = oauth_for(fake, http)
+        pool = AuthPool(oauth, store, api_origins=[fake.api_base])
+        lx = LexofficeClient(pool.get("acme"), base_url=fake.api_base, http_client=http)
+        await pool.get("acme").source.save(await log_in(fake, oauth))
+        old = await lx.record_connection()
+        await pool.get("acme").source.save(await log_in(fake, oauth))  # not recorded
+        event = parse_event(event_body(TOKEN_REVOKED, old))
+
+        assert await revoke_connection(event, pool=pool) is None
+        assert not is_revoked(await store.load("acme"))
+        await lx.aclose()

@@ -23,7 +23,8 @@ from lexoffice_auth.webhooks import (
 )
 
 from ..support.sources import make_auth
-from .helpers import event_body, log_in, new_key, oauth_for, sign
+from ..support.webhooks import event_body, new_key, sign
+from .helpers import log_in, oauth_for
 
 pytestmark = pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"])
 

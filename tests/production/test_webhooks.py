@@ -26,7 +26,7 @@ from lexoffice_auth.webhooks import (
     webhook_route,
 )
 
-from .helpers import event_body, new_key, sign
+from ..support.webhooks import event_body, new_key, sign
 
 
 @pytest.fixture(scope="module")

@@ -26,8 +26,7 @@ import anyio
 import httpx
 from pydantic import SecretStr
 
-from lexoffice_auth import ProviderMetadata, TokenSet
-from lexoffice_auth._oauth import OAuthClient
+from lexoffice_auth import OAuthClient, ProviderMetadata, TokenSet
 from lexoffice_auth.testing import FakeClock as SandboxClock
 
 TOKEN_URL = "https://id.example/token"

@@ -57,6 +57,19 @@ def test_the_oauth_path_defers_pydantic_jwt_and_cryptography_to_first_use() -> N
     assert not loaded["redis"] and not loaded["respx"]
 
 
+def test_the_sandbox_alone_imports_no_pydantic() -> None:
+    # lexoffice_auth.testing takes the event types and the signature header from
+    # lexoffice_auth.webhooks (which loads pydantic) only when it handles a subscription.
+    loaded = loaded_after(
+        "import lexoffice_auth.testing\n"
+        "from lexoffice_auth.testing import FakeLexoffice\n"
+        "fake = FakeLexoffice()\n"
+        "fake.add_contact(name='Muster GmbH')\n"
+        "assert 'lexoffice_auth.webhooks' not in sys.modules"
+    )
+    assert not loaded["pydantic"], loaded
+
+
 def test_the_models_load_when_first_asked_for() -> None:
     loaded = loaded_after("from lexoffice_auth.oidc import IdTokenClaims")
     assert loaded["pydantic"]
