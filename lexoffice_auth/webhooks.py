@@ -273,7 +273,9 @@ async def revoke_connection(
     connection (their ``extra["connection_id"]``, kept by ``record_connection``). Found
     through the index, tokens that name another connection or none (a new login not
     recorded yet, or a tombstone) are left alone. Found through ``accounts``, only tokens
-    that name another connection are; tokens that name none are revoked.
+    that name another connection are; tokens that name none are revoked. The check reads the
+    stored tokens before the revocation takes the store's lock: a new login saved and
+    recorded in between is revoked too (it then logs in once more).
 
     Returns the account key revoked, or ``None`` for another event type, an unknown
     connection, or a connection the account no longer uses (the last two logged).
