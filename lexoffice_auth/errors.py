@@ -38,9 +38,11 @@ __all__ = [
     "LoginFailure",
     "NetworkError",
     "NotFound",
+    "PagingError",
     "ProviderError",
     "RateLimited",
     "ReauthenticationRequired",
+    "ResponseTooLarge",
     "RevocationError",
     "ServerError",
     "TokenEndpointError",
@@ -300,6 +302,21 @@ class RateLimited(ApiError):
 
     transient = True
     retry_after: float | None = None
+
+
+class PagingError(ApiError):
+    """A listing could not be walked consistently: the server answered the same page twice,
+    or the total changed while paging. Start again, or narrow the filters."""
+
+
+class ResponseTooLarge(ApiError):
+    """A response (JSON or a file, after decompression) was larger than the client's cap.
+
+    Attributes:
+        limit: the cap in bytes that was exceeded.
+    """
+
+    limit: int | None = None
 
 
 class ServerError(ApiError):

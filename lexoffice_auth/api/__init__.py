@@ -1,90 +1,205 @@
-"""The typed async lexoffice API client: contacts, invoices, event subscriptions, errors.
+"""The typed async lexoffice API client: every resource, one shape, typed models, errors.
+
+``LexofficeClient`` has one attribute per lexoffice resource (``articles``, ``contacts``,
+``invoices``, ``quotations``, ``vouchers``, ...); each offers only the operations the API
+has for it (``get``, ``create``, ``update``/``modify``, ``delete``, ``list``, ``pursue``,
+``download``, ...). Every ``list(...)`` returns a :class:`Pager`: ``await`` it for one
+:class:`Page`, or ``async for`` over every item.
 
 Example:
-    >>> from lexoffice_auth.api import LexofficeClient, Contact, Invoice
+    >>> from lexoffice_auth.api import LexofficeClient, Contact, Invoice, Quotation
 """
 
 from __future__ import annotations
 
-from ._client import DEFAULT_BASE_URL, LexofficeClient
+from ._articles import ArticlesApi
+from ._client import (
+    DEFAULT_BASE_URL,
+    DEFAULT_MAX_DOWNLOAD_BYTES,
+    DEFAULT_MAX_JSON_BYTES,
+    LexofficeClient,
+)
 from ._contacts import ContactsApi, escape_search
-from ._events import EventSubscription, EventSubscriptionList, EventSubscriptionsApi
-from ._invoices import SEARCH_WINDOW, InvoicesApi
-from ._models import (
+from ._countries import CountriesApi
+from ._credit_notes import CreditNotesApi
+from ._delivery_notes import DeliveryNotesApi
+from ._down_payment_invoices import DownPaymentInvoicesApi
+from ._dunnings import DunningsApi
+from ._events import EventSubscriptionsApi
+from ._files import FilesApi
+from ._invoices import InvoicesApi
+from ._order_confirmations import OrderConfirmationsApi
+from ._pacing import RateLimiter, RedisRateLimiter, TokenBucket
+from ._pager import Pager
+from ._payment_conditions import PaymentConditionsApi
+from ._payments import PaymentsApi
+from ._posting_categories import PostingCategoriesApi
+from ._print_layouts import PrintLayoutsApi
+from ._quotations import QuotationsApi
+from ._recurring_templates import RecurringTemplatesApi
+from ._resource import Resource
+from ._retry import RetryPolicy
+from ._voucherlist import SEARCH_WINDOW, VOUCHER_STATUSES, VOUCHER_TYPES, VoucherlistApi
+from ._vouchers import VouchersApi
+from .models import (
     ActionResult,
     Address,
     Addresses,
+    Article,
+    ArticlePrice,
     Company,
     Contact,
     ContactPerson,
     ContactRole,
     ContactRoles,
+    Country,
+    CreditNote,
+    DeliveryNote,
+    DownloadedFile,
+    DownPaymentDeduction,
+    DownPaymentInvoice,
+    Dunning,
     EmailAddresses,
+    EventSubscription,
+    EventSubscriptionList,
+    FileUpload,
     Invoice,
     InvoiceAddress,
-    InvoiceFile,
+    LexDate,
+    LexDateTime,
     LexofficeModel,
     LineItem,
     Money,
+    OrderConfirmation,
     Page,
+    Payment,
+    PaymentCondition,
+    PaymentConditionDiscount,
     PaymentConditions,
     PaymentDiscountConditions,
+    PaymentItem,
     Person,
     PhoneNumbers,
+    Ping,
+    PostingCategory,
+    PrintLayout,
     Profile,
+    ProfileCreator,
+    Quotation,
+    QuotationLineItem,
+    RecurringTemplate,
+    RecurringTemplateSettings,
+    RelatedVoucher,
+    SalesVoucher,
     ShippingConditions,
     TaxAmount,
     TaxConditions,
     TotalPrice,
     UnitPrice,
+    Voucher,
+    VoucherAddress,
+    VoucherItem,
     VoucherListItem,
     XRechnung,
     format_lexoffice_datetime,
 )
-from ._pacing import RateLimiter, RedisRateLimiter, TokenBucket
-from ._retry import RetryPolicy
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "DEFAULT_MAX_DOWNLOAD_BYTES",
+    "DEFAULT_MAX_JSON_BYTES",
     "SEARCH_WINDOW",
+    "VOUCHER_STATUSES",
+    "VOUCHER_TYPES",
+    "ArticlesApi",
+    "ContactsApi",
+    "CountriesApi",
+    "CreditNotesApi",
+    "DeliveryNotesApi",
+    "DownPaymentInvoicesApi",
+    "DunningsApi",
+    "EventSubscriptionsApi",
+    "FilesApi",
+    "InvoicesApi",
+    "LexofficeClient",
+    "OrderConfirmationsApi",
+    "Pager",
+    "PaymentConditionsApi",
+    "PaymentsApi",
+    "PostingCategoriesApi",
+    "PrintLayoutsApi",
+    "QuotationsApi",
+    "RateLimiter",
+    "RecurringTemplatesApi",
+    "RedisRateLimiter",
+    "Resource",
+    "RetryPolicy",
+    "TokenBucket",
+    "VoucherlistApi",
+    "VouchersApi",
+    "escape_search",
     "ActionResult",
     "Address",
     "Addresses",
+    "Article",
+    "ArticlePrice",
     "Company",
     "Contact",
     "ContactPerson",
     "ContactRole",
     "ContactRoles",
-    "ContactsApi",
+    "Country",
+    "CreditNote",
+    "DeliveryNote",
+    "DownPaymentDeduction",
+    "DownPaymentInvoice",
+    "DownloadedFile",
+    "Dunning",
     "EmailAddresses",
     "EventSubscription",
     "EventSubscriptionList",
-    "EventSubscriptionsApi",
+    "FileUpload",
     "Invoice",
     "InvoiceAddress",
-    "InvoiceFile",
-    "InvoicesApi",
-    "LexofficeClient",
+    "LexDate",
+    "LexDateTime",
     "LexofficeModel",
     "LineItem",
     "Money",
+    "OrderConfirmation",
     "Page",
+    "Payment",
+    "PaymentCondition",
+    "PaymentConditionDiscount",
     "PaymentConditions",
     "PaymentDiscountConditions",
+    "PaymentItem",
     "Person",
     "PhoneNumbers",
+    "Ping",
+    "PostingCategory",
+    "PrintLayout",
     "Profile",
-    "RateLimiter",
-    "RedisRateLimiter",
-    "RetryPolicy",
+    "ProfileCreator",
+    "Quotation",
+    "QuotationLineItem",
+    "RecurringTemplate",
+    "RecurringTemplateSettings",
+    "RelatedVoucher",
+    "SalesVoucher",
     "ShippingConditions",
     "TaxAmount",
     "TaxConditions",
-    "TokenBucket",
     "TotalPrice",
     "UnitPrice",
+    "Voucher",
+    "VoucherAddress",
+    "VoucherItem",
     "VoucherListItem",
     "XRechnung",
-    "escape_search",
     "format_lexoffice_datetime",
 ]
+
+InvoiceFile = DownloadedFile
+"""The 0.2 name of :class:`DownloadedFile` (what ``invoices.download`` returns)."""
+__all__ += ["InvoiceFile"]

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from os import PathLike
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, RootModel, ValidationError
 
 from .. import telemetry
 from .._http import is_http_error
@@ -17,18 +20,47 @@ from .._revocation import record_connection_id
 from .._session import RefreshingTokenSource
 from .._urls import origin_of, require_secure_url
 from ..errors import ApiError, ConfigurationError, NetworkError
+from ._articles import ArticlesApi
 from ._contacts import ContactsApi
+from ._countries import CountriesApi
+from ._credit_notes import CreditNotesApi
+from ._delivery_notes import DeliveryNotesApi
+from ._down_payment_invoices import DownPaymentInvoicesApi
+from ._dunnings import DunningsApi
 from ._errors import error_from_response
 from ._events import EventSubscriptionsApi
+from ._files import FilesApi
 from ._invoices import InvoicesApi
-from ._models import Profile
+from ._json import decode_model, encode
+from ._order_confirmations import OrderConfirmationsApi
 from ._pacing import RateLimiter, TokenBucket
+from ._payment_conditions import PaymentConditionsApi
+from ._payments import PaymentsApi
+from ._posting_categories import PostingCategoriesApi
+from ._print_layouts import PrintLayoutsApi
+from ._quotations import QuotationsApi
+from ._recurring_templates import RecurringTemplatesApi
 from ._retry import Retryable, RetryPolicy, call_with_retries
+from ._streams import read_capped, save_stream
+from ._voucherlist import VoucherlistApi
+from ._vouchers import VouchersApi
+from .models import DownloadedFile, Ping, Profile
 
-__all__ = ["DEFAULT_BASE_URL", "LexofficeClient"]
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_MAX_DOWNLOAD_BYTES",
+    "DEFAULT_MAX_JSON_BYTES",
+    "LexofficeClient",
+]
 
 DEFAULT_BASE_URL = "https://api.lexware.io"
 """lexoffice's (Lexware Office's) API gateway since May 2025."""
+
+DEFAULT_MAX_JSON_BYTES = 8 * 2**20
+"""The largest JSON answer read (8 MiB, after decompression); a 250-row page is ~150 KiB."""
+DEFAULT_MAX_DOWNLOAD_BYTES = 256 * 2**20
+"""The largest document or file downloaded (256 MiB, after decompression)."""
+_ERROR_BODY_LIMIT = 64 * 2**10  # an error body is read this far, the rest is dropped
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -96,6 +128,11 @@ class LexofficeClient:
       allows 2); ``None`` switches pacing off. ``limiter`` overrides it with a shared
       :class:`TokenBucket` or a :class:`RedisRateLimiter`.
     * ``retry``: a :class:`RetryPolicy` (429 with backoff, GET on 5xx/transport errors).
+    * ``max_json_bytes`` / ``max_download_bytes``: the largest JSON answer and the largest
+      download accepted, counted after decompression (a gzip bomb stops at the cap).
+
+    Every resource of the API is an attribute (``lx.articles``, ``lx.quotations``,
+    ``lx.vouchers``, ...); each offers only the operations lexoffice has for it.
 
     Example (the sandbox stands in for lexoffice at its real API address):
         >>> import anyio
@@ -109,7 +146,7 @@ class LexofficeClient:
         ...     async with LexofficeClient(ApiKeyAuth(key), http_client=fake.client()) as lx:
         ...         contact = await lx.contacts.get(contact_id)
         ...         print(contact.company.name)
-        ...         async for row in lx.invoices.iter(voucher_status="open"):
+        ...         async for row in lx.invoices.list(voucher_status="open"):
         ...             print(row.contact_name, row.open_amount)
         >>> anyio.run(main)
         Acme AG
@@ -126,8 +163,12 @@ class LexofficeClient:
         limiter: RateLimiter | None = None,
         retry: RetryPolicy | None = None,
         timeout: float = 40.0,
+        max_json_bytes: int = DEFAULT_MAX_JSON_BYTES,
+        max_download_bytes: int = DEFAULT_MAX_DOWNLOAD_BYTES,
     ) -> None:
         self._base = _check_base_url(base_url)
+        self._max_json_bytes = _check_limit(max_json_bytes)
+        self._max_download_bytes = _check_limit(max_download_bytes)
         _check_auth(auth, self._base)
         self._auth = auth
         if limiter is not None:
@@ -145,16 +186,50 @@ class LexofficeClient:
             self._http: Any = httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=10.0))
             self._owns_http = True
         else:
-            if not callable(getattr(http_client, "request", None)):
+            if not callable(getattr(http_client, "send", None)) or not callable(
+                getattr(http_client, "build_request", None)
+            ):
                 raise ConfigurationError("http_client must be an httpx.AsyncClient")
             self._http = http_client
             self._owns_http = False
+        self.articles = ArticlesApi(self)
+        """Articles: list, get, create, update, modify, delete."""
         self.contacts = ContactsApi(self)
-        """Contacts: list, iter, get, create, update, modify."""
-        self.invoices = InvoicesApi(self)
-        """Invoices: create, get, pursue, download, list and iter (voucherlist)."""
+        """Contacts: list, get, create, update, modify."""
+        self.countries = CountriesApi(self)
+        """Countries and their tax classification: list."""
+        self.credit_notes = CreditNotesApi(self)
+        """Credit notes: create, pursue (from an invoice), get, download."""
+        self.delivery_notes = DeliveryNotesApi(self)
+        """Delivery notes: create, pursue, get, download."""
+        self.down_payment_invoices = DownPaymentInvoicesApi(self)
+        """Down-payment invoices (read-only): get, download."""
+        self.dunnings = DunningsApi(self)
+        """Dunnings: pursue (from an invoice), get, download."""
         self.event_subscriptions = EventSubscriptionsApi(self)
         """Event subscriptions (webhooks): list, get, create, delete."""
+        self.files = FilesApi(self)
+        """Files: upload (a receipt becomes a bookkeeping voucher), download."""
+        self.invoices = InvoicesApi(self)
+        """Invoices: create, pursue, get, download, list (voucherlist)."""
+        self.order_confirmations = OrderConfirmationsApi(self)
+        """Order confirmations: create, pursue (from a quotation), get, download."""
+        self.payment_conditions = PaymentConditionsApi(self)
+        """Payment conditions: list."""
+        self.payments = PaymentsApi(self)
+        """Payment state of a voucher: get."""
+        self.posting_categories = PostingCategoriesApi(self)
+        """Posting categories for bookkeeping vouchers: list."""
+        self.print_layouts = PrintLayoutsApi(self)
+        """Print layouts: list."""
+        self.quotations = QuotationsApi(self)
+        """Quotations: create, get, download."""
+        self.recurring_templates = RecurringTemplatesApi(self)
+        """Recurring invoice templates (read-only): list, get."""
+        self.voucherlist = VoucherlistApi(self)
+        """Every voucher, filtered: list (with date-window splitting past 10,000 rows)."""
+        self.vouchers = VouchersApi(self)
+        """Bookkeeping vouchers: create, get, update, modify, upload_file."""
 
     def __repr__(self) -> str:
         return f"LexofficeClient(base_url={str(self._base)!r}, limiter={self._limiter!r})"
@@ -190,6 +265,10 @@ class LexofficeClient:
     async def profile(self) -> Profile:
         """``GET /v1/profile``: the organisation, and (for OAuth) the ``connection_id``."""
         return await self.get_model("/v1/profile", Profile)
+
+    async def ping(self) -> Ping:
+        """``GET /v1/ping``: checks the credential; names the user's e-mail address."""
+        return await self.get_model("/v1/ping", Ping)
 
     async def record_connection(self) -> str:
         """Store this account's lexoffice connection id with its tokens; returns it.
@@ -229,11 +308,62 @@ class LexofficeClient:
         params: Mapping[str, str | int | bool] | None = None,
         json_body: Any = None,
         accept: str = "application/json",
+        files: Mapping[str, Any] | None = None,
+        data: Mapping[str, str] | None = None,
+        max_bytes: int | None = None,
     ) -> httpx.Response:
         """Send one API call, paced and retried; raise the matching ``ApiError`` on >= 400.
 
         ``path`` is below the base URL, e.g. ``"/v1/profile"``. Use it for endpoints this
-        client has no method for.
+        client has no method for. ``json_body`` is sent with every ``Decimal`` exact;
+        ``files``/``data`` make a multipart upload. The body read is capped at
+        ``max_bytes`` (default: the client's ``max_json_bytes``), counted after
+        decompression: a larger one raises :class:`~lexoffice_auth.errors.ResponseTooLarge`.
+        """
+        limit = self._max_json_bytes if max_bytes is None else _check_limit(max_bytes)
+        response, content = await self._call(
+            method, path, params, json_body, accept, files, data, limit
+        )
+        return _settled(response, content)
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, str | int | bool] | None,
+        json_body: Any,
+        accept: str,
+        files: Mapping[str, Any] | None,
+        data: Mapping[str, str] | None,
+        limit: int,
+    ) -> tuple[httpx.Response, bytes]:
+        async def read(response: httpx.Response) -> bytes:
+            return await read_capped(response, limit, f"{method.upper()} {path}")
+
+        with telemetry.api_request(method.upper(), path) as span:
+            response, content = await self._send(
+                method, path, params, json_body, accept, files, data, read
+            )
+            if span is not None:
+                span.set_attribute("http.response.status_code", response.status_code)
+            return response, content
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, str | int | bool] | None,
+        json_body: Any,
+        accept: str,
+        files: Mapping[str, Any] | None,
+        data: Mapping[str, str] | None,
+        read: Any,
+    ) -> tuple[httpx.Response, Any]:
+        """Pace, send, check the status, run ``read(response)``; retry as the policy says.
+
+        ``read`` consumes the (streamed) body inside the retried attempt, so a body cut off
+        mid-way counts as a transport failure; its result is returned with the response,
+        which is closed afterwards.
         """
         method = method.upper()
         url = self.base_url + path
@@ -243,8 +373,15 @@ class LexofficeClient:
                 f"{quote(str(k), safe='')}={quote(_param(v), safe='')}" for k, v in params.items()
             )
         headers = {"Accept": accept}
+        content: bytes | None = None
+        if json_body is not None:
+            try:
+                content = encode(json_body)
+            except (TypeError, ValueError) as exc:
+                raise ConfigurationError(f"{method} {path}: the body is not JSON: {exc}") from None
+            headers["Content-Type"] = "application/json"
 
-        async def attempt() -> httpx.Response:
+        async def attempt() -> tuple[httpx.Response, Any]:
             if self._limiter is not None:
                 started = time.perf_counter()
                 await self._limiter.acquire()
@@ -252,41 +389,51 @@ class LexofficeClient:
                 if waited > 0.001:
                     telemetry.rate_limit_waited(waited)
             try:
-                response: httpx.Response = await self._http.request(
-                    method,
-                    url,
-                    json=json_body,
-                    headers=headers,
-                    auth=self._auth,
+                request = self._http.build_request(
+                    method, url, content=content, headers=headers, files=files, data=data
+                )
+                response: httpx.Response = await self._http.send(
+                    request, auth=self._auth, stream=True
                 )
             except Exception as exc:
                 if not is_http_error(exc):
                     raise
                 raise self._transport_failure(method, path, exc) from exc
-            status = response.status_code
-            if status < 400:
-                return response
-            if status == 429:
-                error = self._error(method, path, response)
-                telemetry.rate_limited(method, path, getattr(error, "retry_after", None))
-                raise Retryable(error, kind="rate")
-            if status >= 500 and method in _SAFE_METHODS:
-                raise Retryable(self._error(method, path, response), kind="read")
-            note = None
-            if status == 504:
-                note = (
-                    "lexoffice's gateway timed out; the request may have been carried out, "
-                    "so it was not retried: check before sending it again"
-                )
-            elif status >= 500:
-                note = f"a {method} is not retried after a server error"
-            raise self._error(method, path, response, note=note)
+            try:
+                status = response.status_code
+                if status >= 400:
+                    body = await read_capped(response, _ERROR_BODY_LIMIT, "", truncate=True)
+                    raise self._status_failure(method, path, response, body)
+                return response, await read(response)
+            except Exception as exc:
+                if not is_http_error(exc):
+                    raise
+                raise self._transport_failure(method, path, exc) from exc
+            finally:
+                await response.aclose()
 
-        with telemetry.api_request(method, path) as span:
-            response = await call_with_retries(attempt, self._retry)
-            if span is not None:
-                span.set_attribute("http.response.status_code", response.status_code)
-            return response
+        result: tuple[httpx.Response, Any] = await call_with_retries(attempt, self._retry)
+        return result
+
+    def _status_failure(
+        self, method: str, path: str, response: httpx.Response, body: bytes
+    ) -> Exception:
+        status = response.status_code
+        if status == 429:
+            error = self._error(method, path, status, response.headers, body)
+            telemetry.rate_limited(method, path, getattr(error, "retry_after", None))
+            return Retryable(error, kind="rate")
+        if status >= 500 and method in _SAFE_METHODS:
+            return Retryable(self._error(method, path, status, response.headers, body), kind="read")
+        note = None
+        if status == 504:
+            note = (
+                "lexoffice's gateway timed out; the request may have been carried out, "
+                "so it was not retried: check before sending it again"
+            )
+        elif status >= 500:
+            note = f"a {method} is not retried after a server error"
+        return self._error(method, path, status, response.headers, body, note=note)
 
     def _transport_failure(self, method: str, path: str, exc: Exception) -> Exception:
         kind = type(exc).__name__
@@ -304,18 +451,44 @@ class LexofficeClient:
 
     @staticmethod
     def _error(
-        method: str, path: str, response: httpx.Response, *, note: str | None = None
+        method: str,
+        path: str,
+        status: int,
+        headers: Mapping[str, str],
+        body: bytes,
+        *,
+        note: str | None = None,
     ) -> ApiError:
-        return error_from_response(
-            method, path, response.status_code, response.headers, response.content, note=note
-        )
+        return error_from_response(method, path, status, headers, body, note=note)
 
     async def get_model(
         self, path: str, model: type[M], *, params: Mapping[str, str | int | bool] | None = None
     ) -> M:
         """GET ``path`` and parse the JSON body as ``model``."""
-        response = await self.request("GET", path, params=params)
-        return parse_model("GET", path, response, model)
+        response, content = await self._call(
+            "GET", path, params, None, "application/json", None, None, self._max_json_bytes
+        )
+        return parse_model("GET", path, response.status_code, content, model)
+
+    async def get_array(self, path: str, model: type[M]) -> list[M]:
+        """GET ``path``, a plain JSON array, and parse each item as ``model``."""
+        response, content = await self._call(
+            "GET", path, None, None, "application/json", None, None, self._max_json_bytes
+        )
+        return parse_model("GET", path, response.status_code, content, _array_of(model)).root
+
+    async def get_json(self, path: str) -> Any:
+        """GET ``path`` and return the decoded JSON (an ``ApiError`` if it is not JSON)."""
+        response, content = await self._call(
+            "GET", path, None, None, "application/json", None, None, self._max_json_bytes
+        )
+        try:
+            return json.loads(content)
+        except (ValueError, RecursionError):
+            raise ApiError(
+                f"GET {path}: lexoffice's answer (HTTP {response.status_code}) is not JSON",
+                status_code=response.status_code,
+            ) from None
 
     async def send_model(
         self,
@@ -325,10 +498,38 @@ class LexofficeClient:
         model: type[M],
         *,
         params: Mapping[str, str | int | bool] | None = None,
+        files: Mapping[str, Any] | None = None,
+        data: Mapping[str, str] | None = None,
     ) -> M:
-        """Send ``body`` as JSON and parse the answer as ``model``."""
-        response = await self.request(method, path, params=params, json_body=body)
-        return parse_model(method, path, response, model)
+        """Send ``body`` as JSON (or ``files``/``data`` as multipart); parse the answer."""
+        response, content = await self._call(
+            method, path, params, body, "application/json", files, data, self._max_json_bytes
+        )
+        return parse_model(method.upper(), path, response.status_code, content, model)
+
+    async def download(
+        self,
+        path: str,
+        *,
+        accept: str = "*/*",
+        to: str | PathLike[str] | IO[bytes] | None = None,
+        progress: Callable[[int, int | None], object] | None = None,
+        max_bytes: int | None = None,
+    ) -> DownloadedFile:
+        """GET a binary ``path`` and stream it into memory or to ``to`` (see ``download``
+        on the sales-voucher resources); larger than ``max_bytes`` (default
+        ``max_download_bytes``) raises :class:`~lexoffice_auth.errors.ResponseTooLarge`
+        and leaves nothing at ``to``."""
+        limit = self._max_download_bytes if max_bytes is None else _check_limit(max_bytes)
+        what = f"GET {path}"
+
+        async def read(response: httpx.Response) -> DownloadedFile:
+            return await save_stream(response, to, limit, what, progress)
+
+        with telemetry.api_request("GET", path):
+            _, result = await self._send("GET", path, None, None, accept, None, None, read)
+        downloaded: DownloadedFile = result
+        return downloaded
 
 
 def _param(value: str | int | bool) -> str:
@@ -337,11 +538,10 @@ def _param(value: str | int | bool) -> str:
     return str(value)
 
 
-def parse_model(method: str, path: str, response: httpx.Response, model: type[M]) -> M:
+def parse_model(method: str, path: str, status: int, content: bytes, model: type[M]) -> M:
     """``model`` from a response's JSON; anything unusable is an :class:`ApiError`."""
-    status = response.status_code
     try:
-        return model.model_validate_json(response.content)
+        return decode_model(model, content)
     except (ValidationError, RecursionError, ValueError) as exc:
         errors = exc.errors() if isinstance(exc, ValidationError) else []
         if not errors or errors[0]["type"] == "json_invalid":
@@ -350,8 +550,37 @@ def parse_model(method: str, path: str, response: httpx.Response, model: type[M]
                 status_code=status,
             ) from None
         where = ".".join(str(p) for p in errors[0]["loc"]) or "(top level)"
+        name = getattr(model, "__name__", "answer")
         raise ApiError(
             f"{method} {path}: lexoffice's answer (HTTP {status}) is not a valid "
-            f"{model.__name__} (first problem at {where})",
+            f"{name} (first problem at {where})",
             status_code=status,
         ) from None
+
+
+@functools.cache
+def _array_of(model: type[M]) -> type[RootModel[list[M]]]:
+    return RootModel[list[model]]  # type: ignore[valid-type]
+
+
+def _check_limit(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigurationError(f"max_bytes must be an int >= 1, got {value!r}")
+    return value
+
+
+def _settled(response: httpx.Response, content: bytes) -> httpx.Response:
+    """A response whose body is ``content`` (already decoded), like a non-streamed one."""
+    headers = [
+        (k, v)
+        for k, v in response.headers.multi_items()
+        if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+    ]
+    settled = type(response)(
+        response.status_code,
+        headers=headers,
+        content=content,
+        request=response.request,
+        extensions=response.extensions,
+    )
+    return settled

@@ -1,20 +1,18 @@
-"""Argument checks and the page walk shared by the contacts, invoices and webhooks APIs."""
+"""Argument checks every resource shares: ids in paths, page numbers and sizes."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncGenerator, Awaitable, Callable
-from typing import Any, TypeVar
+import warnings
+from typing import Any
 
 from ..errors import ConfigurationError
-from ._models import LexofficeModel, Page
 
-__all__ = ["MAX_PAGE_SIZE", "check_id", "check_page", "iter_pages"]
+__all__ = ["MAX_PAGE_SIZE", "check_id", "check_page", "deprecated"]
 
 MAX_PAGE_SIZE = 250
-"""The largest page lexoffice serves for contacts and the voucherlist."""
-
-T = TypeVar("T", bound=LexofficeModel)
+"""The largest page lexoffice serves anywhere (articles, contacts, recurring templates,
+voucherlist, vouchers; other lists stop at 100)."""
 
 # lexoffice's ids are UUIDs. Only URL-unreserved characters can stand in a path segment as
 # they are: "/", "?", "#", "%", "\" or a space would change the URL's path or query.
@@ -42,24 +40,14 @@ def check_id(value: Any, what: str) -> str:
     return text
 
 
-def check_page(page: Any, size: Any) -> None:
-    """Raise unless ``page`` is an int >= 0 and ``size`` an int from 1 to 250."""
+def check_page(page: Any, size: Any, max_size: int = MAX_PAGE_SIZE) -> None:
+    """Raise unless ``page`` is an int >= 0 and ``size`` an int from 1 to ``max_size``."""
     if isinstance(page, bool) or not isinstance(page, int) or page < 0:
         raise ConfigurationError(f"page must be an int >= 0, got {page!r}")
-    if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= MAX_PAGE_SIZE:
-        raise ConfigurationError(f"size must be an int from 1 to {MAX_PAGE_SIZE}, got {size!r}")
+    if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= max_size:
+        raise ConfigurationError(f"size must be an int from 1 to {max_size}, got {size!r}")
 
 
-async def iter_pages(fetch: Callable[[int], Awaitable[Page[T]]]) -> AsyncGenerator[Page[T], None]:
-    """``await fetch(0)``, ``fetch(1)``, ... up to the last page.
-
-    A page ends the walk when lexoffice marks it ``last``, when it is empty, or when the
-    next number would reach ``total_pages``.
-    """
-    number = 0
-    while True:
-        page = await fetch(number)
-        yield page
-        if page.last or not page.content or number + 1 >= page.total_pages:
-            return
-        number += 1
+def deprecated(old: str, new: str) -> None:
+    """Warn (``DeprecationWarning``, pointing at the caller's caller) that ``old`` is going."""
+    warnings.warn(f"{old} is deprecated; use {new}", DeprecationWarning, stacklevel=3)

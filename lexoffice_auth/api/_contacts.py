@@ -1,23 +1,17 @@
-"""``client.contacts``: list, iter, get, create, update, modify (lexoffice's ``/v1/contacts``)."""
+"""``client.contacts``: list, get, create, update, modify (lexoffice's ``/v1/contacts``)."""
 
 from __future__ import annotations
 
 import html
-import inspect
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import aclosing
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator
 
-from ..errors import ConfigurationError, Conflict
-from ._common import MAX_PAGE_SIZE, check_id, check_page, iter_pages
-from ._models import ActionResult, Contact, Page
-
-if TYPE_CHECKING:
-    from ._client import LexofficeClient
+from ..errors import ConfigurationError
+from ._common import MAX_PAGE_SIZE, deprecated
+from ._pager import Pager
+from ._resource import Change, Create, Get, Update
+from .models import ActionResult, Contact
 
 __all__ = ["ContactsApi", "escape_search"]
-
-ContactChange = Callable[[Contact], "Contact | Awaitable[Contact | None] | None"]
 
 
 def escape_search(value: str, *, wildcards: bool = False) -> str:
@@ -37,40 +31,21 @@ def escape_search(value: str, *, wildcards: bool = False) -> str:
     return html.escape(value, quote=False)
 
 
-class ContactsApi:
-    """lexoffice's contacts (errors come in the legacy ``IssueList`` shape)."""
+class ContactsApi(Get[Contact], Create[Contact], Update[Contact]):
+    """lexoffice's contacts: ``list``, ``get``, ``create``, ``update``, ``modify``.
 
-    def __init__(self, client: LexofficeClient) -> None:
-        self._client = client
+    Errors come in the legacy ``IssueList`` shape. There is no delete (``archived`` is
+    read-only).
+    """
 
-    def _filters(
-        self,
-        email: str | None,
-        name: str | None,
-        number: int | None,
-        customer: bool | None,
-        vendor: bool | None,
-        wildcards: bool,
-    ) -> dict[str, str | int | bool]:
-        params: dict[str, str | int | bool] = {}
-        for key, value in (("email", email), ("name", name)):
-            if value is None:
-                continue
-            if not isinstance(value, str) or len(value.strip()) < 3:
-                raise ConfigurationError(f"the {key} filter needs at least 3 characters")
-            params[key] = escape_search(value, wildcards=wildcards)
-        if number is not None:
-            if isinstance(number, bool) or not isinstance(number, int):
-                raise ConfigurationError("number must be an int (a customer or vendor number)")
-            params["number"] = number
-        for key, flag in (("customer", customer), ("vendor", vendor)):
-            if flag is not None:
-                if not isinstance(flag, bool):
-                    raise ConfigurationError(f"{key} must be True, False or None")
-                params[key] = flag
-        return params
+    path = "/v1/contacts"
+    model = Contact
+    id_label = "a contact id"
+    errors = "legacy"
+    max_page_size = 250
+    create_version = 0
 
-    async def list(
+    def list(
         self,
         *,
         email: str | None = None,
@@ -81,18 +56,17 @@ class ContactsApi:
         wildcards: bool = False,
         page: int = 0,
         size: int = 25,
-    ) -> Page[Contact]:
-        """One page of contacts matching all given filters (sorted by name).
+    ) -> Pager[Contact]:
+        """Contacts matching all given filters (sorted by name): await it for one page,
+        or ``async for`` over all of them.
 
         ``email`` and ``name`` match case-insensitive substrings of at least 3 characters;
         ``_`` and ``%`` in them match literally unless ``wildcards=True``.
         """
-        check_page(page, size)
-        params = self._filters(email, name, number, customer, vendor, wildcards)
-        params.update(page=page, size=size)
-        return await self._client.get_model("/v1/contacts", Page[Contact], params=params)
+        params = _filters(email, name, number, customer, vendor, wildcards)
+        return self._pager(params, page, size)
 
-    async def iter(
+    def iter(
         self,
         *,
         email: str | None = None,
@@ -103,42 +77,29 @@ class ContactsApi:
         wildcards: bool = False,
         page_size: int = MAX_PAGE_SIZE,
     ) -> AsyncIterator[Contact]:
-        """Every matching contact, page by page (``page_size`` up to 250)."""
-        check_page(0, page_size)
-        params = self._filters(email, name, number, customer, vendor, wildcards)
+        """Deprecated (removed in 0.4): ``async for c in contacts.list(..., size=250)``."""
+        deprecated("contacts.iter(...)", "contacts.list(...)")
+        pager = self.list(
+            email=email,
+            name=name,
+            number=number,
+            customer=customer,
+            vendor=vendor,
+            wildcards=wildcards,
+            size=page_size,
+        )
+        return pager.__aiter__()
 
-        def fetch(page: int) -> Awaitable[Page[Contact]]:
-            query = {**params, "page": page, "size": page_size}
-            return self._client.get_model("/v1/contacts", Page[Contact], params=query)
-
-        async with aclosing(iter_pages(fetch)) as pages:
-            async for result in pages:
-                for contact in result.content:
-                    yield contact
-
-    async def get(self, contact_id: str) -> Contact:
-        """The contact with this id (``NotFound`` if there is none)."""
-        cid = check_id(contact_id, "a contact id")
-        return await self._client.get_model(f"/v1/contacts/{cid}", Contact)
-
-    async def create(self, contact: Contact) -> ActionResult:
+    async def create(self, item: Contact) -> ActionResult:
         """Create a contact (sent with ``version`` 0, as lexoffice requires)."""
-        if not isinstance(contact, Contact):
-            raise ConfigurationError("create() needs a Contact")
-        body = contact.to_api()
-        body["version"] = 0
-        return await self._client.send_model("POST", "/v1/contacts", body, ActionResult)
+        return await super().create(item)
 
-    async def update(self, contact_id: str, contact: Contact) -> ActionResult:
+    async def update(self, item_id: str, item: Contact) -> ActionResult:
         """Replace a contact; ``contact.version`` must be the current one, else ``Conflict``."""
-        cid = check_id(contact_id, "a contact id")
-        if not isinstance(contact, Contact):
-            raise ConfigurationError("update() needs a Contact")
-        body = contact.to_api()
-        return await self._client.send_model("PUT", f"/v1/contacts/{cid}", body, ActionResult)
+        return await super().update(item_id, item)
 
     async def modify(
-        self, contact_id: str, change: ContactChange, *, attempts: int = 5
+        self, item_id: str, change: Change[Contact], *, attempts: int = 5
     ) -> ActionResult:
         """Read the contact, let ``change`` edit it, write it back; on 409 start over.
 
@@ -161,25 +122,32 @@ class ContactsApi:
             ...     return result.version
             >>> anyio.run(main)
             1
-            >>> fake.api.contacts[contact_id].data["note"]
-            'VIP'
         """
-        if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
-            raise ConfigurationError("attempts must be an int >= 1")
-        for attempt in range(attempts):
-            current = await self.get(contact_id)
-            version = current.version
-            result = change(current)
-            if inspect.isawaitable(result):
-                result = await result
-            updated = current if result is None else result
-            if not isinstance(updated, Contact):
-                raise ConfigurationError("change() must return a Contact or None")
-            updated.version = version
-            try:
-                return await self.update(contact_id, updated)
-            except Conflict as exc:
-                if attempt + 1 >= attempts:
-                    exc.retried = attempt
-                    raise
-        raise AssertionError("unreachable")  # pragma: no cover
+        return await super().modify(item_id, change, attempts=attempts)
+
+
+def _filters(
+    email: str | None,
+    name: str | None,
+    number: int | None,
+    customer: bool | None,
+    vendor: bool | None,
+    wildcards: bool,
+) -> dict[str, str | int | bool]:
+    params: dict[str, str | int | bool] = {}
+    for key, value in (("email", email), ("name", name)):
+        if value is None:
+            continue
+        if not isinstance(value, str) or len(value.strip()) < 3:
+            raise ConfigurationError(f"the {key} filter needs at least 3 characters")
+        params[key] = escape_search(value, wildcards=wildcards)
+    if number is not None:
+        if isinstance(number, bool) or not isinstance(number, int):
+            raise ConfigurationError("number must be an int (a customer or vendor number)")
+        params["number"] = number
+    for key, flag in (("customer", customer), ("vendor", vendor)):
+        if flag is not None:
+            if not isinstance(flag, bool):
+                raise ConfigurationError(f"{key} must be True, False or None")
+            params[key] = flag
+    return params

@@ -3,42 +3,19 @@
 lexoffice delivers an event (``organizationId``, ``eventType``, ``resourceId``,
 ``eventDate``, signed in ``X-Lxo-Signature``) to the subscription's callback URL; verify
 and parse it with :mod:`lexoffice_auth.webhooks`. Errors come in the regular shape; a
-second subscription for the same event type is a :class:`~lexoffice_auth.errors.Conflict`.
+second subscription for the same event type and URL is a
+:class:`~lexoffice_auth.errors.Conflict`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from pydantic import Field
-
 from .._urls import require_secure_url
 from ..errors import ConfigurationError
-from ._common import check_id
-from ._models import ActionResult, LexDateTime, LexofficeModel
+from ._pager import Pager
+from ._resource import Delete, Get
+from .models import ActionResult, EventSubscription, EventSubscriptionList, Page
 
-if TYPE_CHECKING:
-    from ._client import LexofficeClient
-
-__all__ = ["EventSubscription", "EventSubscriptionList", "EventSubscriptionsApi"]
-
-PATH = "/v1/event-subscriptions"
-
-
-class EventSubscription(LexofficeModel):
-    """One subscription: which events go to which URL."""
-
-    subscription_id: str
-    event_type: str
-    callback_url: str
-    organization_id: str | None = None
-    created_date: LexDateTime | None = None
-
-
-class EventSubscriptionList(LexofficeModel):
-    """The answer of ``GET /v1/event-subscriptions``: ``{"content": [...]}``, not paged."""
-
-    content: list[EventSubscription] = Field(default_factory=list)
+__all__ = ["EventSubscriptionsApi"]
 
 
 def _check_event_type(event_type: str) -> str:
@@ -54,26 +31,36 @@ def _check_callback_url(url: str) -> str:
     return require_secure_url(url, "callback_url")
 
 
-class EventSubscriptionsApi:
-    """List, create, get and delete event subscriptions (regular error shape)."""
+class EventSubscriptionsApi(Get[EventSubscription], Delete):
+    """List, create, get and delete event subscriptions (regular error shape).
 
-    def __init__(self, client: LexofficeClient) -> None:
-        self._client = client
+    There is no update: delete and create again.
+    """
 
-    async def list(self) -> list[EventSubscription]:
-        """Every subscription of this API client (lexoffice does not page them)."""
-        result = await self._client.get_model(PATH, EventSubscriptionList)
-        return result.content
+    path = "/v1/event-subscriptions"
+    model = EventSubscription
+    id_label = "a subscription id"
 
-    async def get(self, subscription_id: str) -> EventSubscription:
-        """One subscription (``NotFound`` if there is none)."""
-        sid = check_id(subscription_id, "a subscription id")
-        return await self._client.get_model(f"{PATH}/{sid}", EventSubscription)
+    def list(self) -> Pager[EventSubscription]:
+        """Every subscription of this API client, as one page (lexoffice does not page them)."""
+
+        async def fetch(number: int, size: int) -> Page[EventSubscription]:
+            found = await self._client.get_model(self.path, EventSubscriptionList)
+            count = len(found.content)
+            return Page[EventSubscription](
+                content=found.content,
+                total_elements=count,
+                number_of_elements=count,
+                total_pages=1,
+                size=count,
+            )
+
+        return Pager(fetch, page=0, size=1, what=f"GET {self.path}")
 
     async def create(self, event_type: str, callback_url: str) -> ActionResult:
         """Subscribe ``callback_url`` to ``event_type``; its id is ``result.id``.
 
-        A subscription for that event type already exists: ``Conflict`` (HTTP 409).
+        The same event type and URL already subscribed: ``Conflict`` (HTTP 409).
 
         Example:
             >>> await lx.event_subscriptions.create(                      # doctest: +SKIP
@@ -83,9 +70,4 @@ class EventSubscriptionsApi:
             "eventType": _check_event_type(event_type),
             "callbackUrl": _check_callback_url(callback_url),
         }
-        return await self._client.send_model("POST", PATH, body, ActionResult)
-
-    async def delete(self, subscription_id: str) -> None:
-        """End a subscription (``NotFound`` if there is none)."""
-        sid = check_id(subscription_id, "a subscription id")
-        await self._client.request("DELETE", f"{PATH}/{sid}")
+        return await self._client.send_model("POST", self.path, body, ActionResult)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 import threading
 import uuid
@@ -636,9 +637,21 @@ class FakeLexoffice:
 
 
 def _as_json(value: Any) -> dict[str, Any]:
-    """A JSON object from a mapping or a model with ``to_api()`` (``lexoffice_auth.api``)."""
-    to_api = getattr(value, "to_api", None)
-    data = to_api() if callable(to_api) else value
-    if not isinstance(data, Mapping):
+    """A JSON object from a mapping or a model with ``to_json()`` (``lexoffice_auth.api``),
+    as the API would receive it (amounts as JSON numbers, whatever type they had)."""
+    to_json = getattr(value, "to_json", None)
+    if callable(to_json):
+        data = json.loads(to_json())
+    elif isinstance(value, Mapping):
+        data = json.loads(json.dumps(value, default=_json_number))
+    else:
         raise ConfigurationError("expected a JSON object or a lexoffice_auth.api model")
-    return dict(data)
+    if not isinstance(data, dict):
+        raise ConfigurationError("expected a JSON object or a lexoffice_auth.api model")
+    return data
+
+
+def _json_number(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    raise TypeError(f"{type(value).__name__} is not JSON")

@@ -54,9 +54,11 @@ def test_money_is_decimal_in_and_a_json_number_out() -> None:
     )
     assert item.quantity == Decimal("1.2500")
     assert item.unit_price is not None and item.unit_price.net_amount == Decimal("0.1")
-    text = json.dumps(item.to_api())
-    assert '"quantity": 1.25' in text and '"netAmount": 0.1' in text
-    assert '"grossAmount": 1337' in text
+    text = item.to_json().decode()
+    # The digits go out as they came in: no float in between, trailing zeros kept.
+    assert '"quantity":1.2500' in text and '"netAmount":0.1' in text
+    assert '"grossAmount":1337.00' in text
+    assert json.loads(text, parse_float=Decimal)["unitPrice"]["grossAmount"] == Decimal("1337")
     with pytest.raises(ValueError, match="finite"):
         UnitPrice(net_amount=Decimal("NaN"))
 

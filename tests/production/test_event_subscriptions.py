@@ -86,12 +86,12 @@ async def test_list_create_get_delete_and_a_duplicate_is_a_conflict() -> None:
             http_client=http,
             rate_limit=None,
         )
-        assert await lx.event_subscriptions.list() == []
+        assert (await lx.event_subscriptions.list()).content == []
         created = await lx.event_subscriptions.create("contact.changed", "http://127.0.0.1:9/hooks")
         with pytest.raises(Conflict) as conflict:
             await lx.event_subscriptions.create("contact.changed", "http://127.0.0.1:9/other")
         assert conflict.value.status_code == 409
-        [listed] = await lx.event_subscriptions.list()
+        [listed] = (await lx.event_subscriptions.list()).content
         assert listed.subscription_id == created.id
         assert (listed.event_type, listed.callback_url) == (
             "contact.changed",
@@ -99,7 +99,7 @@ async def test_list_create_get_delete_and_a_duplicate_is_a_conflict() -> None:
         )
         assert (await lx.event_subscriptions.get(created.id)) == listed
         await lx.event_subscriptions.delete(created.id)
-        assert await lx.event_subscriptions.list() == []
+        assert (await lx.event_subscriptions.list()).content == []
         with pytest.raises(NotFound):
             await lx.event_subscriptions.delete(created.id)
         with pytest.raises(ValidationFailed):

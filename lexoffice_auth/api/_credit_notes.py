@@ -1,0 +1,21 @@
+"""``client.credit_notes``: lexoffice's ``/v1/credit-notes`` (reference §3b)."""
+
+from __future__ import annotations
+
+from ._resource import CreateDraft, Download, Get, Pursue
+from .models import CreditNote
+
+__all__ = ["CreditNotesApi"]
+
+
+class CreditNotesApi(Get[CreditNote], CreateDraft[CreditNote], Pursue[CreditNote], Download):
+    """Credit notes: ``create`` (standalone), ``pursue``, ``get``, ``download``.
+
+    Pursued from an invoice and finalized, a credit note is ``paidoff`` at once and reduces
+    the invoice's open amount; an invoice can have only one."""
+
+    path = "/v1/credit-notes"
+    model = CreditNote
+    id_label = "a credit note id"
+    follows = ("invoice",)
+    xml = True

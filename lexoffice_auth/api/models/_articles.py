@@ -1,0 +1,47 @@
+"""Articles (``/v1/articles``, §3b.2)."""
+
+from __future__ import annotations
+
+from ._base import LexDateTime, LexofficeModel, Money
+
+__all__ = ["Article", "ArticlePrice"]
+
+
+class ArticlePrice(LexofficeModel):
+    """An article's price: ``leading_price`` ``NET`` (send ``net_price``) or ``GROSS``
+    (send ``gross_price``); lexoffice computes the other one."""
+
+    net_price: Money | None = None
+    gross_price: Money | None = None
+    leading_price: str | None = None
+    tax_rate: Money | None = None
+
+
+class Article(LexofficeModel):
+    """An article (``type`` ``PRODUCT`` or ``SERVICE``).
+
+    Required on create and update: ``title``, ``type``, ``unit_name`` and ``price``. The
+    ``version`` read with ``get`` must be sent back on update (409 if stale).
+
+    Example:
+        >>> Article(title="Therme", type="PRODUCT", unit_name="Stück",
+        ...         price=ArticlePrice(net_price="3450.00", leading_price="NET", tax_rate=19)
+        ...         ).to_api()["price"]
+        {'netPrice': Decimal('3450.00'), 'leadingPrice': 'NET', 'taxRate': Decimal('19')}
+    """
+
+    read_only = frozenset({"id", "organization_id", "created_date", "updated_date", "archived"})
+    id: str | None = None
+    organization_id: str | None = None
+    created_date: LexDateTime | None = None
+    updated_date: LexDateTime | None = None
+    archived: bool | None = None
+    title: str | None = None
+    description: str | None = None
+    type: str | None = None
+    article_number: str | None = None
+    gtin: str | None = None
+    note: str | None = None
+    unit_name: str | None = None
+    price: ArticlePrice | None = None
+    version: int | None = None
