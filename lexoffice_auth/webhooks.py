@@ -30,9 +30,9 @@ from typing import TYPE_CHECKING, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ._checks import check_account_key, describe_validation_error, json_object
-from ._clock import system_clock
-from ._revocation import (
+from ._core.checks import check_account_key, describe_validation_error, json_object
+from ._core.clock import system_clock
+from ._session.revocation import (
     CONNECTION_ID,
     REVOKED_MARKER,
     account_for_connection,
@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from starlette.responses import Response
     from starlette.routing import Route
 
-    from ._pool import AuthPool
+    from ._accounts.pool import AuthPool
     from .stores import TokenStore
 
 __all__ = [

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field
 
-from .._urls import require_secure_url
+from .._core.urls import require_secure_url
 from ..errors import ConfigurationError
 from ._common import check_id
 from ._models import ActionResult, LexDateTime, LexofficeModel

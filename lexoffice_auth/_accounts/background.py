@@ -11,16 +11,16 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import anyio.abc
 
-from ._auth import LexofficeAuth
-from ._checks import check_count, check_seconds
-from ._policy import RefreshPolicy
-from ._pool import AuthPool
-from ._session import RefreshingTokenSource
-from .errors import ConfigurationError, ReauthenticationRequired
-from .telemetry import log_event
+from .._auth import LexofficeAuth
+from .._core.checks import check_count, check_seconds
+from .._session.policy import RefreshPolicy
+from .._session.refreshing import RefreshingTokenSource
+from ..errors import ConfigurationError, ReauthenticationRequired
+from ..telemetry import log_event
+from .pool import AuthPool
 
 if TYPE_CHECKING:
-    from ._tokens import TokenSet
+    from .._oauth.tokens import TokenSet
 
 __all__ = ["BackgroundRefresher"]
 

@@ -19,21 +19,21 @@ from typing import NoReturn, Protocol
 
 import anyio
 
-from ._checks import check_account_key
-from ._clock import Clock, system_clock
-from ._http import Request, Response
-from ._policy import RefreshPolicy
-from ._revocation import next_generation
-from ._tokens import TokenSet, check_token_set
-from .errors import (
+from .._core.checks import check_account_key
+from .._core.clock import Clock, system_clock
+from .._core.http import Request, Response
+from .._oauth.tokens import TokenSet, check_token_set
+from ..errors import (
     ConfigurationError,
     ReauthenticationRequired,
     TokenEndpointError,
     TokenSetSuperseded,
     TokenStoreError,
 )
-from .stores import MemoryTokenStore, TokenStore
-from .telemetry import current_trigger, refreshing, store_error, triggered_by
+from ..stores import MemoryTokenStore, TokenStore
+from ..telemetry import current_trigger, refreshing, store_error, triggered_by
+from .policy import RefreshPolicy
+from .revocation import next_generation
 
 __all__ = ["Refresher", "RefreshingTokenSource", "TokenHook"]
 

@@ -7,7 +7,7 @@ import hashlib
 import re
 import secrets
 
-from .errors import ConfigurationError
+from ..errors import ConfigurationError
 
 __all__ = ["code_challenge", "is_code_verifier", "new_code_verifier"]
 

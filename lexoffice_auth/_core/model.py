@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
-from ._checks import describe_validation_error
-from .errors import ConfigurationError
+from ..errors import ConfigurationError
+from .checks import describe_validation_error
 
 __all__ = ["CheckedModel"]
 

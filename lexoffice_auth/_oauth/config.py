@@ -7,14 +7,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
-from ._checks import check_seconds, describe_validation_error
-from ._urls import require_secure_url
-from .errors import ConfigurationError
+from .._core.checks import check_seconds, describe_validation_error
+from .._core.urls import require_secure_url
+from ..errors import ConfigurationError
 
 if TYPE_CHECKING:
     # The pydantic models load when first used, so importing OAuthClient stays cheap.
-    from ._metadata import ProviderMetadata
-    from ._tokens import ClientAuthMethod
+    from .metadata import ProviderMetadata
+    from .tokens import ClientAuthMethod
 
 __all__ = ["ClientConfig", "ProviderPreset", "check_scopes", "lexoffice_partner_preset"]
 
@@ -58,7 +58,7 @@ def lexoffice_partner_preset(app_base_url: str = "https://app.lexoffice.de") -> 
         >>> preset.metadata.token_endpoint, preset.scope_param, preset.revocation
         ('https://app.lexoffice.de/api/oauth2/token', 'scopes', False)
     """
-    from ._metadata import lexoffice_partner_metadata
+    from .metadata import lexoffice_partner_metadata
 
     return ProviderPreset(
         metadata=lexoffice_partner_metadata(app_base_url),
@@ -92,7 +92,7 @@ def _check_redirect_uri(uri: object) -> str:
 def _as_metadata(value: object) -> ProviderMetadata:
     from pydantic import ValidationError
 
-    from ._metadata import ProviderMetadata
+    from .metadata import ProviderMetadata
 
     if isinstance(value, ProviderMetadata):
         return value

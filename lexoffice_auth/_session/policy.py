@@ -10,8 +10,8 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from ._checks import check_count, check_seconds
-from .errors import (
+from .._core.checks import check_count, check_seconds
+from ..errors import (
     ConfigurationError,
     IdTokenError,
     LexofficeAuthError,
@@ -20,7 +20,7 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
-    from ._tokens import TokenSet
+    from .._oauth.tokens import TokenSet
 
 __all__ = ["Outcome", "RefreshPolicy"]
 

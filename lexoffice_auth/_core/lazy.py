@@ -21,7 +21,8 @@ def lazy_exports(
     ``names`` (``owner``'s ``__all__``).
 
     Example:
-        >>> getattr_, dir_ = lazy_exports("lexoffice_auth", {"TokenSet": "._tokens"}, ["TokenSet"])
+        >>> where = {"TokenSet": "._oauth.tokens"}
+        >>> getattr_, dir_ = lazy_exports("lexoffice_auth", where, ["TokenSet"])
         >>> getattr_("TokenSet").__name__, dir_()
         ('TokenSet', ['TokenSet'])
     """

@@ -21,10 +21,10 @@ from typing import Any
 
 import anyio
 
-from ._checks import check_seconds
-from ._clock import Clock
-from ._http import AsyncClient, is_transient_status, read_limited
-from .errors import ConfigurationError, ProviderError
+from .._core.checks import check_seconds
+from .._core.clock import Clock
+from .._core.http import AsyncClient, is_transient_status, read_limited
+from ..errors import ConfigurationError, ProviderError
 
 __all__ = [
     "ASYMMETRIC_ALGORITHMS",

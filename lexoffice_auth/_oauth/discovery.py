@@ -13,14 +13,14 @@ from typing import TYPE_CHECKING
 
 import anyio
 
-from ._http import AsyncClient, is_transient_status
-from ._urls import origin_of
-from ._wire import body_of, send
-from .errors import DiscoveryError, LexofficeAuthError
+from .._core.http import AsyncClient, is_transient_status
+from .._core.urls import origin_of
+from .._core.wire import body_of, send
+from ..errors import DiscoveryError, LexofficeAuthError
 
 if TYPE_CHECKING:
     # The pydantic models load with the first document, so importing OAuthClient stays cheap.
-    from ._metadata import ProviderMetadata
+    from .metadata import ProviderMetadata
 
 __all__ = ["Discovery"]
 
@@ -60,7 +60,7 @@ class Discovery:
     @property
     def url(self) -> str:
         """The discovery document's URL."""
-        from ._metadata import discovery_url
+        from .metadata import discovery_url
 
         return discovery_url(self._issuer)
 
@@ -131,7 +131,7 @@ class Discovery:
                     status_code=reply.status_code,
                     transient=is_transient_status(reply.status_code),
                 )
-            from ._metadata import parse_discovery_document
+            from .metadata import parse_discovery_document
 
             return parse_discovery_document(body_of(reply, DiscoveryError), self._issuer)
         raise DiscoveryError("discovery followed too many redirects")

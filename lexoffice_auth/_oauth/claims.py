@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import ConfigDict, field_validator
 
-from ._model import CheckedModel
+from .._core.model import CheckedModel
 
 __all__ = ["IdTokenClaims"]
 

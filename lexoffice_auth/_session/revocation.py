@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
 
-from ._checks import check_account_key
-from ._tokens import TokenSet
-from .errors import ConfigurationError, ReauthenticationRequired, TokenStoreError
+from .._core.checks import check_account_key
+from .._oauth.tokens import TokenSet
+from ..errors import ConfigurationError, ReauthenticationRequired, TokenStoreError
 
 if TYPE_CHECKING:
-    from .stores import TokenStore
+    from ..stores import TokenStore
 
 __all__ = [
     "CONNECTION_ID",

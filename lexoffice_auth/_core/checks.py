@@ -12,7 +12,7 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .errors import ConfigurationError, LexofficeAuthError
+from ..errors import ConfigurationError, LexofficeAuthError
 
 if TYPE_CHECKING:
     from pydantic import ValidationError

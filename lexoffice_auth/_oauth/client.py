@@ -14,25 +14,25 @@ from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
-from ._clock import Clock, system_clock
-from ._config import ClientConfig, check_scopes, lexoffice_partner_preset
-from ._discovery import Discovery
-from ._http import AsyncClient
-from ._idtoken import IdTokenVerifier, end_session_url, fetch_userinfo
-from ._token_endpoint import TokenEndpoint
-from .errors import (
+from .._core.clock import Clock, system_clock
+from .._core.http import AsyncClient
+from ..errors import (
     ConfigurationError,
     IdTokenError,
     LoginError,
     ProviderError,
     ReauthenticationRequired,
 )
+from .config import ClientConfig, check_scopes, lexoffice_partner_preset
+from .discovery import Discovery
+from .idtoken import IdTokenVerifier, end_session_url, fetch_userinfo
+from .token_endpoint import TokenEndpoint
 
 if TYPE_CHECKING:
     # The pydantic models (and pydantic) load with the first login or refresh, not on import.
-    from ._login import PendingLogin
-    from ._metadata import ProviderMetadata
-    from ._tokens import ClientAuthMethod, TokenSet
+    from .login import PendingLogin
+    from .metadata import ProviderMetadata
+    from .tokens import ClientAuthMethod, TokenSet
 
 __all__ = ["OAuthClient"]
 
@@ -282,7 +282,7 @@ class OAuthClient:
         ``extra_params`` adds parameters such as ``prompt`` or ``login_hint``. A ``nonce`` is
         added when ``openid`` is among the scopes.
         """
-        from ._login import build_login
+        from .login import build_login
 
         config = self._config
         metadata = await self.metadata()
@@ -306,7 +306,7 @@ class OAuthClient:
         Raises ``AuthorizationDenied`` or ``LoginError`` (whose ``reason`` names the
         check) for a bad callback, before any code is sent.
         """
-        from ._login import parse_callback
+        from .login import parse_callback
 
         metadata = await self.metadata()
         self._check_pending(pending, metadata)
@@ -334,7 +334,7 @@ class OAuthClient:
         Without it a login started with provider A could be completed at provider B's token
         endpoint with A's PKCE verifier, or an expired one be exchanged (issue 11 #8).
         """
-        from ._login import PendingLogin
+        from .login import PendingLogin
 
         if not isinstance(pending, PendingLogin):
             raise ConfigurationError(f"expected a PendingLogin, not {type(pending).__name__}")
@@ -509,7 +509,7 @@ class OAuthClient:
         access token. Raises ``RevocationError`` when the provider has no revocation endpoint
         or refuses.
         """
-        from ._tokens import TokenSet
+        from .tokens import TokenSet
 
         metadata = await self.metadata()
         pairs: list[tuple[str, Literal["access_token", "refresh_token", ""]]] = []

@@ -35,16 +35,16 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from ._checks import describe_validation_error, json_object
-from ._clock import Clock
-from ._http import AsyncClient, read_limited
-from ._jwks import ASYMMETRIC_ALGORITHMS, JWK, MAX_BODY_BYTES, JWKSCache
-from .errors import ConfigurationError, IdTokenError, ProviderError
+from .._core.checks import describe_validation_error, json_object
+from .._core.clock import Clock
+from .._core.http import AsyncClient, read_limited
+from ..errors import ConfigurationError, IdTokenError, ProviderError
+from .jwks import ASYMMETRIC_ALGORITHMS, JWK, MAX_BODY_BYTES, JWKSCache
 
 if TYPE_CHECKING:
     # pydantic and the models load with the first id_token, like PyJWT: importing stays cheap.
-    from ._claims import IdTokenClaims
-    from ._metadata import ProviderMetadata
+    from .claims import IdTokenClaims
+    from .metadata import ProviderMetadata
 
 __all__ = [
     "HMAC_ALGORITHMS",
@@ -233,7 +233,7 @@ def check_claims(
 
     from pydantic import ValidationError
 
-    from ._claims import IdTokenClaims
+    from .claims import IdTokenClaims
 
     data = dict(payload)
     # NumericDate may carry a fraction (RFC 7519 §2); the typed model keeps whole seconds.
@@ -267,7 +267,7 @@ def _header(id_token: str) -> tuple[str, str | None]:
 class IdTokenVerifier:
     """Verifies id_tokens of one client as OpenID Connect Core §3.1.3.7 demands.
 
-    Keeps a JWKS cache (see :class:`~lexoffice_auth._jwks.JWKSCache`): keys are fetched on
+    Keeps a JWKS cache (see :class:`~lexoffice_auth._oauth.jwks.JWKSCache`): keys are fetched on
     first use, refreshed after their cache lifetime, and refetched once when a token names an
     unknown ``kid`` (at most once per ``jwks_min_refetch_interval``).
 

@@ -20,14 +20,14 @@ from pydantic import (
     field_validator,
 )
 
-from ._checks import describe_validation_error, json_object
-from ._metadata import ProviderMetadata
-from ._pkce import code_challenge, is_code_verifier, new_code_verifier
-from ._urls import is_loopback_host
-from .errors import AuthorizationDenied, ConfigurationError, LoginError
+from .._core.checks import describe_validation_error, json_object
+from .._core.urls import is_loopback_host
+from ..errors import AuthorizationDenied, ConfigurationError, LoginError
+from .metadata import ProviderMetadata
+from .pkce import code_challenge, is_code_verifier, new_code_verifier
 
 if TYPE_CHECKING:
-    from ._seal import SealKeys
+    from .seal import SealKeys
 
 __all__ = ["PendingLogin", "build_login", "parse_callback"]
 
@@ -212,7 +212,7 @@ class PendingLogin(BaseModel):
             ...
             lexoffice_auth.errors.LoginError: ...
         """
-        from ._seal import seal
+        from .seal import seal
 
         return seal(self.to_json().encode("utf-8"), key, purpose=_SEAL_PURPOSE)
 
@@ -232,8 +232,8 @@ class PendingLogin(BaseModel):
         ``LoginError(reason="pending")``; a malformed key raises ``ConfigurationError``.
         ``complete_login`` checks the login's own ``expires_at`` in any case.
         """
-        from ._clock import system_clock
-        from ._seal import unseal
+        from .._core.clock import system_clock
+        from .seal import unseal
 
         plain = unseal(token, key, purpose=_SEAL_PURPOSE, what="pending login")
         pending = cls.from_json(plain)

@@ -7,16 +7,16 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
-from ._auth import DEFAULT_API_ORIGINS, LexofficeAuth
-from ._checks import check_account_key, check_count, check_seconds
-from ._clock import Clock
-from ._revocation import revoke_stored_tokens, revoked_token_set
-from .errors import ConfigurationError
-from .stores import MemoryTokenStore, TokenStore
+from .._auth import DEFAULT_API_ORIGINS, LexofficeAuth
+from .._core.checks import check_account_key, check_count, check_seconds
+from .._core.clock import Clock
+from .._session.revocation import revoke_stored_tokens, revoked_token_set
+from ..errors import ConfigurationError
+from ..stores import MemoryTokenStore, TokenStore
 
 if TYPE_CHECKING:
-    from ._policy import RefreshPolicy
-    from ._session import Refresher, RefreshingTokenSource, TokenHook
+    from .._session.policy import RefreshPolicy
+    from .._session.refreshing import Refresher, RefreshingTokenSource, TokenHook
 
 __all__ = ["AuthPool"]
 

@@ -7,9 +7,9 @@ import socket
 from collections.abc import Callable, Mapping
 from urllib.parse import urlsplit
 
-from ._http import AsyncClient, Reply, is_timeout, read_limited
-from ._urls import is_loopback_host
-from .errors import LexofficeAuthError
+from ..errors import LexofficeAuthError
+from .http import AsyncClient, Reply, is_timeout, read_limited
+from .urls import is_loopback_host
 
 __all__ = ["MAX_RESPONSE_BYTES", "body_of", "host_label", "oauth_error_suffix", "send"]
 

@@ -6,10 +6,10 @@ from typing import Any
 
 from pydantic import ConfigDict, ValidationError, field_validator
 
-from ._checks import describe_validation_error, json_object
-from ._model import CheckedModel
-from ._urls import require_secure_url
-from .errors import ConfigurationError, DiscoveryError
+from .._core.checks import describe_validation_error, json_object
+from .._core.model import CheckedModel
+from .._core.urls import require_secure_url
+from ..errors import ConfigurationError, DiscoveryError
 
 __all__ = [
     "LEXOFFICE_PARTNER_METADATA",

@@ -12,8 +12,8 @@ from __future__ import annotations
 import os
 from typing import Protocol, runtime_checkable
 
-from ._http import Request, Response
-from .errors import ApiKeyRejected, ConfigurationError
+from .._core.http import Request, Response
+from ..errors import ApiKeyRejected, ConfigurationError
 
 __all__ = ["StaticTokenSource", "TokenSource", "header_safe_token"]
 

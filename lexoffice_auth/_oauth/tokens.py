@@ -12,11 +12,11 @@ from urllib.parse import quote
 
 from pydantic import ConfigDict, Field, SecretStr, ValidationError, field_validator
 
-from ._checks import describe_validation_error
-from ._claims import IdTokenClaims
-from ._http import is_transient_status
-from ._model import CheckedModel
-from .errors import ConfigurationError, TokenEndpointError, TokenStoreError
+from .._core.checks import describe_validation_error
+from .._core.http import is_transient_status
+from .._core.model import CheckedModel
+from ..errors import ConfigurationError, TokenEndpointError, TokenStoreError
+from .claims import IdTokenClaims
 
 __all__ = [
     "ClientAuthMethod",

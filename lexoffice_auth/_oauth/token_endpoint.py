@@ -6,16 +6,16 @@ import math
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Literal
 
-from ._clock import Clock
-from ._config import ClientConfig
-from ._http import AsyncClient, is_transient_status
-from ._wire import body_of, oauth_error_suffix, send
-from .errors import ConfigurationError, NetworkError, RevocationError, TokenEndpointError
+from .._core.clock import Clock
+from .._core.http import AsyncClient, is_transient_status
+from .._core.wire import body_of, oauth_error_suffix, send
+from ..errors import ConfigurationError, NetworkError, RevocationError, TokenEndpointError
+from .config import ClientConfig
 
 if TYPE_CHECKING:
     # The pydantic models load with the first grant, so importing OAuthClient stays cheap.
-    from ._metadata import ProviderMetadata
-    from ._tokens import ClientAuthMethod, TokenSet
+    from .metadata import ProviderMetadata
+    from .tokens import ClientAuthMethod, TokenSet
 
 __all__ = ["TokenEndpoint", "parse_retry_after"]
 
@@ -89,7 +89,7 @@ class TokenEndpoint:
     def _credentials(
         self, metadata: ProviderMetadata, *, revocation: bool = False
     ) -> tuple[dict[str, str], dict[str, str]]:
-        from ._tokens import client_auth
+        from .tokens import client_auth
 
         config = self._config
         return client_auth(
@@ -108,7 +108,7 @@ class TokenEndpoint:
         requested_scopes: tuple[str, ...] = (),
     ) -> TokenSet:
         """POST a grant (RFC 6749 §4.1.3, §6) and parse the answer into a ``TokenSet``."""
-        from ._tokens import parse_token_response
+        from .tokens import parse_token_response
 
         headers, auth_fields = self._credentials(metadata)
         reply = await send(
