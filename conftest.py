@@ -23,7 +23,7 @@ _NEEDS = {
     "api/_pacing.py": "redis",  # RedisRateLimiter's example
     "stores/_redis.py": "redis",
     "testing/_server.py": "uvicorn",
-    "webhooks.py": "starlette",
+    "webhooks/_endpoint.py": "starlette",
 }
 _LEFT_OUT = {
     _PACKAGE / path for path, package in _NEEDS.items() if not importlib.util.find_spec(package)
