@@ -17,22 +17,27 @@ from _pytest.doctest import DoctestModule
 
 _PACKAGE = Path(__file__).parent / "lexoffice_auth"
 
-# module path (relative to the package) -> the package it cannot be imported without
+# module or package path (relative to the package) -> the package it cannot be imported without
 _NEEDS = {
-    "cli/_commands.py": "click",
+    "cli/_commands": "click",
     "api/_pacing.py": "redis",  # RedisRateLimiter's example
     "stores/_redis.py": "redis",
     "testing/_server.py": "uvicorn",
-    "webhooks.py": "starlette",
+    "webhooks/_endpoint.py": "starlette",
 }
 _LEFT_OUT = {
     _PACKAGE / path for path, package in _NEEDS.items() if not importlib.util.find_spec(package)
 }
 
 
+def _left_out(file_path: Path) -> bool:
+    """The module, or a package it is in, needs an extra that is not installed."""
+    return any(path in _LEFT_OUT for path in (file_path, *file_path.parents))
+
+
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
     if file_path.suffix != ".py" or _PACKAGE not in file_path.parents:
         return None
-    if file_path in _LEFT_OUT or parent.config.option.doctestmodules:
+    if _left_out(file_path) or parent.config.option.doctestmodules:
         return None
     return DoctestModule.from_parent(parent, path=file_path)

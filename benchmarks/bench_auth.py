@@ -31,7 +31,7 @@ from typing import Any
 import httpx
 
 from lexoffice_auth import LexofficeAuth, ProviderMetadata, TokenSet
-from lexoffice_auth._oauth import OAuthClient
+from lexoffice_auth._oauth.client import OAuthClient
 from lexoffice_auth.stores import MemoryTokenStore
 
 try:

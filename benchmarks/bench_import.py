@@ -39,7 +39,7 @@ from lexoffice_auth import LexofficeAuth, OAuthClient
 try:
     from lexoffice_auth.oidc import IdTokenVerifier
 except ImportError:  # before lexoffice_auth.oidc exists: the private module
-    from lexoffice_auth._idtoken import IdTokenVerifier
+    from lexoffice_auth._oauth.idtoken import IdTokenVerifier
 """
 
 _HEAVY = ("jwt", "cryptography", "pydantic", "click", "respx", "uvicorn", "redis")

@@ -18,20 +18,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ._lazy import lazy_exports
+from ._core.lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from ._accounts.background import BackgroundRefresher
+    from ._accounts.pool import AuthPool
     from ._auth import DEFAULT_API_ORIGINS, ApiKeyAuth, LexofficeAuth
-    from ._background import BackgroundRefresher
-    from ._config import ClientConfig, ProviderPreset
-    from ._login import PendingLogin
-    from ._metadata import ProviderMetadata
-    from ._oauth import OAuthClient
-    from ._policy import RefreshPolicy
-    from ._pool import AuthPool
-    from ._session import RefreshingTokenSource
-    from ._source import StaticTokenSource, TokenSource
-    from ._tokens import TokenSet
+    from ._oauth.client import OAuthClient
+    from ._oauth.config import ClientConfig, ProviderPreset
+    from ._oauth.login import PendingLogin
+    from ._oauth.metadata import ProviderMetadata
+    from ._oauth.tokens import TokenSet
+    from ._session.policy import RefreshPolicy
+    from ._session.refreshing import RefreshingTokenSource
+    from ._session.source import StaticTokenSource, TokenSource
     from .api import LexofficeClient
     from .errors import ConfigurationError, LexofficeAuthError, ReauthenticationRequired
     from .stores import FileTokenStore, MemoryTokenStore, TokenStore
@@ -69,18 +69,18 @@ _WHERE = {
     "DEFAULT_API_ORIGINS": "._auth",
     "ApiKeyAuth": "._auth",
     "LexofficeAuth": "._auth",
-    "ClientConfig": "._config",
-    "ProviderPreset": "._config",
-    "PendingLogin": "._login",
-    "ProviderMetadata": "._metadata",
-    "OAuthClient": "._oauth",
-    "RefreshPolicy": "._policy",
-    "AuthPool": "._pool",
-    "BackgroundRefresher": "._background",
-    "RefreshingTokenSource": "._session",
-    "StaticTokenSource": "._source",
-    "TokenSource": "._source",
-    "TokenSet": "._tokens",
+    "ClientConfig": "._oauth.config",
+    "ProviderPreset": "._oauth.config",
+    "PendingLogin": "._oauth.login",
+    "ProviderMetadata": "._oauth.metadata",
+    "OAuthClient": "._oauth.client",
+    "RefreshPolicy": "._session.policy",
+    "AuthPool": "._accounts.pool",
+    "BackgroundRefresher": "._accounts.background",
+    "RefreshingTokenSource": "._session.refreshing",
+    "StaticTokenSource": "._session.source",
+    "TokenSource": "._session.source",
+    "TokenSet": "._oauth.tokens",
     "LexofficeClient": ".api",
     "ConfigurationError": ".errors",
     "LexofficeAuthError": ".errors",

@@ -7,16 +7,16 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from typing_extensions import Self
 
-from ._clock import Clock
-from ._http import URL, Auth, Request, Response, httpx, with_httpx2_auth
-from ._source import StaticTokenSource, TokenSource
-from ._urls import is_loopback_host, require_secure_url
+from ._core.clock import Clock
+from ._core.http import URL, Auth, Request, Response, httpx, with_httpx2_auth
+from ._core.urls import is_loopback_host, require_secure_url
+from ._session.source import StaticTokenSource, TokenSource
 from .errors import ConfigurationError, UnsafeRequestError
 from .telemetry import unauthorized_recovered
 
 if TYPE_CHECKING:
-    from ._policy import RefreshPolicy
-    from ._session import Refresher, RefreshingTokenSource, TokenHook
+    from ._session.policy import RefreshPolicy
+    from ._session.refreshing import Refresher, RefreshingTokenSource, TokenHook
     from .stores import TokenStore
 
 __all__ = ["DEFAULT_API_ORIGINS", "ApiKeyAuth", "LexofficeAuth"]
@@ -166,7 +166,7 @@ class LexofficeAuth(Auth, Generic[S]):
             >>> anyio.run(main)
             200
         """
-        from ._session import RefreshingTokenSource
+        from ._session.refreshing import RefreshingTokenSource
 
         source = RefreshingTokenSource(
             oauth, account_key, store, policy=policy, clock=clock, on_token=on_token

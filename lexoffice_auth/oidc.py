@@ -13,11 +13,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ._idtoken import IdTokenVerifier, allowed_algorithms, at_hash, check_claims, end_session_url
-from ._lazy import lazy_exports
+from ._core.lazy import lazy_exports
+from ._oauth.idtoken import (
+    IdTokenVerifier,
+    allowed_algorithms,
+    at_hash,
+    check_claims,
+    end_session_url,
+)
 
 if TYPE_CHECKING:
-    from ._claims import IdTokenClaims
+    from ._oauth.claims import IdTokenClaims
 
 __all__ = [
     "IdTokenClaims",
@@ -30,4 +36,4 @@ __all__ = [
 
 
 # IdTokenClaims is a pydantic model: it (and pydantic) load when first asked for.
-__getattr__, __dir__ = lazy_exports(__name__, {"IdTokenClaims": "._claims"}, __all__)
+__getattr__, __dir__ = lazy_exports(__name__, {"IdTokenClaims": "._oauth.claims"}, __all__)

@@ -12,8 +12,8 @@ Example:
 
 from __future__ import annotations
 
-from ._config import ProviderPreset, lexoffice_partner_preset
-from ._metadata import LEXOFFICE_PARTNER_METADATA, lexoffice_partner_metadata
+from ._oauth.config import ProviderPreset, lexoffice_partner_preset
+from ._oauth.metadata import LEXOFFICE_PARTNER_METADATA, lexoffice_partner_metadata
 
 __all__ = [
     "LEXOFFICE_PARTNER_METADATA",

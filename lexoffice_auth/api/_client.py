@@ -15,10 +15,10 @@ import httpx
 from pydantic import BaseModel, RootModel, ValidationError
 
 from .. import telemetry
-from .._http import is_http_error
-from .._revocation import record_connection_id
-from .._session import RefreshingTokenSource
-from .._urls import origin_of, require_secure_url
+from .._core.http import is_http_error
+from .._core.urls import origin_of, require_secure_url
+from .._session.refreshing import RefreshingTokenSource
+from .._session.revocation import record_connection_id
 from ..errors import ApiError, ConfigurationError, NetworkError
 from ._articles import ArticlesApi
 from ._contacts import ContactsApi

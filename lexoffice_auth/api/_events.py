@@ -9,7 +9,7 @@ second subscription for the same event type and URL is a
 
 from __future__ import annotations
 
-from .._urls import require_secure_url
+from .._core.urls import require_secure_url
 from ..errors import ConfigurationError
 from ._pager import Pager
 from ._resource import Delete, Get

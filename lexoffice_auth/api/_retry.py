@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from .._checks import check_count, check_seconds
+from .._core.checks import check_count, check_seconds
 from ..errors import ApiError, ConfigurationError, LexofficeAuthError, RateLimited
 
 __all__ = ["RetryPolicy", "Retryable", "call_with_retries"]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .._lazy import lazy_exports
+from .._core.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from ._encrypted import EncryptedTokenStore

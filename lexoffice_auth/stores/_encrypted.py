@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 
-from .._checks import check_account_key
-from .._tokens import TokenSet, check_token_set
+from .._core.checks import check_account_key
+from .._oauth.tokens import TokenSet, check_token_set
 from ..errors import ConfigurationError, TokenStoreError
 
 if TYPE_CHECKING:

@@ -25,8 +25,8 @@ from filelock import FileLock, Timeout
 if sys.platform != "win32":
     import fcntl
 
-from .._checks import check_account_key, check_seconds
-from .._tokens import TokenSet, check_token_set
+from .._core.checks import check_account_key, check_seconds
+from .._oauth.tokens import TokenSet, check_token_set
 from ..errors import ConfigurationError, TokenStoreError
 from ._envelope import check_generation, generation_of, read_envelope
 

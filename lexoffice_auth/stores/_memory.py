@@ -7,8 +7,8 @@ from contextlib import asynccontextmanager
 
 import anyio
 
-from .._checks import check_account_key
-from .._tokens import TokenSet, check_token_set
+from .._core.checks import check_account_key
+from .._oauth.tokens import TokenSet, check_token_set
 from ._envelope import check_generation
 
 __all__ = ["MemoryTokenStore"]

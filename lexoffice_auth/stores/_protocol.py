@@ -6,7 +6,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
-    from .._tokens import TokenSet
+    from .._oauth.tokens import TokenSet
 
 __all__ = ["TokenStore"]
 

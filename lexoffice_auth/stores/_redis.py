@@ -26,8 +26,8 @@ import anyio
 import anyio.lowlevel
 import anyio.to_thread
 
-from .._checks import check_account_key, check_seconds
-from .._tokens import TokenSet, check_token_set
+from .._core.checks import check_account_key, check_seconds
+from .._oauth.tokens import TokenSet, check_token_set
 from ..errors import ConfigurationError, TokenStoreError
 from ._envelope import check_generation, generation_of, read_envelope
 

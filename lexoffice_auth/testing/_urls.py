@@ -1,4 +1,4 @@
-"""The URL checks the sandbox needs: copies of the SDK's ``lexoffice_auth._urls``.
+"""The URL checks the sandbox needs: copies of the SDK's ``lexoffice_auth._core.urls``.
 
 ``lexoffice_auth.testing`` imports only the SDK's public modules (an import-linter contract),
 so it keeps its own copy; keep the two in step.

@@ -13,8 +13,8 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lexoffice_auth._jwks import parse_jwks
-from lexoffice_auth._metadata import parse_discovery_document
+from lexoffice_auth._oauth.jwks import parse_jwks
+from lexoffice_auth._oauth.metadata import parse_discovery_document
 from lexoffice_auth.errors import DiscoveryError, ProviderError
 from tests.hardening.fuzz_strategies import (
     as_json_bytes,

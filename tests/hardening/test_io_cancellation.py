@@ -17,7 +17,7 @@ import anyio.lowlevel
 import pytest
 
 from lexoffice_auth import TokenSet
-from lexoffice_auth._oauth import OAuthClient
+from lexoffice_auth._oauth.client import OAuthClient
 from lexoffice_auth.stores import FileTokenStore, MemoryTokenStore, TokenStore
 from tests.support.fake_provider import FakeClock, FakeProvider
 from tests.support.sources import make_source

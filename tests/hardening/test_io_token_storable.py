@@ -15,7 +15,7 @@ import pytest
 from pydantic import SecretStr
 
 from lexoffice_auth import TokenSet
-from lexoffice_auth._tokens import parse_token_response
+from lexoffice_auth._oauth.tokens import parse_token_response
 from lexoffice_auth.errors import ConfigurationError, TokenStoreError
 
 

@@ -9,7 +9,7 @@ import pytest
 import respx
 
 from lexoffice_auth import OAuthClient, PendingLogin, ProviderMetadata
-from lexoffice_auth._login import build_login, parse_callback
+from lexoffice_auth._oauth.login import build_login, parse_callback
 from tests.support.expect import raises_login
 from tests.support.oauth_helpers import CLIENT_ID, ISSUER, REDIRECT, discovery_doc, token_body
 

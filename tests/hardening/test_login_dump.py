@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 
 from lexoffice_auth import PendingLogin, ProviderMetadata
-from lexoffice_auth._login import build_login
+from lexoffice_auth._oauth.login import build_login
 from tests.support.oauth_helpers import CLIENT_ID, REDIRECT, discovery_doc
 
 META = ProviderMetadata.model_validate(discovery_doc())
 
 
 def secrets_of(pending: PendingLogin) -> list[str]:
-    from lexoffice_auth._pkce import code_challenge
+    from lexoffice_auth._oauth.pkce import code_challenge
 
     assert pending.nonce is not None
     verifier = pending.code_verifier.get_secret_value()

@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 
 from lexoffice_auth import PendingLogin, ProviderMetadata, TokenSet
 from lexoffice_auth import errors as documented
-from lexoffice_auth._login import build_login, parse_callback
-from lexoffice_auth._pkce import code_challenge
-from lexoffice_auth._tokens import parse_token_response
+from lexoffice_auth._oauth.login import build_login, parse_callback
+from lexoffice_auth._oauth.pkce import code_challenge
+from lexoffice_auth._oauth.tokens import parse_token_response
 from lexoffice_auth.errors import LexofficeAuthError, LoginError, TokenEndpointError
 from tests.support.oauth_helpers import CLIENT_ID, ISSUER, REDIRECT, discovery_doc
 

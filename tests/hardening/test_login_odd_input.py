@@ -7,8 +7,8 @@ import json
 import pytest
 
 from lexoffice_auth import PendingLogin, ProviderMetadata
-from lexoffice_auth._login import build_login
-from lexoffice_auth._tokens import parse_token_response
+from lexoffice_auth._oauth.login import build_login
+from lexoffice_auth._oauth.tokens import parse_token_response
 from lexoffice_auth.errors import TokenEndpointError
 from tests.support.expect import raises_login
 from tests.support.oauth_helpers import CLIENT_ID, REDIRECT, discovery_doc, token_body

@@ -16,7 +16,7 @@ import sys
 import pytest
 
 from lexoffice_auth import PendingLogin, ProviderMetadata
-from lexoffice_auth._login import build_login
+from lexoffice_auth._oauth.login import build_login
 from lexoffice_auth.errors import ConfigurationError
 from tests.support.expect import raises_login
 from tests.support.oauth_helpers import CLIENT_ID, REDIRECT, discovery_doc
@@ -140,7 +140,7 @@ def test_cryptography_is_imported_only_when_sealing() -> None:
         "from lexoffice_auth import ApiKeyAuth, PendingLogin\n"
         "aead = 'cryptography.hazmat.primitives.ciphers.aead'\n"
         "assert aead not in sys.modules, 'loaded too early'\n"
-        "from lexoffice_auth import _seal\n"
+        "from lexoffice_auth._oauth import seal\n"
         "assert aead not in sys.modules, 'loaded by the module import'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

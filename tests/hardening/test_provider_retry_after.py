@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from lexoffice_auth import OAuthClient, RefreshingTokenSource, RefreshPolicy, TokenSet
-from lexoffice_auth._token_endpoint import parse_retry_after
+from lexoffice_auth._oauth.token_endpoint import parse_retry_after
 from lexoffice_auth.errors import NetworkError, TokenEndpointError
 from lexoffice_auth.stores import MemoryTokenStore
 

@@ -9,7 +9,7 @@ import httpx
 import pytest
 import respx
 
-from lexoffice_auth._idtoken import IdTokenVerifier, allowed_algorithms, at_hash, check_claims
+from lexoffice_auth._oauth.idtoken import IdTokenVerifier, allowed_algorithms, at_hash, check_claims
 from lexoffice_auth.errors import ConfigurationError, IdTokenError
 from lexoffice_auth.testing import FakeClock
 from tests.support.expect import raises_provider

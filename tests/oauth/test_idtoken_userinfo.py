@@ -8,7 +8,7 @@ import httpx
 import pytest
 import respx
 
-from lexoffice_auth._idtoken import end_session_url, fetch_userinfo
+from lexoffice_auth._oauth.idtoken import end_session_url, fetch_userinfo
 from lexoffice_auth.errors import ConfigurationError
 from tests.support.expect import raises_provider
 

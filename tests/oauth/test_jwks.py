@@ -9,8 +9,8 @@ import httpx
 import pytest
 import respx
 
-from lexoffice_auth._idtoken import IdTokenVerifier
-from lexoffice_auth._jwks import JWKSCache, parse_cache_control, parse_jwks
+from lexoffice_auth._oauth.idtoken import IdTokenVerifier
+from lexoffice_auth._oauth.jwks import JWKSCache, parse_cache_control, parse_jwks
 from lexoffice_auth.errors import ConfigurationError, IdTokenError
 from lexoffice_auth.testing import FakeClock
 from tests.support.expect import raises_provider

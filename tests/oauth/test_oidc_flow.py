@@ -10,7 +10,7 @@ import pytest
 import respx
 
 from lexoffice_auth import OAuthClient, PendingLogin, TokenSet
-from lexoffice_auth._idtoken import at_hash
+from lexoffice_auth._oauth.idtoken import at_hash
 from lexoffice_auth.errors import ConfigurationError, IdTokenError
 from tests.support.expect import raises_provider
 

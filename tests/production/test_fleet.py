@@ -31,7 +31,7 @@ import redis
 from pydantic import SecretStr
 
 from lexoffice_auth import ProviderMetadata, TokenSet
-from lexoffice_auth._oauth import OAuthClient
+from lexoffice_auth._oauth.client import OAuthClient
 from lexoffice_auth.errors import TokenStoreError
 from lexoffice_auth.stores import FileTokenStore, RedisTokenStore
 from tests.support.sources import make_source

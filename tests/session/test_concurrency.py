@@ -15,7 +15,7 @@ import respx
 from pydantic import SecretStr
 
 from lexoffice_auth import OAuthClient, TokenSet
-from lexoffice_auth._idtoken import at_hash
+from lexoffice_auth._oauth.idtoken import at_hash
 from lexoffice_auth.errors import IdTokenError, ReauthenticationRequired
 from lexoffice_auth.stores import FileTokenStore, MemoryTokenStore, TokenStore
 from tests.support.sources import make_auth, make_source
@@ -120,7 +120,7 @@ import asyncio, json, sys
 import httpx
 from lexoffice_auth import ProviderMetadata
 from tests.support.sources import make_auth
-from lexoffice_auth._oauth import OAuthClient
+from lexoffice_auth._oauth.client import OAuthClient
 from lexoffice_auth.stores import FileTokenStore
 
 async def main(path, base):

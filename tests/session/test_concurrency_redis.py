@@ -84,7 +84,7 @@ import asyncio, json, sys
 import httpx
 from lexoffice_auth import ProviderMetadata
 from tests.support.sources import make_auth
-from lexoffice_auth._oauth import OAuthClient
+from lexoffice_auth._oauth.client import OAuthClient
 from lexoffice_auth.stores._redis import RedisTokenStore
 
 async def main(url, prefix, base, requests):

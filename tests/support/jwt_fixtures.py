@@ -12,7 +12,7 @@ import httpx
 import pytest
 import respx
 
-from lexoffice_auth._idtoken import IdTokenVerifier
+from lexoffice_auth._oauth.idtoken import IdTokenVerifier
 from lexoffice_auth.testing import FakeClock
 
 from .jwt_helpers import CLIENT_ID, NOW

@@ -17,8 +17,8 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
-from lexoffice_auth._idtoken import at_hash
-from lexoffice_auth._metadata import ProviderMetadata
+from lexoffice_auth._oauth.idtoken import at_hash
+from lexoffice_auth._oauth.metadata import ProviderMetadata
 
 ISSUER = "https://id.example.com"
 CLIENT_ID = "client-123"

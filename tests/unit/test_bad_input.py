@@ -12,9 +12,9 @@ import pytest
 import respx
 
 from lexoffice_auth import OAuthClient, PendingLogin, ProviderMetadata, TokenSet
-from lexoffice_auth._login import build_login
-from lexoffice_auth._metadata import parse_discovery_document
-from lexoffice_auth._tokens import parse_token_response
+from lexoffice_auth._oauth.login import build_login
+from lexoffice_auth._oauth.metadata import parse_discovery_document
+from lexoffice_auth._oauth.tokens import parse_token_response
 from lexoffice_auth.errors import ConfigurationError, DiscoveryError, NetworkError, TokenStoreError
 from tests.support.expect import ANY, raises_login, raises_token
 
@@ -269,7 +269,7 @@ def test_more_bad_urls() -> None:
 
 
 def test_verifier_with_trailing_newline_refused() -> None:
-    from lexoffice_auth._pkce import code_challenge
+    from lexoffice_auth._oauth.pkce import code_challenge
 
     with pytest.raises(ConfigurationError):
         code_challenge("a" * 43 + "\n")

@@ -3,8 +3,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 
 from lexoffice_auth import PendingLogin, ProviderMetadata
-from lexoffice_auth._login import build_login, parse_callback
-from lexoffice_auth._pkce import code_challenge
+from lexoffice_auth._oauth.login import build_login, parse_callback
+from lexoffice_auth._oauth.pkce import code_challenge
 from lexoffice_auth.errors import AuthorizationDenied, ConfigurationError
 from tests.support.expect import raises_login
 

@@ -12,8 +12,8 @@ import respx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lexoffice_auth._idtoken import IdTokenVerifier, check_claims
-from lexoffice_auth._jwks import JWKSet, parse_jwks
+from lexoffice_auth._oauth.idtoken import IdTokenVerifier, check_claims
+from lexoffice_auth._oauth.jwks import JWKSet, parse_jwks
 from lexoffice_auth.errors import IdTokenError, ProviderError
 from lexoffice_auth.oidc import IdTokenClaims
 from lexoffice_auth.testing import FakeClock

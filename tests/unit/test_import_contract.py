@@ -62,9 +62,9 @@ def test_the_package_keeps_its_layers(tmp_path: Path) -> None:
 
 def test_an_upward_import_breaks_the_contract(tmp_path: Path) -> None:
     parent = copy_package(tmp_path)
-    pkce = parent / "lexoffice_auth" / "_pkce.py"
+    pkce = parent / "lexoffice_auth" / "_oauth" / "pkce.py"
     # The pure PKCE module reaching up into the auth layer: exactly what must not happen.
-    pkce.write_text(pkce.read_text() + "\nfrom . import _auth  # noqa: E402,F401\n")
+    pkce.write_text(pkce.read_text() + "\nfrom .. import _auth  # noqa: E402,F401\n")
     result = run_contract(parent, tmp_path)
     assert result.returncode != 0
-    assert "lexoffice_auth._pkce -> lexoffice_auth._auth" in result.stdout
+    assert "lexoffice_auth._oauth.pkce -> lexoffice_auth._auth" in result.stdout

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from lexoffice_auth import TokenSet
-from lexoffice_auth._tokens import parse_token_response
+from lexoffice_auth._oauth.tokens import parse_token_response
 
 
 def _body(**fields: object) -> bytes:

@@ -3,7 +3,7 @@ import json
 import pytest
 
 from lexoffice_auth import ProviderMetadata
-from lexoffice_auth._metadata import discovery_url, parse_discovery_document
+from lexoffice_auth._oauth.metadata import discovery_url, parse_discovery_document
 from lexoffice_auth.errors import ConfigurationError, DiscoveryError
 from lexoffice_auth.presets import LEXOFFICE_PARTNER_METADATA, lexoffice_partner_metadata
 

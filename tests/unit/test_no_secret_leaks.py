@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from lexoffice_auth import OAuthClient, ProviderMetadata, TokenSet
-from lexoffice_auth._login import build_login
-from lexoffice_auth._tokens import parse_token_response
+from lexoffice_auth._oauth.login import build_login
+from lexoffice_auth._oauth.tokens import parse_token_response
 from lexoffice_auth.errors import TokenStoreError
 from tests.support.expect import raises_token
 

@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from lexoffice_auth._pkce import code_challenge, new_code_verifier
+from lexoffice_auth._oauth.pkce import code_challenge, new_code_verifier
 from lexoffice_auth.errors import ConfigurationError
 
 

@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lexoffice_auth import ProviderMetadata, TokenSet
-from lexoffice_auth._login import build_login, parse_callback
-from lexoffice_auth._metadata import parse_discovery_document
-from lexoffice_auth._tokens import parse_token_response
+from lexoffice_auth._oauth.login import build_login, parse_callback
+from lexoffice_auth._oauth.metadata import parse_discovery_document
+from lexoffice_auth._oauth.tokens import parse_token_response
 from lexoffice_auth.errors import DiscoveryError, LoginError, TokenEndpointError, TokenStoreError
 
 from ..support.oauth_helpers import ISSUER, REDIRECT, discovery_doc

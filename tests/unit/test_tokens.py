@@ -5,7 +5,7 @@ import pytest
 from pydantic import SecretStr
 
 from lexoffice_auth import TokenSet
-from lexoffice_auth._tokens import client_auth, parse_token_response
+from lexoffice_auth._oauth.tokens import client_auth, parse_token_response
 from lexoffice_auth.errors import TokenEndpointError, TokenStoreError
 from tests.support.expect import ANY, raises_token
 

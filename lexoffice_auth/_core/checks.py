@@ -1,0 +1,88 @@
+"""Checks shared across layers: bad input is one of our errors, never a bare one.
+
+Without them a wrong type surfaces as a bare ``TypeError``/``AttributeError`` from deep
+inside (a comparison, a dict lookup), or is silently accepted (``nan``). This module does
+not import pydantic, so the modules on the import path of ``OAuthClient`` can use it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ..errors import ConfigurationError, LexofficeAuthError
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
+__all__ = [
+    "check_account_key",
+    "check_count",
+    "check_seconds",
+    "describe_validation_error",
+    "json_object",
+]
+
+
+def check_seconds(name: str, value: Any, *, positive: bool = False) -> float:
+    """``value`` as finite seconds (``>= 0``, or ``> 0`` when ``positive``)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigurationError(f"{name} must be a number of seconds, not {type(value).__name__}")
+    if not math.isfinite(value) or value < 0 or (positive and value == 0):
+        kind = "positive" if positive else "non-negative"
+        raise ConfigurationError(f"{name} must be {kind} finite seconds, got {value!r}")
+    return float(value)
+
+
+def check_count(name: str, value: Any) -> int:
+    """``value`` as a non-negative ``int`` (``bool`` is refused: ``True`` is no count)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigurationError(f"{name} must be an int >= 0, got {type(value).__name__}")
+    return value
+
+
+def check_account_key(account_key: Any) -> str:
+    """``account_key`` if it is a non-empty ``str``."""
+    if not isinstance(account_key, str) or not account_key:
+        raise ConfigurationError("account_key must be a non-empty string")
+    return account_key
+
+
+def json_object(
+    body: bytes | bytearray | str, what: str, error: Callable[[str], LexofficeAuthError]
+) -> dict[str, Any]:
+    """``body`` parsed as a JSON object, else ``error("{what} is not valid JSON")`` (bad
+    syntax, bad UTF-8, absurd nesting) or ``error("{what} is not a JSON object")``.
+
+    The parser's own exception is not chained: it holds the whole input, which may be a
+    secret (a pending login's PKCE verifier, a token).
+
+    Example:
+        >>> json_object(b"[1]", "the document", ConfigurationError)
+        Traceback (most recent call last):
+        ...
+        lexoffice_auth.errors.ConfigurationError: the document is not a JSON object
+    """
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        raise error(f"{what} is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise error(f"{what} is not a JSON object")
+    return data
+
+
+def describe_validation_error(exc: ValidationError, limit: int = 3) -> str:
+    """Where and why pydantic failed, without the offending input (it may be a secret)."""
+    parts = []
+    for err in exc.errors(include_input=False, include_url=False)[:limit]:
+        inner = err.get("ctx", {}).get("error")
+        if isinstance(inner, ConfigurationError):
+            # Raised by a nested CheckedModel constructor: its message says it all.
+            parts.append(str(inner))
+            continue
+        loc = ".".join(str(p) for p in err["loc"]) or "value"
+        parts.append(f"{loc}: {err['msg'].removeprefix('Value error, ')}")
+    return "; ".join(parts)

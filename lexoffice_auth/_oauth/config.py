@@ -1,0 +1,190 @@
+"""An OAuth client's configuration: frozen, checked once; provider quirks as preset data."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+from urllib.parse import urlsplit
+
+from .._core.checks import check_seconds, describe_validation_error
+from .._core.urls import require_secure_url
+from ..errors import ConfigurationError
+
+if TYPE_CHECKING:
+    # The pydantic models load when first used, so importing OAuthClient stays cheap.
+    from .metadata import ProviderMetadata
+    from .tokens import ClientAuthMethod
+
+__all__ = ["ClientConfig", "ProviderPreset", "check_scopes", "lexoffice_partner_preset"]
+
+_AUTH_METHODS = (None, "none", "client_secret_basic", "client_secret_post")
+
+
+@dataclass(frozen=True)
+class ProviderPreset:
+    """How one provider differs from the RFCs' defaults, as data.
+
+    Attributes:
+        metadata: static endpoints for a provider without discovery (``None``: discover).
+        token_endpoint_auth_method: forced client authentication, if the provider needs one.
+        scope_param: the authorization parameter carrying scopes (``scope`` in RFC 6749).
+        scope_separator: how scopes are joined (a space in RFC 6749).
+        basic_auth_encoding: ``form`` (RFC 6749 §2.3.1) or ``raw`` ``client_id:secret``.
+        revocation: whether the provider offers RFC 7009 revocation.
+
+    Example:
+        >>> preset = lexoffice_partner_preset()
+        >>> preset.scope_param, preset.scope_separator, preset.revocation
+        ('scopes', ',', False)
+    """
+
+    metadata: ProviderMetadata | None = None
+    token_endpoint_auth_method: ClientAuthMethod | None = None
+    scope_param: str = "scope"
+    scope_separator: str = " "
+    basic_auth_encoding: Literal["form", "raw"] = "form"
+    revocation: bool = True
+
+
+def lexoffice_partner_preset(app_base_url: str = "https://app.lexoffice.de") -> ProviderPreset:
+    """lexoffice's partner OAuth: static endpoints, raw Basic credentials, ``scopes=a,b``.
+
+    This is what real partner integrations send; lexoffice documents no discovery, no
+    id_token and no RFC 7009 revocation (see ``lexoffice_partner_metadata``).
+
+    Example:
+        >>> preset = lexoffice_partner_preset()
+        >>> preset.metadata.token_endpoint, preset.scope_param, preset.revocation
+        ('https://app.lexoffice.de/api/oauth2/token', 'scopes', False)
+    """
+    from .metadata import lexoffice_partner_metadata
+
+    return ProviderPreset(
+        metadata=lexoffice_partner_metadata(app_base_url),
+        token_endpoint_auth_method="client_secret_basic",
+        scope_param="scopes",
+        scope_separator=",",
+        basic_auth_encoding="raw",
+        revocation=False,
+    )
+
+
+def _check_redirect_uri(uri: object) -> str:
+    """HTTPS, loopback HTTP (RFC 8252 §7.3) or a private-use scheme (RFC 8252 §7.1)."""
+    if not isinstance(uri, str) or not uri:
+        raise ConfigurationError("redirect_uri must be a non-empty string")
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in uri):
+        raise ConfigurationError("redirect_uri must not contain whitespace or control characters")
+    try:
+        scheme = urlsplit(uri).scheme.lower()
+    except ValueError as exc:
+        raise ConfigurationError("redirect_uri is not a valid URI") from exc
+    if scheme in ("http", "https"):
+        return require_secure_url(uri, "redirect_uri")
+    if "." in scheme:  # reverse-domain private-use scheme, e.g. com.example.app:/cb
+        return uri
+    raise ConfigurationError(
+        f"redirect_uri must be https, loopback http or a private-use scheme: {uri!r}"
+    )
+
+
+def _as_metadata(value: object) -> ProviderMetadata:
+    from pydantic import ValidationError
+
+    from .metadata import ProviderMetadata
+
+    if isinstance(value, ProviderMetadata):
+        return value
+    if isinstance(value, Mapping):
+        try:
+            return ProviderMetadata.model_validate(dict(value))
+        except ValidationError as exc:
+            raise ConfigurationError(f"invalid metadata: {describe_validation_error(exc)}") from exc
+    raise ConfigurationError("metadata must be a ProviderMetadata (or a mapping of its fields)")
+
+
+def check_scopes(scopes: object, separator: str) -> tuple[str, ...]:
+    """``scopes`` as a tuple of scope names that survive joining with ``separator``."""
+    if isinstance(scopes, str) or not isinstance(scopes, Iterable):
+        raise ConfigurationError("scopes must be a list of scope names, e.g. ['openid', 'email']")
+    result = tuple(scopes)
+    for scope in result:
+        if (
+            not isinstance(scope, str)
+            or not scope
+            or separator in scope
+            or any(c.isspace() for c in scope)
+        ):
+            raise ConfigurationError(f"invalid scope name {scope!r}")
+    return result
+
+
+@dataclass(frozen=True)
+class ClientConfig:
+    """Everything an ``OAuthClient`` is configured with, checked when it is built.
+
+    Give either ``issuer`` (discovery) or ``metadata`` (static endpoints, e.g. from a
+    :class:`ProviderPreset`). The client secret is hidden from ``repr``.
+
+    Example:
+        >>> cfg = ClientConfig("app", "https://app.example/cb", issuer="https://id.example")
+        >>> cfg.scopes, cfg.auth_method
+        (('openid',), None)
+    """
+
+    client_id: str
+    redirect_uri: str
+    issuer: str | None = None
+    metadata: ProviderMetadata | None = None
+    client_secret: str | None = field(default=None, repr=False)
+    scopes: tuple[str, ...] = ("openid",)
+    auth_method: ClientAuthMethod | None = None
+    scope_param: str = "scope"
+    scope_separator: str = " "
+    basic_auth_encoding: Literal["form", "raw"] = "form"
+    revocation: bool = True
+    login_lifetime: float = 600.0
+    metadata_ttl: float = 3600.0
+    timeout: float = 10.0
+    id_token_leeway: float = 300.0
+    allow_hs256_id_tokens: bool = False
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.client_id, str) or not self.client_id:
+            raise ConfigurationError("client_id must be a non-empty string")
+        if (self.issuer is None) == (self.metadata is None):
+            raise ConfigurationError("give exactly one of issuer= (discovery) or metadata=")
+        if self.issuer is not None:
+            require_secure_url(self.issuer, "issuer")
+            if urlsplit(self.issuer).query:
+                raise ConfigurationError("issuer must not contain a query")
+        else:
+            object.__setattr__(self, "metadata", _as_metadata(self.metadata))
+        secret = self.client_secret
+        if secret is not None and (not isinstance(secret, str) or not secret):
+            raise ConfigurationError("client_secret must be a non-empty string or None")
+        if self.auth_method not in _AUTH_METHODS:
+            raise ConfigurationError(f"unsupported token_endpoint_auth_method {self.auth_method!r}")
+        if self.auth_method in ("client_secret_basic", "client_secret_post") and not secret:
+            raise ConfigurationError(f"{self.auth_method} needs a client_secret")
+        if self.basic_auth_encoding not in ("form", "raw"):
+            raise ConfigurationError("basic_auth_encoding must be 'form' or 'raw'")
+        for name in ("scope_param", "scope_separator"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value:
+                raise ConfigurationError(f"{name} must be a non-empty string")
+        object.__setattr__(self, "redirect_uri", _check_redirect_uri(self.redirect_uri))
+        object.__setattr__(self, "scopes", check_scopes(self.scopes, self.scope_separator))
+        check_seconds("login_lifetime", self.login_lifetime, positive=True)
+        check_seconds("metadata_ttl", self.metadata_ttl)
+        check_seconds("timeout", self.timeout, positive=True)
+        check_seconds("id_token_leeway", self.id_token_leeway)
+
+    @property
+    def expected_issuer(self) -> str:
+        """The issuer: configured for discovery, or the static metadata's."""
+        if self.issuer is not None:
+            return self.issuer
+        assert self.metadata is not None  # __post_init__ guarantees one of the two
+        return self.metadata.issuer

@@ -1,0 +1,124 @@
+"""What every command shares: the common options, their state, running and stderr.
+
+Commands are plain click commands; :func:`run` runs their async body under anyio and
+turns a failure into one redacted line and a hint on stderr (exit status 1).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import anyio
+import click
+
+from lexoffice_auth import TokenSet
+
+from .._errors import RedactingHandler, Redactor, describe
+from .._settings import Settings
+
+__all__ = ["State", "run", "say", "secrets_of", "shared_options"]
+
+
+@dataclass
+class State:
+    """Options shared by the group and every command (a command's own flag wins)."""
+
+    flags: dict[str, Any] = field(default_factory=dict)
+    debug: bool = False
+    redact: Redactor = field(default_factory=Redactor)
+
+    def settings(self, **command_flags: Any) -> Settings:
+        flags = {**self.flags, **{k: v for k, v in command_flags.items() if v is not None}}
+        config = flags.pop("config", None)
+        settings = Settings(flags=flags, config_path=Path(config) if config else None)
+        self.redact.add(settings.get("client_secret"), settings.api_key)
+        return settings
+
+
+def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    state = ctx.ensure_object(State)
+    if param.name == "debug":
+        state.debug = state.debug or bool(value)
+    elif value is not None and param.name is not None:
+        state.flags[param.name] = value
+    return value
+
+
+def shared_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--profile, --store, --config and --debug, on the group and on every command."""
+    options = [
+        click.option(
+            "--profile",
+            metavar="NAME",
+            expose_value=False,
+            callback=_remember,
+            help="Account to use (several can be logged in) [env LEXOFFICE_PROFILE; "
+            "default: default].",
+        ),
+        click.option(
+            "--store",
+            metavar="PATH",
+            type=click.Path(dir_okay=False),
+            expose_value=False,
+            callback=_remember,
+            help="Token store file [env LEXOFFICE_TOKEN_STORE; default: in the user data "
+            "directory].",
+        ),
+        click.option(
+            "--config",
+            metavar="PATH",
+            type=click.Path(dir_okay=False),
+            expose_value=False,
+            callback=_remember,
+            help="TOML config file [env LEXOFFICE_CONFIG; default: config.toml in the user "
+            "config directory].",
+        ),
+        click.option(
+            "--debug",
+            is_flag=True,
+            default=False,
+            expose_value=False,
+            callback=_remember,
+            help="Show redacted details of errors and the SDK's log.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def run(main: Callable[[State], Awaitable[None]]) -> None:
+    """Run ``main`` under anyio; a failure is one line and a hint on stderr, exit 1."""
+    ctx = click.get_current_context()
+    state = ctx.ensure_object(State)
+    handler: RedactingHandler | None = None
+    logger = logging.getLogger("lexoffice_auth")
+    if state.debug:
+        handler = RedactingHandler(lambda line: click.echo(line, err=True), state.redact)
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG)
+    try:
+        anyio.run(main, state)
+    except (click.exceptions.Exit, click.ClickException, click.Abort):
+        raise
+    except Exception as exc:
+        for line in describe(exc, state.redact, debug=state.debug):
+            click.echo(f"lexoffice-auth: {line}", err=True)
+        ctx.exit(1)
+    finally:
+        if handler is not None:
+            logger.removeHandler(handler)
+
+
+def say(text: str = "") -> None:
+    """A message for the user, on stderr (stdout is for data)."""
+    click.echo(text, err=True)
+
+
+def secrets_of(tokens: TokenSet) -> str:
+    """The secret of ``tokens`` to redact from every message."""
+    return tokens.access_token.get_secret_value()

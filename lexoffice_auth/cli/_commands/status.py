@@ -1,0 +1,90 @@
+"""``lexoffice-auth status``: who is logged in, provider, scopes, expiry (no secrets)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Any
+
+import click
+
+from .._loopback import _duration
+from .._profile import Profile
+from ._context import State, run, shared_options
+
+__all__ = ["status"]
+
+
+def _when(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, default=False, help="Print JSON.")
+@shared_options
+def status(as_json: bool) -> None:
+    """Show who is logged in, the provider, scopes, expiry and the token store (no secrets)."""
+
+    async def main(state: State) -> None:
+        import time
+
+        settings = state.settings()
+        profile = await Profile.load(settings)
+        info: dict[str, Any] = {
+            "profile": profile.name,
+            "store": str(profile.store.path),
+            "logged_in": profile.tokens is not None,
+        }
+        origin = settings.api_key_origin()
+        if origin is not None:
+            what = origin.lstrip("$") if origin.startswith("$") else f"api_key in {origin}"
+            info["env_api_key"] = f"{what} is set and is used instead of the store"
+        tokens = profile.tokens
+        if tokens is not None:
+            marker = profile.marker
+            info["kind"] = profile.kind
+            if profile.kind == "oauth":
+                info["provider"] = marker.get("provider")
+                info["issuer"] = marker.get("issuer")
+                info["client_id"] = marker.get("client_id")
+            if tokens.id_claims is not None:
+                info["user"] = tokens.id_claims.email or tokens.id_claims.sub
+                info["subject"] = tokens.id_claims.sub
+            info["scopes"] = list(tokens.scopes)
+            info["expires_at"] = _when(tokens.expires_at) if tokens.expires_at else None
+            if tokens.expires_at is not None:
+                info["expires_in"] = int(tokens.expires_at - time.time())
+            info["refresh_token"] = tokens.refresh_token is not None
+            info["api_base"] = profile.api_base(settings)
+        if as_json:
+            click.echo(json.dumps(info, indent=2))
+            return
+        click.echo(f"Profile:        {info['profile']}")
+        click.echo(f"Token store:    {info['store']}")
+        if "env_api_key" in info:
+            click.echo(f"Note:           {info['env_api_key']}")
+        if tokens is None:
+            click.echo("Logged in:      no (run `lexoffice-auth login`)")
+            return
+        kinds = {"oauth": "OAuth login", "api_key": "API key", "unknown": "token set"}
+        click.echo(f"Logged in:      yes ({kinds.get(str(info['kind']), '?')})")
+        if profile.kind == "oauth":
+            name = (
+                "lexoffice partner OAuth"
+                if info["provider"] == "lexoffice-partner"
+                else "OpenID provider"
+            )
+            click.echo(f"Provider:       {name} {info['issuer']} (client {info['client_id']})")
+        if "user" in info:
+            click.echo(f"User:           {info['user']}")
+        click.echo(f"Scopes:         {' '.join(info['scopes']) or '(none recorded)'}")
+        if tokens.expires_at is None:
+            click.echo("Expires:        never by the clock (lexoffice API keys last 24 months)")
+        else:
+            left = int(info["expires_in"])
+            state_text = f"in {_duration(left)}" if left > 0 else "expired (refreshed on next use)"
+            click.echo(f"Access token:   expires {info['expires_at']} ({state_text})")
+            click.echo(f"Refresh token:  {'yes' if info['refresh_token'] else 'no'}")
+        click.echo(f"API base:       {info['api_base']}")
+
+    run(main)
