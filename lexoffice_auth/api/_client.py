@@ -19,7 +19,7 @@ from .._core.http import is_http_error
 from .._core.urls import origin_of, require_secure_url
 from .._session.refreshing import RefreshingTokenSource
 from .._session.revocation import record_connection_id
-from ..errors import ApiError, ConfigurationError, NetworkError
+from ..errors import ApiError, ConfigurationError, NetworkError, RateLimited
 from ._articles import ArticlesApi
 from ._contacts import ContactsApi
 from ._countries import CountriesApi
@@ -400,10 +400,12 @@ class LexofficeClient:
                     raise
                 raise self._transport_failure(method, path, exc) from exc
             try:
-                status = response.status_code
-                if status >= 400:
+                if response.status_code >= 400:
                     body = await read_capped(response, _ERROR_BODY_LIMIT, "", truncate=True)
-                    raise self._status_failure(method, path, response, body)
+                    failure = self._status_failure(method, path, response, body)
+                    self._feedback(isinstance(failure, Retryable) and failure.kind == "rate")
+                    raise failure
+                self._feedback(False)
                 return response, await read(response)
             except Exception as exc:
                 if not is_http_error(exc):
@@ -419,13 +421,12 @@ class LexofficeClient:
         self, method: str, path: str, response: httpx.Response, body: bytes
     ) -> Exception:
         status = response.status_code
-        if status == 429:
-            error = self._error(method, path, status, response.headers, body)
-            telemetry.rate_limited(method, path, getattr(error, "retry_after", None))
+        error = self._error(method, path, status, response.headers, body)
+        if isinstance(error, RateLimited):  # a 429, or a 500 that says it is one
+            telemetry.rate_limited(method, path, error.retry_after)
             return Retryable(error, kind="rate")
         if status >= 500 and method in _SAFE_METHODS:
-            return Retryable(self._error(method, path, status, response.headers, body), kind="read")
-        note = None
+            return Retryable(error, kind="read")
         if status == 504:
             note = (
                 "lexoffice's gateway timed out; the request may have been carried out, "
@@ -433,7 +434,16 @@ class LexofficeClient:
             )
         elif status >= 500:
             note = f"a {method} is not retried after a server error"
+        else:
+            return error
         return self._error(method, path, status, response.headers, body, note=note)
+
+    def _feedback(self, throttled: bool) -> None:
+        """Tell an adaptive limiter (``TokenBucket``) how the paced request fared."""
+        if self._limiter is not None:
+            report = getattr(self._limiter, "feedback", None)
+            if report is not None:
+                report(throttled)
 
     def _transport_failure(self, method: str, path: str, exc: Exception) -> Exception:
         kind = type(exc).__name__

@@ -12,6 +12,7 @@ status's class with a message naming the status.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -29,6 +30,9 @@ from ..errors import (
 __all__ = ["error_for_status", "error_from_response", "parse_error_body", "parse_retry_after"]
 
 _MAX_TEXT = 300
+# Live reports (reference §3d): a rate-limit rejection can come as a 500 whose message says so
+# (agent-tool-lexware-office-cli 0.1.4). The docs say 429; both mean "slow down".
+_RATE_LIMIT_TEXT = re.compile(r"rate.?limit|too many requests", re.IGNORECASE)
 
 
 def error_for_status(status: int) -> type[ApiError]:
@@ -145,6 +149,15 @@ def error_from_response(
     if trace_id is None:
         trace_id = _text(headers.get("x-trace-id"))
     cls = error_for_status(status)
+    if status == 406 and any(
+        d.get("field") == "version" and d.get("message") != "missing_entity" for d in details
+    ):
+        # The docs say a stale version is a 409; two clients tested live report 406 with an
+        # IssueList whose source is "version" (agent-tool-lexware-office-cli 0.1.4,
+        # benethos-lexware-office-mcp 0.6.2, reference §3d). Both are a Conflict.
+        cls = Conflict
+    elif status >= 500 and message and _RATE_LIMIT_TEXT.search(message):
+        cls = RateLimited
     text = f"{method} {path}: HTTP {status}"
     if message:
         text += f": {message}"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -31,7 +32,11 @@ __all__ = ["RateLimiter", "RedisRateLimiter", "TokenBucket"]
 
 @runtime_checkable
 class RateLimiter(Protocol):
-    """Anything that can pace requests: ``await limiter.acquire()`` before each one."""
+    """Anything that can pace requests: ``await limiter.acquire()`` before each one.
+
+    A limiter that also has ``feedback(throttled: bool)`` hears how every request fared
+    (``TokenBucket`` uses it to slow down when lexoffice allows less than configured).
+    """
 
     async def acquire(self) -> None:
         """Return when the next request may be sent."""
@@ -45,6 +50,15 @@ def _check_rate(rate: float, burst: float) -> tuple[float, float]:
     return float(rate), float(burst)
 
 
+# Adapting to a server that allows less than configured (see TokenBucket.feedback).
+_WINDOW = 10.0  # seconds of accepted requests that tell what the server allows
+_CUT_BELOW = 0.95  # the new rate, as a share of what the server accepted
+_CUT_AT_LEAST = 0.9  # every cut lowers the rate by at least 10 %
+_CALM_BEFORE_PROBING = 300.0  # seconds without a 429 before the rate creeps up again
+_PROBE_STEP = 0.01  # each accepted request then adds this share of the configured rate
+_FLOOR = 0.05  # never below this share of the configured rate
+
+
 class TokenBucket:
     """An in-process token bucket: ``rate`` requests per second, bursts of ``burst``.
 
@@ -53,10 +67,16 @@ class TokenBucket:
     default ``burst=1`` sends nothing faster than one request every ``1/rate`` seconds,
     which leaves lexoffice's own bucket room for network jitter.
 
+    The bucket adapts when lexoffice allows less than ``rate`` (its limits "may be changed
+    on short notice"): the client reports every answer through :meth:`feedback`, a 429
+    despite pacing cuts ``current_rate`` to just below what lexoffice accepted over the
+    last 10 s (multiplicative decrease), and after 5 minutes without a 429 it creeps back
+    towards ``rate`` (additive increase).
+
     Example:
         >>> bucket = TokenBucket(2.0)
-        >>> bucket.rate, bucket.burst
-        (2.0, 1.0)
+        >>> bucket.rate, bucket.burst, bucket.current_rate
+        (2.0, 1.0, 2.0)
     """
 
     def __init__(
@@ -67,16 +87,56 @@ class TokenBucket:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.rate, self.burst = _check_rate(rate, burst)
-        self._interval = 1.0 / self.rate
-        self._tolerance = (self.burst - 1.0) * self._interval
         self._clock = clock
         self._tat = float("-inf")  # theoretical arrival time of the next request
         self._tokens = self.burst  # the gate: a plain token bucket at send time
         self._updated = clock()
         self._lock = threading.Lock()
+        self._set_rate(self.rate)
+        self._accepted: deque[float] = deque()
+        self._first_answer: float | None = None
+        self._last_cut = float("-inf")
 
     def __repr__(self) -> str:
         return f"TokenBucket(rate={self.rate}, burst={self.burst})"
+
+    @property
+    def current_rate(self) -> float:
+        """The rate in force: ``rate``, or less while lexoffice allows less."""
+        return self._current
+
+    def _set_rate(self, rate: float) -> None:
+        self._current = rate
+        self._interval = 1.0 / rate
+        self._tolerance = (self.burst - 1.0) * self._interval
+
+    def feedback(self, throttled: bool) -> None:
+        """Report how a paced request fared: ``throttled`` for a 429 (or lexoffice's
+        rate-limit 500), else False. The client calls this for every answer."""
+        with self._lock:
+            now = self._clock()
+            if self._first_answer is None:
+                self._first_answer = now
+            while self._accepted and self._accepted[0] < now - _WINDOW:
+                self._accepted.popleft()
+            if throttled:
+                self._cut(now)
+                return
+            self._accepted.append(now)
+            calm = now - self._last_cut
+            if calm >= _CALM_BEFORE_PROBING and self._current < self.rate:
+                self._set_rate(min(self.rate, self._current + self.rate * _PROBE_STEP))
+
+    def _cut(self, now: float) -> None:
+        # One cut per burst of 429s: those answers all describe the same overload.
+        if now - self._last_cut < max(1.0, 2 * self._interval):
+            return
+        first = now if self._first_answer is None else self._first_answer
+        elapsed = min(_WINDOW, now - first)
+        accepted = len(self._accepted) / elapsed if elapsed >= 1.0 else self._current
+        rate = min(self._current * _CUT_AT_LEAST, accepted * _CUT_BELOW)
+        self._set_rate(max(self.rate * _FLOOR, rate))
+        self._last_cut = now
 
     def reserve(self) -> tuple[float, float]:
         """Reserve the next slot: ``(seconds to wait, the slot's end)``; no waiting."""
@@ -96,12 +156,13 @@ class TokenBucket:
         with self._lock:
             now = self._clock()
             if now > self._updated:
-                self._tokens = min(self.burst, self._tokens + (now - self._updated) * self.rate)
+                refill = (now - self._updated) * self._current
+                self._tokens = min(self.burst, self._tokens + refill)
                 self._updated = now
             if self._tokens >= 1.0:
                 self._tokens -= 1.0
                 return 0.0
-            return max((1.0 - self._tokens) / self.rate, 1e-4)
+            return max((1.0 - self._tokens) / self._current, 1e-4)
 
     async def acquire(self) -> None:
         """Wait (without blocking the event loop) until a request may be sent."""
