@@ -112,6 +112,10 @@ class VoucherlistApi(Resource):
         ``sort`` is that field with ``,DESC``); the order inside a part is ``sort``'s. A
         row seen twice (it moved while paging) is yielded once. More than 10,000 rows on
         a single day raise an :class:`~lexoffice_auth.errors.ApiError`.
+
+        lexoffice refuses ``overdue`` beside other statuses; such a query (``["open",
+        "overdue"]``) is sent as two and merged in ``sort``'s order, each voucher once (an
+        awaited page is then cut from the merged rows, which are all read).
         """
         if split_by not in _DATE_FIELDS:
             raise ConfigurationError(f"split_by must be one of {sorted(_DATE_FIELDS)}")
@@ -132,10 +136,34 @@ class VoucherlistApi(Resource):
 
             return fetch
 
-        def walk() -> AsyncIterator[VoucherListItem]:
-            return self._walk(params, dates[split_by], split_by, page, size, fetch_in)
+        what = "GET /v1/voucherlist"
+        queries = _split_overdue(params)
+        if len(queries) == 1:
 
-        return Pager(fetch_in(params), page=page, size=size, what="GET /v1/voucherlist", walk=walk)
+            def walk() -> AsyncIterator[VoucherListItem]:
+                return self._walk(params, dates[split_by], split_by, page, size, fetch_in)
+
+            return Pager(fetch_in(params), page=page, size=size, what=what, walk=walk)
+
+        # lexoffice refuses "overdue" beside other statuses: one query each, merged in the
+        # requested order without duplicates (an overdue voucher is also "open").
+        def merged() -> AsyncIterator[VoucherListItem]:
+            walks = [self._walk(q, dates[split_by], split_by, 0, size, fetch_in) for q in queries]
+            return _merge(walks, str(params.get("sort", _DEFAULT_SORT)))
+
+        async def fetch(number: int, count: int) -> Page[VoucherListItem]:
+            rows = [row async for row in merged()]
+            return _slice(rows, number, count)
+
+        async def walk_from_page() -> AsyncIterator[VoucherListItem]:
+            skip = page * size
+            async for row in merged():
+                if skip:
+                    skip -= 1
+                    continue
+                yield row
+
+        return Pager(fetch, page=page, size=size, what=what, walk=walk_from_page)
 
     async def _walk(
         self,
@@ -171,6 +199,62 @@ class VoucherlistApi(Resource):
 
 
 Fetch = Callable[[int, int], Awaitable[Page[VoucherListItem]]]
+_DEFAULT_SORT = "voucherDate,DESC"  # what lexoffice answers without a sort (§3b.18 sample)
+_SORT_ATTRIBUTES = {
+    "voucherDate": "voucher_date",
+    "voucherNumber": "voucher_number",
+    "createdDate": "created_date",
+    "updatedDate": "updated_date",
+}
+
+
+def _split_overdue(params: Params) -> list[Params]:
+    """``params``, or one query without ``overdue`` and one with only ``overdue``."""
+    statuses = str(params["voucherStatus"]).split(",")
+    if "overdue" not in statuses or len(statuses) == 1:
+        return [params]
+    others = ",".join(s for s in statuses if s != "overdue")
+    return [{**params, "voucherStatus": others}, {**params, "voucherStatus": "overdue"}]
+
+
+async def _merge(
+    walks: list[AsyncIterator[VoucherListItem]], sort: str
+) -> AsyncIterator[VoucherListItem]:
+    """The rows of sorted walks in one ``sort`` order (rows without the field last), each
+    id once."""
+    field, _, direction = sort.partition(",")
+    attribute = _SORT_ATTRIBUTES[field]
+    descending = direction == "DESC"
+    heads: list[VoucherListItem | None] = [await anext(w, None) for w in walks]
+    seen: set[str] = set()
+    while any(h is not None for h in heads):
+        candidates = [(i, h) for i, h in enumerate(heads) if h is not None]
+        present = [(i, h) for i, h in candidates if getattr(h, attribute) is not None]
+        if present:
+            pick = max if descending else min
+            index, row = pick(present, key=lambda pair: getattr(pair[1], attribute))
+        else:
+            index, row = candidates[0]
+        heads[index] = await anext(walks[index], None)
+        if row.id not in seen:
+            seen.add(row.id)
+            yield row
+
+
+def _slice(rows: list[VoucherListItem], number: int, size: int) -> Page[VoucherListItem]:
+    """Page ``number`` of ``rows`` as lexoffice would report it."""
+    chunk = rows[number * size : (number + 1) * size]
+    pages = -(-len(rows) // size)
+    return Page[VoucherListItem](
+        content=chunk,
+        first=number == 0,
+        last=number + 1 >= pages,
+        total_pages=pages,
+        total_elements=len(rows),
+        number_of_elements=len(chunk),
+        size=size,
+        number=number,
+    )
 
 
 def _day(value: DateLike | None, name: str) -> date | None:
@@ -237,14 +321,6 @@ def _voucher_params(
         "voucherType": _choices(voucher_type, "voucher_type"),
         "voucherStatus": _choices(voucher_status, "voucher_status"),
     }
-    if (
-        "overdue" in str(params["voucherStatus"]).split(",")
-        and params["voucherStatus"] != "overdue"
-    ):
-        raise ConfigurationError(
-            "voucher_status 'overdue' cannot be combined with other statuses (lexoffice "
-            "refuses it): query it on its own"
-        )
     if archived is not None:
         if not isinstance(archived, bool):
             raise ConfigurationError("archived must be True, False or None")
