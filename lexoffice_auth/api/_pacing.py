@@ -14,6 +14,7 @@ Both limiters work in two steps:
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import deque
@@ -22,7 +23,8 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import anyio
 
-from ..errors import ConfigurationError, NetworkError
+from .. import telemetry
+from ..errors import ConfigurationError, NetworkError, RateLimited
 
 if TYPE_CHECKING:
     import redis
@@ -177,35 +179,59 @@ class TokenBucket:
             raise
 
 
-# KEYS[1]: the bucket's key. ARGV: interval (µs), tolerance (µs), extra lifetime (ms): the
-# key lives until its last reserved slot plus that, however far ahead the slots reach.
-# Returns the microseconds to wait. Uses the server's clock, so that hosts whose clocks
-# disagree still share one schedule; atomic because Redis runs a script in one go.
+# KEYS[1]: the bucket's key. ARGV: interval (µs), tolerance (µs), extra lifetime (ms), the
+# furthest a sane schedule reaches ahead (µs). Returns {µs to wait, 1 if the stored value was
+# unusable}: a value that is no number, or reaches further ahead than any real queue could
+# (a squatted or corrupted key), is taken as absent instead of making every caller wait.
+# The key lives until its last reserved slot plus the extra lifetime. Uses the server's
+# clock, so hosts whose clocks disagree share one schedule; atomic, as Redis runs a script
+# in one go.
 _GCRA = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local interval = tonumber(ARGV[1])
 local tolerance = tonumber(ARGV[2])
-local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+local horizon = tonumber(ARGV[4])
+local raw = redis.call('GET', KEYS[1])
+local tat = tonumber(raw or '0')
+local reset = 0
+if tat == nil or tat ~= tat or tat > now + horizon then
+  tat = now
+  reset = 1
+end
 if tat < now then tat = now end
 local ttl = math.ceil((tat + interval - now) / 1000) + tonumber(ARGV[3])
 redis.call('SET', KEYS[1], string.format('%d', tat + interval), 'PX', ttl)
 local wait = tat - tolerance - now
 if wait < 0 then wait = 0 end
-return wait
+return {wait, reset}
 """
 
 
 # The gate: a token bucket in a hash {tokens, updated (µs)}. ARGV: rate (per µs), burst,
-# expiry (ms). Returns 0 when a token was taken, else the microseconds until one exists.
+# expiry (ms). Returns {0 when a token was taken, else the µs until one exists; 1 if the
+# stored state was unusable (no numbers, tokens outside [-1, burst], a time in the future)
+# and was started afresh}.
 _GATE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local rate = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
 local state = redis.call('HMGET', KEYS[1], 'tokens', 'updated')
-local tokens = tonumber(state[1]) or burst
-local updated = tonumber(state[2]) or now
+local tokens = tonumber(state[1])
+local updated = tonumber(state[2])
+local reset = 0
+if state[1] or state[2] then
+  if tokens == nil or updated == nil or tokens ~= tokens or tokens < -1 or tokens > burst
+     or updated > now + 1000000 then
+    tokens = nil
+    reset = 1
+  end
+end
+if tokens == nil then
+  tokens = burst
+  updated = now
+end
 if now > updated then
   tokens = math.min(burst, tokens + (now - updated) * rate)
   updated = now
@@ -218,7 +244,7 @@ else
 end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'updated', string.format('%d', updated))
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]))
-return wait
+return {wait, reset}
 """
 
 
@@ -235,6 +261,11 @@ class RedisRateLimiter:
     Use one ``key`` per lexoffice API client (API key or OAuth connection). A cancelled
     waiter's slot is not given back here (other processes may have reserved after it):
     cancellations make the schedule slower, never faster.
+
+    A stored value that is unusable (not a number, or a schedule reaching further ahead
+    than ``max_wait``: a squatted or corrupted key) is logged and started afresh, and no
+    wait ever exceeds ``max_wait`` seconds: past it, ``acquire`` raises
+    :class:`~lexoffice_auth.errors.RateLimited` instead of waiting on.
 
     Example (creating it connects to nothing; the first request does):
         >>> limiter = RedisRateLimiter("redis://127.0.0.1:6379/0", key="acme")
@@ -268,8 +299,14 @@ class RedisRateLimiter:
         burst: float = 1.0,
         client: redis.Redis | None = None,
         prefix: str = "lexoffice-auth:rate:",
+        max_wait: float = 60.0,
     ) -> None:
         self.rate, self.burst = _check_rate(rate, burst)
+        if isinstance(max_wait, bool) or not isinstance(max_wait, (int, float)):
+            raise ConfigurationError(f"max_wait must be a number of seconds, got {max_wait!r}")
+        if not 0 < max_wait < 1e6:
+            raise ConfigurationError(f"max_wait must be a number of seconds > 0, got {max_wait!r}")
+        self.max_wait = float(max_wait)
         if not isinstance(key, str) or not key:
             raise ConfigurationError("key must be a non-empty string naming the API client")
         if (url is None) == (client is None):
@@ -289,6 +326,7 @@ class RedisRateLimiter:
             interval_us,
             round((self.burst - 1.0) * interval_us),
             max(1000, round(2 * self.burst * interval_us / 1000) + 1000),
+            round(self.max_wait * 1_000_000) + interval_us,
         )
         self._script = self._client.register_script(_GCRA)
         self._gate = self._client.register_script(_GATE)
@@ -299,9 +337,16 @@ class RedisRateLimiter:
 
     def _run(self, script: Any, key: str, args: tuple[float, ...]) -> float:
         try:
-            micros = script(keys=[key], args=list(args))
+            micros, reset = script(keys=[key], args=list(args))
         except self._redis_errors as exc:
             raise NetworkError(f"the rate limiter's Redis server failed: {exc}") from exc
+        if reset:
+            telemetry.log_event(
+                "rate_limit.reset",
+                f"the rate limiter's Redis key {key!r} held an unusable value; started afresh",
+                level=logging.WARNING,
+                key=key,
+            )
         return int(micros) / 1_000_000
 
     def _reserve(self) -> float:
@@ -311,12 +356,23 @@ class RedisRateLimiter:
         return self._run(self._gate, self._key + ":gate", self._gate_args)
 
     async def acquire(self) -> None:
-        """Reserve a slot in Redis, wait for it, then pass the gate; never blocks the loop."""
-        delay = await anyio.to_thread.run_sync(self._reserve)
-        if delay > 0:
-            await anyio.sleep(delay)
-        while (wait := await anyio.to_thread.run_sync(self._take)) > 0:  # noqa: ASYNC110
-            await anyio.sleep(wait)
+        """Reserve a slot in Redis, wait for it, then pass the gate; never blocks the loop,
+        never waits longer than ``max_wait`` in all."""
+        waited = await self._wait(await anyio.to_thread.run_sync(self._reserve), 0.0)
+        while (delay := await anyio.to_thread.run_sync(self._take)) > 0:
+            waited = await self._wait(delay, waited)
+
+    async def _wait(self, delay: float, waited: float) -> float:
+        if delay <= 0:
+            return waited
+        if waited + delay > self.max_wait:
+            raise RateLimited(
+                f"the shared rate limit {self._key!r} would make this request wait more "
+                f"than max_wait={self.max_wait:g} s; too many callers share it",
+                retry_after=delay,
+            )
+        await anyio.sleep(delay)
+        return waited + delay
 
     def close(self) -> None:
         """Close the connection pool if this limiter created it."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import logging
 import time
 import uuid
 
@@ -12,7 +13,7 @@ import pytest
 
 from lexoffice_auth import ApiKeyAuth
 from lexoffice_auth.api import LexofficeClient, RedisRateLimiter, RetryPolicy, TokenBucket
-from lexoffice_auth.errors import ConfigurationError, NetworkError
+from lexoffice_auth.errors import ConfigurationError, NetworkError, RateLimited
 from lexoffice_auth.testing import FakeLexoffice
 
 from ..support.redis_server import RedisServer, redis_server_fixture  # noqa: F401
@@ -163,3 +164,65 @@ async def test_redis_limiter_for_a_token_store_uses_the_stores_server(
     await store.aclose()
     with pytest.raises(ConfigurationError, match="RedisTokenStore"):
         RedisRateLimiter.for_store(MemoryTokenStore(), key="x")
+
+
+@pytest.mark.parametrize(
+    ("value", "gate"),
+    [
+        (b"not a number", None),  # a corrupted schedule
+        (b"99999999999999999", None),  # a schedule squatted far into the future
+        (None, {"tokens": "-1e30", "updated": "0"}),  # a gate that would never refill
+        (None, {"tokens": "junk", "updated": "also junk"}),
+    ],
+)
+def test_redis_limiter_starts_an_unusable_key_afresh_and_logs_it(
+    redis_server: RedisServer,
+    caplog: pytest.LogCaptureFixture,
+    value: bytes | None,
+    gate: dict[str, str] | None,
+) -> None:
+    import redis
+
+    key = uuid.uuid4().hex
+    limiter = RedisRateLimiter(redis_server.url, key=key, rate=20.0, max_wait=5.0)
+    raw = redis.Redis.from_url(redis_server.url)
+    if value is not None:
+        raw.set(f"lexoffice-auth:rate:{key}", value)
+    if gate is not None:
+        raw.hset(f"lexoffice-auth:rate:{key}:gate", mapping=gate)
+    with caplog.at_level(logging.WARNING, logger="lexoffice_auth"):
+        start = time.monotonic()
+        anyio.run(limiter.acquire)
+        assert time.monotonic() - start < 1.0  # no endless wait on what the key held
+    assert "unusable value" in caplog.text
+    limiter.close()
+    raw.close()
+
+
+def test_redis_limiter_never_waits_past_max_wait(redis_server: RedisServer) -> None:
+    key = uuid.uuid4().hex
+    limiter = RedisRateLimiter(redis_server.url, key=key, rate=2.0, max_wait=1.2)
+
+    async def crowd() -> list[BaseException | None]:
+        outcomes: list[BaseException | None] = []
+
+        async def one() -> None:
+            try:
+                await limiter.acquire()
+                outcomes.append(None)
+            except RateLimited as exc:
+                outcomes.append(exc)
+
+        with anyio.fail_after(10):
+            async with anyio.create_task_group() as tg:
+                for _ in range(6):
+                    tg.start_soon(one)
+        return outcomes
+
+    outcomes = anyio.run(crowd)
+    limiter.close()
+    refused = [o for o in outcomes if o is not None]
+    assert len(outcomes) == 6 and len(refused) == 3  # at 2/s the last three would wait > 1.2 s
+    assert all("max_wait=1.2" in str(e) for e in refused)
+    with pytest.raises(ConfigurationError, match="max_wait"):
+        RedisRateLimiter(redis_server.url, key=key, max_wait=0)
