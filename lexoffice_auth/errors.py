@@ -219,10 +219,6 @@ class ReauthenticationRequired(LexofficeAuthError):
     """The credential is gone (revoked, expired, never had a refresh token): log in again."""
 
 
-class ApiKeyRejected(ReauthenticationRequired):
-    """The API answered 401 to a static API key: it is invalid, expired or revoked."""
-
-
 class TokenStoreError(LexofficeAuthError):
     """A token store cannot be read or written (corrupt or foreign content, I/O error,
     a lock that cannot be had). Stored tokens are never overwritten by this failure."""
@@ -277,6 +273,14 @@ class ValidationFailed(ApiError):
 
 class Unauthorized(ApiError):
     """401: the token or API key was not accepted (after a refresh, where one was possible)."""
+
+
+class ApiKeyRejected(ReauthenticationRequired, Unauthorized):
+    """The API answered 401 to a static API key: it is invalid, expired or revoked.
+
+    Both a :class:`ReauthenticationRequired` (only a new key helps) and an
+    :class:`Unauthorized` API error, so ``except ApiError`` around an API call catches it.
+    """
 
 
 class Forbidden(ApiError):

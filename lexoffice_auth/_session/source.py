@@ -115,7 +115,8 @@ class StaticTokenSource:
         """Raise ``ApiKeyRejected``: a static key cannot be renewed."""
         raise ApiKeyRejected(
             f"the lexoffice API rejected the {self._what} (HTTP 401): it is invalid, "
-            "expired or revoked; create a new key in lexoffice and configure it"
+            "expired or revoked; create a new key in lexoffice and configure it",
+            status_code=401,
         )
 
     async def rejected(self, request: Request, response: Response) -> bool:

@@ -11,6 +11,7 @@ from types import TracebackType
 from typing import IO, Any, TypeVar
 from urllib.parse import quote
 
+import anyio
 import httpx
 from pydantic import BaseModel, RootModel, ValidationError
 
@@ -130,6 +131,10 @@ class LexofficeClient:
     * ``retry``: a :class:`RetryPolicy` (429 with backoff, GET on 5xx/transport errors).
     * ``max_json_bytes`` / ``max_download_bytes``: the largest JSON answer and the largest
       download accepted, counted after decompression (a gzip bomb stops at the cap).
+    * ``deadline``: the longest one attempt of a JSON call may take, sending and reading
+      the whole answer (default ``3 * timeout``); httpx's ``timeout`` bounds each read,
+      so a server trickling a byte at a time is stopped only by this. Downloads have
+      ``download_deadline`` (default none: a large file on a slow line takes long).
 
     Every resource of the API is an attribute (``lx.articles``, ``lx.quotations``,
     ``lx.vouchers``, ...); each offers only the operations lexoffice has for it.
@@ -165,8 +170,16 @@ class LexofficeClient:
         timeout: float = 40.0,
         max_json_bytes: int = DEFAULT_MAX_JSON_BYTES,
         max_download_bytes: int = DEFAULT_MAX_DOWNLOAD_BYTES,
+        deadline: float | None = None,
+        download_deadline: float | None = None,
     ) -> None:
         self._base = _check_base_url(base_url)
+        self._deadline = _check_deadline(3 * timeout if deadline is None else deadline, "deadline")
+        self._download_deadline = (
+            None
+            if download_deadline is None
+            else _check_deadline(download_deadline, "download_deadline")
+        )
         self._max_json_bytes = _check_limit(max_json_bytes)
         self._max_download_bytes = _check_limit(max_download_bytes)
         _check_auth(auth, self._base)
@@ -342,7 +355,7 @@ class LexofficeClient:
 
         with telemetry.api_request(method.upper(), path) as span:
             response, content = await self._send(
-                method, path, params, json_body, accept, files, data, read
+                method, path, params, json_body, accept, files, data, read, self._deadline
             )
             if span is not None:
                 span.set_attribute("http.response.status_code", response.status_code)
@@ -358,8 +371,12 @@ class LexofficeClient:
         files: Mapping[str, Any] | None,
         data: Mapping[str, str] | None,
         read: Any,
+        deadline: float | None,
     ) -> tuple[httpx.Response, Any]:
         """Pace, send, check the status, run ``read(response)``; retry as the policy says.
+
+        ``deadline`` bounds one attempt (sending and reading the whole answer), pacing
+        excluded; ``None``: no bound beyond httpx's own timeouts.
 
         ``read`` consumes the (streamed) body inside the retried attempt, so a body cut off
         mid-way counts as a transport failure; its result is returned with the response,
@@ -388,6 +405,19 @@ class LexofficeClient:
                 waited = time.perf_counter() - started
                 if waited > 0.001:
                     telemetry.rate_limit_waited(waited)
+            if deadline is None:
+                return await exchange()
+            try:
+                with anyio.fail_after(deadline):
+                    return await exchange()
+            except TimeoutError:
+                # httpx's timeouts bound each read; a server trickling one byte at a time
+                # stays under them forever. The deadline bounds the whole exchange.
+                raise self._transport_failure(
+                    method, path, TimeoutError(), f"no complete answer within {deadline:g} s"
+                ) from None
+
+        async def exchange() -> tuple[httpx.Response, Any]:
             try:
                 request = self._http.build_request(
                     method, url, content=content, headers=headers, files=files, data=data
@@ -421,7 +451,8 @@ class LexofficeClient:
         self, method: str, path: str, response: httpx.Response, body: bytes
     ) -> Exception:
         status = response.status_code
-        error = self._error(method, path, status, response.headers, body)
+        secrets = _sent_credentials(response)
+        error = self._error(method, path, status, response.headers, body, secrets=secrets)
         if isinstance(error, RateLimited):  # a 429, or a 500 that says it is one
             telemetry.rate_limited(method, path, error.retry_after)
             return Retryable(error, kind="rate")
@@ -436,7 +467,7 @@ class LexofficeClient:
             note = f"a {method} is not retried after a server error"
         else:
             return error
-        return self._error(method, path, status, response.headers, body, note=note)
+        return self._error(method, path, status, response.headers, body, note=note, secrets=secrets)
 
     def _feedback(self, throttled: bool) -> None:
         """Tell an adaptive limiter (``TokenBucket``) how the paced request fared."""
@@ -445,8 +476,10 @@ class LexofficeClient:
             if report is not None:
                 report(throttled)
 
-    def _transport_failure(self, method: str, path: str, exc: Exception) -> Exception:
-        kind = type(exc).__name__
+    def _transport_failure(
+        self, method: str, path: str, exc: Exception, what: str | None = None
+    ) -> Exception:
+        kind = what or type(exc).__name__
         not_sent = bool(_class_names(exc) & set(_NOT_SENT))
         if not_sent or method in _SAFE_METHODS:
             return Retryable(
@@ -468,8 +501,9 @@ class LexofficeClient:
         body: bytes,
         *,
         note: str | None = None,
+        secrets: tuple[str, ...] = (),
     ) -> ApiError:
-        return error_from_response(method, path, status, headers, body, note=note)
+        return error_from_response(method, path, status, headers, body, note=note, secrets=secrets)
 
     async def get_model(
         self, path: str, model: type[M], *, params: Mapping[str, str | int | bool] | None = None
@@ -537,7 +571,9 @@ class LexofficeClient:
             return await save_stream(response, to, limit, what, progress)
 
         with telemetry.api_request("GET", path):
-            _, result = await self._send("GET", path, None, None, accept, None, None, read)
+            _, result = await self._send(
+                "GET", path, None, None, accept, None, None, read, self._download_deadline
+            )
         downloaded: DownloadedFile = result
         return downloaded
 
@@ -571,6 +607,22 @@ def parse_model(method: str, path: str, status: int, content: bytes, model: type
 @functools.cache
 def _array_of(model: type[M]) -> type[RootModel[list[M]]]:
     return RootModel[list[model]]  # type: ignore[valid-type]
+
+
+def _sent_credentials(response: httpx.Response) -> tuple[str, ...]:
+    """The credential the request carried (an echo of it in an error gets redacted)."""
+    try:
+        header = response.request.headers.get("authorization", "")
+    except RuntimeError:  # a response built without its request
+        return ()
+    _, _, credential = header.partition(" ")
+    return (credential.strip(),) if credential.strip() else ()
+
+
+def _check_deadline(value: object, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1e6:
+        raise ConfigurationError(f"{name} must be a number of seconds > 0, got {value!r}")
+    return float(value)
 
 
 def _check_limit(value: object) -> int:

@@ -27,12 +27,37 @@ from ..errors import (
     ValidationFailed,
 )
 
-__all__ = ["error_for_status", "error_from_response", "parse_error_body", "parse_retry_after"]
+__all__ = [
+    "error_for_status",
+    "error_from_response",
+    "parse_error_body",
+    "parse_retry_after",
+    "redact",
+]
 
 _MAX_TEXT = 300
 # Live reports (reference §3d): a rate-limit rejection can come as a 500 whose message says so
 # (agent-tool-lexware-office-cli 0.1.4). The docs say 429; both mean "slow down".
 _RATE_LIMIT_TEXT = re.compile(r"rate.?limit|too many requests", re.IGNORECASE)
+# A credential echoed back by a server (or a proxy in front of it) must not reach messages,
+# details or logs: any "Bearer …"/"DPoP …"/"Basic …" value, and the exact one that was sent.
+_SCHEME_VALUE = re.compile(r"\b(Bearer|DPoP|Basic)\s+[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE)
+REDACTED = "[redacted]"
+
+
+def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
+    """``text`` with credentials replaced by ``[redacted]``.
+
+    Example:
+        >>> redact("echo: Authorization: Bearer abcdefgh12345678")
+        'echo: Authorization: Bearer [redacted]'
+        >>> redact("key=k3y-9f8e7d6c5b4a", ("k3y-9f8e7d6c5b4a",))
+        'key=[redacted]'
+    """
+    for secret in secrets:
+        if len(secret) >= 8:  # shorter strings would also blank out ordinary words
+            text = text.replace(secret, REDACTED)
+    return _SCHEME_VALUE.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
 
 
 def error_for_status(status: int) -> type[ApiError]:
@@ -139,13 +164,21 @@ def error_from_response(
     body: bytes,
     *,
     note: str | None = None,
+    secrets: tuple[str, ...] = (),
 ) -> ApiError:
     """The :class:`~lexoffice_auth.errors.ApiError` subclass for an error response.
 
     The message names the call (method and path, never the query, which may hold e-mail
-    addresses) and carries the server's message; ``note`` is added at the end.
+    addresses) and carries the server's message; ``note`` is added at the end. Credentials
+    the server echoed (``secrets``, the one sent, and any ``Bearer …`` value) are redacted
+    from the message and the details.
     """
     message, trace_id, details = parse_error_body(body)
+    if message is not None:
+        message = redact(message, secrets)
+    details = tuple(
+        {k: redact(v, secrets) if isinstance(v, str) else v for k, v in d.items()} for d in details
+    )
     if trace_id is None:
         trace_id = _text(headers.get("x-trace-id"))
     cls = error_for_status(status)
