@@ -42,7 +42,7 @@ from ._print_layouts import PrintLayoutsApi
 from ._quotations import QuotationsApi
 from ._recurring_templates import RecurringTemplatesApi
 from ._retry import Retryable, RetryPolicy, call_with_retries
-from ._streams import read_capped, save_stream
+from ._streams import ACCEPT_ENCODING, read_capped, save_stream
 from ._voucherlist import VoucherlistApi
 from ._vouchers import VouchersApi
 from .models import DownloadedFile, Ping, Profile
@@ -389,7 +389,7 @@ class LexofficeClient:
             url += "?" + "&".join(
                 f"{quote(str(k), safe='')}={quote(_param(v), safe='')}" for k, v in params.items()
             )
-        headers = {"Accept": accept}
+        headers = {"Accept": accept, "Accept-Encoding": ACCEPT_ENCODING}
         content: bytes | None = None
         if json_body is not None:
             try:

@@ -1,7 +1,10 @@
 """Reading response bodies with a size cap, and streaming downloads to memory or a file.
 
-The cap counts decoded bytes (after gzip/deflate/brotli), so a small compressed bomb is
-refused as soon as it has inflated past the cap, not after it has filled the memory.
+The cap counts decoded bytes. The body is inflated here, from the raw stream, at most one
+chunk at a time (``zlib``'s ``max_length``): a compressed bomb is refused as soon as it has
+inflated past the cap, where inflating each received chunk whole (as a plain read does)
+could turn 200 KB into 200 MB in one step. The client asks for ``gzip`` and ``deflate``
+only, the two encodings this module inflates.
 """
 
 from __future__ import annotations
@@ -10,7 +13,8 @@ import contextlib
 import os
 import re
 import tempfile
-from collections.abc import Callable
+import zlib
+from collections.abc import AsyncIterator, Callable, Iterator
 from email.message import Message
 from os import PathLike
 from typing import IO, Any
@@ -18,10 +22,13 @@ from typing import IO, Any
 import anyio
 import httpx
 
-from ..errors import ConfigurationError, ResponseTooLarge
+from ..errors import ApiError, ConfigurationError, ResponseTooLarge
 from .models import DownloadedFile
 
-__all__ = ["filename_of", "read_capped", "save_stream"]
+__all__ = ["ACCEPT_ENCODING", "decoded_chunks", "filename_of", "read_capped", "save_stream"]
+
+ACCEPT_ENCODING = "gzip, deflate"
+"""What the client accepts: the encodings :func:`decoded_chunks` inflates chunk by chunk."""
 
 _CHUNK = 1 << 20  # bytes per write: few thread hops, little memory
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\]")
@@ -48,6 +55,73 @@ def _declared_length(response: httpx.Response) -> int | None:
     return length if length >= 0 else None
 
 
+class _Inflater:
+    """gzip or deflate, inflated at most ``_CHUNK`` bytes per step."""
+
+    def __init__(self, coding: str) -> None:
+        self._gzip = coding in ("gzip", "x-gzip")
+        self._first = True
+        self._inflate = self._new(zlib.MAX_WBITS)
+
+    def _new(self, wbits: int) -> Any:
+        return zlib.decompressobj(wbits=16 + wbits if self._gzip else wbits)
+
+    @property
+    def complete(self) -> bool:
+        """True when the stream ended where the encoding says it ends (or nothing came)."""
+        return self._first or bool(self._inflate.eof)
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        """The inflated pieces of ``data``, one at a time (the caller may stop early)."""
+        while True:
+            try:
+                piece = self._inflate.decompress(data, _CHUNK)
+            except zlib.error:
+                if self._gzip or not self._first:
+                    raise
+                # "deflate" is sometimes sent raw, without the zlib header (httpx allows it).
+                self._inflate = zlib.decompressobj(wbits=-zlib.MAX_WBITS)
+                continue
+            self._first = False
+            if piece:
+                yield piece
+            if self._inflate.eof:
+                data = self._inflate.unused_data  # a next gzip member, if any
+                if not data:
+                    return
+                self._inflate = self._new(zlib.MAX_WBITS)
+                continue
+            data = self._inflate.unconsumed_tail
+            if not data and not piece:
+                return  # input used up and nothing pending
+
+
+async def decoded_chunks(response: httpx.Response, what: str) -> AsyncIterator[bytes]:
+    """The body, decoded from the raw stream in chunks of at most ~1 MiB each."""
+    coding = response.headers.get("content-encoding", "identity").strip().lower()
+    if coding in ("", "identity"):
+        async for raw in response.aiter_raw(_CHUNK):
+            yield raw
+        return
+    if coding not in ("gzip", "x-gzip", "deflate"):
+        raise ApiError(
+            f"{what}: the answer is encoded as {coding!r}, which the client did not ask for",
+            status_code=response.status_code,
+        )
+    inflater = _Inflater(coding)
+    try:
+        async for raw in response.aiter_raw(_CHUNK):
+            for piece in inflater.feed(raw):
+                yield piece
+        complete = inflater.complete
+    except zlib.error:
+        complete = False
+    if not complete:
+        raise ApiError(
+            f"{what}: the {coding} body is corrupt or cut off", status_code=response.status_code
+        )
+
+
 async def read_capped(
     response: httpx.Response, limit: int, what: str, *, truncate: bool = False
 ) -> bytes:
@@ -58,7 +132,7 @@ async def read_capped(
         raise _too_large(what, limit)
     parts: list[bytes] = []
     size = 0
-    async for chunk in response.aiter_bytes():
+    async for chunk in decoded_chunks(response, what):
         size += len(chunk)
         if size > limit:
             if truncate:
@@ -120,7 +194,7 @@ async def _capped_chunks(
     response: httpx.Response, limit: int, what: str, total: int | None, progress: Progress | None
 ) -> Any:
     size = 0
-    async for chunk in response.aiter_bytes(_CHUNK):
+    async for chunk in decoded_chunks(response, what):
         size += len(chunk)
         if size > limit:
             raise _too_large(what, limit)
