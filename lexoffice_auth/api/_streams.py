@@ -98,6 +98,13 @@ class _Inflater:
 
 async def decoded_chunks(response: httpx.Response, what: str) -> AsyncIterator[bytes]:
     """The body, decoded from the raw stream in chunks of at most ~1 MiB each."""
+    if response.is_stream_consumed:
+        # A response made with its body in hand (httpx.MockTransport, respx): httpx read
+        # and decoded it already, so there is nothing left to bound but the size.
+        content = response.content
+        for start in range(0, len(content), _CHUNK):
+            yield content[start : start + _CHUNK]
+        return
     coding = response.headers.get("content-encoding", "identity").strip().lower()
     if coding in ("", "identity"):
         async for raw in response.aiter_raw(_CHUNK):
