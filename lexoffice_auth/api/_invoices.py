@@ -6,17 +6,18 @@ from collections.abc import AsyncIterator, Iterable
 
 from ._common import MAX_PAGE_SIZE, deprecated
 from ._pager import Pager
-from ._resource import CreateDraft, Download, Get, Pursue
+from ._resource import ByNumber, CreateDraft, Download, Get, Pursue
 from ._voucherlist import SEARCH_WINDOW, DateField, DateLike
 from .models import Invoice, VoucherListItem
 
 __all__ = ["SEARCH_WINDOW", "InvoicesApi"]
 
 
-class InvoicesApi(Get[Invoice], CreateDraft[Invoice], Pursue[Invoice], Download):
+class InvoicesApi(Get[Invoice], ByNumber[Invoice], CreateDraft[Invoice], Pursue[Invoice], Download):
     """lexoffice's invoices (regular error shape): ``create`` (draft or finalized),
     ``pursue`` (from a quotation, order confirmation or delivery note), ``get``,
-    ``download`` (PDF, or an XRechnung's XML), and ``list`` over the voucherlist.
+    ``get_by_number``, ``download`` (PDF, or an XRechnung's XML), and ``list`` over the
+    voucherlist.
 
     lexoffice has no update or delete for invoices.
     """
@@ -25,6 +26,7 @@ class InvoicesApi(Get[Invoice], CreateDraft[Invoice], Pursue[Invoice], Download)
     model = Invoice
     id_label = "an invoice id"
     follows = ("quotation", "orderconfirmation", "deliverynote")
+    voucher_types = ("invoice",)
     xml = True
 
     def list(

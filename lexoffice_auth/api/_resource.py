@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from os import PathLike
 from typing import IO, TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar, cast
 
-from ..errors import ConfigurationError, Conflict
+from ..errors import ConfigurationError, Conflict, NotFound
 from ._common import check_id, check_page
 from ._pager import Pager
 from .models import ActionResult, DownloadedFile, LexofficeModel, Page
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from ._client import LexofficeClient
 
 __all__ = [
+    "ByNumber",
     "Create",
     "CreateDraft",
     "Delete",
@@ -218,6 +219,35 @@ class Update(_Typed[M]):
     async def _write_back(self, item_id: str, updated: M, current: M) -> ActionResult:
         """The write of :meth:`modify` (a resource may carry data over from ``current``)."""
         return await self.update(item_id, updated)
+
+
+class ByNumber(_Typed[M]):
+    """``get_by_number(number)``: find the document through the voucherlist, then read it."""
+
+    voucher_types: ClassVar[tuple[str, ...]] = ()
+    """The voucherlist ``voucherType`` values this resource's documents have."""
+
+    async def get_by_number(self, number: str) -> M:
+        """The document whose voucher number is ``number`` (e.g. ``"RE1042"``).
+
+        lexoffice has no lookup by number; this asks the voucherlist (its
+        ``voucherNumber`` filter, HTML-escaped as lexoffice's docs require) and reads the
+        one match. None: :class:`~lexoffice_auth.errors.NotFound`.
+        """
+        if not isinstance(number, str) or not number.strip():
+            raise ConfigurationError("number must be a non-empty voucher number")
+        wanted = number.strip()
+        rows = await self._client.voucherlist.list(
+            voucher_type=list(self.voucher_types), voucher_number=wanted, size=100
+        )
+        matches = [row for row in rows.content if row.voucher_number == wanted]
+        if not matches:
+            raise NotFound(
+                f"{self.path}: no {' or '.join(self.voucher_types)} with voucher number {wanted!r}",
+                status_code=404,
+            )
+        get = cast("Callable[[str], Awaitable[M]]", getattr(self, "get"))  # noqa: B009
+        return await get(matches[0].id)
 
 
 class Delete(Resource):
