@@ -24,6 +24,7 @@ PUBLIC_MODULES = (
     "lexoffice_auth.errors",
     "lexoffice_auth.oidc",
     "lexoffice_auth.presets",
+    "lexoffice_auth.rules",
     "lexoffice_auth.stores",
     "lexoffice_auth.telemetry",
     "lexoffice_auth.testing",

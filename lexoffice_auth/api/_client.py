@@ -13,10 +13,10 @@ from pydantic import BaseModel, ValidationError
 
 from .. import telemetry
 from .._core.http import is_http_error
-from .._core.urls import origin_of, require_secure_url
 from .._session.refreshing import RefreshingTokenSource
 from .._session.revocation import record_connection_id
 from ..errors import ApiError, ConfigurationError, NetworkError
+from ..rules import API_BASE_URL, origin_of, require_secure_url
 from ._contacts import ContactsApi
 from ._errors import error_from_response
 from ._events import EventSubscriptionsApi
@@ -27,7 +27,7 @@ from ._retry import Retryable, RetryPolicy, call_with_retries
 
 __all__ = ["DEFAULT_BASE_URL", "LexofficeClient"]
 
-DEFAULT_BASE_URL = "https://api.lexware.io"
+DEFAULT_BASE_URL = API_BASE_URL
 """lexoffice's (Lexware Office's) API gateway since May 2025."""
 
 M = TypeVar("M", bound=BaseModel)

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field
 
-from .._core.urls import require_secure_url
 from ..errors import ConfigurationError
+from ..rules import require_secure_url
 from ._common import check_id
 from ._models import ActionResult, LexDateTime, LexofficeModel
 
