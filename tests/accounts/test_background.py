@@ -18,9 +18,9 @@ from lexoffice_auth.errors import ConfigurationError
 from lexoffice_auth.stores import MemoryTokenStore
 from lexoffice_auth.testing import FakeLexoffice
 
+from ..support.logins import log_in, oauth_for
 from ..support.sources import make_source
 from ..support.virtual_time import loop_clock, virtual_backend
-from .helpers import log_in, oauth_for
 
 # Tokens that live 2 s, refreshers that wake before they expire, requests spread over
 # seconds: all of it in virtual time (the sandbox and the SDK share the loop's clock), so
