@@ -9,9 +9,9 @@ from typing_extensions import Self
 
 from ._core.clock import Clock
 from ._core.http import URL, Auth, Request, Response, httpx, with_httpx2_auth
-from ._core.urls import is_loopback_host, require_secure_url
 from ._session.source import StaticTokenSource, TokenSource
 from .errors import ConfigurationError, UnsafeRequestError
+from .rules import API_BASE_URL, is_loopback_host, require_secure_url
 from .telemetry import unauthorized_recovered
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ __all__ = ["DEFAULT_API_ORIGINS", "ApiKeyAuth", "LexofficeAuth"]
 
 S = TypeVar("S", bound=TokenSource)
 
-DEFAULT_API_ORIGINS: tuple[str, ...] = ("https://api.lexware.io",)
+DEFAULT_API_ORIGINS: tuple[str, ...] = (API_BASE_URL,)
 """Where credentials are sent unless configured otherwise: the lexoffice public API."""
 
 

@@ -8,8 +8,8 @@ from collections.abc import Callable, Mapping
 from urllib.parse import urlsplit
 
 from ..errors import LexofficeAuthError
+from ..rules import is_loopback_host
 from .http import AsyncClient, Reply, is_timeout, read_limited
-from .urls import is_loopback_host
 
 __all__ = ["MAX_RESPONSE_BYTES", "body_of", "host_label", "oauth_error_suffix", "send"]
 

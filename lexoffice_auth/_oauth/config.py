@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
 from .._core.checks import check_seconds, describe_validation_error
-from .._core.urls import require_secure_url
 from ..errors import ConfigurationError
+from ..rules import require_secure_url
 
 if TYPE_CHECKING:
     # The pydantic models load when first used, so importing OAuthClient stays cheap.

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 import anyio
 
 from .._core.http import AsyncClient, is_transient_status
-from .._core.urls import origin_of
 from .._core.wire import body_of, send
 from ..errors import DiscoveryError, LexofficeAuthError
+from ..rules import origin_of
 
 if TYPE_CHECKING:
     # The pydantic models load with the first document, so importing OAuthClient stays cheap.

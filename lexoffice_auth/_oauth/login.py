@@ -21,8 +21,8 @@ from pydantic import (
 )
 
 from .._core.checks import describe_validation_error, json_object
-from .._core.urls import is_loopback_host
 from ..errors import AuthorizationDenied, ConfigurationError, LoginError
+from ..rules import is_loopback_host
 from .metadata import ProviderMetadata
 from .pkce import code_challenge, is_code_verifier, new_code_verifier
 

@@ -8,8 +8,8 @@ from pydantic import ConfigDict, ValidationError, field_validator
 
 from .._core.checks import describe_validation_error, json_object
 from .._core.model import CheckedModel
-from .._core.urls import require_secure_url
 from ..errors import ConfigurationError, DiscoveryError
+from ..rules import require_secure_url
 
 __all__ = [
     "LEXOFFICE_PARTNER_METADATA",

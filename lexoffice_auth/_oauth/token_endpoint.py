@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import math
-from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Literal
 
 from .._core.clock import Clock
 from .._core.http import AsyncClient, is_transient_status
 from .._core.wire import body_of, oauth_error_suffix, send
 from ..errors import ConfigurationError, NetworkError, RevocationError, TokenEndpointError
+from ..rules import parse_retry_after
 from .config import ClientConfig
 
 if TYPE_CHECKING:
@@ -17,42 +16,7 @@ if TYPE_CHECKING:
     from .metadata import ProviderMetadata
     from .tokens import ClientAuthMethod, TokenSet
 
-__all__ = ["TokenEndpoint", "parse_retry_after"]
-
-# A longer wait than a day is no advice a client can follow; it is capped, not trusted.
-_MAX_RETRY_AFTER = 86400.0
-
-
-def parse_retry_after(value: str | None, now: float) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (RFC 9110 §10.2.3), or None.
-
-    Delay-seconds or an HTTP-date (relative to ``now``, epoch seconds); anything else is
-    ignored. The result is within [0, 86400].
-
-    Example:
-        >>> parse_retry_after("120", now=0.0)
-        120.0
-        >>> parse_retry_after("Thu, 01 Jan 1970 00:00:30 GMT", now=10.0)
-        20.0
-        >>> parse_retry_after("soon", now=0.0) is None
-        True
-    """
-    if value is None:
-        return None
-    text = value.strip()
-    if text.isdigit() and text.isascii():
-        seconds = float(text[:9])  # a 1,000-digit value is no reason to do big-int math
-    else:
-        try:
-            when = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError, OverflowError):
-            return None
-        if when.tzinfo is None:
-            return None  # RFC 9110 dates are GMT; an unzoned one is not an HTTP-date
-        seconds = when.timestamp() - now
-    if not math.isfinite(seconds):
-        return None
-    return min(max(seconds, 0.0), _MAX_RETRY_AFTER)
+__all__ = ["TokenEndpoint"]
 
 
 class TokenEndpoint:

@@ -17,10 +17,10 @@ from pydantic import BaseModel, RootModel, ValidationError
 
 from .. import telemetry
 from .._core.http import is_http_error
-from .._core.urls import origin_of, require_secure_url
 from .._session.refreshing import RefreshingTokenSource
 from .._session.revocation import record_connection_id
 from ..errors import ApiError, ConfigurationError, NetworkError, RateLimited
+from ..rules import API_BASE_URL, origin_of, require_secure_url
 from ._articles import ArticlesApi
 from ._contacts import ContactsApi
 from ._countries import CountriesApi
@@ -54,7 +54,7 @@ __all__ = [
     "LexofficeClient",
 ]
 
-DEFAULT_BASE_URL = "https://api.lexware.io"
+DEFAULT_BASE_URL = API_BASE_URL
 """lexoffice's (Lexware Office's) API gateway since May 2025."""
 
 DEFAULT_MAX_JSON_BYTES = 8 * 2**20

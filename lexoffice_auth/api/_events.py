@@ -9,8 +9,8 @@ second subscription for the same event type and URL is a
 
 from __future__ import annotations
 
-from .._core.urls import require_secure_url
 from ..errors import ConfigurationError
+from ..rules import require_secure_url
 from ._pager import Pager
 from ._resource import Delete, Get
 from .models import ActionResult, EventSubscription, EventSubscriptionList, Page

@@ -16,6 +16,7 @@ import httpx
 from httpx import URL, AsyncClient, MockTransport, Request, Response
 
 from lexoffice_auth.errors import ConfigurationError
+from lexoffice_auth.rules import API_BASE_URL
 
 from ._api import Api
 from ._clock import Clock, FakeClock
@@ -46,7 +47,7 @@ SANDBOX_ISSUER = "https://auth.lexoffice-sandbox.test"
 """The sandbox's default issuer. ``.test`` is a reserved TLD: this is no lexoffice host."""
 SANDBOX_API_BASE = "https://api.lexoffice-sandbox.test"
 """The sandbox's default API base URL (a reserved ``.test`` name, not lexoffice's)."""
-LEXWARE_API_BASE = "https://api.lexware.io"
+LEXWARE_API_BASE = API_BASE_URL
 """lexoffice's real API base; pass it as ``api_base`` to intercept code that hard-codes it."""
 DEFAULT_CLIENT_ID = "sandbox-client"
 """A public client registered in every sandbox."""

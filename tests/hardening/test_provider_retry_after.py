@@ -17,8 +17,8 @@ import httpx
 import pytest
 
 from lexoffice_auth import OAuthClient, RefreshingTokenSource, RefreshPolicy, TokenSet
-from lexoffice_auth._oauth.token_endpoint import parse_retry_after
 from lexoffice_auth.errors import NetworkError, TokenEndpointError
+from lexoffice_auth.rules import parse_retry_after
 from lexoffice_auth.stores import MemoryTokenStore
 
 from .provider_fakes import FaultyProvider

@@ -1,0 +1,170 @@
+"""The rules the SDK and its sandbox share, so that each exists once.
+
+Public so that ``lexoffice_auth.testing`` (which may import only public modules) can use
+them, but not meant for applications: the lexoffice API's base URL, the URL checks
+(HTTPS or loopback), how a ``Retry-After`` header is read, and the token-bucket rule of
+lexoffice's rate limit. The SDK's private modules import them from here, and so does the
+sandbox: a rule changed here changes for both.
+
+Example:
+    >>> API_BASE_URL
+    'https://api.lexware.io'
+    >>> require_secure_url("http://127.0.0.1:8080/token", "token_endpoint")
+    'http://127.0.0.1:8080/token'
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
+
+from .errors import ConfigurationError
+
+__all__ = [
+    "API_BASE_URL",
+    "RefillingBucket",
+    "is_loopback_host",
+    "origin_of",
+    "parse_retry_after",
+    "require_secure_url",
+]
+
+API_BASE_URL = "https://api.lexware.io"
+"""The lexoffice (Lexware Office) public API's base URL, also its one origin."""
+
+
+def is_loopback_host(host: str | None) -> bool:
+    """True for ``localhost``, 127.0.0.0/8 and ``::1`` (brackets allowed)."""
+    if not host:
+        return False
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def origin_of(url: str) -> str:
+    """``scheme://host[:port]`` of an absolute URL, lower-cased, default port dropped."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError as exc:
+        raise ConfigurationError(f"invalid port in URL {url!r}") from exc
+    default = {"https": 443, "http": 80}.get(scheme)
+    if port is None or port == default:
+        return f"{scheme}://{host}"
+    return f"{scheme}://{host}:{port}"
+
+
+def require_secure_url(url: str, what: str) -> str:
+    """Return ``url`` if it is HTTPS, or HTTP to a loopback host; raise otherwise.
+
+    URLs with credentials (``user:pass@``), whitespace, a fragment or an invalid port are
+    refused; a URL with credentials is not echoed in the message.
+    """
+    if not isinstance(url, str) or not url:
+        raise ConfigurationError(f"{what} must be a non-empty URL")
+    if url != url.strip() or any(c.isspace() or ord(c) < 32 for c in url):
+        raise ConfigurationError(f"{what} must not contain whitespace or control characters")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for an invalid port
+    except ValueError as exc:
+        shown = "" if "@" in url else f": {url!r}"
+        raise ConfigurationError(f"{what} is not a valid URL{shown}") from exc
+    if parts.username is not None or parts.password is not None:
+        raise ConfigurationError(f"{what} must not contain credentials (user:password@)")
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError(f"{what} must be an absolute http(s) URL, got {url!r}")
+    if parts.fragment:
+        raise ConfigurationError(f"{what} must not contain a fragment: {url!r}")
+    if scheme == "http" and not is_loopback_host(parts.hostname):
+        raise ConfigurationError(
+            f"{what} must use https (plain http is allowed only for loopback hosts): {url!r}"
+        )
+    return url
+
+
+# A longer wait than a day is no advice a client can follow; it is capped, not trusted.
+_MAX_RETRY_AFTER = 86400.0
+
+
+def parse_retry_after(value: str | None, now: float) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (RFC 9110 §10.2.3), or None.
+
+    Delay-seconds or an HTTP-date (relative to ``now``, epoch seconds); anything else is
+    ignored. The result is within [0, 86400].
+
+    Example:
+        >>> parse_retry_after("120", now=0.0)
+        120.0
+        >>> parse_retry_after("Thu, 01 Jan 1970 00:00:30 GMT", now=10.0)
+        20.0
+        >>> parse_retry_after("soon", now=0.0) is None
+        True
+    """
+    if value is None:
+        return None
+    text = value.strip()
+    if text.isdigit() and text.isascii():
+        seconds = float(text[:9])  # a 1,000-digit value is no reason to do big-int math
+    else:
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+        if when.tzinfo is None:
+            return None  # RFC 9110 dates are GMT; an unzoned one is not an HTTP-date
+        seconds = when.timestamp() - now
+    if not math.isfinite(seconds):
+        return None
+    return min(max(seconds, 0.0), _MAX_RETRY_AFTER)
+
+
+@dataclass
+class RefillingBucket:
+    """lexoffice's rate-limit rule: ``rate`` tokens a second up to ``capacity``; a call takes one.
+
+    A refused call takes nothing, as lexoffice says a 429 call "will not be performed".
+    The time (``now``) is passed in, so the rule runs on any clock.
+
+    Example:
+        >>> bucket = RefillingBucket.full(rate=2.0, capacity=2.0, now=0.0)
+        >>> [bucket.take(now=0.0) for _ in range(3)], bucket.take(now=0.5)
+        ([True, True, False], True)
+    """
+
+    rate: float
+    capacity: float
+    tokens: float
+    updated: float
+
+    @classmethod
+    def full(cls, rate: float, capacity: float, now: float) -> RefillingBucket:
+        """A bucket that starts full at ``now``."""
+        return cls(rate=rate, capacity=capacity, tokens=capacity, updated=now)
+
+    def refill(self, now: float) -> None:
+        """Add the tokens earned since the last call, up to ``capacity``."""
+        if now > self.updated:
+            self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
+            self.updated = now
+
+    def take(self, now: float) -> bool:
+        """Take one token if there is one; False means "answer 429"."""
+        self.refill(now)
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return True
+        return False
