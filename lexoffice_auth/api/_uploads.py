@@ -48,6 +48,7 @@ UploadSource = str | PathLike[str] | bytes | bytearray | memoryview | IO[bytes]
 """What an upload takes: a path, the bytes, or a binary file object (sent from its start)."""
 
 T = TypeVar("T")
+_NOT_BINARY = "the file to upload must be opened in binary mode ('rb')"
 
 
 @contextlib.contextmanager
@@ -100,6 +101,8 @@ async def explain_rejection(send: Callable[[], Awaitable[T]]) -> T:
 
 def _measured(stream: IO[bytes]) -> tuple[Any, int]:
     """A file object and its size; one that cannot seek is read (at most 5 MB + 1 byte)."""
+    if isinstance(stream, io.TextIOBase):
+        raise ConfigurationError(_NOT_BINARY)
     try:
         if stream.seekable():
             size = stream.seek(0, io.SEEK_END)
@@ -109,7 +112,7 @@ def _measured(stream: IO[bytes]) -> tuple[Any, int]:
         pass
     data = stream.read(MAX_UPLOAD_BYTES + 1)
     if not isinstance(data, bytes):
-        raise ConfigurationError("the file to upload must be opened in binary mode ('rb')")
+        raise ConfigurationError(_NOT_BINARY)
     return data, len(data)
 
 
