@@ -15,10 +15,10 @@ from lexoffice_auth.errors import ConfigurationError, Conflict, NotFound
 from .books_helpers import ART_THERME, ORG, R, assert_json_request, client, json_response, lexoffice
 
 CREATE_BODY = (
-    '{"title":"Gas-Brennwerttherme 25 kW","type":"PRODUCT","articleNumber":"HT-GBT-25",'
-    '"gtin":"4260123456788","unitName":"St\\u00fcck",'
-    '"price":{"netPrice":3450.00,"leadingPrice":"NET","taxRate":19}}'
-).encode()
+    b'{"title":"Gas-Brennwerttherme 25 kW","type":"PRODUCT","articleNumber":"HT-GBT-25",'
+    b'"gtin":"4260123456788","unitName":"St\\u00fcck",'
+    b'"price":{"netPrice":3450.00,"leadingPrice":"NET","taxRate":19}}'
+)
 STORED = f"""{{"id":"{ART_THERME}","organizationId":"{ORG}",
 "createdDate":"2025-09-01T09:14:05.211+02:00","updatedDate":"2025-09-01T09:14:05.211+02:00",
 "archived":false,"title":"Gas-Brennwerttherme 25 kW","type":"PRODUCT",

@@ -16,9 +16,9 @@ from lexoffice_auth.errors import ConfigurationError, Conflict, ValidationFailed
 from .books_helpers import (
     FILE,
     ORG,
-    R,
     VCH,
     WARENVERKAEUFE,
+    R,
     assert_json_request,
     client,
     compact,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._base import LexDate, LexofficeModel, Money
+from ._base import LexDate, LexDateTime, LexofficeModel, Money
 
 __all__ = ["FileUpload", "Voucher", "VoucherItem"]
 
@@ -32,8 +32,8 @@ class Voucher(LexofficeModel):
     read_only = frozenset({"id", "organization_id", "created_date", "updated_date"})
     id: str | None = None
     organization_id: str | None = None
-    created_date: str | None = None
-    updated_date: str | None = None
+    created_date: LexDateTime | None = None
+    updated_date: LexDateTime | None = None
     type: str | None = None
     voucher_status: str | None = None
     voucher_number: str | None = None
