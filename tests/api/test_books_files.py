@@ -239,3 +239,16 @@ async def test_download_errors_and_options() -> None:
                 await lx.files.download(UPFILE, "html")  # type: ignore[arg-type]
             with pytest.raises(ConfigurationError, match="not a file id"):
                 await lx.files.download("../contacts")
+
+
+async def test_a_rate_limited_upload_is_sent_again_in_full(tmp_path: Path) -> None:
+    path = tmp_path / "beleg.pdf"
+    path.write_bytes(PDF)
+    limited = json_response(429, {"message": "Rate limit exceeded"})
+    with lexoffice() as api:
+        route = api.post("/v1/files").mock(side_effect=[limited, ACCEPTED])
+        async with client() as lx:
+            uploaded = await lx.files.upload(path)
+    assert uploaded.id == UPFILE and route.call_count == 2
+    for call in route.calls:  # the file is read from its start for each attempt
+        _assert_upload(call.request, "beleg.pdf", "application/pdf", PDF)
