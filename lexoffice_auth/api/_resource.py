@@ -201,10 +201,12 @@ class Update(_Typed[M]):
         for attempt in range(attempts):
             current = await get(item_id)
             version = getattr(current, "version", None)
-            result = change(current)
+            # change() edits a copy: _write_back may need the item as read (vouchers: files).
+            editable = current.model_copy(deep=True)
+            result = change(editable)
             if inspect.isawaitable(result):
                 result = await result
-            updated = current if result is None else result
+            updated = editable if result is None else result
             if not isinstance(updated, self._model()):
                 raise ConfigurationError(f"change() must return a {self._model().__name__} or None")
             updated.version = version  # type: ignore[attr-defined]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ._base import LexDateTime, LexofficeModel, Money
 
 __all__ = ["Article", "ArticlePrice"]
@@ -9,7 +11,8 @@ __all__ = ["Article", "ArticlePrice"]
 
 class ArticlePrice(LexofficeModel):
     """An article's price: ``leading_price`` ``NET`` (send ``net_price``) or ``GROSS``
-    (send ``gross_price``); lexoffice computes the other one."""
+    (send ``gross_price``); lexoffice computes the other one, which is read-only: an
+    article's ``to_api()`` leaves it out."""
 
     net_price: Money | None = None
     gross_price: Money | None = None
@@ -45,3 +48,17 @@ class Article(LexofficeModel):
     unit_name: str | None = None
     price: ArticlePrice | None = None
     version: int | None = None
+
+    def to_api(self) -> dict[str, Any]:
+        """The body lexoffice expects; the price lexoffice computes (not the leading one)
+        is left out like every read-only field."""
+        body = super().to_api()
+        price = body.get("price")
+        if isinstance(price, dict):
+            computed = _COMPUTED_PRICE.get(str(price.get("leadingPrice", "")).upper())
+            if computed is not None:
+                price.pop(computed, None)
+        return body
+
+
+_COMPUTED_PRICE = {"NET": "grossPrice", "GROSS": "netPrice"}

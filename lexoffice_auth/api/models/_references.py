@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from ._base import LexofficeModel, Money
 
 __all__ = [
@@ -19,8 +21,9 @@ class Country(LexofficeModel):
     ``thirdPartyCountry`` (and may change as countries join or leave the EU)."""
 
     country_code: str
-    country_name_de: str | None = None
-    country_name_en: str | None = None
+    # lexoffice capitalises the language codes, which camelCase would not.
+    country_name_de: str | None = Field(default=None, alias="countryNameDE")
+    country_name_en: str | None = Field(default=None, alias="countryNameEN")
     tax_classification: str | None = None
 
 

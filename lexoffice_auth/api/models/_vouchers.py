@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._base import LexDate, LexofficeModel, Money
+from ._base import LexDate, LexDateTime, LexofficeModel, Money
 
 __all__ = ["FileUpload", "Voucher", "VoucherItem"]
 
@@ -26,14 +26,14 @@ class Voucher(LexofficeModel):
     Dates are written as ``yyyy-MM-dd`` and read back as timestamps, so ``voucher_date``,
     ``shipping_date`` and ``due_date`` accept both. ``files`` lists the attached file ids:
     an update that omits one deletes that file in lexoffice (the SDK's ``update`` keeps
-    them unless told otherwise).
+    them unless told otherwise: ``detach_files=True``).
     """
 
     read_only = frozenset({"id", "organization_id", "created_date", "updated_date"})
     id: str | None = None
     organization_id: str | None = None
-    created_date: str | None = None
-    updated_date: str | None = None
+    created_date: LexDateTime | None = None
+    updated_date: LexDateTime | None = None
     type: str | None = None
     voucher_status: str | None = None
     voucher_number: str | None = None
