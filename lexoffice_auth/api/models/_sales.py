@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from ._base import LexDateTime, LexofficeModel, Money
 
@@ -176,6 +176,21 @@ class SalesVoucher(LexofficeModel):
     title: str | None = None
     introduction: str | None = None
     remark: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _null_is_absent(cls, data: Any) -> Any:
+        """A ``null`` where a part has a default (``totalPrice``, ``lineItems``, ...) reads
+        as absent: lexoffice may write null for what a document has none of."""
+        if isinstance(data, dict):
+            defaulted = {
+                key
+                for name, field in cls.model_fields.items()
+                if field.default_factory is not None
+                for key in (name, field.alias)
+            }
+            return {k: v for k, v in data.items() if v is not None or k not in defaulted}
+        return data
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
