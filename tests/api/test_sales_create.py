@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -114,26 +115,36 @@ THERME = "bb9b16c2-8677-4b34-b3e3-1a63c88214f8"
 MONTAGE = "2f21c1de-c781-4bb0-9e4d-1c3e64ddbc55"
 
 
+def line(
+    kind: type[LineItem],
+    name: str,
+    quantity: int,
+    unit: str,
+    *,
+    net: str | None = None,
+    gross: str | None = None,
+    rate: int = 19,
+    **fields: Any,
+) -> LineItem:
+    """A line of ``kind`` priced net or gross at ``rate`` %; ``fields``: any other field."""
+    price = UnitPrice(net_amount=net, gross_amount=gross, tax_rate_percentage=rate)
+    return kind(name=name, quantity=quantity, unit_name=unit, unit_price=price, **fields)
+
+
 def heating_lines(*, discounts: bool) -> list[LineItem]:
     """The order's two lines: the boiler and eight hours of installation."""
-    extra = {"discount_percentage": Decimal(0)} if discounts else {}
+    extra: dict[str, Any] = {"discount_percentage": Decimal(0)} if discounts else {}
+    boiler = "Gas-Brennwerttherme 25 kW"
     return [
-        LineItem(
-            id=THERME,
-            type="material",
-            name="Gas-Brennwerttherme 25 kW",
-            quantity=Decimal(1),
-            unit_name="Stück",
-            unit_price=UnitPrice(net_amount=Decimal("3450.00"), tax_rate_percentage=Decimal(19)),
-            **extra,
-        ),
-        LineItem(
+        line(LineItem, boiler, 1, "Stück", net="3450.00", id=THERME, type="material", **extra),
+        line(
+            LineItem,
+            "Installation Heiztechnik",
+            8,
+            "Stunde",
+            net="68.00",
             id=MONTAGE,
             type="service",
-            name="Installation Heiztechnik",
-            quantity=Decimal(8),
-            unit_name="Stunde",
-            unit_price=UnitPrice(net_amount=Decimal("68.00"), tax_rate_percentage=Decimal(19)),
             **extra,
         ),
     ]
@@ -150,17 +161,19 @@ def a_quotation(*, expires: bool = True) -> Quotation:
         expiration_date=datetime(2025, 10, 15) if expires else None,
         address=VoucherAddress(contact_id=HUBER),
         line_items=[
-            QuotationLineItem(
-                name="Wartungsvertrag Heizungsanlage (12 Monate)",
-                quantity=1,
-                unit_name="Pauschale",
-                unit_price=UnitPrice(gross_amount="297.50", tax_rate_percentage=19),
+            line(
+                QuotationLineItem,
+                "Wartungsvertrag Heizungsanlage (12 Monate)",
+                1,
+                "Pauschale",
+                gross="297.50",
             ),
-            QuotationLineItem(
-                name="Abgasmessung",
-                quantity=1,
-                unit_name="Pauschale",
-                unit_price=UnitPrice(gross_amount="59.50", tax_rate_percentage=19),
+            line(
+                QuotationLineItem,
+                "Abgasmessung",
+                1,
+                "Pauschale",
+                gross="59.50",
                 optional=True,
             ),
         ],
@@ -296,17 +309,20 @@ async def test_a_standalone_credit_note_is_created_finalized(anyio_backend: str)
             country_code="DE",
         ),
         line_items=[
-            LineItem(
-                name="Thermostatkopf (Rücknahme)",
-                quantity=2,
-                unit_name="Stück",
-                unit_price=UnitPrice(net_amount="24.90", tax_rate_percentage=19),
+            line(
+                LineItem,
+                "Thermostatkopf (Rücknahme)",
+                2,
+                "Stück",
+                net="24.90",
             ),
-            LineItem(
-                name="Fachbuch Heizungstechnik",
-                quantity=1,
-                unit_name="Stück",
-                unit_price=UnitPrice(net_amount="39.00", tax_rate_percentage=7),
+            line(
+                LineItem,
+                "Fachbuch Heizungstechnik",
+                1,
+                "Stück",
+                net="39.00",
+                rate=7,
             ),
         ],
         title="Gutschrift",

@@ -7,6 +7,7 @@ import gzip
 import io
 import os
 from pathlib import Path
+from typing import NamedTuple
 
 import httpx
 import pytest
@@ -39,18 +40,27 @@ PDF = b"%PDF-1.7\n" + b"lexoffice " * 500 + b"\n%%EOF\n"
 XML = b'<?xml version="1.0" encoding="UTF-8"?><ubl:Invoice/>'
 FILE_ID = "36868b48-3574-4fca-af70-01ffa8cbbb67"
 
-# (client attribute, path segment, id, e-invoice XML rendered, /document route exists)
+
+class Doc(NamedTuple):
+    """A document type: client attribute, path segment, an id, XML rendered, /document."""
+
+    attr: str
+    segment: str
+    item: str
+    xml: bool
+    route: bool
+
+
 RESOURCES = [
-    ("invoices", "invoices", INV, True, True),
-    ("credit_notes", "credit-notes", CN, True, True),
-    ("down_payment_invoices", "down-payment-invoices", DPI, True, False),
-    ("quotations", "quotations", QUOTE, False, True),
-    ("order_confirmations", "order-confirmations", OC, False, True),
-    ("delivery_notes", "delivery-notes", DN, False, True),
-    ("dunnings", "dunnings", DUN, False, True),
+    Doc("invoices", "invoices", INV, True, True),
+    Doc("credit_notes", "credit-notes", CN, True, True),
+    Doc("down_payment_invoices", "down-payment-invoices", DPI, True, False),
+    Doc("quotations", "quotations", QUOTE, False, True),
+    Doc("order_confirmations", "order-confirmations", OC, False, True),
+    Doc("delivery_notes", "delivery-notes", DN, False, True),
+    Doc("dunnings", "dunnings", DUN, False, True),
 ]
-PDF_ONLY = [r for r in RESOURCES if not r[3]]
-NOT_DUNNINGS = [r for r in RESOURCES if r[0] != "dunnings"]
+NOT_DUNNINGS = [doc for doc in RESOURCES if doc.attr != "dunnings"]
 
 
 def document(
@@ -82,10 +92,9 @@ def assert_download_request(request: httpx.Request, url: str, accept: str) -> No
     assert request.content == b""
 
 
-@pytest.mark.parametrize(("attr", "segment", "item", "xml", "route"), RESOURCES)
-async def test_every_document_downloads_as_pdf(
-    anyio_backend: str, attr: str, segment: str, item: str, xml: bool, route: bool
-) -> None:
+@pytest.mark.parametrize("doc", RESOURCES, ids=lambda d: d.attr)
+async def test_every_document_downloads_as_pdf(anyio_backend: str, doc: Doc) -> None:
+    attr, segment, item = doc[:3]
     async with api() as (lx, router):
         router.get(f"/v1/{segment}/{item}/file").mock(return_value=document())
         got = await getattr(lx, attr).download(item)
@@ -94,16 +103,15 @@ async def test_every_document_downloads_as_pdf(
     assert (got.media_type, got.filename) == ("application/pdf", "LS1005.pdf")
 
 
-@pytest.mark.parametrize(("attr", "segment", "item", "xml", "route"), RESOURCES)
-async def test_xml_only_where_lexoffice_renders_it(
-    anyio_backend: str, attr: str, segment: str, item: str, xml: bool, route: bool
-) -> None:
+@pytest.mark.parametrize("doc", RESOURCES, ids=lambda d: d.attr)
+async def test_xml_only_where_lexoffice_renders_it(anyio_backend: str, doc: Doc) -> None:
+    attr, segment, item = doc[:3]
     async with api() as (lx, router):
         router.get(f"/v1/{segment}/{item}/file").mock(
             return_value=document(XML, "application/xml;charset=UTF-8", "attachment")
         )
         resource = getattr(lx, attr)
-        if not xml:
+        if not doc.xml:
             with pytest.raises(ConfigurationError, match="PDF only"):
                 await resource.download(item, "xml")
             assert router.calls.call_count == 0
@@ -134,10 +142,9 @@ async def test_a_regular_invoice_has_no_xml(anyio_backend: str) -> None:
             await lx.invoices.download(INV, "xml")
 
 
-@pytest.mark.parametrize(("attr", "segment", "item", "xml", "route"), NOT_DUNNINGS)
-async def test_a_draft_has_no_document(
-    anyio_backend: str, attr: str, segment: str, item: str, xml: bool, route: bool
-) -> None:
+@pytest.mark.parametrize("doc", NOT_DUNNINGS, ids=lambda d: d.attr)
+async def test_a_draft_has_no_document(anyio_backend: str, doc: Doc) -> None:
+    attr, segment, item = doc[:3]
     async with api() as (lx, router):
         router.get(f"/v1/{segment}/{item}/file").mock(
             return_value=regular_error(409, f"/v1/{segment}/{item}/file", "Beleg ist ein Entwurf")
@@ -161,17 +168,16 @@ async def test_a_dunning_draft_has_a_document(anyio_backend: str) -> None:
     assert "draft" not in str(caught.value)  # a dunning's 409 is something else: passed on
 
 
-@pytest.mark.parametrize(("attr", "segment", "item", "xml", "route"), RESOURCES)
-async def test_the_deprecated_document_route(
-    anyio_backend: str, attr: str, segment: str, item: str, xml: bool, route: bool
-) -> None:
+@pytest.mark.parametrize("doc", RESOURCES, ids=lambda d: d.attr)
+async def test_the_deprecated_document_route(anyio_backend: str, doc: Doc) -> None:
+    attr, segment, item = doc[:3]
     async with api() as (lx, router):
         router.get(f"/v1/{segment}/{item}/document").mock(
             return_value=json_response(f'{{"documentFileId":"{FILE_ID}"}}')
         )
         router.get(f"/v1/files/{FILE_ID}").mock(return_value=document())
         resource = getattr(lx, attr)
-        if not route:
+        if not doc.route:
             with pytest.raises(ConfigurationError, match="no /document route"):
                 await resource.download(item, route="document")
             assert router.calls.call_count == 0

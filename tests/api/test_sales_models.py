@@ -34,6 +34,8 @@ from lexoffice_auth.api._client import parse_model
 from lexoffice_auth.api._json import decode_model
 from lexoffice_auth.errors import ApiError
 
+from .test_properties import json_values
+
 SALES_MODELS: list[type[LexofficeModel]] = [
     Invoice,
     Quotation,
@@ -140,19 +142,6 @@ def test_template_settings_are_days() -> None:
     )
     assert settings.start_date == date(2025, 7, 1) and settings.end_date is None
     assert settings.to_api() == {"startDate": "2025-07-01", "nextExecutionDate": "2025-10-01"}
-
-
-json_values = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers()
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=12),
-    lambda inner: (
-        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
-    ),
-    max_leaves=15,
-)
 
 
 def shaped_like(model: type[LexofficeModel]) -> st.SearchStrategy[dict[str, Any]]:

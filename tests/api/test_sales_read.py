@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
+import respx
 
 from lexoffice_auth.api import (
     CreditNote,
@@ -205,6 +206,13 @@ def template_page(number: int, *, last: bool) -> str:
     )
 
 
+def serve_templates(router: respx.MockRouter, *pages: tuple[int, bool]) -> respx.Route:
+    """Answer the template list with these (number, last) pages, one per request."""
+    return router.get("/v1/recurring-templates").mock(
+        side_effect=[json_response(template_page(n, last=last)) for n, last in pages]
+    )
+
+
 @pytest.mark.parametrize("auth", ["key", "oauth"])
 async def test_a_quotation_reads_back_with_optional_and_alternative_lines(
     anyio_backend: str, auth: str
@@ -355,14 +363,7 @@ async def test_an_unusable_answer_is_an_api_error(anyio_backend: str) -> None:
 
 async def test_the_next_template_to_run_and_every_page_up_to_last(anyio_backend: str) -> None:
     async with api() as (lx, router):
-        route = router.get("/v1/recurring-templates").mock(
-            side_effect=[
-                json_response(template_page(0, last=False)),
-                json_response(template_page(0, last=False)),
-                json_response(template_page(1, last=False)),
-                json_response(template_page(2, last=True)),
-            ]
-        )
+        route = serve_templates(router, (0, False), (0, False), (1, False), (2, True))
         page = await lx.recurring_templates.list(sort="nextExecutionDate,ASC", size=1)
         rows = [
             row async for row in lx.recurring_templates.list(sort="nextExecutionDate,ASC", size=1)
@@ -392,13 +393,7 @@ async def test_the_next_template_to_run_and_every_page_up_to_last(anyio_backend:
 async def test_the_template_pager_stops_at_last_true(anyio_backend: str) -> None:
     # lexoffice's "last" wins over a totalPages that promises more.
     async with api() as (lx, router):
-        route = router.get("/v1/recurring-templates").mock(
-            side_effect=[
-                json_response(template_page(0, last=False)),
-                json_response(template_page(1, last=True)),
-                json_response(template_page(2, last=True)),
-            ]
-        )
+        route = serve_templates(router, (0, False), (1, True), (2, True))
         rows = [row async for row in lx.recurring_templates.list(size=1)]
         assert route.call_count == 2
     assert len(rows) == 2
