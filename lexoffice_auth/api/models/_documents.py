@@ -59,6 +59,23 @@ class Quotation(Priced, Numbered, Issued, WithPaymentTerms):
     ``total_price.currency``, ``tax_conditions.tax_type``. There are no shipping conditions;
     lines may be ``optional`` or have alternative ``sub_items``. Nothing is pursued *into*
     a quotation.
+
+    Example:
+        >>> from datetime import datetime
+        >>> q = Quotation(
+        ...     voucher_date=datetime(2025, 9, 15),
+        ...     expiration_date=datetime(2025, 10, 15),
+        ...     line_items=[
+        ...         QuotationLineItem(name="Wartung 12 Monate", quantity=1,
+        ...                           sub_items=[QuotationSubItem(name="Wartung 24 Monate")]),
+        ...         QuotationLineItem(name="Abgasmessung", quantity=1, optional=True),
+        ...     ],
+        ... )
+        >>> body = q.to_api()
+        >>> body["expirationDate"], body["lineItems"][0]["subItems"][0]["alternative"]
+        ('2025-10-15T00:00:00.000+02:00', True)
+        >>> body["lineItems"][1]["optional"], "shippingConditions" in body
+        (True, False)
     """
 
     expiration_date: LexDateTime | None = None
