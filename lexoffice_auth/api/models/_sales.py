@@ -5,6 +5,7 @@ prices, totals, tax / payment / shipping conditions, related vouchers (reference
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from pydantic import Field, model_validator
@@ -183,12 +184,7 @@ class SalesVoucher(LexofficeModel):
         """A ``null`` where a part has a default (``totalPrice``, ``lineItems``, ...) reads
         as absent: lexoffice may write null for what a document has none of."""
         if isinstance(data, dict):
-            defaulted = {
-                key
-                for name, field in cls.model_fields.items()
-                if field.default_factory is not None
-                for key in (name, field.alias)
-            }
+            defaulted = _defaulted(cls)
             return {k: v for k, v in data.items() if v is not None or k not in defaulted}
         return data
 
@@ -253,3 +249,15 @@ class Due(SalesVoucher):
 
     read_only = frozenset({"due_date"})
     due_date: LexDateTime | None = None
+
+
+@functools.cache
+def _defaulted(model: type[LexofficeModel]) -> frozenset[str]:
+    """The names and aliases of ``model``'s fields that have a default factory."""
+    return frozenset(
+        key
+        for name, field in model.model_fields.items()
+        if field.default_factory is not None
+        for key in (name, field.alias)
+        if key
+    )
