@@ -89,7 +89,7 @@ def test_read_only_fields_are_fields_and_never_sent(model: type[LexofficeModel])
         {
             field.alias or name: None
             for name, field in model.model_fields.items()
-            if not field.is_required()
+            if field.default_factory is None  # the parts with a default are never null
         }
         | {"id": "x", "version": 3, "relatedVouchers": [], "surprise": {"kept": True}}
     )

@@ -5,10 +5,9 @@ prices, totals, tax / payment / shipping conditions, related vouchers (reference
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from ._base import LexDateTime, LexofficeModel, Money
 
@@ -178,16 +177,6 @@ class SalesVoucher(LexofficeModel):
     introduction: str | None = None
     remark: str | None = None
 
-    @model_validator(mode="before")
-    @classmethod
-    def _null_is_absent(cls, data: Any) -> Any:
-        """A ``null`` where a part has a default (``totalPrice``, ``lineItems``, ...) reads
-        as absent: lexoffice may write null for what a document has none of."""
-        if isinstance(data, dict):
-            defaulted = _defaulted(cls)
-            return {k: v for k, v in data.items() if v is not None or k not in defaulted}
-        return data
-
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
         super().__pydantic_init_subclass__(**kwargs)
@@ -249,15 +238,3 @@ class Due(SalesVoucher):
 
     read_only = frozenset({"due_date"})
     due_date: LexDateTime | None = None
-
-
-@functools.cache
-def _defaulted(model: type[LexofficeModel]) -> frozenset[str]:
-    """The names and aliases of ``model``'s fields that have a default factory."""
-    return frozenset(
-        key
-        for name, field in model.model_fields.items()
-        if field.default_factory is not None
-        for key in (name, field.alias)
-        if key
-    )
