@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from ._resource import Download, Get
+from ._resource import ByNumber, Download, Get
 from .models import DownPaymentInvoice
 
 __all__ = ["DownPaymentInvoicesApi"]
 
 
-class DownPaymentInvoicesApi(Get[DownPaymentInvoice], Download):
-    """Down-payment invoices (read-only in the API): ``get`` and ``download``.
+class DownPaymentInvoicesApi(Get[DownPaymentInvoice], ByNumber[DownPaymentInvoice], Download):
+    """Down-payment invoices (read-only in the API): ``get`` and ``download`` (PDF or XML).
 
     They are created in the app; list them with
-    ``client.voucherlist.list(voucher_type="downpaymentinvoice")``.
+    ``client.voucherlist.list(voucher_type="downpaymentinvoice")``. Only ``/file`` is
+    documented for them (no ``route="document"``).
     """
 
     path = "/v1/down-payment-invoices"
     model = DownPaymentInvoice
     id_label = "a down-payment invoice id"
+    voucher_types = ("downpaymentinvoice",)
     xml = True
     document_route = False

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from ._resource import CreateDraft, Download, Get
+from ._resource import ByNumber, CreateDraft, Download, Get
 from .models import Quotation
 
 __all__ = ["QuotationsApi"]
 
 
-class QuotationsApi(Get[Quotation], CreateDraft[Quotation], Download):
-    """Quotations: ``create`` (draft, or ``finalize=True``), ``get``, ``download`` (PDF).
+class QuotationsApi(Get[Quotation], ByNumber[Quotation], CreateDraft[Quotation], Download):
+    """Quotations: ``create`` (draft, or ``finalize=True``), ``get``, ``download`` (PDF only).
 
-    Nothing can be pursued *into* a quotation; list them with
+    A quotation starts a chain: nothing is pursued *into* one, so there is no ``pursue``.
+    ``expiration_date`` is required. List them with
     ``client.voucherlist.list(voucher_type="quotation")``.
     """
 
     path = "/v1/quotations"
     model = Quotation
     id_label = "a quotation id"
+    voucher_types = ("quotation",)

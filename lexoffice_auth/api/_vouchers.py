@@ -10,14 +10,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ..errors import ConfigurationError
-from ._resource import Create, Get, Update
+from ._resource import ByNumber, Create, Get, Update
 from ._uploads import UploadSource, explain_rejection, file_part
 from .models import ActionResult, FileUpload, Voucher
 
 __all__ = ["VouchersApi"]
 
 
-class VouchersApi(Get[Voucher], Create[Voucher], Update[Voucher]):
+class VouchersApi(Get[Voucher], ByNumber[Voucher], Create[Voucher], Update[Voucher]):
     """Bookkeeping vouchers: ``create``, ``get``, ``update``/``modify``, ``upload_file``.
 
     lexoffice has no delete for them, and lists them in ``client.voucherlist`` (types
@@ -27,6 +27,7 @@ class VouchersApi(Get[Voucher], Create[Voucher], Update[Voucher]):
     path = "/v1/vouchers"
     model = Voucher
     id_label = "a voucher id"
+    voucher_types = ("salesinvoice", "salescreditnote", "purchaseinvoice", "purchasecreditnote")
     errors = "legacy"
     max_page_size = 250
 
