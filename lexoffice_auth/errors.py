@@ -33,6 +33,7 @@ __all__ = [
     "DiscoveryError",
     "Forbidden",
     "IdTokenError",
+    "InvalidBody",
     "LexofficeAuthError",
     "LoginError",
     "LoginFailure",
@@ -269,6 +270,12 @@ class ApiError(LexofficeAuthError):
 
 class ValidationFailed(ApiError):
     """400/406/422: lexoffice refused the request's content; see ``details``."""
+
+
+class InvalidBody(ValidationFailed, ConfigurationError):
+    """The client refused to send a body that breaks one of lexoffice's documented rules
+    (a text too long, a required field missing, totals that do not add up): nothing was
+    sent. ``details`` names each field as lexoffice would (``lineItems[0].name``)."""
 
 
 class Unauthorized(ApiError):

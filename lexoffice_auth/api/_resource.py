@@ -24,7 +24,14 @@ from collections.abc import Awaitable, Callable, Mapping
 from os import PathLike
 from typing import IO, TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar, cast
 
-from ..errors import ApiError, ConfigurationError, Conflict, NotFound, ValidationFailed
+from ..errors import (
+    ApiError,
+    ConfigurationError,
+    Conflict,
+    InvalidBody,
+    NotFound,
+    ValidationFailed,
+)
 from ._common import check_id, check_page
 from ._pager import Pager
 from .models import ActionResult, DownloadedFile, LexofficeModel, Page
@@ -100,6 +107,25 @@ class _Typed(Resource, Generic[M]):
             raise ConfigurationError(f"{operation}() needs a {model.__name__}")
         return item
 
+    def _body(self, item: object, operation: str, *, complete: bool = True) -> dict[str, Any]:
+        """``item``'s JSON body, once it keeps lexoffice's documented rules.
+
+        Limits (and with ``complete``, required fields) are checked here, so a body
+        lexoffice would refuse is never sent: :class:`~lexoffice_auth.errors.InvalidBody`
+        names every field.
+        """
+        checked = self._checked(item, operation)
+        found = checked.problems(complete=complete)
+        if found:
+            listed = "; ".join(f"{p['field']}: {p['message']}" for p in found[:5])
+            more = f" (and {len(found) - 5} more)" if len(found) > 5 else ""
+            raise InvalidBody(
+                f"{operation}(): this {type(checked).__name__} breaks lexoffice's rules, so "
+                f"it was not sent: {listed}{more}",
+                details=tuple(found),
+            )
+        return checked.to_api()
+
     def _pager(self, params: Params, page: int, size: int, *, path: str | None = None) -> Pager[M]:
         """A :class:`Pager` over ``GET path?params&page=&size=`` (path: the collection)."""
         check_page(page, size, self.max_page_size)
@@ -131,7 +157,7 @@ class Create(_Typed[M]):
 
     async def create(self, item: M) -> ActionResult:
         """Create the item; read-only fields are not sent. Returns the new id and version."""
-        body = self._checked(item, "create").to_api()
+        body = self._body(item, "create")
         body.pop("version", None)
         if self.create_version is not None:
             body["version"] = self.create_version
@@ -147,7 +173,7 @@ class CreateDraft(_Typed[M]):
         lexoffice never changes a sales voucher's status through the API afterwards:
         ``finalize`` is the only lever.
         """
-        body = self._checked(item, "create").to_api()
+        body = self._body(item, "create")
         params = {"finalize": True} if _flag(finalize, "finalize") else None
         return await self._client.send_model("POST", self.path, body, ActionResult, params=params)
 
@@ -164,7 +190,9 @@ class Pursue(_Typed[M]):
 
         lexoffice links both (``related_vouchers``) and answers 406
         (:class:`~lexoffice_auth.errors.ValidationFailed`) for a chain it does not allow;
-        the class's ``follows`` lists the documented predecessors.
+        the class's ``follows`` lists the documented predecessors. The body's limits are
+        checked before sending; its required fields are not (what a follow-up document
+        must repeat of its predecessor is not documented).
         """
         params: dict[str, str | int | bool] = {
             "precedingSalesVoucherId": check_id(preceding_id, "the id of a preceding voucher")
@@ -173,7 +201,7 @@ class Pursue(_Typed[M]):
             if not self.finalizable:
                 raise ConfigurationError(f"{self.path} documents cannot be finalized")
             params["finalize"] = True
-        body = self._checked(item, "pursue").to_api()
+        body = self._body(item, "pursue", complete=False)
         return await self._client.send_model("POST", self.path, body, ActionResult, params=params)
 
 
@@ -183,7 +211,7 @@ class Update(_Typed[M]):
     async def update(self, item_id: str, item: M) -> ActionResult:
         """Replace the item; its ``version`` must be the current one, else
         :class:`~lexoffice_auth.errors.Conflict`. Returns the new version."""
-        body = self._checked(item, "update").to_api()
+        body = self._body(item, "update")
         return await self._client.send_model("PUT", self._item_path(item_id), body, ActionResult)
 
     async def modify(self, item_id: str, change: Change[M], *, attempts: int = 5) -> ActionResult:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ..errors import ConfigurationError
+from ..errors import ConfigurationError, InvalidBody
 from ._resource import ByNumber, Create, Get, Update
 from ._uploads import UploadSource, explain_rejection, file_part
 from .models import ActionResult, FileUpload, Voucher
@@ -102,7 +102,8 @@ def _keeping_files(voucher: Voucher, current: Voucher) -> Voucher:
 
 
 def check_voucher(voucher: Voucher) -> None:
-    """Raise ``ConfigurationError`` where lexoffice's documented rules (§3b.19) are broken.
+    """Raise :class:`~lexoffice_auth.errors.InvalidBody` (a ``ConfigurationError``) where
+    lexoffice's documented rules (§3b.19) are broken.
 
     * ``tax_type`` ``net`` with ``voucher_status`` ``unchecked`` is refused.
     * Unless ``unchecked``: ``total_tax_amount`` is the sum of the items' ``tax_amount``;
@@ -112,9 +113,10 @@ def check_voucher(voucher: Voucher) -> None:
     status = (voucher.voucher_status or "").lower()
     tax_type = (voucher.tax_type or "").lower()
     if status == "unchecked" and tax_type == "net":
-        raise ConfigurationError(
+        raise InvalidBody(
             "lexoffice refuses an unchecked voucher with tax_type 'net': send it as "
-            "'gross', or with voucher_status 'open'"
+            "'gross', or with voucher_status 'open'",
+            details=({"field": "taxType", "violation": "INVALID", "message": "net + unchecked"},),
         )
     items = voucher.voucher_items
     if status == "unchecked" or tax_type not in ("net", "gross") or not items:
@@ -130,7 +132,8 @@ def check_voucher(voucher: Voucher) -> None:
         ("total_tax_amount", voucher.total_tax_amount, tax),
     ):
         if total is not None and total != expected:
-            raise ConfigurationError(
+            raise InvalidBody(
                 f"{name} is {total} but the voucher items add up to {expected} "
-                f"(tax_type {tax_type!r}); lexoffice refuses totals that differ"
+                f"(tax_type {tax_type!r}); lexoffice refuses totals that differ",
+                details=({"field": name, "violation": "INVALID", "message": f"not {expected}"},),
             )

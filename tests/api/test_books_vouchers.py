@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from lexoffice_auth.api import FileUpload, Voucher, VoucherItem
-from lexoffice_auth.errors import ConfigurationError, Conflict, ValidationFailed
+from lexoffice_auth.errors import ConfigurationError, Conflict, InvalidBody
 
 from .books_helpers import (
     FILE,
@@ -278,7 +278,12 @@ async def test_what_the_rules_do_not_cover_goes_to_lexoffice() -> None:
         tax_type="net",
         total_gross_amount=Decimal("195.00"),
         voucher_items=[
-            VoucherItem(amount=Decimal("172.50"), tax_amount=Decimal("22.50"), tax_rate_percent=19)
+            VoucherItem(
+                amount=Decimal("172.50"),
+                tax_amount=Decimal("22.50"),
+                tax_rate_percent=19,
+                category_id="8f8664a8-fd86-11e1-a21f-0800200c9a66",
+            )
         ],
     )
     unchecked = Voucher(type="purchaseinvoice", voucher_status="unchecked", tax_type="gross")
@@ -291,9 +296,10 @@ async def test_what_the_rules_do_not_cover_goes_to_lexoffice() -> None:
         async with client() as lx:
             await lx.vouchers.create(net)
             await lx.vouchers.create(unchecked)
-            with pytest.raises(ValidationFailed, match="missing_entity"):
+            # all four item fields are required (§3b.19): refused before sending
+            with pytest.raises(InvalidBody, match=r"voucherItems\[0\]\.taxAmount: required"):
                 await lx.vouchers.create(partial)
-    assert post.call_count == 3
+    assert post.call_count == 2
     assert json.loads(post.calls[1].request.content) == {
         "type": "purchaseinvoice",
         "voucherStatus": "unchecked",

@@ -64,8 +64,8 @@ async def test_406_with_field_details_is_validation_failed() -> None:
     fake = FakeLexoffice(rate_limit=None)
     invoice = an_invoice().model_copy(update={"line_items": []})
     async with sandbox_client(fake) as client:
-        with pytest.raises(ValidationFailed) as info:
-            await client.invoices.create(invoice)
+        with pytest.raises(ValidationFailed) as info:  # sent as is: the server's 406
+            await client.request("POST", "/v1/invoices", json_body=invoice.to_api())
     err = info.value
     assert err.status_code == 406
     assert "Validation failed for request" in str(err)
@@ -89,7 +89,8 @@ async def test_legacy_shape_on_create_names_the_issue() -> None:
     fake = FakeLexoffice(rate_limit=None)
     async with sandbox_client(fake) as client:
         with pytest.raises(ValidationFailed) as info:
-            await client.contacts.create(Contact())  # no role, neither person nor company
+            # no role, neither person nor company, sent as is: the server's legacy 406
+            await client.request("POST", "/v1/contacts", json_body=Contact().to_api())
     assert "missing_entity (roles)" in str(info.value)
     assert {"field": "roles", "message": "missing_entity", "type": "validation_failure"} in (
         info.value.details

@@ -28,7 +28,7 @@ from lexoffice_auth.api import (
     UnitPrice,
     VoucherAddress,
 )
-from lexoffice_auth.errors import ConfigurationError, ValidationFailed
+from lexoffice_auth.errors import ConfigurationError, InvalidBody, ValidationFailed
 
 from .sales_world import (
     CN,
@@ -211,11 +211,18 @@ async def test_a_quotation_without_expiration_date_is_refused(anyio_backend: str
     details = '[{"violation":"NOTNULL","field":"expirationDate","message":"darf nicht leer sein"}]'
     message = "Validation failed for request. Please see details list for specific causes."
     async with api() as (lx, router):
-        router.post("/v1/quotations").mock(
+        route = router.post("/v1/quotations").mock(
             return_value=regular_error(406, "/v1/quotations", message, details)
         )
-        with pytest.raises(ValidationFailed) as caught:
+        with pytest.raises(InvalidBody) as local:  # the documented rule, checked first
             await lx.quotations.create(a_quotation(expires=False))
+        assert not route.called
+        assert local.value.details == (
+            {"field": "expirationDate", "violation": "NOTNULL", "message": "required"},
+        )
+        body_sent = a_quotation(expires=False).to_api()
+        with pytest.raises(ValidationFailed) as caught:  # what lexoffice says to such a body
+            await lx.request("POST", "/v1/quotations", json_body=body_sent)
     body = exact(sent(router).content)
     assert "expirationDate" not in body and body["voucherDate"] == "2025-09-15T00:00:00.000+02:00"
     error = caught.value

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from ._base import LexDateTime, LexofficeModel, Money
 
@@ -18,6 +18,16 @@ class ArticlePrice(LexofficeModel):
     gross_price: Money | None = None
     leading_price: str | None = None
     tax_rate: Money | None = None
+
+    required: ClassVar[tuple[str, ...]] = ("leading_price", "tax_rate")
+
+    def extra_problems(self, prefix: str, *, complete: bool) -> list[dict[str, str]]:
+        """The leading price must be given (§3b.2)."""
+        lead = {"NET": "net_price", "GROSS": "gross_price"}.get(str(self.leading_price))
+        if not complete or lead is None or getattr(self, lead) is not None:
+            return []
+        field = prefix + ("netPrice" if lead == "net_price" else "grossPrice")
+        return [{"field": field, "violation": "NOTNULL", "message": "required"}]
 
 
 class Article(LexofficeModel):
@@ -48,6 +58,8 @@ class Article(LexofficeModel):
     unit_name: str | None = None
     price: ArticlePrice | None = None
     version: int | None = None
+
+    required: ClassVar[tuple[str, ...]] = ("title", "type", "unit_name", "price")
 
     def to_api(self) -> dict[str, Any]:
         """The body lexoffice expects; the price lexoffice computes (not the leading one)

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Generic, TypeVar
@@ -134,6 +135,34 @@ class LexofficeModel(BaseModel):
         ser_json_inf_nan="strings",
     )
     read_only: ClassVar[frozenset[str]] = frozenset()
+    max_lengths: ClassVar[Mapping[str, int]] = {}
+    """lexoffice's limits per field: the longest text, or the most entries of a list."""
+    required: ClassVar[tuple[str, ...]] = ()
+    """The fields lexoffice needs on create (and on a full update)."""
+
+    def problems(self, *, complete: bool = True) -> list[dict[str, str]]:
+        """What lexoffice would refuse in this body, found without sending it.
+
+        Each problem is ``{"field", "violation", "message"}`` (the shape of lexoffice's
+        own ``details``, with its JSON path); ``complete=False`` checks the limits only,
+        not the required fields. The client runs this before every create and update
+        and raises :class:`~lexoffice_auth.errors.ValidationFailed` instead of sending.
+
+        Example:
+            >>> from lexoffice_auth.api import Contact, Person
+            >>> Contact(person=Person(last_name="Lang", salutation="x" * 30)).problems()
+            ... # doctest: +NORMALIZE_WHITESPACE
+            [{'field': 'roles', 'violation': 'NOTNULL', 'message': 'customer and/or vendor'},
+             {'field': 'person.salutation', 'violation': 'SIZE',
+              'message': 'at most 25 characters, not 30'}]
+        """
+        from ._rules import problems_of
+
+        return problems_of(self, complete=complete)
+
+    def extra_problems(self, prefix: str, *, complete: bool) -> list[dict[str, str]]:
+        """Rules beyond ``max_lengths`` and ``required`` (a model overrides this)."""
+        return []
 
     @model_serializer(mode="wrap")
     def _drop_read_only(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import ClassVar
+
 from pydantic import Field
 
 from ._base import LexofficeModel
@@ -49,6 +52,7 @@ class ContactPerson(LexofficeModel):
 class Company(LexofficeModel):
     """The company part of a contact (``name`` is required)."""
 
+    required: ClassVar[tuple[str, ...]] = ("name",)
     name: str | None = None
     tax_number: str | None = None
     vat_registration_id: str | None = None
@@ -59,6 +63,8 @@ class Company(LexofficeModel):
 class Person(LexofficeModel):
     """The person part of a contact (``last_name`` is required)."""
 
+    max_lengths: ClassVar[Mapping[str, int]] = {"salutation": 25}
+    required: ClassVar[tuple[str, ...]] = ("last_name",)
     salutation: str | None = None
     first_name: str | None = None
     last_name: str | None = None
@@ -130,3 +136,24 @@ class Contact(LexofficeModel):
     phone_numbers: PhoneNumbers | None = None
     note: str | None = None
     archived: bool | None = None
+
+    max_lengths: ClassVar[Mapping[str, int]] = {"note": 1000}
+
+    def extra_problems(self, prefix: str, *, complete: bool) -> list[dict[str, str]]:
+        """Roles, and exactly one of ``company`` and ``person`` (§3)."""
+        if not complete:
+            return []
+        found = []
+        if self.roles.customer is None and self.roles.vendor is None:
+            found.append(
+                {"field": "roles", "violation": "NOTNULL", "message": "customer and/or vendor"}
+            )
+        if (self.company is None) == (self.person is None):
+            found.append(
+                {
+                    "field": "company",
+                    "violation": "INVALID",
+                    "message": "exactly one of company and person",
+                }
+            )
+        return found

@@ -7,6 +7,8 @@ an undeclared field lexoffice sends anyway is kept all the same.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import Field
 
 from ._base import LexDateTime
@@ -78,6 +80,7 @@ class Quotation(Priced, Numbered, Issued, WithPaymentTerms):
         (True, False)
     """
 
+    required: ClassVar[tuple[str, ...]] = ("expiration_date",)
     expiration_date: LexDateTime | None = None
     line_items: list[QuotationLineItem] = Field(default_factory=list)  # type: ignore[assignment]
 
@@ -103,6 +106,8 @@ class DeliveryNote(Numbered, Issued, Shipped, WithDeliveryTerms):
     ``tax_conditions.tax_type``. lexoffice's tables disagree on ``shipping_conditions``
     (its samples leave them out), so they are sent only when given.
     """
+
+    prices_required: ClassVar[bool] = False
 
 
 class CreditNote(Priced, Numbered, Issued):

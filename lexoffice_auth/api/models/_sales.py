@@ -5,7 +5,8 @@ prices, totals, tax / payment / shipping conditions, related vouchers (reference
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from pydantic import Field
 
@@ -50,6 +51,18 @@ class VoucherAddress(LexofficeModel):
     country_code: str | None = None
     contact_person: str | None = None
 
+    def extra_problems(self, prefix: str, *, complete: bool) -> list[dict[str, str]]:
+        """A contact, or a one-time address with a name and a country (§3b.1)."""
+        if not complete or self.contact_id or (self.name and self.country_code):
+            return []
+        return [
+            {
+                "field": prefix.rstrip(".") or "address",
+                "violation": "NOTNULL",
+                "message": "contactId, or name and countryCode",
+            }
+        ]
+
 
 class UnitPrice(LexofficeModel):
     """A line item's unit price: ``net_amount`` (or ``gross_amount`` for ``gross`` tax)."""
@@ -68,6 +81,7 @@ class LineItem(LexofficeModel):
     """
 
     read_only = frozenset({"line_item_amount"})
+    max_lengths: ClassVar[Mapping[str, int]] = {"name": 255, "description": 2000}
     id: str | None = None
     type: str = "custom"
     name: str | None = None
@@ -77,6 +91,21 @@ class LineItem(LexofficeModel):
     unit_price: UnitPrice | None = None
     discount_percentage: Money | None = None
     line_item_amount: Money | None = None
+
+    def extra_problems(self, prefix: str, *, complete: bool) -> list[dict[str, str]]:
+        """A priced line needs quantity and unit; an article line its id (§3b.1)."""
+        if not complete:
+            return []
+        if self.type == "text":
+            wanted = [] if self.name or self.description else ["name"]
+        else:
+            wanted = [n for n in ("name", "quantity", "unit_name") if getattr(self, n) is None]
+            if self.type in ("service", "material") and not self.id:
+                wanted.append("id")
+        return [
+            {"field": prefix + _camel(n), "violation": "NOTNULL", "message": "required"}
+            for n in wanted
+        ]
 
 
 class TotalPrice(LexofficeModel):
@@ -140,6 +169,11 @@ class RelatedVoucher(LexofficeModel):
     voucher_type: str | None = None
 
 
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
 class SalesVoucher(LexofficeModel):
     """What every sales voucher has; each document type adds the parts it has (below).
 
@@ -148,6 +182,15 @@ class SalesVoucher(LexofficeModel):
     with its bases', so each part names only its own read-only fields.
     """
 
+    max_lengths: ClassVar[Mapping[str, int]] = {
+        "title": 25,
+        "introduction": 2000,
+        "remark": 2000,
+        "line_items": 300,
+    }
+    required: ClassVar[tuple[str, ...]] = ("address", "line_items")
+    prices_required: ClassVar[bool] = True
+    """Whether a priced line needs a ``unit_price`` (not on delivery notes)."""
     read_only = frozenset(
         {
             "id",
@@ -177,6 +220,20 @@ class SalesVoucher(LexofficeModel):
     introduction: str | None = None
     remark: str | None = None
 
+    def extra_problems(self, prefix: str, *, complete: bool) -> list[dict[str, str]]:
+        """Each priced line needs its unit price (§3b.1)."""
+        if not complete or not self.prices_required:
+            return []
+        return [
+            {
+                "field": f"{prefix}lineItems[{i}].unitPrice",
+                "violation": "NOTNULL",
+                "message": "required",
+            }
+            for i, line in enumerate(self.line_items)
+            if line.type != "text" and line.unit_price is None
+        ]
+
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
         super().__pydantic_init_subclass__(**kwargs)
@@ -190,6 +247,7 @@ class Issued(SalesVoucher):
     deprecated ``files.documentFileId``."""
 
     read_only = frozenset({"voucher_status", "files"})
+    required: ClassVar[tuple[str, ...]] = ("voucher_date",)
     voucher_status: str | None = None
     voucher_date: LexDateTime | None = None
     files: dict[str, object] | None = None
@@ -230,6 +288,7 @@ class WithDeliveryTerms(SalesVoucher):
     """``delivery_terms`` (at most 255 characters): invoices, order confirmations,
     delivery notes."""
 
+    max_lengths: ClassVar[Mapping[str, int]] = {"delivery_terms": 255}
     delivery_terms: str | None = None
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from ._base import LexDate, LexDateTime, LexofficeModel, Money
 
 __all__ = ["FileUpload", "Voucher", "VoucherItem"]
@@ -17,6 +19,13 @@ class VoucherItem(LexofficeModel):
     tax_amount: Money | None = None
     tax_rate_percent: Money | None = None
     category_id: str | None = None
+
+    required: ClassVar[tuple[str, ...]] = (
+        "amount",
+        "tax_amount",
+        "tax_rate_percent",
+        "category_id",
+    )
 
 
 class Voucher(LexofficeModel):
@@ -50,6 +59,25 @@ class Voucher(LexofficeModel):
     voucher_items: list[VoucherItem] | None = None
     files: list[str] | None = None
     version: int | None = None
+
+    required: ClassVar[tuple[str, ...]] = ("type", "tax_type")
+
+    def extra_problems(self, prefix: str, *, complete: bool) -> list[dict[str, str]]:
+        """Number, date, totals and items, unless the voucher is ``unchecked`` (§3b.19)."""
+        if not complete or self.voucher_status == "unchecked":
+            return []
+        names = {
+            "voucher_number": "voucherNumber",
+            "voucher_date": "voucherDate",
+            "total_gross_amount": "totalGrossAmount",
+            "total_tax_amount": "totalTaxAmount",
+            "voucher_items": "voucherItems",
+        }
+        return [
+            {"field": prefix + alias, "violation": "NOTNULL", "message": "required"}
+            for name, alias in names.items()
+            if getattr(self, name) in (None, [])
+        ]
 
 
 class FileUpload(LexofficeModel):
