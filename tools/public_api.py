@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-LISTING = ROOT / "tests" / "unit" / "public_api.txt"
+LISTING = ROOT / "tests" / "package" / "public_api.txt"
 
 PUBLIC_MODULES = (
     "lexoffice_auth",
