@@ -39,6 +39,7 @@ from ._quotations import QuotationsApi
 from ._recurring_templates import RecurringTemplatesApi
 from ._resource import Resource
 from ._retry import RetryPolicy
+from ._uploads import MAX_UPLOAD_BYTES, UPLOAD_CONTENT_TYPES
 from ._voucherlist import SEARCH_WINDOW, VOUCHER_STATUSES, VOUCHER_TYPES, VoucherlistApi
 from ._vouchers import VouchersApi
 from .models import (
@@ -108,7 +109,9 @@ __all__ = [
     "DEFAULT_BASE_URL",
     "DEFAULT_MAX_DOWNLOAD_BYTES",
     "DEFAULT_MAX_JSON_BYTES",
+    "MAX_UPLOAD_BYTES",
     "SEARCH_WINDOW",
+    "UPLOAD_CONTENT_TYPES",
     "VOUCHER_STATUSES",
     "VOUCHER_TYPES",
     "ArticlesApi",

@@ -267,7 +267,12 @@ class LexofficeClient:
         return await self.get_model("/v1/profile", Profile)
 
     async def ping(self) -> Ping:
-        """``GET /v1/ping``: checks the credential; names the user's e-mail address."""
+        """``GET /v1/ping``: checks the credential; names the user's e-mail address.
+
+        A credential lexoffice's gateway rejects (401 ``{"message":"Unauthorized"}``) is an
+        :class:`~lexoffice_auth.errors.Unauthorized`, or with ``ApiKeyAuth`` its
+        :class:`~lexoffice_auth.errors.ApiKeyRejected`. Counts against the rate limit.
+        """
         return await self.get_model("/v1/ping", Ping)
 
     async def record_connection(self) -> str:

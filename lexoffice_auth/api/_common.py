@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import re
 import warnings
-from typing import Any
+from typing import Any, TypeVar
 
-from ..errors import ConfigurationError
+from ..errors import ApiError, ConfigurationError
 
-__all__ = ["MAX_PAGE_SIZE", "check_id", "check_page", "deprecated"]
+__all__ = [
+    "MAX_PAGE_SIZE",
+    "check_id",
+    "check_page",
+    "deprecated",
+    "reworded",
+]
+
+E = TypeVar("E", bound=ApiError)
 
 MAX_PAGE_SIZE = 250
 """The largest page lexoffice serves anywhere (articles, contacts, recurring templates,
@@ -51,3 +59,15 @@ def check_page(page: Any, size: Any, max_size: int = MAX_PAGE_SIZE) -> None:
 def deprecated(old: str, new: str) -> None:
     """Warn (``DeprecationWarning``, pointing at the caller's caller) that ``old`` is going."""
     warnings.warn(f"{old} is deprecated; use {new}", DeprecationWarning, stacklevel=3)
+
+
+def reworded(error: E, message: str) -> E:
+    """``error``'s class and attributes (status, trace id, details) with a clearer message.
+
+    Example:
+        >>> from lexoffice_auth.errors import ValidationFailed
+        >>> new = reworded(ValidationFailed("HTTP 406", status_code=406), "a draft has none")
+        >>> new.message, new.status_code
+        ('a draft has none', 406)
+    """
+    return type(error)(message, **vars(error))

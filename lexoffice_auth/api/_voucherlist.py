@@ -7,6 +7,7 @@ rows or more is split into date windows until each fits.
 
 from __future__ import annotations
 
+import html
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from datetime import date, datetime, timedelta
 from typing import Literal
@@ -105,6 +106,8 @@ class VoucherlistApi(Resource):
         :data:`VOUCHER_TYPES`, :data:`VOUCHER_STATUSES`). Dates are whole days, German
         time. ``sort`` is ``"voucherDate"``, ``"voucherNumber"``, ``"createdDate"`` or
         ``"updatedDate"``, optionally followed by ``",ASC"`` or ``",DESC"``.
+        ``voucher_number`` matches exactly (``&``, ``<`` and ``>`` are HTML-escaped, as
+        lexoffice requires).
 
         Iterating reads every row from ``page=`` on; when a query matches 10,000 rows or
         more, the ``split_by`` date range (the given one, else 1900-01-01 to 2199-12-31)
@@ -254,7 +257,8 @@ def _voucher_params(
     if voucher_number is not None:
         if not isinstance(voucher_number, str) or not voucher_number:
             raise ConfigurationError("voucher_number must be a non-empty string")
-        params["voucherNumber"] = voucher_number
+        # lexoffice's search rule for this filter: HTML-escape, then URL-encode (§3b.18).
+        params["voucherNumber"] = html.escape(voucher_number, quote=False)
     for prefix, (low, high) in dates.items():
         start, end = _day(low, f"{prefix}From"), _day(high, f"{prefix}To")
         if start is not None:

@@ -26,7 +26,7 @@ class Voucher(LexofficeModel):
     Dates are written as ``yyyy-MM-dd`` and read back as timestamps, so ``voucher_date``,
     ``shipping_date`` and ``due_date`` accept both. ``files`` lists the attached file ids:
     an update that omits one deletes that file in lexoffice (the SDK's ``update`` keeps
-    them unless told otherwise).
+    them unless told otherwise: ``detach_files=True``).
     """
 
     read_only = frozenset({"id", "organization_id", "created_date", "updated_date"})
