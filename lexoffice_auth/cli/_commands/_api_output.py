@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import re
 import secrets
-from datetime import date, datetime
-from decimal import Decimal
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextlib import AsyncExitStack
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, TypeVar
 
 import click

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from lexoffice_auth import LexofficeAuthError
+from lexoffice_auth import LexofficeAuthError, errors
 
 from ._api_output import api_base_option, json_option, table, with_client
 from ._context import State, run, say, shared_options
@@ -63,6 +63,17 @@ def _reason(exc: LexofficeAuthError | OSError, state: State) -> str:
     return state.redact(str(exc)) or type(exc).__name__
 
 
+#: Errors that would fail every other file too (credentials, network, lexoffice itself).
+_STOPPING = (
+    errors.ReauthenticationRequired,
+    errors.Unauthorized,
+    errors.Forbidden,
+    errors.NetworkError,
+    errors.RateLimited,
+    errors.ServerError,
+)
+
+
 @click.group()
 def files() -> None:
     """Upload receipts as bookkeeping vouchers (POST /v1/files)."""
@@ -85,6 +96,7 @@ def files_upload(paths: tuple[Path, ...], api_base: str | None, as_json: bool) -
     lexoffice makes a bookkeeping voucher of each. Uploads are paced like every call
     (2 per second); a file lexoffice or the SDK refuses (wrong type, over 5 MB, an
     e-invoice XML without the E-Rechnung feature) is skipped and reported, the rest go on.
+    A rejected key, a network failure or a failing lexoffice stops the run instead.
     Progress goes to stderr, a table (or with --json one JSON object per line) to stdout;
     the exit status is 1 if any file failed.
     """
@@ -98,7 +110,8 @@ def files_upload(paths: tuple[Path, ...], api_base: str | None, as_json: bool) -
             if as_json:
                 click.echo(json.dumps(outcome.as_json()))
 
-        async def upload_all(lx: Any) -> None:
+        async def upload_all(lx: Any) -> LexofficeAuthError | None:
+            """Upload each file; the error that makes trying the rest pointless, if any."""
             seen: set[str] = set()
             for number, item in enumerate(todo, 1):
                 step = f"[{number}/{len(todo)}] {item.path if isinstance(item, _Outcome) else item}"
@@ -110,22 +123,29 @@ def files_upload(paths: tuple[Path, ...], api_base: str | None, as_json: bool) -
                     uploaded = await lx.files.upload(item)
                 except (LexofficeAuthError, OSError) as exc:
                     message = _reason(exc, state)
-                    say(f"{step}: skipped: {message}")
                     report(_Outcome(item, error=message))
+                    if isinstance(exc, _STOPPING):
+                        say(f"{step}: failed: {message}")
+                        return exc
+                    say(f"{step}: skipped: {message}")
                     continue
                 again = " (lexoffice already had these bytes)" if uploaded.id in seen else ""
                 seen.add(uploaded.id)
                 say(f"{step}: uploaded{again}")
                 report(_Outcome(item, uploaded.id, uploaded.voucher_id))
+            return None
 
-        await with_client(state, api_base, upload_all)
+        stopped = await with_client(state, api_base, upload_all)
         failed = [o for o in outcomes if o.error is not None]
         if not as_json:
             table(
                 ("PATH", "FILE ID", "VOUCHER ID", "ERROR"),
                 [(o.path, o.id, o.voucher_id, o.error) for o in outcomes],
             )
-        say(f"{len(outcomes) - len(failed)} uploaded, {len(failed)} failed")
+        untried = f", {len(todo) - len(outcomes)} not tried" if stopped else ""
+        say(f"{len(outcomes) - len(failed)} uploaded, {len(failed)} failed{untried}")
+        if stopped is not None:
+            raise stopped  # one line and a hint, as for every command
         if failed:
             click.get_current_context().exit(1)
 
