@@ -11,9 +11,13 @@ __all__ = ["DeliveryNotesApi"]
 class DeliveryNotesApi(
     Get[DeliveryNote], CreateDraft[DeliveryNote], Pursue[DeliveryNote], Download
 ):
-    """Delivery notes: ``create``, ``pursue``, ``get``, ``download`` (PDF).
+    """Delivery notes: ``create``, ``pursue``, ``get``, ``download`` (PDF only).
 
-    They follow a quotation, an order confirmation or an invoice."""
+    ``follows``: a quotation (not one with optional or alternative lines), an ``open``
+    order confirmation, or an invoice (lexoffice's advice for a delivery note to an
+    existing invoice). lexoffice's docs do not show ``finalize`` on a pursue here; it is
+    passed on as asked.
+    """
 
     path = "/v1/delivery-notes"
     model = DeliveryNote

@@ -9,10 +9,11 @@ __all__ = ["DownPaymentInvoicesApi"]
 
 
 class DownPaymentInvoicesApi(Get[DownPaymentInvoice], Download):
-    """Down-payment invoices (read-only in the API): ``get`` and ``download``.
+    """Down-payment invoices (read-only in the API): ``get`` and ``download`` (PDF or XML).
 
     They are created in the app; list them with
-    ``client.voucherlist.list(voucher_type="downpaymentinvoice")``.
+    ``client.voucherlist.list(voucher_type="downpaymentinvoice")``. Only ``/file`` is
+    documented for them (no ``route="document"``).
     """
 
     path = "/v1/down-payment-invoices"

@@ -11,10 +11,11 @@ __all__ = ["DunningsApi"]
 class DunningsApi(Get[Dunning], Pursue[Dunning], Download):
     """Dunnings: ``pursue``, ``get``, ``download`` (PDF, drafts included).
 
-    A dunning follows an invoice or a down-payment invoice; lexoffice requires it, so there
-    is no plain ``create``.
-
-    A dunning is always a draft, has no voucher number and is not in the voucherlist.
+    ``follows``: an invoice or a down-payment invoice. lexoffice requires the preceding
+    voucher, so there is no plain ``create``; and a dunning is always a draft, so
+    ``pursue(..., finalize=True)`` is refused before anything is sent. Its contact and
+    tax conditions must equal the invoice's. A dunning has no voucher number and is not
+    in the voucherlist: find it through webhooks or the invoice's ``related_vouchers``.
     """
 
     path = "/v1/dunnings"

@@ -15,10 +15,13 @@ __all__ = ["SEARCH_WINDOW", "InvoicesApi"]
 
 class InvoicesApi(Get[Invoice], CreateDraft[Invoice], Pursue[Invoice], Download):
     """lexoffice's invoices (regular error shape): ``create`` (draft or finalized),
-    ``pursue`` (from a quotation, order confirmation or delivery note), ``get``,
-    ``download`` (PDF, or an XRechnung's XML), and ``list`` over the voucherlist.
+    ``pursue``, ``get``, ``download`` (PDF, or an XRechnung's XML), and ``list`` over the
+    voucherlist.
 
-    lexoffice has no update or delete for invoices.
+    ``follows``: a quotation (not one with optional or alternative lines), an ``open``
+    order confirmation or an ``open`` delivery note; other chains are refused (406).
+    Closing invoices cannot be created through the API. lexoffice has no update or
+    delete for invoices.
     """
 
     path = "/v1/invoices"

@@ -11,8 +11,10 @@ __all__ = ["OrderConfirmationsApi"]
 class OrderConfirmationsApi(
     Get[OrderConfirmation], CreateDraft[OrderConfirmation], Pursue[OrderConfirmation], Download
 ):
-    """Order confirmations: ``create``, ``pursue`` (from a quotation), ``get``, ``download`` (PDF).
+    """Order confirmations: ``create``, ``pursue``, ``get``, ``download`` (PDF only).
 
+    ``follows``: a quotation (one with optional or alternative lines is refused: 406).
+    lexoffice's docs do not show ``finalize`` on a pursue here; it is passed on as asked.
     Only an ``open`` order confirmation can be pursued to an invoice or a delivery note.
     """
 

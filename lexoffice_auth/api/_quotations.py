@@ -9,9 +9,10 @@ __all__ = ["QuotationsApi"]
 
 
 class QuotationsApi(Get[Quotation], CreateDraft[Quotation], Download):
-    """Quotations: ``create`` (draft, or ``finalize=True``), ``get``, ``download`` (PDF).
+    """Quotations: ``create`` (draft, or ``finalize=True``), ``get``, ``download`` (PDF only).
 
-    Nothing can be pursued *into* a quotation; list them with
+    A quotation starts a chain: nothing is pursued *into* one, so there is no ``pursue``.
+    ``expiration_date`` is required. List them with
     ``client.voucherlist.list(voucher_type="quotation")``.
     """
 

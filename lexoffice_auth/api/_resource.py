@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from os import PathLike
 from typing import IO, TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar, cast
 
-from ..errors import ConfigurationError, Conflict
+from ..errors import ApiError, ConfigurationError, Conflict, ValidationFailed
 from ._common import check_id, check_page
 from ._pager import Pager
 from .models import ActionResult, DownloadedFile, LexofficeModel, Page
@@ -279,8 +279,8 @@ class Download(Resource):
         * ``route="document"``: the deprecated two-step route (``/document``, then
           ``/v1/files/{id}``) for gateways without ``/file``.
 
-        A draft has no document (a :class:`~lexoffice_auth.errors.Conflict` saying so),
-        except for dunnings.
+        A draft has no document: a :class:`~lexoffice_auth.errors.Conflict` saying so
+        (lexoffice answers 409 on ``/file``, 406 on ``/document``), except for dunnings.
         """
         accept = _ACCEPT.get(format)
         if accept is None:
@@ -290,9 +290,13 @@ class Download(Resource):
         if route == "document":
             if not self.document_route:
                 raise ConfigurationError(f"{self.path} has no /document route")
-            found = await self._client.get_json(self._item_path(item_id, "document"))
-            file_id = found.get("documentFileId") if isinstance(found, dict) else None
-            path = f"/v1/files/{check_id(file_id, 'a document file id')}"
+            try:
+                found = await self._client.get_json(self._item_path(item_id, "document"))
+            except ValidationFailed as exc:
+                if self.drafts_render:
+                    raise
+                raise self._no_document(item_id, exc) from exc
+            path = f"/v1/files/{self._document_file_id(item_id, found)}"
         elif route == "file":
             path = self._item_path(item_id, "file")
         else:
@@ -304,14 +308,30 @@ class Download(Resource):
         except Conflict as exc:
             if self.drafts_render:
                 raise
-            raise Conflict(
-                f"{self.path[4:]}/{check_id(item_id, self.id_label)} is a draft: lexoffice "
-                f"renders no document for drafts; finalize it first ({exc.message})",
-                status_code=exc.status_code,
-                trace_id=exc.trace_id,
-                details=exc.details,
-                retried=exc.retried,
-            ) from exc
+            raise self._no_document(item_id, exc) from exc
+
+    def _document_file_id(self, item_id: str, found: object) -> str:
+        """The file id ``/document`` answered; a body without a usable one is an ApiError."""
+        file_id = found.get("documentFileId") if isinstance(found, dict) else None
+        try:
+            return check_id(file_id, "a document file id")
+        except ConfigurationError:
+            raise ApiError(
+                f"GET {self._item_path(item_id, 'document')}: lexoffice's answer names no "
+                "usable documentFileId",
+                status_code=200,
+            ) from None
+
+    def _no_document(self, item_id: str, exc: ApiError) -> Conflict:
+        """lexoffice's "draft" answer, as a :class:`Conflict` that says what to do."""
+        return Conflict(
+            f"{self.path[4:]}/{check_id(item_id, self.id_label)} is a draft: lexoffice "
+            f"renders no document for drafts; finalize it first ({exc.message})",
+            status_code=exc.status_code,
+            trace_id=exc.trace_id,
+            details=exc.details,
+            retried=exc.retried,
+        )
 
 
 _ACCEPT = {"pdf": "application/pdf", "xml": "application/xml", "any": "*/*"}

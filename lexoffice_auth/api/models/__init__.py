@@ -40,6 +40,7 @@ from ._documents import (
     OrderConfirmation,
     Quotation,
     QuotationLineItem,
+    QuotationSubItem,
 )
 from ._events import (
     EventSubscription,
@@ -138,6 +139,7 @@ __all__ = [
     "ProfileCreator",
     "Quotation",
     "QuotationLineItem",
+    "QuotationSubItem",
     "RecurringTemplate",
     "RecurringTemplateSettings",
     "RelatedVoucher",

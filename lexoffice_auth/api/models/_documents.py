@@ -1,7 +1,8 @@
 """The sales-voucher document types besides invoices (reference §3b.1 "per-type differences").
 
-Each is a :class:`SalesVoucher` with its own extra or missing fields; unknown fields are
-kept either way.
+Each is a :class:`SalesVoucher` made of the parts it has (:class:`Issued`, :class:`Priced`,
+...): a field a type lacks is not declared on it (lexoffice would ignore or refuse it), and
+an undeclared field lexoffice sends anyway is kept all the same.
 """
 
 from __future__ import annotations
@@ -9,12 +10,16 @@ from __future__ import annotations
 from pydantic import Field
 
 from ._base import LexDateTime
+from ._invoices import InvoiceFields
 from ._sales import (
-    SALES_READ_ONLY,
+    Issued,
     LineItem,
-    SalesVoucher,
+    Numbered,
+    Priced,
+    Shipped,
     ShippingConditions,
-    TotalPrice,
+    WithDeliveryTerms,
+    WithPaymentTerms,
 )
 
 __all__ = [
@@ -25,65 +30,89 @@ __all__ = [
     "OrderConfirmation",
     "Quotation",
     "QuotationLineItem",
+    "QuotationSubItem",
 ]
 
 
+class QuotationSubItem(LineItem):
+    """An alternative to its quotation line: ``alternative`` must be true on a sub-item
+    (and is, unless you change it); sub-items have no ``optional`` and no sub-items."""
+
+    alternative: bool = True
+
+
 class QuotationLineItem(LineItem):
-    """A quotation line: may be ``optional`` (top level only), or an ``alternative``
-    (sub-items only, where it must be true); ``sub_items`` holds the alternatives."""
+    """A quotation line: ``optional`` (false by default) leaves it out of the totals;
+    ``sub_items`` are its alternatives (:class:`QuotationSubItem`).
+
+    A quotation with an optional line or a sub-item cannot be pursued (lexoffice: 406).
+    """
 
     optional: bool | None = None
-    alternative: bool | None = None
-    sub_items: list[QuotationLineItem] | None = None
+    sub_items: list[QuotationSubItem] | None = None
 
 
-class Quotation(SalesVoucher):
-    """A quotation (status draft, open, accepted or rejected; the last two are set in the app).
+class Quotation(Priced, Numbered, Issued, WithPaymentTerms):
+    """A quotation: status draft, open, accepted or rejected (the last two set in the app).
 
-    ``expiration_date`` is required on create; there are no shipping conditions. A
-    quotation with optional or alternative lines cannot be pursued (406).
+    Required on create: ``voucher_date``, ``expiration_date``, ``address``, ``line_items``,
+    ``total_price.currency``, ``tax_conditions.tax_type``. There are no shipping conditions;
+    lines may be ``optional`` or have alternative ``sub_items``. Nothing is pursued *into*
+    a quotation.
     """
 
     expiration_date: LexDateTime | None = None
     line_items: list[QuotationLineItem] = Field(default_factory=list)  # type: ignore[assignment]
 
 
-class OrderConfirmation(SalesVoucher):
-    """An order confirmation (draft or open): shipping conditions and ``delivery_terms``."""
+class OrderConfirmation(Priced, Numbered, Issued, WithPaymentTerms, Shipped, WithDeliveryTerms):
+    """An order confirmation (draft or open): payment and shipping conditions, delivery
+    terms, line discounts; ``electronic_document_profile`` is always ``NONE``.
 
-    shipping_conditions: ShippingConditions = Field(default_factory=ShippingConditions)
-    delivery_terms: str | None = None
-
-
-class DeliveryNote(SalesVoucher):
-    """A delivery note (draft or open): no prices or totals are needed; ``delivery_terms``.
-
-    ``unit_price`` of a line is optional here, and lexoffice computes no totals.
+    Required on create: ``voucher_date``, ``address``, ``line_items``,
+    ``total_price.currency``, ``tax_conditions.tax_type``,
+    ``shipping_conditions.shipping_type`` (``none`` unless you set it).
     """
 
-    total_price: TotalPrice | None = None
-    delivery_terms: str | None = None
+    shipping_conditions: ShippingConditions = Field(default_factory=ShippingConditions)
 
 
-class CreditNote(SalesVoucher):
+class DeliveryNote(Numbered, Issued, Shipped, WithDeliveryTerms):
+    """A delivery note (draft or open): no prices, totals, tax amounts, discounts or payment
+    conditions; a line's ``unit_price`` may be left out. lexoffice prints the contact's
+    shipping address.
+
+    Required on create: ``voucher_date``, ``address``, ``line_items``,
+    ``tax_conditions.tax_type``. lexoffice's tables disagree on ``shipping_conditions``
+    (its samples leave them out), so they are sent only when given.
+    """
+
+
+class CreditNote(Priced, Numbered, Issued):
     """A credit note (draft, open, paidoff, voided): no due date, payment or shipping
-    conditions, delivery terms or line discounts."""
+    conditions, delivery terms or line discounts.
+
+    Required on create: ``voucher_date``, ``address``, ``line_items``,
+    ``total_price.currency``, ``tax_conditions.tax_type``. The PDF does not print the
+    invoice a credit note follows: lexoffice suggests naming it in ``introduction``.
+    """
 
 
-class DownPaymentInvoice(SalesVoucher):
-    """A down-payment invoice (read-only in the API): exactly one line item, a due date,
-    and the closing invoice it is deducted on, if any."""
+class DownPaymentInvoice(InvoiceFields):
+    """A down-payment invoice (read-only in the API: lexoffice's app creates them): the
+    invoice's fields, exactly one line item, and ``closing_invoice_id``, the closing
+    invoice it is deducted on (``None`` until then)."""
 
-    read_only = SALES_READ_ONLY | {"due_date", "closing_invoice_id"}
-    due_date: LexDateTime | None = None
+    read_only = frozenset({"closing_invoice_id"})
     closing_invoice_id: str | None = None
-    shipping_conditions: ShippingConditions | None = None
 
 
-class Dunning(SalesVoucher):
-    """A dunning: always a draft, no voucher number, due date or payment conditions.
+class Dunning(Priced, Issued, Shipped):
+    """A dunning: always a draft; no voucher number, due date or payment conditions.
 
-    Its address contact and tax conditions must equal those of the invoice it follows.
+    Its ``address.contact_id`` (or one-time address) and ``tax_conditions`` must equal
+    those of the invoice it follows; lexoffice copies ``address.name`` from it. Required:
+    as for invoices (``shipping_conditions`` included).
     """
 
     shipping_conditions: ShippingConditions = Field(default_factory=ShippingConditions)

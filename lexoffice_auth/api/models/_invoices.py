@@ -7,16 +7,27 @@ from pydantic import Field
 
 from ._base import LexDateTime, LexofficeModel, Money
 from ._contacts import XRechnung
-from ._sales import SALES_READ_ONLY, SalesVoucher, ShippingConditions, TotalPrice, VoucherAddress
+from ._sales import (
+    Due,
+    Issued,
+    Numbered,
+    Priced,
+    Shipped,
+    ShippingConditions,
+    VoucherAddress,
+    WithDeliveryTerms,
+    WithPaymentTerms,
+)
 
-__all__ = ["DownPaymentDeduction", "Invoice", "InvoiceAddress"]
+__all__ = ["DownPaymentDeduction", "Invoice", "InvoiceAddress", "InvoiceFields"]
 
 InvoiceAddress = VoucherAddress
 """The recipient of an invoice (the address model every sales voucher shares)."""
 
 
 class DownPaymentDeduction(LexofficeModel):
-    """A down payment deducted on a closing invoice."""
+    """A down payment deducted on a closing invoice (``voucher_type``:
+    ``downpaymentinvoice``)."""
 
     id: str | None = None
     voucher_type: str | None = None
@@ -29,13 +40,23 @@ class DownPaymentDeduction(LexofficeModel):
     tax_rate_percentage: Money | None = None
 
 
-class Invoice(SalesVoucher):
+class InvoiceFields(Priced, Numbered, Issued, Due, WithPaymentTerms, Shipped, WithDeliveryTerms):
+    """The fields invoices and down-payment invoices share (status draft, open, paid or
+    voided); ``shipping_conditions`` are sent (``none`` unless you set them)."""
+
+    x_rechnung: XRechnung | None = None
+    shipping_conditions: ShippingConditions = Field(default_factory=ShippingConditions)
+
+
+class Invoice(InvoiceFields):
     """A lexoffice invoice.
 
     On create lexoffice needs ``voucher_date``, ``address``, ``line_items``,
     ``total_price.currency``, ``tax_conditions.tax_type`` and
     ``shipping_conditions.shipping_type``; ``due_date`` and everything lexoffice
-    computes are read-only.
+    computes are read-only. A closing invoice (``closing_invoice`` true, made in the app)
+    carries ``claimed_gross_amount`` and ``down_payment_deductions``; invoices made by a
+    recurring template carry its ``recurring_template_id``.
 
     Example:
         >>> from datetime import datetime
@@ -51,18 +72,14 @@ class Invoice(SalesVoucher):
         Decimal('68.00')
     """
 
-    read_only = SALES_READ_ONLY | {
-        "due_date",
-        "closing_invoice",
-        "claimed_gross_amount",
-        "down_payment_deductions",
-        "recurring_template_id",
-    }
-    due_date: LexDateTime | None = None
-    x_rechnung: XRechnung | None = None
-    total_price: TotalPrice = Field(default_factory=TotalPrice)
-    shipping_conditions: ShippingConditions = Field(default_factory=ShippingConditions)
-    delivery_terms: str | None = None
+    read_only = frozenset(
+        {
+            "closing_invoice",
+            "claimed_gross_amount",
+            "down_payment_deductions",
+            "recurring_template_id",
+        }
+    )
     closing_invoice: bool | None = None
     claimed_gross_amount: Money | None = None
     down_payment_deductions: list[DownPaymentDeduction] | None = None

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from ._base import LexDate, LexofficeModel
-from ._sales import SalesVoucher
+from ._sales import Priced, WithPaymentTerms
 
 __all__ = ["RecurringTemplate", "RecurringTemplateSettings"]
 
 
 class RecurringTemplateSettings(LexofficeModel):
-    """When and how invoices are generated.
+    """When and how invoices are generated (read-only as a whole).
 
-    ``start_date`` ``None`` means paused. With ``finalize`` true the generated invoices are
-    finalized **and e-mailed** to the customer. ``execution_status``: ACTIVE, PAUSED or ENDED.
+    The dates are days (``yyyy-MM-dd``). ``start_date`` ``None`` means paused. With
+    ``finalize`` true the generated invoices are finalized **and e-mailed** to the
+    customer. ``execution_interval``: WEEKLY, BIWEEKLY, MONTHLY, QUARTERLY, BIANNUALLY or
+    ANNUALLY; ``execution_status``: ACTIVE, PAUSED or ENDED (there is no error state:
+    see ``last_execution_failed``).
     """
 
     id: str | None = None
@@ -28,8 +31,14 @@ class RecurringTemplateSettings(LexofficeModel):
     execution_status: str | None = None
 
 
-class RecurringTemplate(SalesVoucher):
-    """A recurring invoice template: invoice fields (no voucher date, number, status or
-    shipping conditions) plus ``recurring_template_settings``. Read-only in the API."""
+class RecurringTemplate(Priced, WithPaymentTerms):
+    """A recurring invoice template (read-only in the API): invoice fields without voucher
+    date, due date, number, status, shipping conditions or files, plus
+    ``recurring_template_settings``. Its address is always a contact.
 
+    List rows are trimmed by lexoffice (id, title, dates, address, totals, payment
+    conditions, settings); ``client.recurring_templates.get(id)`` has everything.
+    """
+
+    read_only = frozenset({"recurring_template_settings"})
     recurring_template_settings: RecurringTemplateSettings | None = None

@@ -5,6 +5,8 @@ prices, totals, tax / payment / shipping conditions, related vouchers (reference
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import Field
 
 from ._base import LexDateTime, LexofficeModel, Money
@@ -13,14 +15,21 @@ __all__ = [
     "LineItem",
     "PaymentConditions",
     "PaymentDiscountConditions",
+    "Due",
+    "Issued",
+    "Numbered",
+    "Priced",
     "RelatedVoucher",
     "SalesVoucher",
+    "Shipped",
     "ShippingConditions",
     "TaxAmount",
     "TaxConditions",
     "TotalPrice",
     "UnitPrice",
     "VoucherAddress",
+    "WithDeliveryTerms",
+    "WithPaymentTerms",
 ]
 
 
@@ -131,32 +140,26 @@ class RelatedVoucher(LexofficeModel):
     voucher_type: str | None = None
 
 
-SALES_READ_ONLY = frozenset(
-    {
-        "id",
-        "organization_id",
-        "created_date",
-        "updated_date",
-        "version",
-        "archived",
-        "voucher_status",
-        "voucher_number",
-        "electronic_document_profile",
-        "tax_amounts",
-        "related_vouchers",
-        "files",
-    }
-)
-
-
 class SalesVoucher(LexofficeModel):
-    """Fields every sales voucher has; each document type adds or overrides a few.
+    """What every sales voucher has; each document type adds the parts it has (below).
 
     What lexoffice computes or assigns (ids, dates, version, status, number, tax amounts,
-    related vouchers) is read-only and never sent.
+    related vouchers) is read-only and never sent. A subclass's ``read_only`` is joined
+    with its bases', so each part names only its own read-only fields.
     """
 
-    read_only = SALES_READ_ONLY
+    read_only = frozenset(
+        {
+            "id",
+            "organization_id",
+            "created_date",
+            "updated_date",
+            "version",
+            "archived",
+            "electronic_document_profile",
+            "related_vouchers",
+        }
+    )
     id: str | None = None
     organization_id: str | None = None
     created_date: LexDateTime | None = None
@@ -164,20 +167,74 @@ class SalesVoucher(LexofficeModel):
     version: int | None = None
     language: str | None = None
     archived: bool | None = None
-    voucher_status: str | None = None
-    voucher_number: str | None = None
-    voucher_date: LexDateTime | None = None
     address: VoucherAddress | None = None
     electronic_document_profile: str | None = None
     line_items: list[LineItem] = Field(default_factory=list)
-    total_price: TotalPrice | None = Field(default_factory=TotalPrice)
-    tax_amounts: list[TaxAmount] | None = None
     tax_conditions: TaxConditions = Field(default_factory=TaxConditions)
-    payment_conditions: PaymentConditions | None = None
-    shipping_conditions: ShippingConditions | None = None
     related_vouchers: list[RelatedVoucher] | None = None
     print_layout_id: str | None = None
     title: str | None = None
     introduction: str | None = None
     remark: str | None = None
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        cls.read_only = frozenset().union(
+            *(vars(base).get("read_only", ()) for base in cls.__mro__)
+        )
+
+
+class Issued(SalesVoucher):
+    """Part of every document (not of recurring templates): its date, status and the
+    deprecated ``files.documentFileId``."""
+
+    read_only = frozenset({"voucher_status", "files"})
+    voucher_status: str | None = None
+    voucher_date: LexDateTime | None = None
     files: dict[str, object] | None = None
+
+
+class Numbered(SalesVoucher):
+    """Part of every document lexoffice numbers (all but dunnings and templates)."""
+
+    read_only = frozenset({"voucher_number"})
+    voucher_number: str | None = None
+
+
+class Priced(SalesVoucher):
+    """Totals and taxes (all but delivery notes): ``total_price.currency`` is sent,
+    lexoffice computes the rest."""
+
+    read_only = frozenset({"tax_amounts"})
+    total_price: TotalPrice = Field(default_factory=TotalPrice)
+    tax_amounts: list[TaxAmount] | None = None
+
+
+class WithPaymentTerms(SalesVoucher):
+    """Payment conditions (invoices, order confirmations, quotations, down-payment
+    invoices, recurring templates); missing ones take the contact's or the organisation's
+    defaults."""
+
+    payment_conditions: PaymentConditions | None = None
+
+
+class Shipped(SalesVoucher):
+    """Shipping conditions (invoices, order confirmations, delivery notes, dunnings,
+    down-payment invoices)."""
+
+    shipping_conditions: ShippingConditions | None = None
+
+
+class WithDeliveryTerms(SalesVoucher):
+    """``delivery_terms`` (at most 255 characters): invoices, order confirmations,
+    delivery notes."""
+
+    delivery_terms: str | None = None
+
+
+class Due(SalesVoucher):
+    """The due date lexoffice computes from the payment terms (invoices, down payments)."""
+
+    read_only = frozenset({"due_date"})
+    due_date: LexDateTime | None = None
