@@ -102,7 +102,7 @@ def _date(value: Any) -> str | None:
 
 
 def _related(document: Any) -> str:
-    related = document.related_vouchers or []
+    related = getattr(document, "related_vouchers", None) or []
     return ", ".join(f"{r.voucher_type} {r.voucher_number or r.id}" for r in related)
 
 
@@ -127,20 +127,24 @@ def _render_list(result: Any) -> None:
 
 
 def _render_document(document: Any) -> None:
-    total = document.total_price
-    address = document.address
+    # Each kind's model has only the parts lexoffice documents for it (a delivery note
+    # has no totals, a dunning no number), hence getattr with a default throughout.
+    def part(name: str) -> Any:
+        return getattr(document, name, None)
+
+    total, address = part("total_price"), part("address")
     fields(
         [
             ("ID", document.id),
-            ("Number", document.voucher_number),
-            ("Status", document.voucher_status),
-            ("Date", _date(document.voucher_date)),
-            ("Due", _date(getattr(document, "due_date", None))),
-            ("Expires", _date(getattr(document, "expiration_date", None))),
+            ("Number", part("voucher_number")),
+            ("Status", part("voucher_status")),
+            ("Date", _date(part("voucher_date"))),
+            ("Due", _date(part("due_date"))),
+            ("Expires", _date(part("expiration_date"))),
             ("Contact", address.name or address.contact_id if address else None),
             ("Net", f"{total.total_net_amount} {total.currency}" if total else None),
             ("Gross", f"{total.total_gross_amount} {total.currency}" if total else None),
-            ("Lines", len(document.line_items)),
+            ("Lines", len(part("line_items") or [])),
             ("Related", _related(document)),
         ]
     )
