@@ -19,6 +19,7 @@ from contextlib import asynccontextmanager
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,6 +33,7 @@ from lexoffice_auth.api import (
     LineItem,
     OrderConfirmation,
     Quotation,
+    QuotationLineItem,
     ShippingConditions,
     TaxConditions,
     TotalPrice,
@@ -43,6 +45,9 @@ from lexoffice_auth.api import (
 from lexoffice_auth.testing import LEXWARE_API_BASE, FakeLexoffice
 
 pytestmark = pytest.mark.anyio
+# The sandbox serves files, vouchers and every sales voucher from branch sandbox-all on;
+# before that merge this module is skipped (afterwards the import always succeeds).
+pytest.importorskip("lexoffice_auth.testing.api", reason="needs the sandbox of every resource")
 
 REDIRECT = "http://127.0.0.1/callback"
 CATEGORY = "8f8664a8-fd86-11e1-a21f-0800200c9a66"  # "Warenverkäufe" (reference §3c)
@@ -127,24 +132,15 @@ async def test_receipt_upload_voucher_voucherlist_download(
     receipt = tmp_path / "ER-2025-0917.pdf"
     receipt.write_bytes(RECEIPT)
     async with connect(fake) as lx:  # type: ignore[attr-defined]
-        # 1. The receipt becomes a file and a (blank) voucher; the same bytes again are deduplicated.
+        # 1. The receipt becomes a file and a (blank) voucher; the same bytes again give the
+        # same ids (lexoffice deduplicates by checksum).
         uploaded = await lx.files.upload(receipt)
         assert uploaded.voucher_id is not None
         assert await lx.files.upload(receipt) == uploaded
 
-        # 2a. Fill in the voucher the upload made; modify keeps the file attached.
-        def fill_in(voucher: Voucher) -> None:
-            filled = _kassenbon()
-            for name in ("type", "voucher_number", "voucher_date", "due_date", "tax_type"):
-                setattr(voucher, name, getattr(filled, name))
-            voucher.voucher_status = "open"
-            voucher.total_gross_amount = filled.total_gross_amount
-            voucher.total_tax_amount = filled.total_tax_amount
-            voucher.use_collective_contact = True
-            voucher.voucher_items = filled.voucher_items
-            voucher.files = None  # left out on purpose: the SDK carries the attached file over
-
-        await lx.vouchers.modify(uploaded.voucher_id, fill_in)
+        # 2a. Fill in the voucher the upload made. The new body names no files: the SDK
+        # carries the attached one over (a PUT without it would delete it for good).
+        await lx.vouchers.modify(uploaded.voucher_id, lambda blank: _kassenbon())
         filled_in = await lx.vouchers.get(uploaded.voucher_id)
         assert filled_in.files == [uploaded.id]
         assert filled_in.total_gross_amount == Decimal("172.50")
@@ -170,17 +166,17 @@ async def test_receipt_upload_voucher_voucherlist_download(
         assert copy.read_bytes() == KASSENBON and streamed.size == len(KASSENBON)
 
 
-def _lines() -> list[LineItem]:
+def _lines(kind: type[LineItem] = LineItem) -> list[Any]:
     """The two lines of the reference's order confirmation (net 3994.00, gross 4752.86)."""
     return [
-        LineItem(
+        kind(
             type="custom",
             name="Gas-Brennwerttherme 25 kW",
             quantity=Decimal(1),
             unit_name="Stück",
             unit_price=UnitPrice(net_amount=Decimal("3450.00"), tax_rate_percentage=Decimal(19)),
         ),
-        LineItem(
+        kind(
             type="custom",
             name="Installation Heiztechnik",
             quantity=Decimal(8),
@@ -209,7 +205,12 @@ async def test_quotation_to_invoice_credit_note_and_dunning(
     shipping = ShippingConditions(shipping_date=_on(6), shipping_type="delivery")
     async with connect(fake) as lx:  # type: ignore[attr-defined]
         quote = await lx.quotations.create(
-            Quotation(voucher_date=_on(15, 9), expiration_date=_on(15), title="Angebot", **common),
+            Quotation(
+                voucher_date=_on(15, 9),
+                expiration_date=_on(15),
+                title="Angebot",
+                **{**common, "line_items": _lines(QuotationLineItem)},
+            ),
             finalize=True,
         )
         confirmation = await lx.order_confirmations.pursue(
@@ -232,6 +233,11 @@ async def test_quotation_to_invoice_credit_note_and_dunning(
             Invoice(voucher_date=_on(6), shipping_conditions=shipping, **common),
             finalize=True,
         )
+        finalized = await lx.invoices.get(invoice.id)
+        assert finalized.voucher_status == "open" and finalized.voucher_number
+        assert finalized.total_price is not None
+        assert finalized.total_price.total_gross_amount == Decimal("4752.86")
+
         credit = await lx.credit_notes.pursue(
             invoice.id, CreditNote(voucher_date=_on(24), **common), finalize=True
         )
@@ -251,10 +257,6 @@ async def test_quotation_to_invoice_credit_note_and_dunning(
             related = {(r.id, r.voucher_type) for r in document.related_vouchers or []}
             assert (preceding_id, preceding_type) in related, (resource, related)
 
-        finalized = await lx.invoices.get(invoice.id)
-        assert finalized.voucher_status == "open" and finalized.voucher_number
-        assert finalized.total_price is not None
-        assert finalized.total_price.total_gross_amount == Decimal("4752.86")
         assert (await lx.credit_notes.get(credit.id)).voucher_status == "paidoff"
         reminder = await lx.dunnings.get(dunning.id)
         assert reminder.voucher_status == "draft"
