@@ -298,3 +298,14 @@ def test_get_failures_are_one_line_and_a_hint(env: dict[str, str], status: int) 
     assert lines[0].startswith("lexoffice-auth: error: ")
     assert lines[1].startswith("lexoffice-auth: hint: ")
     assert result.stdout == ""
+
+
+def test_invoices_list_keeps_its_type_option(env: dict[str, str]) -> None:
+    with respx.mock(base_url=BASE) as api:
+        route = api.get("/v1/voucherlist").respond(200, json=_page([]))
+        _run(["invoices", "list", "--type", "invoice,creditnote"], env)
+        refused = _run(["quotations", "list", "--type", "invoice"], env, exit_code=2)
+    assert route.calls.last.request.url.query.decode() == (
+        "voucherType=invoice%2Ccreditnote&voucherStatus=any&page=0&size=25"
+    )
+    assert "No such option '--type'" in refused.stderr
