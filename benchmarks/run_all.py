@@ -7,7 +7,8 @@ Run: ``python benchmarks/run_all.py [--requests N] [--quick]`` after
   ``LexofficeAuth`` next to a static header, Authlib and httpx-auth (medians and ratios), and
   each one's refresh count under a burst of concurrent requests with an expired token. These
   two go into the plot (matplotlib; without it, a hand-written SVG).
-* ``bench_import``, ``bench_api``, ``bench_pool`` and ``bench_background`` (whichever exist)
+* ``bench_import``, ``bench_api``, ``bench_pool``, ``bench_background`` and
+  ``bench_resources`` (whichever exist)
   run as their own processes with smaller counts; their output is copied into the page as
   printed.
 """
@@ -34,6 +35,7 @@ OTHERS = {
     "bench_api.py": ["5", "5"],
     "bench_pool.py": [],
     "bench_background.py": [],
+    "bench_resources.py": ["5", "200", "200"],
 }
 LIBRARIES = ["lexoffice-auth", "httpx", "httpx2", "Authlib", "httpx-auth", "pydantic", "anyio"]
 

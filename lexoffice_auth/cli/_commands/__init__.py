@@ -15,9 +15,10 @@ import click
 from ._context import shared_options
 from .contacts import contacts
 from .demo import demo
-from .invoices import invoices
+from .files import files
 from .login import login
 from .logout import logout
+from .sales_vouchers import sales_voucher_groups
 from .sandbox import sandbox
 from .status import status
 from .token import token
@@ -31,7 +32,8 @@ COMMANDS: tuple[click.Command, ...] = (
     status,
     logout,
     contacts,
-    invoices,
+    files,
+    *sales_voucher_groups(),
     sandbox,
     demo,
 )

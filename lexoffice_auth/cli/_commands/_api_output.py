@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
+import secrets
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextlib import AsyncExitStack
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, TypeVar
 
 import click
@@ -12,7 +16,15 @@ import click
 from .._profile import Profile
 from ._context import State, run, say, secrets_of
 
-__all__ = ["api_base_option", "api_command", "fields", "json_option", "page_footer", "table"]
+__all__ = [
+    "api_base_option",
+    "api_command",
+    "as_json_text",
+    "fields",
+    "json_option",
+    "page_footer",
+    "table",
+]
 
 T = TypeVar("T")
 
@@ -45,9 +57,34 @@ async def with_client(state: State, api_base: str | None, call: Callable[[Any], 
         return await call(client)
 
 
-def dump(model: Any) -> Any:
-    """A model as lexoffice's JSON (its field names, no empty fields)."""
-    return model.model_dump(mode="json", by_alias=True, exclude_none=True)
+def as_json_text(model: Any) -> str:
+    """A model as lexoffice's JSON, indented by two: its field names, no empty fields,
+    datetimes in its format and amounts as the exact numbers it sent (never floats).
+
+    ``json`` writes no ``Decimal`` as a number, so each goes in as a placeholder string
+    (with a per-call nonce no data can guess) that is then replaced by its digits.
+    """
+    from lexoffice_auth.api import format_lexoffice_datetime
+
+    amounts: list[str] = []
+    nonce = secrets.token_hex(8)
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [plain(v) for v in value]
+        if isinstance(value, Decimal):
+            amounts.append(format(value, "f"))
+            return f"{nonce}:{len(amounts) - 1}"
+        if isinstance(value, datetime):
+            return format_lexoffice_datetime(value)
+        if isinstance(value, date):
+            return value.isoformat()
+        return value
+
+    text = json.dumps(plain(model.model_dump(by_alias=True, exclude_none=True)), indent=2)
+    return re.sub(f'"{nonce}:(\\d+)"', lambda m: amounts[int(m.group(1))], text)
 
 
 def api_command(
@@ -65,7 +102,7 @@ def api_command(
     async def main(state: State) -> None:
         result = await with_client(state, api_base, call)
         if as_json:
-            click.echo(json.dumps(dump(result), indent=2))
+            click.echo(as_json_text(result))
         else:
             render(result)
 
