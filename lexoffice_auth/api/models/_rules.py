@@ -42,10 +42,13 @@ def _empty(value: object) -> bool:
     return value is None or (isinstance(value, (str, list)) and not value)
 
 
+def _checkable(value: object) -> bool:
+    # A lexoffice model, known by its hook: this module sits below _base, not above it.
+    return callable(getattr(value, "extra_problems", None)) and hasattr(value, "model_fields")
+
+
 def problems_of(model: LexofficeModel, prefix: str = "", *, complete: bool) -> list[Problem]:
     """Every documented rule ``model`` (and what it contains) breaks."""
-    from ._base import LexofficeModel
-
     found: list[Problem] = []
     lengths, required = _declared(type(model))
     for name, limit in lengths.items():
@@ -63,11 +66,11 @@ def problems_of(model: LexofficeModel, prefix: str = "", *, complete: bool) -> l
     for name in type(model).model_fields:
         value = getattr(model, name, None)
         where = prefix + _alias(model, name)
-        if isinstance(value, LexofficeModel):
-            found.extend(problems_of(value, where + ".", complete=complete))
+        if _checkable(value):
+            found.extend(problems_of(value, where + ".", complete=complete))  # type: ignore[arg-type]
         elif isinstance(value, list):
             for i, item in enumerate(value):
-                if isinstance(item, LexofficeModel):
+                if _checkable(item):
                     found.extend(problems_of(item, f"{where}[{i}].", complete=complete))
     return found
 
