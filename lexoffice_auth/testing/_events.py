@@ -27,7 +27,7 @@ from ._urls import is_loopback_host
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
-    from ._fake import FakeLexoffice
+    from ._state import SandboxState
 
 __all__ = ["Delivery", "Events", "is_loopback_url"]
 
@@ -58,11 +58,15 @@ def is_loopback_url(url: object) -> bool:
 
 
 class Events:
-    """Subscriptions, the signing key and the delivery queue of a :class:`FakeLexoffice`."""
+    """Subscriptions, the signing key and the delivery queue of a sandbox's state.
 
-    def __init__(self, fake: FakeLexoffice) -> None:
-        self.fake = fake
-        self.subscriptions: dict[str, dict[str, Any]] = {}
+    Construction hooks :meth:`emit` into ``state.emit``.
+    """
+
+    def __init__(self, state: SandboxState) -> None:
+        self.state = state
+        self.subscriptions: dict[str, dict[str, Any]] = state.subscriptions
+        state.emit = self.emit
         self.deliveries: list[Delivery] = []
         self._key: RSAPrivateKey | None = None
         self._queue: deque[tuple[str, bytes, str]] = deque()
@@ -107,10 +111,10 @@ class Events:
         if not targets:
             return 0
         payload = {
-            "organizationId": self.fake.organization_id,
+            "organizationId": self.state.organization_id,
             "eventType": event_type,
             "resourceId": resource_id,
-            "eventDate": format_datetime(self.fake.clock()),
+            "eventDate": format_datetime(self.state.now()),
         }
         body = json.dumps(payload, separators=(",", ":")).encode()
         signature = self.sign(body)

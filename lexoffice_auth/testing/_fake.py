@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import secrets
-import threading
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime, timezone
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -16,14 +14,16 @@ from httpx import URL, AsyncClient, MockTransport, Request, Response
 
 from lexoffice_auth.errors import ConfigurationError
 
-from ._api import Api
+from . import _seed
 from ._clock import Clock, FakeClock
 from ._events import Delivery, Events
 from ._keys import SigningKey, at_hash
 from ._model import ConsentRequest, FakeClient, FakeUser, Grant
 from ._provider import PROVIDER_PATHS, Provider
-from ._responses import format_datetime
+from ._state import Credential, SandboxState
 from ._urls import origin_of, require_secure_url
+from .api import ROUTES, SCOPES, Api
+from .api._lists import seed_lists
 
 if TYPE_CHECKING:
     import respx
@@ -71,6 +71,7 @@ _SCOPES = (
     "invoices.write",
     "vouchers.read",
     "profile.read",
+    *(s for s in SCOPES if s not in ("contacts.read", "contacts.write", "invoices.read")),
 )
 
 
@@ -126,12 +127,13 @@ class FakeLexoffice:
         enforce_api_scopes: bool = False,
         user: FakeUser = DEFAULT_USER,
         company_name: str = "Sandbox GmbH",
+        quirks: Iterable[str] | None = None,
+        features: Iterable[str] | None = None,
     ) -> None:
         self._issuer = require_secure_url(issuer, "issuer").rstrip("/")
         self._api_base = require_secure_url(api_base, "api_base").rstrip("/")
         self._served_base: str | None = None
-        self.clock: Clock = clock if clock is not None else FakeClock()
-        """The time the sandbox lives in; hand it to the SDK as ``clock=`` too."""
+        sandbox_clock: Clock = clock if clock is not None else FakeClock()
         self.access_token_lifetime = access_token_lifetime
         self.refresh_token_lifetime = refresh_token_lifetime
         self.code_lifetime = code_lifetime
@@ -140,14 +142,21 @@ class FakeLexoffice:
         self.id_token_on_refresh = id_token_on_refresh
         if rate_limit is not None and (rate_limit <= 0 or rate_limit_capacity < 1):
             raise ConfigurationError("rate_limit must be > 0 and rate_limit_capacity >= 1")
-        self.rate_limit = rate_limit
-        self.rate_limit_capacity = rate_limit_capacity
-        self.rate_limit_scope = rate_limit_scope
-        self.enforce_api_scopes = enforce_api_scopes
+        self.state = SandboxState(
+            clock=sandbox_clock,
+            api_base=lambda: self.api_base,
+            company_name=company_name,
+            quirks=quirks,
+            features=features,
+            rate_limit=rate_limit,
+            rate_limit_capacity=rate_limit_capacity,
+            rate_limit_scope=rate_limit_scope,
+            enforce_api_scopes=enforce_api_scopes,
+        )
+        """Everything the sandbox knows; its provider, API and events share it."""
+        self.state.authenticate = self._credential
+        seed_lists(self.state)
         self.scopes_supported: tuple[str, ...] = _SCOPES
-        self.organization_id = str(uuid.uuid4())
-        self.company_name = company_name
-        self.created_at = self.clock()
 
         self.users: dict[str, FakeUser] = {user.sub: user}
         self.current_user = user
@@ -157,26 +166,105 @@ class FakeLexoffice:
         """Optional hook deciding each authorization request; return False to deny."""
         self.api_keys: dict[str, tuple[FakeUser, str]] = {}
 
-        self.calls: Counter[str] = Counter()
-        """Requests per endpoint name, e.g. ``calls["token"]``, ``calls["contacts:create"]``."""
         self.token_calls: Counter[str] = Counter()
         """Token requests per grant type, e.g. ``token_calls["refresh_token"]``."""
         self.requests: list[Request] = []
         """Every request the sandbox answered, in order."""
         self.logouts = 0
 
-        self._lock = threading.RLock()
+        self._lock = self.state.lock
         self._denials: list[str] = []
         self._token_failures: list[str] = []
         self._keys: list[SigningKey] = []
         self.provider = Provider(self)
-        self.api = Api(self)
-        self.events = Events(self)
+        self.api = Api(self.state, ROUTES)
+        """The API half: its routing table and the resource stores (``api.contacts``, ...)."""
+        self.events = Events(self.state)
         """Event subscriptions, the webhook signing key and the deliveries."""
         self.register_client(DEFAULT_CLIENT_ID, [DEFAULT_REDIRECT_URI])
 
     def __repr__(self) -> str:
         return f"FakeLexoffice(issuer={self.issuer!r}, api_base={self.api_base!r})"
+
+    # --- the shared state ----------------------------------------------------------------
+
+    @property
+    def clock(self) -> Clock:
+        """The time the sandbox lives in; hand it to the SDK as ``clock=`` too."""
+        return self.state.clock
+
+    @property
+    def calls(self) -> Counter[str]:
+        """Requests per endpoint name, e.g. ``calls["token"]``, ``calls["contacts:create"]``."""
+        return self.state.calls
+
+    @property
+    def organization_id(self) -> str:
+        """The one organisation of this sandbox."""
+        return self.state.organization_id
+
+    @property
+    def company_name(self) -> str:
+        """The organisation's name (``GET /v1/profile``)."""
+        return self.state.company_name
+
+    @property
+    def created_at(self) -> float:
+        """When the sandbox was made (the profile's ``created.date``)."""
+        return self.state.created_at
+
+    @property
+    def quirks(self) -> frozenset[str]:
+        """The opt-in live quirks in effect (see ``docs/testing.md``)."""
+        return self.state.quirks
+
+    @property
+    def rate_limit(self) -> float | None:
+        """Requests per second the API accepts (None: no limit)."""
+        return self.state.rate_limit
+
+    @rate_limit.setter
+    def rate_limit(self, value: float | None) -> None:
+        self.state.rate_limit = value
+
+    @property
+    def rate_limit_capacity(self) -> float:
+        """The token bucket's size."""
+        return self.state.rate_limit_capacity
+
+    @rate_limit_capacity.setter
+    def rate_limit_capacity(self, value: float) -> None:
+        self.state.rate_limit_capacity = value
+
+    @property
+    def rate_limit_scope(self) -> Literal["connection", "global"]:
+        """One bucket per connection, or one for everybody."""
+        return self.state.rate_limit_scope
+
+    @rate_limit_scope.setter
+    def rate_limit_scope(self, value: Literal["connection", "global"]) -> None:
+        self.state.rate_limit_scope = value
+
+    @property
+    def enforce_api_scopes(self) -> bool:
+        """Refuse API calls whose OAuth grant lacks the endpoint's scope (403)."""
+        return self.state.enforce_api_scopes
+
+    @enforce_api_scopes.setter
+    def enforce_api_scopes(self, value: bool) -> None:
+        self.state.enforce_api_scopes = value
+
+    def _credential(self, token: str) -> Credential | None:
+        owner = self.api_keys.get(token)
+        if owner is not None:
+            user, connection = owner
+            return Credential("key:" + connection, user, connection, None)
+        grant = self.provider.grant_for_access_token(token)
+        if grant is None:
+            return None
+        return Credential(
+            "grant:" + grant.grant_id, grant.user, grant.connection_id, frozenset(grant.scopes)
+        )
 
     # --- URLs --------------------------------------------------------------------------
 
@@ -352,7 +440,9 @@ class FakeLexoffice:
             if stored is None:
                 raise ConfigurationError("no such invoice in the sandbox")
             stored.data["voucherStatus"] = status
-            self.events.emit("invoice.status.changed", invoice_id.lower())
+            self.state.emit("invoice.status.changed", invoice_id.lower())
+
+    # --- seeding -------------------------------------------------------------------------
 
     def add_contact(
         self,
@@ -383,12 +473,9 @@ class FakeLexoffice:
             if email is not None:
                 body["emailAddresses"] = {"business": [email]}
         else:
-            body = _as_json(contact)
+            body = _seed.as_json(contact)
         with self._lock:
-            issues = self.api._contact_issues(body, update=False)
-            if issues:
-                raise ConfigurationError(f"not a valid contact: {issues}")
-            return self.api.store_contact(body)
+            return _seed.seed_contact(self.state, body)
 
     def add_invoice(
         self,
@@ -407,40 +494,267 @@ class FakeLexoffice:
         ``status`` is the stored ``voucherStatus`` (``"draft"``, ``"open"``, ``"paid"``,
         ...). The same checks as ``POST /v1/invoices`` apply.
         """
-        if invoice is None:
-            when = voucher_date if voucher_date is not None else datetime.now(timezone.utc)
-            address: dict[str, Any] = (
-                {"contactId": contact_id}
-                if contact_id
-                else {"name": "Sandbox Kunde", "countryCode": "DE"}
+        return self._add_sales(
+            "invoices", invoice, contact_id, status, voucher_date, net_amount, None
+        )
+
+    def _add_sales(
+        self,
+        resource: str,
+        body: Mapping[str, Any] | Any,
+        contact_id: str | None,
+        status: str | None,
+        voucher_date: datetime | str | None,
+        net_amount: float | Decimal,
+        preceding_id: str | None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> str:
+        kind = _seed.sales_kind(resource)
+        if body is None:
+            data = _seed.default_sales_body(
+                kind, contact_id=contact_id, voucher_date=voucher_date, net_amount=net_amount
             )
-            body: dict[str, Any] = {
-                "voucherDate": when if isinstance(when, str) else format_datetime(when.timestamp()),
-                "address": address,
-                "lineItems": [
+        else:
+            data = _seed.as_json(body)
+        with self._lock:
+            return _seed.seed_sales(
+                self.state, kind, data, status=status, preceding_id=preceding_id, extra=extra
+            )
+
+    def add_quotation(
+        self,
+        quotation: Mapping[str, Any] | Any = None,
+        *,
+        contact_id: str | None = None,
+        status: str = "open",
+        voucher_date: datetime | str | None = None,
+        net_amount: float | Decimal = 100,
+    ) -> str:
+        """Seed a quotation (``open``, ``draft``, ``accepted``, ``rejected``); returns its id.
+
+        Example:
+            >>> fake = FakeLexoffice()
+            >>> qid = fake.add_quotation(net_amount=250)
+            >>> fake.api.store("quotations")[qid].data["totalPrice"]["totalGrossAmount"]
+            297.5
+        """
+        return self._add_sales(
+            "quotations", quotation, contact_id, status, voucher_date, net_amount, None
+        )
+
+    def add_order_confirmation(
+        self,
+        order_confirmation: Mapping[str, Any] | Any = None,
+        *,
+        contact_id: str | None = None,
+        status: str = "open",
+        voucher_date: datetime | str | None = None,
+        net_amount: float | Decimal = 100,
+        preceding_id: str | None = None,
+    ) -> str:
+        """Seed an order confirmation (optionally pursued from quotation ``preceding_id``)."""
+        return self._add_sales(
+            "order-confirmations",
+            order_confirmation,
+            contact_id,
+            status,
+            voucher_date,
+            net_amount,
+            preceding_id,
+        )
+
+    def add_delivery_note(
+        self,
+        delivery_note: Mapping[str, Any] | Any = None,
+        *,
+        contact_id: str | None = None,
+        status: str = "open",
+        voucher_date: datetime | str | None = None,
+        preceding_id: str | None = None,
+    ) -> str:
+        """Seed a delivery note (``open`` or ``draft``); returns its id."""
+        return self._add_sales(
+            "delivery-notes", delivery_note, contact_id, status, voucher_date, 0, preceding_id
+        )
+
+    def add_credit_note(
+        self,
+        credit_note: Mapping[str, Any] | Any = None,
+        *,
+        contact_id: str | None = None,
+        status: str = "open",
+        voucher_date: datetime | str | None = None,
+        net_amount: float | Decimal = 100,
+        invoice_id: str | None = None,
+    ) -> str:
+        """Seed a credit note; with ``invoice_id`` it is linked to (and pays off) that invoice."""
+        return self._add_sales(
+            "credit-notes", credit_note, contact_id, status, voucher_date, net_amount, invoice_id
+        )
+
+    def add_down_payment_invoice(
+        self,
+        down_payment_invoice: Mapping[str, Any] | Any = None,
+        *,
+        contact_id: str | None = None,
+        status: str = "open",
+        voucher_date: datetime | str | None = None,
+        net_amount: float | Decimal = 100,
+        closing_invoice_id: str | None = None,
+    ) -> str:
+        """Seed a down-payment invoice (the API cannot create them); returns its id."""
+        return self._add_sales(
+            "down-payment-invoices",
+            down_payment_invoice,
+            contact_id,
+            status,
+            voucher_date,
+            net_amount,
+            None,
+            {"closingInvoiceId": closing_invoice_id},
+        )
+
+    def add_dunning(
+        self,
+        invoice_id: str,
+        dunning: Mapping[str, Any] | Any = None,
+        *,
+        voucher_date: datetime | str | None = None,
+    ) -> str:
+        """Seed a dunning (always a draft) for invoice or down-payment invoice ``invoice_id``.
+
+        Without ``dunning`` its contact, tax conditions and lines are the invoice's.
+        """
+        if dunning is None:
+            with self._lock:
+                found = self.api.invoices.get(invoice_id.lower()) or self.api.store(
+                    "down-payment-invoices"
+                ).get(invoice_id.lower())
+                if found is None:
+                    raise ConfigurationError(f"no invoice {invoice_id} in the sandbox")
+                source = found.data
+                address = source["address"]
+                dunning = {
+                    "voucherDate": _seed.default_sales_body(
+                        _seed.sales_kind("dunnings"),
+                        contact_id=None,
+                        voucher_date=voucher_date,
+                        net_amount=0,
+                    )["voucherDate"],
+                    "address": {"contactId": address["contactId"]}
+                    if address.get("contactId")
+                    else {k: address[k] for k in ("name", "countryCode") if k in address},
+                    "lineItems": source["lineItems"],
+                    "totalPrice": {"currency": "EUR"},
+                    "taxConditions": source["taxConditions"],
+                    "shippingConditions": source.get("shippingConditions")
+                    or {"shippingType": "none"},
+                }
+        return self._add_sales("dunnings", dunning, None, None, None, 0, invoice_id)
+
+    def add_voucher(
+        self,
+        voucher: Mapping[str, Any] | None = None,
+        *,
+        voucher_type: str = "salesinvoice",
+        status: str = "open",
+        voucher_number: str = "BELEG-1",
+        voucher_date: str = "2026-01-02",
+        gross_amount: float | Decimal = 119,
+        tax_rate: int = 19,
+        contact_id: str | None = None,
+    ) -> str:
+        """Seed a bookkeeping voucher (``POST /v1/vouchers`` checks apply); returns its id.
+
+        Without ``voucher`` a one-item gross voucher of ``gross_amount`` EUR is made, for
+        the collective contact unless ``contact_id`` is given.
+        """
+        if voucher is None:
+            gross = Decimal(str(gross_amount))
+            tax = (gross * tax_rate / (100 + tax_rate)).quantize(Decimal("0.01"))
+            voucher = {
+                "type": voucher_type,
+                "voucherStatus": status if status in ("open", "unchecked") else "open",
+                "voucherNumber": voucher_number,
+                "voucherDate": voucher_date,
+                "totalGrossAmount": float(gross),
+                "totalTaxAmount": float(tax),
+                "taxType": "gross",
+                "voucherItems": [
                     {
-                        "type": "custom",
-                        "name": "Sandbox item",
-                        "quantity": 1,
-                        "unitName": "Stück",
-                        "unitPrice": {
-                            "currency": "EUR",
-                            "netAmount": float(net_amount),
-                            "taxRatePercentage": 19,
-                        },
+                        "amount": float(gross),
+                        "taxAmount": float(tax),
+                        "taxRatePercent": tax_rate,
+                        "categoryId": "8f8664a8-fd86-11e1-a21f-0800200c9a66",
                     }
                 ],
-                "totalPrice": {"currency": "EUR"},
-                "taxConditions": {"taxType": "net"},
-                "shippingConditions": {"shippingType": "none"},
+                **({"contactId": contact_id} if contact_id else {"useCollectiveContact": True}),
             }
-        else:
-            body = _as_json(invoice)
         with self._lock:
-            details = self.api._invoice_violations(body)
-            if details:
-                raise ConfigurationError(f"not a valid invoice: {details}")
-            return self.api.store_invoice(body, final=status != "draft", status=status)
+            voucher_id = _seed.seed_voucher(self.state, _seed.as_json(voucher))
+            if status not in ("open", "unchecked"):
+                self.api.store("vouchers")[voucher_id].data["voucherStatus"] = status
+            return voucher_id
+
+    def add_file(
+        self,
+        content: bytes = b"%PDF-1.4\n%sandbox\n",
+        *,
+        filename: str = "beleg.pdf",
+        voucher_id: str | None = None,
+    ) -> str:
+        """Seed an uploaded file (as ``POST /v1/files``, or attached to ``voucher_id``).
+
+        The upload checks (5 MB, pdf/jpg/png, xml with the ``"e-invoice"`` feature) and the
+        checksum dedupe apply: the same bytes give the same id.
+        """
+        with self._lock:
+            return _seed.seed_file(self.state, content, filename, voucher_id)
+
+    def add_recurring_template(
+        self,
+        template: Mapping[str, Any] | None = None,
+        *,
+        contact_id: str | None = None,
+        next_execution_date: str = "2026-02-01",
+        execution_interval: str = "MONTHLY",
+        net_amount: float | Decimal = 100,
+    ) -> str:
+        """Seed a recurring template (read-only in lexoffice's API); returns its id."""
+        if template is None:
+            template = _seed.default_template(
+                contact_id=contact_id,
+                next_execution_date=next_execution_date,
+                execution_interval=execution_interval,
+                net_amount=net_amount,
+            )
+        with self._lock:
+            return _seed.seed_recurring_template(self.state, _seed.as_json(template))
+
+    def add_payment(
+        self,
+        voucher_id: str,
+        amount: float | Decimal,
+        *,
+        item_type: str = "partPaymentFinancialTransaction",
+        posting_date: datetime | str | None = None,
+    ) -> str:
+        """Record a payment item on a voucher (``GET /v1/payments`` shows it); returns the id.
+
+        A voucher paid in full turns ``paid`` (a credit note ``paidoff``).
+
+        Example:
+            >>> fake = FakeLexoffice()
+            >>> iid = fake.add_invoice(net_amount=100)
+            >>> _ = fake.add_payment(iid, 119)
+            >>> fake.api.invoices[iid].data["voucherStatus"]
+            'paid'
+        """
+        with self._lock:
+            _seed.seed_payment(
+                self.state, voucher_id, amount, item_type=item_type, posting_date=posting_date
+            )
+        return voucher_id.lower()
 
     def reset_counters(self) -> None:
         """Zero :attr:`calls` and :attr:`token_calls` and forget :attr:`requests`."""
@@ -521,7 +835,7 @@ class FakeLexoffice:
 
     def new_uuid(self) -> str:
         """A fresh random UUID string (resource ids, connection ids)."""
-        return str(uuid.uuid4())
+        return self.state.new_uuid()
 
     # --- the handler -------------------------------------------------------------------
 
@@ -633,12 +947,3 @@ class FakeLexoffice:
     def _set_served_base(self, base: str | None) -> None:
         with self._lock:
             self._served_base = base
-
-
-def _as_json(value: Any) -> dict[str, Any]:
-    """A JSON object from a mapping or a model with ``to_api()`` (``lexoffice_auth.api``)."""
-    to_api = getattr(value, "to_api", None)
-    data = to_api() if callable(to_api) else value
-    if not isinstance(data, Mapping):
-        raise ConfigurationError("expected a JSON object or a lexoffice_auth.api model")
-    return dict(data)

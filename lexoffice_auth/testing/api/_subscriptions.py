@@ -1,0 +1,93 @@
+"""``/v1/event-subscriptions``: create (201 + ``Location``), read, list, delete."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from httpx import Response
+
+from lexoffice_auth.testing._responses import format_datetime, json_response
+from lexoffice_auth.testing._urls import is_loopback_host
+from lexoffice_auth.testing.api._call import INVALID, Call, Problem, detail
+
+__all__ = ["create", "delete", "get", "listing"]
+
+
+def _callback_ok(url: object) -> bool:
+    """Any ``https`` URL (lexoffice's rule), or ``http`` to a loopback host (local tests)."""
+    if not isinstance(url, str):
+        return False
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return False
+    if not host or parts.username or parts.password:
+        return False
+    scheme = parts.scheme.lower()
+    return scheme == "https" or (scheme == "http" and is_loopback_host(host))
+
+
+def listing(call: Call) -> Response:
+    """``{"content": [...]}`` without paging fields."""
+    return json_response(200, {"content": list(call.state.subscriptions.values())})
+
+
+def get(call: Call) -> Response:
+    """One subscription (its key is ``subscriptionId``)."""
+    found = call.state.subscriptions.get(call.args[0].lower())
+    if found is None:
+        raise Problem(404, "Resource not found")
+    return json_response(200, found)
+
+
+def delete(call: Call) -> Response:
+    """204."""
+    if call.state.subscriptions.pop(call.args[0].lower(), None) is None:
+        raise Problem(404, "Resource not found")
+    return Response(204)
+
+
+def create(call: Call) -> Response:
+    """``{eventType, callbackUrl}``; 409 for the same type and URL again.
+
+    Delivery goes to loopback hosts only; an event for any other host is recorded in
+    ``FakeLexoffice.deliveries`` without being sent.
+    """
+    state = call.state
+    now = call.now
+    body = call.json()
+    # Imported here: lexoffice_auth.webhooks loads pydantic, and the sandbox alone does not.
+    from lexoffice_auth.webhooks import KNOWN_EVENT_TYPES
+
+    event_type, url = body.get("eventType"), body.get("callbackUrl")
+    details = []
+    if event_type not in KNOWN_EVENT_TYPES:
+        details.append(detail("eventType", "NOTNULL", "ungültig"))
+    if not _callback_ok(url):
+        details.append(detail("callbackUrl", "PATTERN", "https-URL erwartet"))
+    if details:
+        raise Problem(406, INVALID, details)
+    if any(
+        s["eventType"] == event_type and s["callbackUrl"] == url
+        for s in state.subscriptions.values()
+    ):
+        raise Problem(409, f"Subscription for {event_type} and this URL already exists")
+    sid = state.new_uuid()
+    state.subscriptions[sid] = {
+        "subscriptionId": sid,
+        "organizationId": state.organization_id,
+        "createdDate": format_datetime(now),
+        "eventType": event_type,
+        "callbackUrl": url,
+    }
+    uri = state.resource_uri("event-subscriptions", sid)
+    result: dict[str, Any] = {
+        "id": sid,
+        "resourceUri": uri,
+        "createdDate": format_datetime(now),
+        "updatedDate": format_datetime(now),
+        "version": 0,
+    }
+    return json_response(201, result, headers={"Location": uri})
