@@ -477,6 +477,35 @@ class FakeLexoffice:
         with self._lock:
             return _seed.seed_contact(self.state, body)
 
+    def add_article(
+        self,
+        article: Mapping[str, Any] | None = None,
+        *,
+        title: str = "Sandbox Artikel",
+        article_type: str = "PRODUCT",
+        net_price: float | Decimal = 100,
+        tax_rate: int = 19,
+        article_number: str | None = None,
+    ) -> str:
+        """Seed an article (``POST /v1/articles`` checks apply); returns its id.
+
+        Example:
+            >>> fake = FakeLexoffice()
+            >>> aid = fake.add_article(net_price=68, title="Montage", article_type="SERVICE")
+            >>> fake.api.store("articles")[aid].data["price"]["grossPrice"]
+            80.92
+        """
+        if article is None:
+            article = {
+                "title": title,
+                "type": article_type,
+                "unitName": "Stück",
+                "price": {"netPrice": float(net_price), "leadingPrice": "NET", "taxRate": tax_rate},
+                **({"articleNumber": article_number} if article_number else {}),
+            }
+        with self._lock:
+            return _seed.seed_article(self.state, _seed.as_json(article))
+
     def add_invoice(
         self,
         invoice: Mapping[str, Any] | Any = None,

@@ -11,7 +11,27 @@ from lexoffice_auth.testing._responses import format_datetime, json_response
 from lexoffice_auth.testing._urls import is_loopback_host
 from lexoffice_auth.testing.api._call import INVALID, Call, Problem, detail
 
-__all__ = ["create", "delete", "get", "listing"]
+__all__ = ["EVENT_TYPES", "create", "delete", "get", "listing"]
+
+_PLAIN = ("article", "contact", "dunning", "recurring-template")
+_WITH_STATUS = (
+    "credit-note",
+    "delivery-note",
+    "down-payment-invoice",
+    "invoice",
+    "order-confirmation",
+    "quotation",
+    "voucher",
+)
+EVENT_TYPES = frozenset(
+    {
+        *(f"{p}.{e}" for p in (*_PLAIN, *_WITH_STATUS) for e in ("created", "changed", "deleted")),
+        *(f"{p}.status.changed" for p in _WITH_STATUS),
+        "payment.changed",
+        "token.revoked",
+    }
+)
+"""Every event type of reference §3b.8."""
 
 
 def _callback_ok(url: object) -> bool:
@@ -63,7 +83,7 @@ def create(call: Call) -> Response:
 
     event_type, url = body.get("eventType"), body.get("callbackUrl")
     details = []
-    if event_type not in KNOWN_EVENT_TYPES:
+    if event_type not in EVENT_TYPES | KNOWN_EVENT_TYPES:
         details.append(detail("eventType", "NOTNULL", "ungültig"))
     if not _callback_ok(url):
         details.append(detail("callbackUrl", "PATTERN", "https-URL erwartet"))
