@@ -17,10 +17,11 @@ from lexoffice_auth.errors import ConfigurationError
 from . import _seed
 from ._clock import Clock, FakeClock
 from ._events import Delivery, Events
-from ._keys import SigningKey, at_hash
+from ._keys import SigningKey
 from ._model import ConsentRequest, FakeClient, FakeUser, Grant
 from ._provider import PROVIDER_PATHS, Provider
-from ._state import Credential, SandboxState
+from ._shared import Shared
+from ._state import Credential, OAuthState, SandboxState
 from ._urls import origin_of, require_secure_url
 from .api import ROUTES, SCOPES, Api
 from .api._lists import seed_lists
@@ -130,21 +131,24 @@ class FakeLexoffice:
         quirks: Iterable[str] | None = None,
         features: Iterable[str] | None = None,
     ) -> None:
-        self._issuer = require_secure_url(issuer, "issuer").rstrip("/")
-        self._api_base = require_secure_url(api_base, "api_base").rstrip("/")
-        self._served_base: str | None = None
-        sandbox_clock: Clock = clock if clock is not None else FakeClock()
-        self.access_token_lifetime = access_token_lifetime
-        self.refresh_token_lifetime = refresh_token_lifetime
-        self.code_lifetime = code_lifetime
-        self.rotate_refresh_tokens = rotate_refresh_tokens
-        self.issue_refresh_tokens = issue_refresh_tokens
-        self.id_token_on_refresh = id_token_on_refresh
         if rate_limit is not None and (rate_limit <= 0 or rate_limit_capacity < 1):
             raise ConfigurationError("rate_limit must be > 0 and rate_limit_capacity >= 1")
+        oauth = OAuthState(
+            current_user=user,
+            access_token_lifetime=access_token_lifetime,
+            refresh_token_lifetime=refresh_token_lifetime,
+            code_lifetime=code_lifetime,
+            rotate_refresh_tokens=rotate_refresh_tokens,
+            issue_refresh_tokens=issue_refresh_tokens,
+            id_token_on_refresh=id_token_on_refresh,
+            scopes_supported=_SCOPES,
+            users={user.sub: user},
+        )
         self.state = SandboxState(
-            clock=sandbox_clock,
-            api_base=lambda: self.api_base,
+            clock=clock if clock is not None else FakeClock(),
+            issuer=require_secure_url(issuer, "issuer").rstrip("/"),
+            api_base=require_secure_url(api_base, "api_base").rstrip("/"),
+            oauth=oauth,
             company_name=company_name,
             quirks=quirks,
             features=features,
@@ -153,30 +157,14 @@ class FakeLexoffice:
             rate_limit_scope=rate_limit_scope,
             enforce_api_scopes=enforce_api_scopes,
         )
-        """Everything the sandbox knows; its provider, API and events share it."""
+        """Everything the sandbox knows; its provider, API, events and server share it."""
         self.state.authenticate = self._credential
         seed_lists(self.state)
-        self.scopes_supported: tuple[str, ...] = _SCOPES
-
-        self.users: dict[str, FakeUser] = {user.sub: user}
-        self.current_user = user
-        """The user the authorization endpoint logs in (unless ``login_hint`` names another)."""
-        self.clients: dict[str, FakeClient] = {}
-        self.consent: Callable[[ConsentRequest], bool] | None = None
-        """Optional hook deciding each authorization request; return False to deny."""
         self.api_keys: dict[str, tuple[FakeUser, str]] = {}
-
-        self.token_calls: Counter[str] = Counter()
-        """Token requests per grant type, e.g. ``token_calls["refresh_token"]``."""
         self.requests: list[Request] = []
         """Every request the sandbox answered, in order."""
-        self.logouts = 0
-
         self._lock = self.state.lock
-        self._denials: list[str] = []
-        self._token_failures: list[str] = []
-        self._keys: list[SigningKey] = []
-        self.provider = Provider(self)
+        self.provider = Provider(self.state)
         self.api = Api(self.state, ROUTES)
         """The API half: its routing table and the resource stores (``api.contacts``, ...)."""
         self.events = Events(self.state)
@@ -186,73 +174,57 @@ class FakeLexoffice:
     def __repr__(self) -> str:
         return f"FakeLexoffice(issuer={self.issuer!r}, api_base={self.api_base!r})"
 
-    # --- the shared state ----------------------------------------------------------------
+    # --- the shared state (attributes kept in ``state``) ----------------------------------
 
-    @property
-    def clock(self) -> Clock:
-        """The time the sandbox lives in; hand it to the SDK as ``clock=`` too."""
-        return self.state.clock
-
-    @property
-    def calls(self) -> Counter[str]:
-        """Requests per endpoint name, e.g. ``calls["token"]``, ``calls["contacts:create"]``."""
-        return self.state.calls
-
-    @property
-    def organization_id(self) -> str:
-        """The one organisation of this sandbox."""
-        return self.state.organization_id
-
-    @property
-    def company_name(self) -> str:
-        """The organisation's name (``GET /v1/profile``)."""
-        return self.state.company_name
-
-    @property
-    def created_at(self) -> float:
-        """When the sandbox was made (the profile's ``created.date``)."""
-        return self.state.created_at
-
-    @property
-    def quirks(self) -> frozenset[str]:
-        """The opt-in live quirks in effect (see ``docs/testing.md``)."""
-        return self.state.quirks
-
-    @property
-    def rate_limit(self) -> float | None:
-        """Requests per second the API accepts (None: no limit)."""
-        return self.state.rate_limit
-
-    @rate_limit.setter
-    def rate_limit(self, value: float | None) -> None:
-        self.state.rate_limit = value
-
-    @property
-    def rate_limit_capacity(self) -> float:
-        """The token bucket's size."""
-        return self.state.rate_limit_capacity
-
-    @rate_limit_capacity.setter
-    def rate_limit_capacity(self, value: float) -> None:
-        self.state.rate_limit_capacity = value
-
-    @property
-    def rate_limit_scope(self) -> Literal["connection", "global"]:
-        """One bucket per connection, or one for everybody."""
-        return self.state.rate_limit_scope
-
-    @rate_limit_scope.setter
-    def rate_limit_scope(self, value: Literal["connection", "global"]) -> None:
-        self.state.rate_limit_scope = value
-
-    @property
-    def enforce_api_scopes(self) -> bool:
-        """Refuse API calls whose OAuth grant lacks the endpoint's scope (403)."""
-        return self.state.enforce_api_scopes
-
-    @enforce_api_scopes.setter
-    def enforce_api_scopes(self, value: bool) -> None:
-        self.state.enforce_api_scopes = value
+    clock: Shared[Clock] = Shared(
+        "The time the sandbox lives in; hand it to the SDK as ``clock=`` too.", writable=False
+    )
+    calls: Shared[Counter[str]] = Shared(
+        'Requests per endpoint name, e.g. ``calls["token"]``, ``calls["contacts:create"]``.',
+        writable=False,
+    )
+    organization_id: Shared[str] = Shared("The one organisation of this sandbox.", writable=False)
+    company_name: Shared[str] = Shared("The organisation's name (``GET /v1/profile``).")
+    created_at: Shared[float] = Shared(
+        "When the sandbox was made (the profile's ``created.date``).", writable=False
+    )
+    quirks: Shared[frozenset[str]] = Shared(
+        "The opt-in live quirks in effect (see ``docs/testing.md``).", writable=False
+    )
+    rate_limit: Shared[float | None] = Shared("Requests per second the API accepts (None: none).")
+    rate_limit_capacity: Shared[float] = Shared("The token bucket's size.")
+    rate_limit_scope: Shared[Literal["connection", "global"]] = Shared(
+        "One bucket per connection, or one for everybody."
+    )
+    enforce_api_scopes: Shared[bool] = Shared(
+        "Refuse API calls whose OAuth grant lacks the endpoint's scope (403)."
+    )
+    users: Shared[dict[str, FakeUser]] = Shared("The users who can log in, by ``sub``.", oauth=True)
+    current_user: Shared[FakeUser] = Shared(
+        "The user the authorization endpoint logs in (unless ``login_hint`` names another).",
+        oauth=True,
+    )
+    clients: Shared[dict[str, FakeClient]] = Shared("Registered OAuth clients.", oauth=True)
+    consent: Shared[Callable[[ConsentRequest], bool] | None] = Shared(
+        "Optional hook deciding each authorization request; return False to deny.", oauth=True
+    )
+    token_calls: Shared[Counter[str]] = Shared(
+        'Token requests per grant type, e.g. ``token_calls["refresh_token"]``.',
+        oauth=True,
+        writable=False,
+    )
+    logouts: Shared[int] = Shared("How many logouts the provider answered.", oauth=True)
+    scopes_supported: Shared[tuple[str, ...]] = Shared(
+        "The scopes the provider grants.", oauth=True
+    )
+    access_token_lifetime: Shared[float] = Shared("Access-token lifetime (s).", oauth=True)
+    refresh_token_lifetime: Shared[float | None] = Shared(
+        "Refresh-token lifetime (s); None: unlimited.", oauth=True
+    )
+    code_lifetime: Shared[float] = Shared("Authorization-code lifetime (s).", oauth=True)
+    rotate_refresh_tokens: Shared[bool] = Shared("Rotate refresh tokens on use.", oauth=True)
+    issue_refresh_tokens: Shared[bool] = Shared("Issue refresh tokens at all.", oauth=True)
+    id_token_on_refresh: Shared[bool] = Shared("Send a new id_token on refresh.", oauth=True)
 
     def _credential(self, token: str) -> Credential | None:
         owner = self.api_keys.get(token)
@@ -271,12 +243,12 @@ class FakeLexoffice:
     @property
     def issuer(self) -> str:
         """The issuer; while :meth:`serve` runs, the served ``http://127.0.0.1:PORT``."""
-        return self._served_base or self._issuer
+        return self.state.issuer
 
     @property
     def api_base(self) -> str:
         """The API base URL; while :meth:`serve` runs, the served ``http://127.0.0.1:PORT``."""
-        return self._served_base or self._api_base
+        return self.state.api_base
 
     @property
     def discovery_url(self) -> str:
@@ -331,9 +303,7 @@ class FakeLexoffice:
 
     def user_for_hint(self, hint: str | None) -> FakeUser | None:
         """The user whose ``sub`` or e-mail equals ``login_hint``, if any."""
-        if not hint:
-            return None
-        return next((u for u in self.users.values() if hint in (u.sub, u.email)), None)
+        return self.provider.user_for_hint(hint)
 
     def add_api_key(self, key: str | None = None, *, user: FakeUser | None = None) -> str:
         """Accept ``key`` (or a fresh one) as a static Bearer API key; returns the key."""
@@ -358,11 +328,7 @@ class FakeLexoffice:
     def deny_next_login(self, error: str = "access_denied") -> None:
         """Answer the next authorization request with ``error=...`` instead of a code."""
         with self._lock:
-            self._denials.append(error)
-
-    def take_denial(self) -> str | None:
-        """Pop the next queued denial (used by the provider)."""
-        return self._denials.pop(0) if self._denials else None
+            self.state.oauth.denials.append(error)
 
     def fail_next_token_requests(self, n: int = 1, kind: TokenFailure = "500") -> None:
         """Fail the next ``n`` token-endpoint calls without processing them.
@@ -375,11 +341,7 @@ class FakeLexoffice:
         if kind not in _FAILURES:
             raise ConfigurationError(f"kind must be one of {', '.join(_FAILURES)}")
         with self._lock:
-            self._token_failures.extend([kind] * n)
-
-    def take_token_failure(self) -> str | None:
-        """Pop the next queued token failure (used by the provider)."""
-        return self._token_failures.pop(0) if self._token_failures else None
+            self.state.oauth.token_failures.extend([kind] * n)
 
     def revoke_all(self) -> None:
         """Revoke every grant (refresh and access tokens) and every API key."""
@@ -794,11 +756,6 @@ class FakeLexoffice:
 
     # --- signing keys and tokens -------------------------------------------------------
 
-    def _signing_key(self) -> SigningKey:
-        if not self._keys:
-            self._keys.append(SigningKey.generate())
-        return self._keys[-1]
-
     def rotate_signing_key(self, *, keep_old: bool = True) -> str:
         """Sign new id_tokens with a fresh key; returns its ``kid``.
 
@@ -807,37 +764,21 @@ class FakeLexoffice:
         """
         with self._lock:
             key = SigningKey.generate()
-            self._keys = [*self._keys, key] if keep_old else [key]
+            keys = self.state.oauth.keys
+            keys[:] = [*keys, key] if keep_old else [key]
             return key.kid
 
     def jwks(self) -> dict[str, Any]:
         """The published JSON Web Key Set."""
         with self._lock:
-            self._signing_key()
-            return {"keys": [k.jwk() for k in self._keys]}
+            return self.provider.jwks()
 
     def id_token(
         self, grant: Grant, *, access_token: str | None, nonce: str | None, now: float
     ) -> str:
-        """An RS256 id_token for ``grant`` (used by the provider)."""
-        claims: dict[str, Any] = {
-            "iss": self.issuer,
-            "sub": grant.user.sub,
-            "aud": grant.client_id,
-            "azp": grant.client_id,
-            "iat": int(now),
-            "exp": int(now + self.access_token_lifetime),
-            "auth_time": grant.auth_time,
-        }
-        if nonce is not None:
-            claims["nonce"] = nonce
-        if access_token is not None:
-            claims["at_hash"] = at_hash(access_token)
-        if "email" in grant.scopes:
-            claims.update(email=grant.user.email, email_verified=grant.user.email_verified)
-        if "profile" in grant.scopes:
-            claims["name"] = grant.user.name
-        return self._signing_key().sign(claims)
+        """An RS256 id_token for ``grant``."""
+        with self._lock:
+            return self.provider.id_token(grant, access_token=access_token, nonce=nonce, now=now)
 
     def mint_tokens(
         self,
@@ -949,7 +890,7 @@ class FakeLexoffice:
             ) from exc
 
         router = respx.MockRouter(assert_all_called=False, assert_all_mocked=True)
-        for base in dict.fromkeys((self._issuer, self._api_base)):
+        for base in dict.fromkeys((self.state.configured_issuer, self.state.configured_api_base)):
             url = URL(base)
             pattern: dict[str, Any] = {"scheme": url.scheme, "host": url.host}
             if url.port is not None:
@@ -972,7 +913,3 @@ class FakeLexoffice:
         from ._server import SandboxServer
 
         return SandboxServer(self, hold=served_timeout_hold)
-
-    def _set_served_base(self, base: str | None) -> None:
-        with self._lock:
-            self._served_base = base

@@ -12,14 +12,17 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from lexoffice_auth.errors import ConfigurationError
 
 from ._clock import Clock
-from ._model import FakeUser
+from ._model import ConsentRequest, FakeClient, FakeUser
 
-__all__ = ["FEATURES", "QUIRKS", "Credential", "Record", "SandboxState"]
+if TYPE_CHECKING:
+    from ._keys import SigningKey
+
+__all__ = ["FEATURES", "QUIRKS", "Credential", "OAuthState", "Record", "SandboxState"]
 
 QUIRKS = frozenset({"stale_version_406", "rate_limit_500", "file_accept_json_base64"})
 """Opt-in live behaviour that integrators report but lexoffice's docs do not (§3d)."""
@@ -45,6 +48,31 @@ class Record:
     created: float
     updated: float
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class OAuthState:
+    """The provider's settings and records: users, clients, keys, queued failures."""
+
+    current_user: FakeUser
+    """The user the authorization endpoint logs in (unless ``login_hint`` names another)."""
+    access_token_lifetime: float = 3600
+    refresh_token_lifetime: float | None = None
+    code_lifetime: float = 60
+    rotate_refresh_tokens: bool = True
+    issue_refresh_tokens: bool = True
+    id_token_on_refresh: bool = True
+    scopes_supported: tuple[str, ...] = ()
+    users: dict[str, FakeUser] = field(default_factory=dict)
+    clients: dict[str, FakeClient] = field(default_factory=dict)
+    consent: Callable[[ConsentRequest], bool] | None = None
+    """Optional hook deciding each authorization request; return False to deny."""
+    denials: list[str] = field(default_factory=list)
+    token_failures: list[str] = field(default_factory=list)
+    keys: list[SigningKey] = field(default_factory=list)
+    token_calls: Counter[str] = field(default_factory=Counter)
+    """Token requests per grant type, e.g. ``token_calls["refresh_token"]``."""
+    logouts: int = 0
 
 
 def _no_event(event_type: str, resource_id: str) -> int:
@@ -75,7 +103,7 @@ class SandboxState:
 
     Example:
         >>> from lexoffice_auth.testing import FakeClock
-        >>> state = SandboxState(clock=FakeClock(0, ticking=False), api_base=lambda: "https://x.test")
+        >>> state = SandboxState(clock=FakeClock(0, ticking=False))
         >>> state.next_number("RE")
         'RE0001'
         >>> state.store("articles")
@@ -86,7 +114,9 @@ class SandboxState:
         self,
         *,
         clock: Clock,
-        api_base: Callable[[], str],
+        issuer: str = "https://auth.sandbox.test",
+        api_base: str = "https://api.sandbox.test",
+        oauth: OAuthState | None = None,
         organization_id: str | None = None,
         company_name: str = "Sandbox GmbH",
         quirks: Iterable[str] | None = None,
@@ -97,8 +127,11 @@ class SandboxState:
         enforce_api_scopes: bool = False,
     ) -> None:
         self.clock = clock
-        self.api_base = api_base
-        """The current API base URL (it changes while a server runs)."""
+        self.configured_issuer = issuer
+        self.configured_api_base = api_base
+        self.served_base: str | None = None
+        """While a server runs, its ``http://127.0.0.1:PORT`` (issuer and API base both)."""
+        self.oauth = oauth if oauth is not None else OAuthState(FakeUser("u", "u@x.test", "U"))
         self.organization_id = organization_id or str(uuid.uuid4())
         self.company_name = company_name
         self.created_at = clock()
@@ -124,6 +157,16 @@ class SandboxState:
         self.authenticate: Callable[[str], Credential | None] = _nobody
         """Hook: the credential behind a Bearer token, or None; set by ``FakeLexoffice``."""
 
+    @property
+    def issuer(self) -> str:
+        """The issuer; while a server runs, the served base URL."""
+        return self.served_base or self.configured_issuer
+
+    @property
+    def api_base(self) -> str:
+        """The API base URL; while a server runs, the served base URL."""
+        return self.served_base or self.configured_api_base
+
     def now(self) -> float:
         """The sandbox's current time in epoch seconds."""
         return self.clock()
@@ -143,4 +186,4 @@ class SandboxState:
 
     def resource_uri(self, resource: str, item_id: str) -> str:
         """``{api_base}/v1/{resource}/{id}``."""
-        return f"{self.api_base().rstrip('/')}/v1/{resource}/{item_id}"
+        return f"{self.api_base.rstrip('/')}/v1/{resource}/{item_id}"
