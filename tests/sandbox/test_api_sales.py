@@ -283,6 +283,17 @@ async def test_invoice_file_accept_matrix(
         assert response.json()["status"] == status
 
 
+async def test_credit_note_of_an_xrechnung_contact_downloads_as_xml(lx: Lx) -> None:
+    huber = add_huber(lx.fake, xRechnung={"buyerReference": "04011000-12345-67"})
+    note = lx.fake.add_credit_note(contact_id=huber)
+    got = await lx.http.get(f"/v1/credit-notes/{note}/file")
+    assert got.headers["content-type"] == "application/xml;charset=UTF-8"
+    quote = lx.fake.add_quotation(contact_id=huber)  # PDF-only kinds never are XRechnung
+    assert (await lx.http.get(f"/v1/quotations/{quote}/file")).headers["content-type"] == (
+        "application/pdf"
+    )
+
+
 async def test_invoice_draft_file_is_409_and_document_is_406(lx: Lx) -> None:
     draft = lx.fake.add_invoice(status="draft")
     assert (await lx.http.get(f"/v1/invoices/{draft}/file")).status_code == 409

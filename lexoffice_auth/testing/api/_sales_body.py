@@ -237,11 +237,13 @@ def build(
 
 
 def _profile(kind: SalesKind, body: Mapping[str, Any], state: SandboxState) -> str:
-    """``XRechnung`` for a net invoice to a contact with a buyer reference (§3b.20), else NONE.
+    """``XRechnung`` for a net e-invoice kind to a contact with a buyer reference, else NONE.
 
-    ``xRechnung.buyerReference: ""`` forces a standard invoice for an XRechnung contact.
+    The e-invoice kinds are those whose ``/file`` may answer XML (§3b.20): invoices, and, as
+    that matrix lists them, credit notes and down-payment invoices.
+    ``xRechnung.buyerReference: ""`` forces a standard document for an XRechnung contact.
     """
-    if kind.voucher_type != "invoice" or body["taxConditions"].get("taxType") != "net":
+    if not kind.e_invoice or body["taxConditions"].get("taxType") != "net":
         return "NONE"
     sent = body.get("xRechnung")
     if isinstance(sent, dict) and "buyerReference" in sent:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from httpx import Response
 
+from lexoffice_auth.testing._events import is_callback_url
 from lexoffice_auth.testing._responses import format_datetime, json_response
-from lexoffice_auth.testing._urls import is_loopback_host
 from lexoffice_auth.testing.api._call import INVALID, Call, Problem, detail
 
 __all__ = ["EVENT_TYPES", "create", "delete", "get", "listing"]
@@ -32,21 +31,6 @@ EVENT_TYPES = frozenset(
     }
 )
 """Every event type of reference §3b.8."""
-
-
-def _callback_ok(url: object) -> bool:
-    """Any ``https`` URL (lexoffice's rule), or ``http`` to a loopback host (local tests)."""
-    if not isinstance(url, str):
-        return False
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-    except ValueError:
-        return False
-    if not host or parts.username or parts.password:
-        return False
-    scheme = parts.scheme.lower()
-    return scheme == "https" or (scheme == "http" and is_loopback_host(host))
 
 
 def listing(call: Call) -> Response:
@@ -85,7 +69,7 @@ def create(call: Call) -> Response:
     details = []
     if event_type not in EVENT_TYPES | KNOWN_EVENT_TYPES:
         details.append(detail("eventType", "NOTNULL", "ungültig"))
-    if not _callback_ok(url):
+    if not is_callback_url(url):
         details.append(detail("callbackUrl", "PATTERN", "https-URL erwartet"))
     if details:
         raise Problem(406, INVALID, details)
