@@ -61,18 +61,22 @@ TokenFailure = Literal["500", "timeout", "garbage", "temporarily_unavailable"]
 """How :meth:`FakeLexoffice.fail_next_token_requests` fails a token call."""
 
 _FAILURES = ("500", "timeout", "garbage", "temporarily_unavailable")
-_SCOPES = (
-    "openid",
-    "profile",
-    "email",
-    "offline_access",
-    "contacts.read",
-    "contacts.write",
-    "invoices.read",
-    "invoices.write",
-    "vouchers.read",
-    "profile.read",
-    *(s for s in SCOPES if s not in ("contacts.read", "contacts.write", "invoices.read")),
+_SCOPES = tuple(
+    dict.fromkeys(
+        (
+            "openid",
+            "profile",
+            "email",
+            "offline_access",
+            "contacts.read",
+            "contacts.write",
+            "invoices.read",
+            "invoices.write",
+            "vouchers.read",
+            "profile.read",
+            *SCOPES,
+        )
+    )
 )
 
 

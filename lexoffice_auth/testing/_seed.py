@@ -22,7 +22,7 @@ from .api._call import Part, Problem
 from .api._contacts import contact_issues, store_contact
 from .api._files import store_file, uploaded_part
 from .api._payments import PAYMENT_ITEM_TYPES, find_payable, record_payment
-from .api._sales import find_sales, store_sales
+from .api._sales import check_chain, find_sales, store_sales
 from .api._sales_body import build, violations
 from .api._sales_kinds import KINDS, SalesKind
 from .api._vouchers import store_voucher, voucher_issues
@@ -140,6 +140,10 @@ def seed_sales(
         source = find_sales(state, preceding_id)
         if source is None:
             raise ConfigurationError(f"no sales voucher {preceding_id} in the sandbox")
+        try:
+            check_chain(kind, source[0], source[1], body)
+        except Problem as problem:
+            raise ConfigurationError(problem.message) from None
     elif kind.pursue_required:
         raise ConfigurationError(f"a {kind.voucher_type} needs the id of its invoice")
     final = status not in (None, "draft")

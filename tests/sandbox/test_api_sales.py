@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+from lexoffice_auth.errors import ConfigurationError
+
 from .conftest import Lx
 from .world import (
     CREDIT_NOTE,
@@ -367,3 +369,15 @@ async def test_voucher_numbers_count_per_sequence(lx: Lx) -> None:
     quote = lx.fake.add_quotation()
     numbers.append((await lx.ok("GET", f"/v1/quotations/{quote}"))["voucherNumber"])
     assert numbers == ["RE0001", "RE0002", "AG0001"]
+
+
+async def test_seeding_follows_the_pursue_rules(lx: Lx) -> None:
+    draft = lx.fake.add_invoice(status="draft")
+    with pytest.raises(ConfigurationError, match="draft invoice"):
+        lx.fake.add_credit_note(invoice_id=draft)
+    with pytest.raises(ConfigurationError, match="no invoice"):
+        lx.fake.add_dunning("00000000-0000-0000-0000-000000000000")
+    inv = lx.fake.add_invoice()
+    note = lx.fake.add_credit_note(invoice_id=inv, net_amount=100)
+    assert lx.fake.api.store("credit-notes")[note].data["voucherStatus"] == "paidoff"
+    assert lx.fake.api.invoices[inv].data["voucherStatus"] == "paid"

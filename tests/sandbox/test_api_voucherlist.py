@@ -56,11 +56,15 @@ async def test_any_lists_every_sales_kind_and_bookkeeping_voucher_but_no_dunning
     lx.fake.add_down_payment_invoice(contact_id=huber)
     lx.fake.add_dunning(inv)
     lx.fake.add_voucher(VOUCHER)
+    lx.fake.add_invoice(status="paid")
     body = await lx.ok("GET", "/v1/voucherlist?voucherType=any&voucherStatus=any")
+    paid = next(r for r in body["content"] if r["voucherStatus"] == "paid")
+    assert (paid["totalAmount"], paid["openAmount"]) == (119.0, 0.0)
     assert sorted(r["voucherType"] for r in body["content"]) == [
         "creditnote",
         "deliverynote",
         "downpaymentinvoice",
+        "invoice",
         "invoice",
         "orderconfirmation",
         "quotation",
@@ -113,7 +117,6 @@ async def test_overdue_is_queried_alone_and_also_found_as_open(lx: Lx) -> None:
     ],
 )
 async def test_bad_queries_are_regular_400s(lx: Lx, query: str) -> None:
-    lx.fake.add_invoice()
     refused = await lx.http.get(f"/v1/voucherlist?{query}")
     assert refused.status_code == 400
     assert refused.json()["status"] == 400 and refused.json()["path"] == "/v1/voucherlist"

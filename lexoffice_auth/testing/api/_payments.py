@@ -53,8 +53,8 @@ def _total(record: Record) -> Decimal:
 
 
 def open_amount(record: Record) -> Decimal:
-    """Gross total minus the recorded payment items (0 for voided vouchers)."""
-    if record.data.get("voucherStatus") == "voided":
+    """Gross total minus the recorded payment items (0 once paid, paid off or voided)."""
+    if record.data.get("voucherStatus") in ("paid", "paidoff", "voided"):
         return Decimal(0)
     paid = sum(
         (number(i["amount"]) or Decimal(0) for i in record.extra.get("payments", [])), Decimal(0)

@@ -28,7 +28,16 @@ from lexoffice_auth.testing.api._payments import open_amount, record_payment
 from lexoffice_auth.testing.api._sales_body import build, gross_total, violations
 from lexoffice_auth.testing.api._sales_kinds import KINDS, SalesKind
 
-__all__ = ["create", "document", "file", "find_sales", "get", "store_sales", "with_dates"]
+__all__ = [
+    "check_chain",
+    "create",
+    "document",
+    "file",
+    "find_sales",
+    "get",
+    "store_sales",
+    "with_dates",
+]
 
 
 def find_sales(state: SandboxState, voucher_id: str) -> tuple[SalesKind, Record] | None:
@@ -68,7 +77,7 @@ def _refuse(message: str) -> Problem:
     return Problem(406, message)
 
 
-def _check_chain(
+def check_chain(
     kind: SalesKind, source_kind: SalesKind, source: Record, body: Mapping[str, Any]
 ) -> None:
     """The pursue rules of §3b.1; a broken rule is a 406."""
@@ -106,7 +115,7 @@ def _preceding(
     found = find_sales(call.state, source_id)
     if found is None:
         raise _refuse("The preceding sales voucher does not exist")
-    _check_chain(kind, found[0], found[1], body)
+    check_chain(kind, found[0], found[1], body)
     return found
 
 

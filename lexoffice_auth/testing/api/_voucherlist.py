@@ -164,5 +164,6 @@ def listing(call: Call) -> Response:
             if name in query and not _DAY.match(query[name]):
                 raise Problem(400, f"date {query[name]!r} must be yyyy-MM-dd")
     prop, direction = sort_spec(query.get("sort", "voucherDate,DESC"), _SORTS)
+    boolean(query, "archived")  # checked even when nothing would match
     rows = [row for row in _rows(call.state) if _matches(row, query, types, statuses)]
     return page_of(rows, query, max_size=LARGE_MAX_SIZE, sort=(prop, direction), echo=prop.lower())
