@@ -157,6 +157,10 @@ async def test_the_pursue_chain_links_every_step_both_ways(lx: Lx) -> None:
     assert await related("credit-notes", cn) == [("invoice", "RE0001")]
     assert await related("dunnings", dun) == [("invoice", "RE0001")]
 
+    final = await lx.ok("GET", f"/v1/invoices/{inv['id']}")
+    assert (final["voucherStatus"], final["voucherNumber"]) == ("open", "RE0001")
+    assert final["totalPrice"]["totalGrossAmount"] == 4752.86
+    assert [i["lineItemAmount"] for i in final["lineItems"]] == [3450.0, 544.0]
     note = await lx.ok("GET", f"/v1/credit-notes/{cn['id']}")
     assert note["voucherStatus"] == "paidoff"
     reminder = await lx.ok("GET", f"/v1/dunnings/{dun['id']}")

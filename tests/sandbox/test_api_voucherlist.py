@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from lexoffice_auth.testing._state import Record
+
 from .conftest import Lx
 from .world import CREDIT_NOTE, HUBER_NAME, VOUCHER, add_huber
 
@@ -154,3 +156,16 @@ async def test_contact_search_decodes_url_then_html(lx: Lx) -> None:
     assert page["content"][0]["roles"]["customer"]["number"] == 10001
     skipped = await lx.ok("GET", "/v1/contacts", params={"name": "Huber GmbH & Co"})
     assert [c["id"] for c in skipped["content"]] == [huber]
+
+
+async def test_at_most_10000_hits_are_counted_and_paged(lx: Lx) -> None:
+    contacts = lx.fake.api.contacts
+    for n in range(10_001):
+        cid = f"00000000-0000-4000-8000-{n:012d}"
+        data = {"id": cid, "version": 0, "roles": {}, "company": {"name": f"K{n:05d}"}}
+        contacts[cid] = Record(data, 0.0, 0.0)
+    last = await lx.ok("GET", "/v1/contacts?page=39&size=250")
+    assert (last["totalElements"], last["totalPages"], last["last"]) == (10_000, 40, True)
+    beyond = await lx.http.get("/v1/contacts?page=40&size=250")
+    assert beyond.status_code == 400
+    assert beyond.json()["IssueList"][0]["source"] == "Maximum search window size exceeded"

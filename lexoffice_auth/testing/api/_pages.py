@@ -10,12 +10,12 @@ from httpx import Response
 from lexoffice_auth.testing._responses import json_response, page_envelope
 from lexoffice_auth.testing.api._call import Problem
 
-__all__ = ["DEFAULT_MAX_SIZE", "LARGE_MAX_SIZE", "boolean", "page_of", "paging", "sort_spec"]
+__all__ = ["LARGE_MAX_SIZE", "SEARCH_WINDOW", "boolean", "page_of", "paging", "sort_spec"]
 
-DEFAULT_MAX_SIZE = 100
-"""The page size limit of most paged resources."""
 LARGE_MAX_SIZE = 250
-"""The limit of articles, contacts, recurring-templates, voucherlist and vouchers."""
+"""The limit of articles, contacts, recurring-templates, voucherlist and vouchers (others: 100)."""
+SEARCH_WINDOW = 10_000
+"""lexoffice counts and pages at most this many hits ("Maximum search window size exceeded")."""
 
 
 def _bad(message: str) -> Problem:
@@ -68,7 +68,9 @@ def page_of(
     ``echo`` is the property name the envelope's ``sort`` shows (default the sort property).
     """
     page, size = paging(query, max_size)
+    if (page + 1) * size > SEARCH_WINDOW and len(items) > SEARCH_WINDOW:
+        raise _bad("Maximum search window size exceeded")
     prop, direction = sort
     order = key or (lambda item: (item.get(prop) is None, item.get(prop) or ""))
-    items = sorted(items, key=order, reverse=direction == "DESC")
+    items = sorted(items, key=order, reverse=direction == "DESC")[:SEARCH_WINDOW]
     return json_response(200, page_envelope(items, page, size, echo or prop, direction))
