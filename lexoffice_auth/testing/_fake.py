@@ -622,29 +622,7 @@ class FakeLexoffice:
         """
         if dunning is None:
             with self._lock:
-                found = self.api.invoices.get(invoice_id.lower()) or self.api.store(
-                    "down-payment-invoices"
-                ).get(invoice_id.lower())
-                if found is None:
-                    raise ConfigurationError(f"no invoice {invoice_id} in the sandbox")
-                source = found.data
-                address = source["address"]
-                dunning = {
-                    "voucherDate": _seed.default_sales_body(
-                        _seed.sales_kind("dunnings"),
-                        contact_id=None,
-                        voucher_date=voucher_date,
-                        net_amount=0,
-                    )["voucherDate"],
-                    "address": {"contactId": address["contactId"]}
-                    if address.get("contactId")
-                    else {k: address[k] for k in ("name", "countryCode") if k in address},
-                    "lineItems": source["lineItems"],
-                    "totalPrice": {"currency": "EUR"},
-                    "taxConditions": source["taxConditions"],
-                    "shippingConditions": source.get("shippingConditions")
-                    or {"shippingType": "none"},
-                }
+                dunning = _seed.default_dunning_body(self.state, invoice_id, voucher_date)
         return self._add_sales("dunnings", dunning, None, None, None, 0, invoice_id)
 
     def add_voucher(
@@ -665,26 +643,15 @@ class FakeLexoffice:
         the collective contact unless ``contact_id`` is given.
         """
         if voucher is None:
-            gross = Decimal(str(gross_amount))
-            tax = (gross * tax_rate / (100 + tax_rate)).quantize(Decimal("0.01"))
-            voucher = {
-                "type": voucher_type,
-                "voucherStatus": status if status in ("open", "unchecked") else "open",
-                "voucherNumber": voucher_number,
-                "voucherDate": voucher_date,
-                "totalGrossAmount": float(gross),
-                "totalTaxAmount": float(tax),
-                "taxType": "gross",
-                "voucherItems": [
-                    {
-                        "amount": float(gross),
-                        "taxAmount": float(tax),
-                        "taxRatePercent": tax_rate,
-                        "categoryId": "8f8664a8-fd86-11e1-a21f-0800200c9a66",
-                    }
-                ],
-                **({"contactId": contact_id} if contact_id else {"useCollectiveContact": True}),
-            }
+            voucher = _seed.default_voucher_body(
+                voucher_type=voucher_type,
+                status=status,
+                voucher_number=voucher_number,
+                voucher_date=voucher_date,
+                gross_amount=gross_amount,
+                tax_rate=tax_rate,
+                contact_id=contact_id,
+            )
         with self._lock:
             voucher_id = _seed.seed_voucher(self.state, _seed.as_json(voucher))
             if status not in ("open", "unchecked"):

@@ -265,3 +265,59 @@ def default_template(
             "executionStatus": "ACTIVE",
         },
     }
+
+
+def default_dunning_body(
+    state: SandboxState, invoice_id: str, voucher_date: datetime | str | None
+) -> dict[str, Any]:
+    """A dunning with the contact, tax conditions and lines of its (down-payment) invoice."""
+    found = state.store("invoices").get(invoice_id.lower()) or state.store(
+        "down-payment-invoices"
+    ).get(invoice_id.lower())
+    if found is None:
+        raise ConfigurationError(f"no invoice {invoice_id} in the sandbox")
+    source = found.data
+    address = source["address"]
+    return {
+        "voucherDate": _when(voucher_date),
+        "address": {"contactId": address["contactId"]}
+        if address.get("contactId")
+        else {k: address[k] for k in ("name", "countryCode") if k in address},
+        "lineItems": source["lineItems"],
+        "totalPrice": {"currency": "EUR"},
+        "taxConditions": source["taxConditions"],
+        "shippingConditions": source.get("shippingConditions") or {"shippingType": "none"},
+    }
+
+
+def default_voucher_body(
+    *,
+    voucher_type: str,
+    status: str,
+    voucher_number: str,
+    voucher_date: str,
+    gross_amount: float | Decimal,
+    tax_rate: int,
+    contact_id: str | None,
+) -> dict[str, Any]:
+    """A one-item gross bookkeeping voucher (collective contact unless ``contact_id``)."""
+    gross = Decimal(str(gross_amount))
+    tax = (gross * tax_rate / (100 + tax_rate)).quantize(Decimal("0.01"))
+    return {
+        "type": voucher_type,
+        "voucherStatus": status if status in ("open", "unchecked") else "open",
+        "voucherNumber": voucher_number,
+        "voucherDate": voucher_date,
+        "totalGrossAmount": float(gross),
+        "totalTaxAmount": float(tax),
+        "taxType": "gross",
+        "voucherItems": [
+            {
+                "amount": float(gross),
+                "taxAmount": float(tax),
+                "taxRatePercent": tax_rate,
+                "categoryId": "8f8664a8-fd86-11e1-a21f-0800200c9a66",
+            }
+        ],
+        **({"contactId": contact_id} if contact_id else {"useCollectiveContact": True}),
+    }
