@@ -53,6 +53,12 @@ async def test_refused_uploads_have_the_legacy_shape(
     refused = await lx.http.post("/v1/files", **upload(name, content, kind))
     assert refused.status_code == status
     assert refused.json()["IssueList"][0]["i18nKey"] == key
+    if key == "inacceptable_file_extension":  # as in reference §3c
+        assert refused.json()["IssueList"][0] == {
+            "i18nKey": key,
+            "source": None,
+            "type": "validation_failure",
+        }
 
 
 async def test_an_upload_without_file_part_is_a_500(lx: Lx) -> None:

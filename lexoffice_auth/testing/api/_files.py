@@ -46,20 +46,12 @@ def uploaded_part(state: SandboxState, parts: dict[str, Part]) -> Part:
     part = parts.get("file")
     if part is None:
         # lexoffice answers a missing file part with a 500 (reference §3b.9).
-        raise Problem(
-            500,
-            "no file part",
-            i18n_key="technical_error",
-            source=None,
-            issue_type="technical_error",
-        )
+        raise Problem(500, "no file part", i18n_key="technical_error", issue_type="technical_error")
     if len(part.content) > MAX_UPLOAD_BYTES:
         raise Problem(406, "file too large", i18n_key="invalid_file_size", source="file")
     extension = _extension(part)
     if extension not in _TYPES or (extension == "xml" and "e-invoice" not in state.features):
-        raise Problem(
-            406, "file type not accepted", i18n_key="inacceptable_file_extension", source=None
-        )
+        raise Problem(406, "file type not accepted", i18n_key="inacceptable_file_extension")
     return part
 
 

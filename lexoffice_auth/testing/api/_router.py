@@ -79,7 +79,10 @@ def render(problem: Problem, shape: ErrorShape, path: str, now: float) -> Respon
     else:
         issue: dict[str, Any] = {
             "i18nKey": problem.i18n_key or _LEGACY_KEYS.get(problem.status, "technical_error"),
-            "source": problem.source if problem.source is not None else problem.message,
+            # lexoffice names the bad query in a 400's source; other issues may have none.
+            "source": problem.source
+            if problem.source is not None or problem.status != 400
+            else problem.message,
         }
         if problem.issue_type:
             issue["type"] = problem.issue_type
