@@ -385,3 +385,50 @@ async def test_seeding_follows_the_pursue_rules(lx: Lx) -> None:
     note = lx.fake.add_credit_note(invoice_id=inv, net_amount=100)
     assert lx.fake.api.store("credit-notes")[note].data["voucherStatus"] == "paidoff"
     assert lx.fake.api.invoices[inv].data["voucherStatus"] == "paid"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"shippingConditions": {"shippingType": "delivery"}}, "shippingConditions.shippingDate"),
+        (
+            {
+                "shippingConditions": {
+                    "shippingType": "serviceperiod",
+                    "shippingDate": "2025-10-06T00:00:00.000+02:00",
+                }
+            },
+            "shippingConditions.shippingEndDate",
+        ),
+        (
+            {
+                "shippingConditions": {
+                    "shippingType": "deliveryperiod",
+                    "shippingDate": "2025-10-06T00:00:00.000+02:00",
+                    "shippingEndDate": "2025-10-05T00:00:00.000+02:00",
+                }
+            },
+            "shippingConditions.shippingEndDate",
+        ),
+        ({"shippingConditions": None}, "shippingConditions.shippingType"),
+        ({"title": "x" * 26}, "title"),
+        ({"remark": "x" * 2001}, "remark"),
+        ({"deliveryTerms": "x" * 256}, "deliveryTerms"),
+        ({"address": {"name": "Ohne Land"}}, "address.countryCode"),
+        ({"address": {"contactId": "00000000-0000-0000-0000-000000000000"}}, "address.contactId"),
+        ({"lineItems": []}, "lineItems"),
+        ({"totalPrice": {"currency": "USD"}}, "totalPrice.currency"),
+        ({"taxConditions": {"taxType": "reverse"}}, "taxConditions.taxType"),
+    ],
+)
+async def test_invoice_create_checks(lx: Lx, change: dict[str, Any], field: str) -> None:
+    body = {**invoice(add_huber(lx.fake)), **change}
+    refused = await lx.http.post("/v1/invoices", json=body)
+    assert refused.status_code == 406
+    assert field in [d["field"] for d in refused.json()["details"]]
+
+
+async def test_a_vendor_only_contact_cannot_be_invoiced(lx: Lx) -> None:
+    vendor = lx.fake.add_contact(customer=False, vendor=True)
+    refused = await lx.http.post("/v1/invoices", json=invoice(vendor))
+    assert refused.status_code == 406
