@@ -211,7 +211,7 @@ async def _api_steps(step: _Steps, client: AsyncClient, api: str) -> None:
         "company": {"name": "Musterkunde AG"},
         "emailAddresses": {"business": ["einkauf@musterkunde.example"]},
     }
-    created = _expect(await client.post(f"{api}/v1/contacts", json=contact), 200, "contact")
+    created = _expect(await client.post(f"{api}/v1/contacts", json=contact), 201, "contact")
     contact_id = created.json()["id"]
     found = _expect(
         await client.get(f"{api}/v1/contacts", params={"name": "Musterkunde"}), 200, "contacts"

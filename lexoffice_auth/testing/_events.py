@@ -4,7 +4,8 @@ Like lexoffice, the sandbox signs each event body (compact JSON) with RSA PKCS#1
 SHA-512 and sends the base64 signature in ``X-Lxo-Signature``; unlike lexoffice it signs
 with its own key (:attr:`FakeLexoffice.webhook_public_key_pem`) and delivers only to
 loopback hosts (127.0.0.0/8, ::1, localhost and ``*.localhost``), from one background thread,
-in order. The sandbox has one organisation: every subscription of an event type receives it.
+in order; an event for any other (https) callback is recorded as a delivery that was not
+sent. The sandbox has one organisation: every subscription of an event type receives it.
 """
 
 from __future__ import annotations
@@ -27,9 +28,9 @@ from ._urls import is_loopback_host
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
-    from ._fake import FakeLexoffice
+    from ._state import SandboxState
 
-__all__ = ["Delivery", "Events", "is_loopback_url"]
+__all__ = ["Delivery", "Events", "is_callback_url", "is_loopback_url"]
 
 
 @dataclass(frozen=True)
@@ -43,26 +44,43 @@ class Delivery:
     error: str | None
 
 
-def is_loopback_url(url: object) -> bool:
-    """True for an http(s) URL without credentials whose host is a loopback host."""
+def _scheme_and_host(url: object) -> tuple[str, str] | None:
+    """``(scheme, host)`` of an http(s) URL with a host and no credentials, else None."""
     if not isinstance(url, str):
-        return False
+        return None
     try:
         parts = urlsplit(url)
         host = parts.hostname
     except ValueError:
-        return False
-    if parts.scheme.lower() not in ("http", "https") or parts.username or parts.password:
-        return False
-    return is_loopback_host(host)
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not host or parts.username or parts.password:
+        return None
+    return scheme, host
+
+
+def is_loopback_url(url: object) -> bool:
+    """True for an http(s) URL without credentials whose host is a loopback host."""
+    found = _scheme_and_host(url)
+    return found is not None and is_loopback_host(found[1])
+
+
+def is_callback_url(url: object) -> bool:
+    """True for any ``https`` URL (lexoffice's rule) or ``http`` to a loopback host."""
+    found = _scheme_and_host(url)
+    return found is not None and (found[0] == "https" or is_loopback_host(found[1]))
 
 
 class Events:
-    """Subscriptions, the signing key and the delivery queue of a :class:`FakeLexoffice`."""
+    """Subscriptions, the signing key and the delivery queue of a sandbox's state.
 
-    def __init__(self, fake: FakeLexoffice) -> None:
-        self.fake = fake
-        self.subscriptions: dict[str, dict[str, Any]] = {}
+    Construction hooks :meth:`emit` into ``state.emit``.
+    """
+
+    def __init__(self, state: SandboxState) -> None:
+        self.state = state
+        self.subscriptions: dict[str, dict[str, Any]] = state.subscriptions
+        state.emit = self.emit
         self.deliveries: list[Delivery] = []
         self._key: RSAPrivateKey | None = None
         self._queue: deque[tuple[str, bytes, str]] = deque()
@@ -107,10 +125,10 @@ class Events:
         if not targets:
             return 0
         payload = {
-            "organizationId": self.fake.organization_id,
+            "organizationId": self.state.organization_id,
             "eventType": event_type,
             "resourceId": resource_id,
-            "eventDate": format_datetime(self.fake.clock()),
+            "eventDate": format_datetime(self.state.now()),
         }
         body = json.dumps(payload, separators=(",", ":")).encode()
         signature = self.sign(body)

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import secrets
-import threading
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime, timezone
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -18,14 +15,17 @@ from httpx import URL, AsyncClient, MockTransport, Request, Response
 from lexoffice_auth.errors import ConfigurationError
 from lexoffice_auth.rules import API_BASE_URL
 
-from ._api import Api
+from . import _seed
 from ._clock import Clock, FakeClock
 from ._events import Delivery, Events
-from ._keys import SigningKey, at_hash
+from ._keys import SigningKey
 from ._model import ConsentRequest, FakeClient, FakeUser, Grant
 from ._provider import PROVIDER_PATHS, Provider
-from ._responses import format_datetime
+from ._shared import Shared
+from ._state import Credential, OAuthState, SandboxState
 from ._urls import origin_of, require_secure_url
+from .api import ROUTES, SCOPES, Api
+from .api._lists import seed_lists
 
 if TYPE_CHECKING:
     import respx
@@ -62,17 +62,22 @@ TokenFailure = Literal["500", "timeout", "garbage", "temporarily_unavailable"]
 """How :meth:`FakeLexoffice.fail_next_token_requests` fails a token call."""
 
 _FAILURES = ("500", "timeout", "garbage", "temporarily_unavailable")
-_SCOPES = (
-    "openid",
-    "profile",
-    "email",
-    "offline_access",
-    "contacts.read",
-    "contacts.write",
-    "invoices.read",
-    "invoices.write",
-    "vouchers.read",
-    "profile.read",
+_SCOPES = tuple(
+    dict.fromkeys(
+        (
+            "openid",
+            "profile",
+            "email",
+            "offline_access",
+            "contacts.read",
+            "contacts.write",
+            "invoices.read",
+            "invoices.write",
+            "vouchers.read",
+            "profile.read",
+            *SCOPES,
+        )
+    )
 )
 
 
@@ -128,69 +133,127 @@ class FakeLexoffice:
         enforce_api_scopes: bool = False,
         user: FakeUser = DEFAULT_USER,
         company_name: str = "Sandbox GmbH",
+        quirks: Iterable[str] | None = None,
+        features: Iterable[str] | None = None,
     ) -> None:
-        self._issuer = require_secure_url(issuer, "issuer").rstrip("/")
-        self._api_base = require_secure_url(api_base, "api_base").rstrip("/")
-        self._served_base: str | None = None
-        self.clock: Clock = clock if clock is not None else FakeClock()
-        """The time the sandbox lives in; hand it to the SDK as ``clock=`` too."""
-        self.access_token_lifetime = access_token_lifetime
-        self.refresh_token_lifetime = refresh_token_lifetime
-        self.code_lifetime = code_lifetime
-        self.rotate_refresh_tokens = rotate_refresh_tokens
-        self.issue_refresh_tokens = issue_refresh_tokens
-        self.id_token_on_refresh = id_token_on_refresh
         if rate_limit is not None and (rate_limit <= 0 or rate_limit_capacity < 1):
             raise ConfigurationError("rate_limit must be > 0 and rate_limit_capacity >= 1")
-        self.rate_limit = rate_limit
-        self.rate_limit_capacity = rate_limit_capacity
-        self.rate_limit_scope = rate_limit_scope
-        self.enforce_api_scopes = enforce_api_scopes
-        self.scopes_supported: tuple[str, ...] = _SCOPES
-        self.organization_id = str(uuid.uuid4())
-        self.company_name = company_name
-        self.created_at = self.clock()
-
-        self.users: dict[str, FakeUser] = {user.sub: user}
-        self.current_user = user
-        """The user the authorization endpoint logs in (unless ``login_hint`` names another)."""
-        self.clients: dict[str, FakeClient] = {}
-        self.consent: Callable[[ConsentRequest], bool] | None = None
-        """Optional hook deciding each authorization request; return False to deny."""
+        oauth = OAuthState(
+            current_user=user,
+            access_token_lifetime=access_token_lifetime,
+            refresh_token_lifetime=refresh_token_lifetime,
+            code_lifetime=code_lifetime,
+            rotate_refresh_tokens=rotate_refresh_tokens,
+            issue_refresh_tokens=issue_refresh_tokens,
+            id_token_on_refresh=id_token_on_refresh,
+            scopes_supported=_SCOPES,
+            users={user.sub: user},
+        )
+        self.state = SandboxState(
+            clock=clock if clock is not None else FakeClock(),
+            issuer=require_secure_url(issuer, "issuer").rstrip("/"),
+            api_base=require_secure_url(api_base, "api_base").rstrip("/"),
+            oauth=oauth,
+            company_name=company_name,
+            quirks=quirks,
+            features=features,
+            rate_limit=rate_limit,
+            rate_limit_capacity=rate_limit_capacity,
+            rate_limit_scope=rate_limit_scope,
+            enforce_api_scopes=enforce_api_scopes,
+        )
+        """Everything the sandbox knows; its provider, API, events and server share it."""
+        self.state.authenticate = self._credential
+        seed_lists(self.state)
         self.api_keys: dict[str, tuple[FakeUser, str]] = {}
-
-        self.calls: Counter[str] = Counter()
-        """Requests per endpoint name, e.g. ``calls["token"]``, ``calls["contacts:create"]``."""
-        self.token_calls: Counter[str] = Counter()
-        """Token requests per grant type, e.g. ``token_calls["refresh_token"]``."""
         self.requests: list[Request] = []
         """Every request the sandbox answered, in order."""
-        self.logouts = 0
-
-        self._lock = threading.RLock()
-        self._denials: list[str] = []
-        self._token_failures: list[str] = []
-        self._keys: list[SigningKey] = []
-        self.provider = Provider(self)
-        self.api = Api(self)
-        self.events = Events(self)
+        self._lock = self.state.lock
+        self.provider = Provider(self.state)
+        self.api = Api(self.state, ROUTES)
+        """The API half: its routing table and the resource stores (``api.contacts``, ...)."""
+        self.events = Events(self.state)
         """Event subscriptions, the webhook signing key and the deliveries."""
         self.register_client(DEFAULT_CLIENT_ID, [DEFAULT_REDIRECT_URI])
 
     def __repr__(self) -> str:
         return f"FakeLexoffice(issuer={self.issuer!r}, api_base={self.api_base!r})"
 
+    # --- the shared state (attributes kept in ``state``) ----------------------------------
+
+    clock: Shared[Clock] = Shared(
+        "The time the sandbox lives in; hand it to the SDK as ``clock=`` too.", writable=False
+    )
+    calls: Shared[Counter[str]] = Shared(
+        'Requests per endpoint name, e.g. ``calls["token"]``, ``calls["contacts:create"]``.',
+        writable=False,
+    )
+    organization_id: Shared[str] = Shared("The one organisation of this sandbox.", writable=False)
+    company_name: Shared[str] = Shared("The organisation's name (``GET /v1/profile``).")
+    created_at: Shared[float] = Shared(
+        "When the sandbox was made (the profile's ``created.date``).", writable=False
+    )
+    quirks: Shared[frozenset[str]] = Shared(
+        "The opt-in live quirks in effect (see ``docs/testing.md``).", writable=False
+    )
+    rate_limit: Shared[float | None] = Shared("Requests per second the API accepts (None: none).")
+    rate_limit_capacity: Shared[float] = Shared("The token bucket's size.")
+    rate_limit_scope: Shared[Literal["connection", "global"]] = Shared(
+        "One bucket per connection, or one for everybody."
+    )
+    enforce_api_scopes: Shared[bool] = Shared(
+        "Refuse API calls whose OAuth grant lacks the endpoint's scope (403)."
+    )
+    users: Shared[dict[str, FakeUser]] = Shared("The users who can log in, by ``sub``.", oauth=True)
+    current_user: Shared[FakeUser] = Shared(
+        "The user the authorization endpoint logs in (unless ``login_hint`` names another).",
+        oauth=True,
+    )
+    clients: Shared[dict[str, FakeClient]] = Shared("Registered OAuth clients.", oauth=True)
+    consent: Shared[Callable[[ConsentRequest], bool] | None] = Shared(
+        "Optional hook deciding each authorization request; return False to deny.", oauth=True
+    )
+    token_calls: Shared[Counter[str]] = Shared(
+        'Token requests per grant type, e.g. ``token_calls["refresh_token"]``.',
+        oauth=True,
+        writable=False,
+    )
+    logouts: Shared[int] = Shared("How many logouts the provider answered.", oauth=True)
+    scopes_supported: Shared[tuple[str, ...]] = Shared(
+        "The scopes the provider grants.", oauth=True
+    )
+    access_token_lifetime: Shared[float] = Shared("Access-token lifetime (s).", oauth=True)
+    refresh_token_lifetime: Shared[float | None] = Shared(
+        "Refresh-token lifetime (s); None: unlimited.", oauth=True
+    )
+    code_lifetime: Shared[float] = Shared("Authorization-code lifetime (s).", oauth=True)
+    rotate_refresh_tokens: Shared[bool] = Shared("Rotate refresh tokens on use.", oauth=True)
+    issue_refresh_tokens: Shared[bool] = Shared("Issue refresh tokens at all.", oauth=True)
+    id_token_on_refresh: Shared[bool] = Shared("Send a new id_token on refresh.", oauth=True)
+
+    def _credential(self, token: str) -> Credential | None:
+        owner = self.api_keys.get(token)
+        if owner is not None:
+            user, connection = owner
+            return Credential("key:" + connection, user, connection, None)
+        grant = self.provider.grant_for_access_token(token)
+        if grant is None:
+            return None
+        return Credential(
+            "grant:" + grant.grant_id, grant.user, grant.connection_id, frozenset(grant.scopes)
+        )
+
     # --- URLs --------------------------------------------------------------------------
 
     @property
     def issuer(self) -> str:
         """The issuer; while :meth:`serve` runs, the served ``http://127.0.0.1:PORT``."""
-        return self._served_base or self._issuer
+        return self.state.issuer
 
     @property
     def api_base(self) -> str:
         """The API base URL; while :meth:`serve` runs, the served ``http://127.0.0.1:PORT``."""
-        return self._served_base or self._api_base
+        return self.state.api_base
 
     @property
     def discovery_url(self) -> str:
@@ -245,9 +308,7 @@ class FakeLexoffice:
 
     def user_for_hint(self, hint: str | None) -> FakeUser | None:
         """The user whose ``sub`` or e-mail equals ``login_hint``, if any."""
-        if not hint:
-            return None
-        return next((u for u in self.users.values() if hint in (u.sub, u.email)), None)
+        return self.provider.user_for_hint(hint)
 
     def add_api_key(self, key: str | None = None, *, user: FakeUser | None = None) -> str:
         """Accept ``key`` (or a fresh one) as a static Bearer API key; returns the key."""
@@ -272,11 +333,7 @@ class FakeLexoffice:
     def deny_next_login(self, error: str = "access_denied") -> None:
         """Answer the next authorization request with ``error=...`` instead of a code."""
         with self._lock:
-            self._denials.append(error)
-
-    def take_denial(self) -> str | None:
-        """Pop the next queued denial (used by the provider)."""
-        return self._denials.pop(0) if self._denials else None
+            self.state.oauth.denials.append(error)
 
     def fail_next_token_requests(self, n: int = 1, kind: TokenFailure = "500") -> None:
         """Fail the next ``n`` token-endpoint calls without processing them.
@@ -289,11 +346,7 @@ class FakeLexoffice:
         if kind not in _FAILURES:
             raise ConfigurationError(f"kind must be one of {', '.join(_FAILURES)}")
         with self._lock:
-            self._token_failures.extend([kind] * n)
-
-    def take_token_failure(self) -> str | None:
-        """Pop the next queued token failure (used by the provider)."""
-        return self._token_failures.pop(0) if self._token_failures else None
+            self.state.oauth.token_failures.extend([kind] * n)
 
     def revoke_all(self) -> None:
         """Revoke every grant (refresh and access tokens) and every API key."""
@@ -354,7 +407,9 @@ class FakeLexoffice:
             if stored is None:
                 raise ConfigurationError("no such invoice in the sandbox")
             stored.data["voucherStatus"] = status
-            self.events.emit("invoice.status.changed", invoice_id.lower())
+            self.state.emit("invoice.status.changed", invoice_id.lower())
+
+    # --- seeding -------------------------------------------------------------------------
 
     def add_contact(
         self,
@@ -385,12 +440,38 @@ class FakeLexoffice:
             if email is not None:
                 body["emailAddresses"] = {"business": [email]}
         else:
-            body = _as_json(contact)
+            body = _seed.as_json(contact)
         with self._lock:
-            issues = self.api._contact_issues(body, update=False)
-            if issues:
-                raise ConfigurationError(f"not a valid contact: {issues}")
-            return self.api.store_contact(body)
+            return _seed.seed_contact(self.state, body)
+
+    def add_article(
+        self,
+        article: Mapping[str, Any] | None = None,
+        *,
+        title: str = "Sandbox Artikel",
+        article_type: str = "PRODUCT",
+        net_price: float | Decimal = 100,
+        tax_rate: int = 19,
+        article_number: str | None = None,
+    ) -> str:
+        """Seed an article (``POST /v1/articles`` checks apply); returns its id.
+
+        Example:
+            >>> fake = FakeLexoffice()
+            >>> aid = fake.add_article(net_price=68, title="Montage", article_type="SERVICE")
+            >>> fake.api.store("articles")[aid].data["price"]["grossPrice"]
+            80.92
+        """
+        if article is None:
+            article = {
+                "title": title,
+                "type": article_type,
+                "unitName": "Stück",
+                "price": {"netPrice": float(net_price), "leadingPrice": "NET", "taxRate": tax_rate},
+                **({"articleNumber": article_number} if article_number else {}),
+            }
+        with self._lock:
+            return _seed.seed_article(self.state, _seed.as_json(article))
 
     def add_invoice(
         self,
@@ -409,40 +490,234 @@ class FakeLexoffice:
         ``status`` is the stored ``voucherStatus`` (``"draft"``, ``"open"``, ``"paid"``,
         ...). The same checks as ``POST /v1/invoices`` apply.
         """
-        if invoice is None:
-            when = voucher_date if voucher_date is not None else datetime.now(timezone.utc)
-            address: dict[str, Any] = (
-                {"contactId": contact_id}
-                if contact_id
-                else {"name": "Sandbox Kunde", "countryCode": "DE"}
+        return self._add_sales(
+            "invoices", invoice, contact_id, status, voucher_date, net_amount, None
+        )
+
+    def _add_sales(
+        self,
+        resource: str,
+        body: Mapping[str, Any] | Any,
+        contact_id: str | None,
+        status: str | None,
+        voucher_date: datetime | str | None,
+        net_amount: float | Decimal,
+        preceding_id: str | None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> str:
+        kind = _seed.sales_kind(resource)
+        if body is None:
+            data = _seed.default_sales_body(
+                kind, contact_id=contact_id, voucher_date=voucher_date, net_amount=net_amount
             )
-            body: dict[str, Any] = {
-                "voucherDate": when if isinstance(when, str) else format_datetime(when.timestamp()),
-                "address": address,
-                "lineItems": [
-                    {
-                        "type": "custom",
-                        "name": "Sandbox item",
-                        "quantity": 1,
-                        "unitName": "Stück",
-                        "unitPrice": {
-                            "currency": "EUR",
-                            "netAmount": float(net_amount),
-                            "taxRatePercentage": 19,
-                        },
-                    }
-                ],
-                "totalPrice": {"currency": "EUR"},
-                "taxConditions": {"taxType": "net"},
-                "shippingConditions": {"shippingType": "none"},
-            }
         else:
-            body = _as_json(invoice)
+            data = _seed.as_json(body)
         with self._lock:
-            details = self.api._invoice_violations(body)
-            if details:
-                raise ConfigurationError(f"not a valid invoice: {details}")
-            return self.api.store_invoice(body, final=status != "draft", status=status)
+            return _seed.seed_sales(
+                self.state, kind, data, status=status, preceding_id=preceding_id, extra=extra
+            )
+
+    def add_quotation(
+        self,
+        quotation: Mapping[str, Any] | Any = None,
+        *,
+        contact_id: str | None = None,
+        status: str = "open",
+        voucher_date: datetime | str | None = None,
+        net_amount: float | Decimal = 100,
+    ) -> str:
+        """Seed a quotation (``open``, ``draft``, ``accepted``, ``rejected``); returns its id.
+
+        Example:
+            >>> fake = FakeLexoffice()
+            >>> qid = fake.add_quotation(net_amount=250)
+            >>> fake.api.store("quotations")[qid].data["totalPrice"]["totalGrossAmount"]
+            297.5
+        """
+        return self._add_sales(
+            "quotations", quotation, contact_id, status, voucher_date, net_amount, None
+        )
+
+    def add_order_confirmation(
+        self,
+        order_confirmation: Mapping[str, Any] | Any = None,
+        *,
+        contact_id: str | None = None,
+        status: str = "open",
+        voucher_date: datetime | str | None = None,
+        net_amount: float | Decimal = 100,
+        preceding_id: str | None = None,
+    ) -> str:
+        """Seed an order confirmation (optionally pursued from quotation ``preceding_id``)."""
+        return self._add_sales(
+            "order-confirmations",
+            order_confirmation,
+            contact_id,
+            status,
+            voucher_date,
+            net_amount,
+            preceding_id,
+        )
+
+    def add_delivery_note(
+        self,
+        delivery_note: Mapping[str, Any] | Any = None,
+        *,
+        contact_id: str | None = None,
+        status: str = "open",
+        voucher_date: datetime | str | None = None,
+        preceding_id: str | None = None,
+    ) -> str:
+        """Seed a delivery note (``open`` or ``draft``); returns its id."""
+        return self._add_sales(
+            "delivery-notes", delivery_note, contact_id, status, voucher_date, 0, preceding_id
+        )
+
+    def add_credit_note(
+        self,
+        credit_note: Mapping[str, Any] | Any = None,
+        *,
+        contact_id: str | None = None,
+        status: str = "open",
+        voucher_date: datetime | str | None = None,
+        net_amount: float | Decimal = 100,
+        invoice_id: str | None = None,
+    ) -> str:
+        """Seed a credit note; with ``invoice_id`` it is linked to (and pays off) that invoice."""
+        return self._add_sales(
+            "credit-notes", credit_note, contact_id, status, voucher_date, net_amount, invoice_id
+        )
+
+    def add_down_payment_invoice(
+        self,
+        down_payment_invoice: Mapping[str, Any] | Any = None,
+        *,
+        contact_id: str | None = None,
+        status: str = "open",
+        voucher_date: datetime | str | None = None,
+        net_amount: float | Decimal = 100,
+        closing_invoice_id: str | None = None,
+    ) -> str:
+        """Seed a down-payment invoice (the API cannot create them); returns its id."""
+        return self._add_sales(
+            "down-payment-invoices",
+            down_payment_invoice,
+            contact_id,
+            status,
+            voucher_date,
+            net_amount,
+            None,
+            {"closingInvoiceId": closing_invoice_id},
+        )
+
+    def add_dunning(
+        self,
+        invoice_id: str,
+        dunning: Mapping[str, Any] | Any = None,
+        *,
+        voucher_date: datetime | str | None = None,
+    ) -> str:
+        """Seed a dunning (always a draft) for invoice or down-payment invoice ``invoice_id``.
+
+        Without ``dunning`` its contact, tax conditions and lines are the invoice's.
+        """
+        if dunning is None:
+            with self._lock:
+                dunning = _seed.default_dunning_body(self.state, invoice_id, voucher_date)
+        return self._add_sales("dunnings", dunning, None, None, None, 0, invoice_id)
+
+    def add_voucher(
+        self,
+        voucher: Mapping[str, Any] | None = None,
+        *,
+        voucher_type: str = "salesinvoice",
+        status: str = "open",
+        voucher_number: str = "BELEG-1",
+        voucher_date: str = "2026-01-02",
+        gross_amount: float | Decimal = 119,
+        tax_rate: int = 19,
+        contact_id: str | None = None,
+    ) -> str:
+        """Seed a bookkeeping voucher (``POST /v1/vouchers`` checks apply); returns its id.
+
+        Without ``voucher`` a one-item gross voucher of ``gross_amount`` EUR is made, for
+        the collective contact unless ``contact_id`` is given.
+        """
+        if voucher is None:
+            voucher = _seed.default_voucher_body(
+                voucher_type=voucher_type,
+                status=status,
+                voucher_number=voucher_number,
+                voucher_date=voucher_date,
+                gross_amount=gross_amount,
+                tax_rate=tax_rate,
+                contact_id=contact_id,
+            )
+        with self._lock:
+            voucher_id = _seed.seed_voucher(self.state, _seed.as_json(voucher))
+            if status not in ("open", "unchecked"):
+                self.api.store("vouchers")[voucher_id].data["voucherStatus"] = status
+            return voucher_id
+
+    def add_file(
+        self,
+        content: bytes = b"%PDF-1.4\n%sandbox\n",
+        *,
+        filename: str = "beleg.pdf",
+        voucher_id: str | None = None,
+    ) -> str:
+        """Seed an uploaded file (as ``POST /v1/files``, or attached to ``voucher_id``).
+
+        The upload checks (5 MB, pdf/jpg/png, xml with the ``"e-invoice"`` feature) and the
+        checksum dedupe apply: the same bytes give the same id.
+        """
+        with self._lock:
+            return _seed.seed_file(self.state, content, filename, voucher_id)
+
+    def add_recurring_template(
+        self,
+        template: Mapping[str, Any] | None = None,
+        *,
+        contact_id: str | None = None,
+        next_execution_date: str = "2026-02-01",
+        execution_interval: str = "MONTHLY",
+        net_amount: float | Decimal = 100,
+    ) -> str:
+        """Seed a recurring template (read-only in lexoffice's API); returns its id."""
+        if template is None:
+            template = _seed.default_template(
+                contact_id=contact_id,
+                next_execution_date=next_execution_date,
+                execution_interval=execution_interval,
+                net_amount=net_amount,
+            )
+        with self._lock:
+            return _seed.seed_recurring_template(self.state, _seed.as_json(template))
+
+    def add_payment(
+        self,
+        voucher_id: str,
+        amount: float | Decimal,
+        *,
+        item_type: str = "partPaymentFinancialTransaction",
+        posting_date: datetime | str | None = None,
+    ) -> str:
+        """Record a payment item on a voucher (``GET /v1/payments`` shows it); returns the id.
+
+        A voucher paid in full turns ``paid`` (a credit note ``paidoff``).
+
+        Example:
+            >>> fake = FakeLexoffice()
+            >>> iid = fake.add_invoice(net_amount=100)
+            >>> _ = fake.add_payment(iid, 119)
+            >>> fake.api.invoices[iid].data["voucherStatus"]
+            'paid'
+        """
+        with self._lock:
+            _seed.seed_payment(
+                self.state, voucher_id, amount, item_type=item_type, posting_date=posting_date
+            )
+        return voucher_id.lower()
 
     def reset_counters(self) -> None:
         """Zero :attr:`calls` and :attr:`token_calls` and forget :attr:`requests`."""
@@ -453,11 +728,6 @@ class FakeLexoffice:
 
     # --- signing keys and tokens -------------------------------------------------------
 
-    def _signing_key(self) -> SigningKey:
-        if not self._keys:
-            self._keys.append(SigningKey.generate())
-        return self._keys[-1]
-
     def rotate_signing_key(self, *, keep_old: bool = True) -> str:
         """Sign new id_tokens with a fresh key; returns its ``kid``.
 
@@ -466,37 +736,21 @@ class FakeLexoffice:
         """
         with self._lock:
             key = SigningKey.generate()
-            self._keys = [*self._keys, key] if keep_old else [key]
+            keys = self.state.oauth.keys
+            keys[:] = [*keys, key] if keep_old else [key]
             return key.kid
 
     def jwks(self) -> dict[str, Any]:
         """The published JSON Web Key Set."""
         with self._lock:
-            self._signing_key()
-            return {"keys": [k.jwk() for k in self._keys]}
+            return self.provider.jwks()
 
     def id_token(
         self, grant: Grant, *, access_token: str | None, nonce: str | None, now: float
     ) -> str:
-        """An RS256 id_token for ``grant`` (used by the provider)."""
-        claims: dict[str, Any] = {
-            "iss": self.issuer,
-            "sub": grant.user.sub,
-            "aud": grant.client_id,
-            "azp": grant.client_id,
-            "iat": int(now),
-            "exp": int(now + self.access_token_lifetime),
-            "auth_time": grant.auth_time,
-        }
-        if nonce is not None:
-            claims["nonce"] = nonce
-        if access_token is not None:
-            claims["at_hash"] = at_hash(access_token)
-        if "email" in grant.scopes:
-            claims.update(email=grant.user.email, email_verified=grant.user.email_verified)
-        if "profile" in grant.scopes:
-            claims["name"] = grant.user.name
-        return self._signing_key().sign(claims)
+        """An RS256 id_token for ``grant``."""
+        with self._lock:
+            return self.provider.id_token(grant, access_token=access_token, nonce=nonce, now=now)
 
     def mint_tokens(
         self,
@@ -523,7 +777,7 @@ class FakeLexoffice:
 
     def new_uuid(self) -> str:
         """A fresh random UUID string (resource ids, connection ids)."""
-        return str(uuid.uuid4())
+        return self.state.new_uuid()
 
     # --- the handler -------------------------------------------------------------------
 
@@ -608,7 +862,7 @@ class FakeLexoffice:
             ) from exc
 
         router = respx.MockRouter(assert_all_called=False, assert_all_mocked=True)
-        for base in dict.fromkeys((self._issuer, self._api_base)):
+        for base in dict.fromkeys((self.state.configured_issuer, self.state.configured_api_base)):
             url = URL(base)
             pattern: dict[str, Any] = {"scheme": url.scheme, "host": url.host}
             if url.port is not None:
@@ -631,28 +885,3 @@ class FakeLexoffice:
         from ._server import SandboxServer
 
         return SandboxServer(self, hold=served_timeout_hold)
-
-    def _set_served_base(self, base: str | None) -> None:
-        with self._lock:
-            self._served_base = base
-
-
-def _as_json(value: Any) -> dict[str, Any]:
-    """A JSON object from a mapping or a model with ``to_json()`` (``lexoffice_auth.api``),
-    as the API would receive it (amounts as JSON numbers, whatever type they had)."""
-    to_json = getattr(value, "to_json", None)
-    if callable(to_json):
-        data = json.loads(to_json())
-    elif isinstance(value, Mapping):
-        data = json.loads(json.dumps(value, default=_json_number))
-    else:
-        raise ConfigurationError("expected a JSON object or a lexoffice_auth.api model")
-    if not isinstance(data, dict):
-        raise ConfigurationError("expected a JSON object or a lexoffice_auth.api model")
-    return data
-
-
-def _json_number(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return float(value)
-    raise TypeError(f"{type(value).__name__} is not JSON")

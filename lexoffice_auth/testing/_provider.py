@@ -13,24 +13,24 @@ import html
 import re
 import secrets
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qs, unquote_plus, urlencode, urlsplit
 
 import httpx
 from httpx import Request, Response
 
+from ._keys import SigningKey, at_hash
 from ._model import (
     AccessTokenRecord,
     AuthCode,
     ConsentRequest,
     FakeClient,
+    FakeUser,
     Grant,
     RefreshTokenRecord,
 )
 from ._responses import json_response
-
-if TYPE_CHECKING:
-    from ._fake import FakeLexoffice
+from ._state import SandboxState
 
 __all__ = ["PROVIDER_PATHS", "Provider"]
 
@@ -124,10 +124,11 @@ def redirect_uri_matches(registered: str, given: str) -> bool:
 
 
 class Provider:
-    """The OAuth/OIDC half of a :class:`FakeLexoffice` (which owns the state and the lock)."""
+    """The OAuth/OIDC half of the sandbox, over its shared state (whose lock callers hold)."""
 
-    def __init__(self, fake: FakeLexoffice) -> None:
-        self.fake = fake
+    def __init__(self, state: SandboxState) -> None:
+        self.state = state
+        self.oauth = state.oauth
         self.codes: dict[str, AuthCode] = {}
         self.grants: dict[str, Grant] = {}
         self.access_tokens: dict[str, AccessTokenRecord] = {}
@@ -137,7 +138,7 @@ class Provider:
 
     def endpoint(self, issuer_path: str) -> str:
         """The absolute URL of a provider path under the current issuer."""
-        return self.fake.issuer.rstrip("/") + issuer_path
+        return self.state.issuer.rstrip("/") + issuer_path
 
     def handle(self, name: str, request: Request) -> Response:
         """Answer a request already routed to endpoint ``name``."""
@@ -145,7 +146,7 @@ class Provider:
         if name == "discovery":
             return self._only(method, ("GET",)) or json_response(200, self.discovery_document())
         if name == "jwks":
-            return self._only(method, ("GET",)) or json_response(200, self.fake.jwks())
+            return self._only(method, ("GET",)) or json_response(200, self.jwks())
         if name == "authorize":
             return self._only(method, ("GET", "POST"), page=True) or self.authorize(request)
         if name == "token":
@@ -169,9 +170,8 @@ class Provider:
 
     def discovery_document(self) -> dict[str, Any]:
         """The OpenID Connect discovery document for the current issuer."""
-        fake = self.fake
         return {
-            "issuer": fake.issuer,
+            "issuer": self.state.issuer,
             "authorization_endpoint": self.endpoint("/oauth2/authorize"),
             "token_endpoint": self.endpoint("/oauth2/token"),
             "revocation_endpoint": self.endpoint("/oauth2/revoke"),
@@ -194,7 +194,7 @@ class Provider:
                 "none",
             ],
             "id_token_signing_alg_values_supported": ["RS256"],
-            "scopes_supported": list(fake.scopes_supported),
+            "scopes_supported": list(self.oauth.scopes_supported),
             "claims_supported": [
                 *("sub", "iss", "aud", "exp", "iat", "auth_time", "nonce"),
                 *("at_hash", "azp", "email", "email_verified", "name"),
@@ -206,11 +206,11 @@ class Provider:
 
     def authorize(self, request: Request) -> Response:
         """RFC 6749 §4.1.1 with PKCE (RFC 7636) and RFC 9207 ``iss`` in every redirect."""
-        fake = self.fake
+        oauth = self.oauth
         params = _browser_params(request)
         if isinstance(params, Response):
             return params
-        client = fake.clients.get(params.get("client_id", ""))
+        client = oauth.clients.get(params.get("client_id", ""))
         if client is None:
             return _page(400, "Unknown client", "client_id is missing or not registered")
         redirect_uri = params.get("redirect_uri")
@@ -225,7 +225,7 @@ class Provider:
             out = dict(values)
             if state is not None:
                 out["state"] = state
-            out["iss"] = fake.issuer
+            out["iss"] = self.state.issuer
             return Response(302, headers={"Location": _with_query(redirect_uri, out)})
 
         def fail(error: str, description: str) -> Response:
@@ -245,15 +245,15 @@ class Provider:
         scopes, scope_error = self._requested_scopes(params)
         if scope_error is not None:
             return fail(*scope_error)
-        user = fake.user_for_hint(params.get("login_hint")) or fake.current_user
-        denied = fake.take_denial()
-        if denied is None and fake.consent is not None:
+        user = self.user_for_hint(params.get("login_hint")) or oauth.current_user
+        denied = oauth.denials.pop(0) if oauth.denials else None
+        if denied is None and oauth.consent is not None:
             consent = ConsentRequest(client.client_id, user, scopes, redirect_uri)
-            if not fake.consent(consent):
+            if not oauth.consent(consent):
                 denied = "access_denied"
         if denied is not None:
             return fail(denied, "the user did not allow access")
-        now = fake.clock()
+        now = self.state.now()
         code = secrets.token_urlsafe(32)
         self.codes[code] = AuthCode(
             client_id=client.client_id,
@@ -263,7 +263,7 @@ class Provider:
             nonce=params.get("nonce"),
             user=user,
             auth_time=int(now),
-            expires_at=now + fake.code_lifetime,
+            expires_at=now + oauth.code_lifetime,
         )
         return back(code=code)
 
@@ -276,7 +276,7 @@ class Provider:
             return (), ("invalid_request", "send either scope or scopes, not both")
         raw = params.get("scope", params.get("scopes", ""))
         scopes = tuple(dict.fromkeys(s for s in re.split(r"[ ,]+", raw) if s))
-        unknown = [s for s in scopes if s not in self.fake.scopes_supported]
+        unknown = [s for s in scopes if s not in self.oauth.scopes_supported]
         if unknown:
             return (), ("invalid_scope", f"unknown scope: {unknown[0]}")
         return scopes, None
@@ -285,11 +285,11 @@ class Provider:
 
     def token(self, request: Request) -> Response:
         """RFC 6749 §4.1.3 and §6, after any failure injected by the test."""
-        fake = self.fake
+        oauth = self.oauth
         form, bad = self._form(request)
         grant_type = form.get("grant_type", "") if form else ""
-        fake.token_calls[grant_type or "(none)"] += 1
-        injected = fake.take_token_failure()
+        oauth.token_calls[grant_type or "(none)"] += 1
+        injected = oauth.token_failures.pop(0) if oauth.token_failures else None
         if injected is not None:
             return self._injected(injected, request)
         if bad is not None:
@@ -348,7 +348,7 @@ class Provider:
             basic_id, basic_secret = unquote_plus(user), unquote_plus(password)
             # RFC 6749 form-encodes both parts, but many clients (lexoffice's partner
             # integrations among them) send them raw: accept the raw pair when it matches.
-            raw_client = self.fake.clients.get(user)
+            raw_client = self.oauth.clients.get(user)
             if (
                 raw_client is not None
                 and raw_client.client_secret is not None
@@ -365,7 +365,7 @@ class Provider:
             return self._check_secret(basic_id, basic_secret, "client_secret_basic")
         if form_secret is not None:
             return self._check_secret(form_id or "", form_secret, "client_secret_post")
-        client = self.fake.clients.get(form_id or "")
+        client = self.oauth.clients.get(form_id or "")
         if client is None:
             return self._invalid_client("unknown client")
         if not client.is_public:
@@ -373,7 +373,7 @@ class Provider:
         return client
 
     def _check_secret(self, client_id: str, secret: str, method: str) -> FakeClient | Response:
-        client = self.fake.clients.get(client_id)
+        client = self.oauth.clients.get(client_id)
         if client is None or client.client_secret is None:
             return self._invalid_client("unknown or public client")
         if not secrets.compare_digest(client.client_secret.encode(), secret.encode()):
@@ -394,7 +394,6 @@ class Provider:
         )
 
     def _code_grant(self, client: FakeClient, form: Mapping[str, str]) -> Response:
-        fake = self.fake
         code = self.codes.get(form.get("code", ""))
         if code is None or code.client_id != client.client_id:
             return _oauth_error("invalid_grant", "unknown authorization code")
@@ -405,7 +404,7 @@ class Provider:
             return _oauth_error("invalid_grant", "authorization code was already used")
         # Burn the code on the first attempt, so a wrong verifier cannot be retried.
         code.used = True
-        if fake.clock() >= code.expires_at:
+        if self.state.now() >= code.expires_at:
             return _oauth_error("invalid_grant", "authorization code has expired")
         redirect_uri = form.get("redirect_uri")
         if redirect_uri is None or redirect_uri != code.redirect_uri:
@@ -424,7 +423,7 @@ class Provider:
         )
 
     def _refresh_grant(self, client: FakeClient, form: Mapping[str, str]) -> Response:
-        fake = self.fake
+        oauth = self.oauth
         presented = form.get("refresh_token", "")
         record = self.refresh_tokens.get(presented)
         grant = self.grants.get(record.grant_id) if record else None
@@ -436,7 +435,7 @@ class Provider:
             # Reuse of a rotated refresh token: assume theft and end the whole grant.
             self.revoke_grant(grant.grant_id)
             return _oauth_error("invalid_grant", "refresh token was already used; grant revoked")
-        if record.expires_at is not None and fake.clock() >= record.expires_at:
+        if record.expires_at is not None and self.state.now() >= record.expires_at:
             return _oauth_error("invalid_grant", "refresh token has expired")
         scopes = grant.scopes
         if "scope" in form:
@@ -444,11 +443,11 @@ class Provider:
             if not set(wanted) <= set(grant.scopes):
                 return _oauth_error("invalid_scope", "cannot widen the scope on refresh")
             scopes = wanted
-        rotate = fake.rotate_refresh_tokens
+        rotate = oauth.rotate_refresh_tokens
         if rotate:
             record.active = False
         body = self.issue(grant, nonce=None, with_refresh=rotate, scopes=scopes)
-        if not fake.id_token_on_refresh:
+        if not oauth.id_token_on_refresh:
             body.pop("id_token", None)
         return json_response(200, body, headers=_NO_STORE)
 
@@ -464,7 +463,7 @@ class Provider:
             user=user,
             scopes=scopes,
             auth_time=auth_time,
-            connection_id=self.fake.new_uuid(),
+            connection_id=self.state.new_uuid(),
         )
         self.grants[grant.grant_id] = grant
         return grant
@@ -478,11 +477,11 @@ class Provider:
         scopes: tuple[str, ...] | None = None,
     ) -> dict[str, Any]:
         """A token response body for ``grant`` (access token, maybe refresh and id_token)."""
-        fake = self.fake
-        now = fake.clock()
+        oauth = self.oauth
+        now = self.state.now()
         scopes = grant.scopes if scopes is None else scopes
         access = "sbx_at_" + secrets.token_urlsafe(32)
-        lifetime = fake.access_token_lifetime
+        lifetime = oauth.access_token_lifetime
         self.access_tokens[access] = AccessTokenRecord(grant.grant_id, now + lifetime)
         body: dict[str, Any] = {
             "access_token": access,
@@ -491,15 +490,15 @@ class Provider:
         }
         if scopes:
             body["scope"] = " ".join(scopes)
-        if with_refresh and fake.issue_refresh_tokens:
+        if with_refresh and oauth.issue_refresh_tokens:
             refresh = "sbx_rt_" + secrets.token_urlsafe(32)
-            life = fake.refresh_token_lifetime
+            life = oauth.refresh_token_lifetime
             self.refresh_tokens[refresh] = RefreshTokenRecord(
                 grant.grant_id, None if life is None else now + life
             )
             body["refresh_token"] = refresh
         if "openid" in scopes:
-            body["id_token"] = fake.id_token(grant, access_token=access, nonce=nonce, now=now)
+            body["id_token"] = self.id_token(grant, access_token=access, nonce=nonce, now=now)
         return body
 
     def revoke_grant(self, grant_id: str) -> None:
@@ -532,12 +531,54 @@ class Provider:
                 access.revoked = True
         return Response(200, headers=_NO_STORE)
 
+    # --- users and signing keys ------------------------------------------------------------
+
+    def user_for_hint(self, hint: str | None) -> FakeUser | None:
+        """The user whose ``sub`` or e-mail equals ``login_hint``, if any."""
+        if not hint:
+            return None
+        return next((u for u in self.oauth.users.values() if hint in (u.sub, u.email)), None)
+
+    def signing_key(self) -> SigningKey:
+        """The key new id_tokens are signed with (made on first use)."""
+        if not self.oauth.keys:
+            self.oauth.keys.append(SigningKey.generate())
+        return self.oauth.keys[-1]
+
+    def jwks(self) -> dict[str, Any]:
+        """The published JSON Web Key Set."""
+        self.signing_key()
+        return {"keys": [k.jwk() for k in self.oauth.keys]}
+
+    def id_token(
+        self, grant: Grant, *, access_token: str | None, nonce: str | None, now: float
+    ) -> str:
+        """An RS256 id_token for ``grant``."""
+        claims: dict[str, Any] = {
+            "iss": self.state.issuer,
+            "sub": grant.user.sub,
+            "aud": grant.client_id,
+            "azp": grant.client_id,
+            "iat": int(now),
+            "exp": int(now + self.oauth.access_token_lifetime),
+            "auth_time": grant.auth_time,
+        }
+        if nonce is not None:
+            claims["nonce"] = nonce
+        if access_token is not None:
+            claims["at_hash"] = at_hash(access_token)
+        if "email" in grant.scopes:
+            claims.update(email=grant.user.email, email_verified=grant.user.email_verified)
+        if "profile" in grant.scopes:
+            claims["name"] = grant.user.name
+        return self.signing_key().sign(claims)
+
     # --- resources of the provider -------------------------------------------------------
 
     def grant_for_access_token(self, token: str) -> Grant | None:
         """The live grant behind ``token``, or None if it is unknown, expired or revoked."""
         record = self.access_tokens.get(token)
-        if record is None or record.revoked or self.fake.clock() >= record.expires_at:
+        if record is None or record.revoked or self.state.now() >= record.expires_at:
             return None
         grant = self.grants.get(record.grant_id)
         if grant is None or grant.revoked:
@@ -571,15 +612,15 @@ class Provider:
         params = _browser_params(request)
         if isinstance(params, Response):
             return params
-        self.fake.logouts += 1
+        self.oauth.logouts += 1
         target = params.get("post_logout_redirect_uri")
         if not target:
             return _page(200, "Signed out", "You have been signed out of the sandbox.")
-        client_ids = [params["client_id"]] if "client_id" in params else list(self.fake.clients)
+        client_ids = [params["client_id"]] if "client_id" in params else list(self.oauth.clients)
         allowed = any(
             redirect_uri_matches(uri, target)
             for cid in client_ids
-            if (c := self.fake.clients.get(cid)) is not None
+            if (c := self.oauth.clients.get(cid)) is not None
             for uri in c.redirect_uris
         )
         if not allowed:

@@ -7,12 +7,13 @@ import json
 import re
 import secrets
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import Any
 
 from httpx import Response
 
 __all__ = [
+    "berlin_midnight",
     "format_datetime",
     "gateway_error",
     "json_response",
@@ -54,6 +55,11 @@ def format_datetime(epoch: float) -> str:
     moment = datetime.fromtimestamp(epoch, tz=_BERLIN)
     offset = moment.strftime("%z")
     return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}{offset[:3]}:{offset[3:]}"
+
+
+def berlin_midnight(day: date) -> float:
+    """Epoch seconds of 00:00 German time on ``day`` (how lexoffice reads a bare date)."""
+    return datetime(day.year, day.month, day.day, tzinfo=_BERLIN).timestamp()
 
 
 def parse_datetime(value: object) -> datetime | None:

@@ -7,17 +7,16 @@ import socket
 import threading
 from collections.abc import Awaitable, Callable, MutableMapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import anyio.to_thread
 from httpx import Request, Response, TimeoutException
 
 from lexoffice_auth.errors import ConfigurationError
 
-if TYPE_CHECKING:
-    from ._fake import FakeLexoffice
+from ._state import SandboxState
 
-__all__ = ["SandboxServer", "asgi_app"]
+__all__ = ["SandboxServer", "Servable", "asgi_app"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -26,7 +25,18 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
-def asgi_app(fake: FakeLexoffice, *, hold: float = 30.0) -> ASGIApp:
+class Servable(Protocol):
+    """What a server needs of a sandbox (``FakeLexoffice`` is one): its state and handler."""
+
+    @property
+    def state(self) -> SandboxState:
+        """The state whose ``served_base`` the server sets while it runs."""
+
+    def handle(self, request: Request) -> Response:
+        """Answer one request."""
+
+
+def asgi_app(fake: Servable, *, hold: float = 30.0) -> ASGIApp:
     """An ASGI 3 app that turns each HTTP request into an ``httpx.Request`` for ``fake``.
 
     ``hold`` bounds how long a simulated timeout keeps the connection open.
@@ -52,7 +62,7 @@ def asgi_app(fake: FakeLexoffice, *, hold: float = 30.0) -> ASGIApp:
             if not message.get("more_body", False):
                 break
         # The served base, not the Host header: the issuer must match byte for byte.
-        url = fake.api_base + scope.get("raw_path", scope["path"].encode()).decode("latin-1")
+        url = fake.state.api_base + scope.get("raw_path", scope["path"].encode()).decode("latin-1")
         if scope.get("query_string"):
             url += "?" + scope["query_string"].decode("latin-1")
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
@@ -124,13 +134,18 @@ class SandboxServer:
         True
     """
 
-    def __init__(self, fake: FakeLexoffice, *, hold: float = 30.0) -> None:
+    def __init__(self, fake: Servable, *, hold: float = 30.0) -> None:
         self.fake = fake
         self.base_url = ""
         self._hold = hold
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
+
+    def _set_served_base(self, base: str | None) -> None:
+        state = self.fake.state
+        with state.lock:
+            state.served_base = base
 
     def start(self) -> str:
         """Bind an ephemeral port, start serving, and return the base URL."""
@@ -145,7 +160,7 @@ class SandboxServer:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
         self.base_url = f"http://127.0.0.1:{port}"
-        self.fake._set_served_base(self.base_url)
+        self._set_served_base(self.base_url)
         config = uvicorn.Config(
             asgi_app(self.fake, hold=self._hold),
             lifespan="off",
@@ -170,7 +185,7 @@ class SandboxServer:
         while not server.started and not started.wait(0.01):
             pass
         if not server.started:
-            self.fake._set_served_base(None)
+            self._set_served_base(None)
             raise ConfigurationError(f"the sandbox server did not start: {self._error!r}")
         return self.base_url
 
@@ -181,7 +196,7 @@ class SandboxServer:
         if self._thread is not None:
             self._thread.join(timeout=10)
         self._server = self._thread = None
-        self.fake._set_served_base(None)
+        self._set_served_base(None)
 
     def __enter__(self) -> str:
         return self.start()

@@ -100,7 +100,7 @@ def test_invoices_get_fields(
         "Number:  RE0001\n"
         "Status:  open\n"
         "Date:    2026-01-02T11:00:00+01:00\n"
-        f"Contact: {ids['muster']}\n"
+        "Contact: Musterkunde AG\n"  # lexoffice fills the address from the contact
         "Net:     100 EUR\n"
         "Gross:   119 EUR\n"
         "Lines:   1\n"

@@ -89,8 +89,11 @@ async def test_list_create_get_delete_and_a_duplicate_is_a_conflict() -> None:
         assert (await lx.event_subscriptions.list()).content == []
         created = await lx.event_subscriptions.create("contact.changed", "http://127.0.0.1:9/hooks")
         with pytest.raises(Conflict) as conflict:
-            await lx.event_subscriptions.create("contact.changed", "http://127.0.0.1:9/other")
+            await lx.event_subscriptions.create("contact.changed", "http://127.0.0.1:9/hooks")
         assert conflict.value.status_code == 409
+        # Only the same type AND the same URL conflict: another URL is a second subscription.
+        other = await lx.event_subscriptions.create("contact.changed", "http://127.0.0.1:9/other")
+        await lx.event_subscriptions.delete(other.id)
         [listed] = (await lx.event_subscriptions.list()).content
         assert listed.subscription_id == created.id
         assert (listed.event_type, listed.callback_url) == (

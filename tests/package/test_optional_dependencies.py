@@ -138,7 +138,7 @@ def test_the_sandbox_imports_only_public_modules_of_the_sdk() -> None:
     public |= {"lexoffice_auth.oidc", "lexoffice_auth.api", "lexoffice_auth.webhooks"}
     public |= {"lexoffice_auth.rules"}  # the rules the SDK and the sandbox share
     found: list[str] = []
-    for path in Path(lexoffice_auth.testing.__file__).parent.glob("*.py"):
+    for path in Path(lexoffice_auth.testing.__file__).parent.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom) and node.level >= 2:
                 found.append(f"{path.name}: from {'.' * node.level}{node.module or ''}")

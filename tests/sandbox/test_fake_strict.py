@@ -203,7 +203,7 @@ def test_stale_contact_version_is_a_conflict(http: httpx.Client, fake: FakeLexof
         headers=bearer(key),
         json={"version": 0, "roles": {"customer": {}}, "company": {"name": "Acme GmbH"}},
     )
-    assert created.status_code == 200
+    assert created.status_code == 201
     contact_id = created.json()["id"]
     assert created.json()["version"] == 0
     body = http.get(f"{fake.api_base}/v1/contacts/{contact_id}", headers=bearer(key)).json()
