@@ -7,7 +7,6 @@ test uploads into the sandbox served on 127.0.0.1.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -190,15 +189,8 @@ def test_a_rejected_key_stops_the_run_with_one_line_and_a_hint(
     ]
 
 
-# The sandbox serves quotations, dunnings and files from branch sandbox-all on; until that
-# merge these tests are skipped (afterwards the module always exists).
-on_the_sandbox = pytest.mark.skipif(
-    importlib.util.find_spec("lexoffice_auth.testing.api") is None,
-    reason="needs the sandbox of every resource",
-)
 
 
-@on_the_sandbox
 def test_files_upload_into_the_sandbox(tmp_path: Path, paced: list[int]) -> None:
     fake = FakeLexoffice(rate_limit=None)
     folder = tmp_path / "belege"

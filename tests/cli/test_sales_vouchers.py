@@ -7,7 +7,6 @@ tests run the commands against the sandbox served on 127.0.0.1, with seeded docu
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import types
@@ -317,12 +316,6 @@ def test_invoices_list_keeps_its_type_option(env: dict[str, str]) -> None:
     assert "No such option '--type'" in refused.stderr
 
 
-# The sandbox serves quotations, dunnings and files from branch sandbox-all on; until that
-# merge these tests are skipped (afterwards the module always exists).
-on_the_sandbox = pytest.mark.skipif(
-    importlib.util.find_spec("lexoffice_auth.testing.api") is None,
-    reason="needs the sandbox of every resource",
-)
 
 Seeded = tuple[FakeLexoffice, dict[str, str], dict[str, str]]
 
@@ -348,7 +341,6 @@ def seeded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Seeded]:
         yield fake, env, ids
 
 
-@on_the_sandbox
 def test_quotations_list_get_download_on_the_sandbox(seeded: Seeded, tmp_path: Path) -> None:
     _, env, ids = seeded
     listed = _run(["quotations", "list", "--status", "open"], env)
@@ -368,7 +360,6 @@ def test_quotations_list_get_download_on_the_sandbox(seeded: Seeded, tmp_path: P
     assert "is a draft" in refused.stderr
 
 
-@on_the_sandbox
 def test_dunnings_get_and_download_a_draft_on_the_sandbox(seeded: Seeded, tmp_path: Path) -> None:
     _, env, ids = seeded
     shown = _run(["dunnings", "get", ids["dunning"]], env).stdout

@@ -45,9 +45,6 @@ from lexoffice_auth.api import (
 from lexoffice_auth.testing import LEXWARE_API_BASE, FakeLexoffice
 
 pytestmark = pytest.mark.anyio
-# The sandbox serves files, vouchers and every sales voucher from branch sandbox-all on;
-# before that merge this module is skipped (afterwards the import always succeeds).
-pytest.importorskip("lexoffice_auth.testing.api", reason="needs the sandbox of every resource")
 
 REDIRECT = "http://127.0.0.1/callback"
 CATEGORY = "8f8664a8-fd86-11e1-a21f-0800200c9a66"  # "Warenverkäufe" (reference §3c)

@@ -44,7 +44,7 @@ def _empty(value: object) -> bool:
 
 def _checkable(value: object) -> bool:
     # A lexoffice model, known by its hook: this module sits below _base, not above it.
-    return callable(getattr(value, "extra_problems", None)) and hasattr(value, "model_fields")
+    return callable(getattr(value, "extra_problems", None)) and hasattr(type(value), "model_fields")
 
 
 def problems_of(model: LexofficeModel, prefix: str = "", *, complete: bool) -> list[Problem]:
