@@ -188,7 +188,8 @@ class RefreshPolicy:
         """Seconds since the previous 401-driven refresh before the next one may run.
 
         ``streak`` counts how many tokens in a row were rejected after a 401-driven refresh
-        produced them and before the API accepted any of them: 0 → at once, then 1, 2, 4 … ``max_rejection_backoff``.
+        produced them and before the API accepted any of them: 0 → at once, then 1, 2,
+        4 … ``max_rejection_backoff``.
         """
         if streak <= 0:
             return 0.0
