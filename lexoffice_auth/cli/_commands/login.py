@@ -256,7 +256,12 @@ async def _login_loopback(
             return await oauth.complete_login(url, pending)
 
         try:
-            tokens = await receiver.wait(complete, within=seconds, progress=progress)
+            tokens = await receiver.wait(
+                complete,
+                within=seconds,
+                progress=progress,
+                state=pending.state.get_secret_value(),
+            )
         finally:
             if tty:
                 click.echo("\r" + " " * 20 + "\r", err=True, nl=False)
