@@ -16,6 +16,7 @@ import anyio
 import click
 
 from lexoffice_auth import TokenSet
+from lexoffice_auth.rules import escape_controls
 
 from .._errors import RedactingHandler, Redactor, describe
 from .._settings import Settings
@@ -115,8 +116,13 @@ def run(main: Callable[[State], Awaitable[None]]) -> None:
 
 
 def say(text: str = "") -> None:
-    """A message for the user, on stderr (stdout is for data)."""
-    click.echo(text, err=True)
+    """A message for the user, on stderr (stdout is for data); control characters escaped."""
+    click.echo("\n".join(escape_controls(line) for line in text.split("\n")), err=True)
+
+
+def out(text: str = "") -> None:
+    """A line of data on stdout, control characters (from server text) escaped."""
+    click.echo(escape_controls(text))
 
 
 def secrets_of(tokens: TokenSet) -> str:
