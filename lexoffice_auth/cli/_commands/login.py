@@ -171,7 +171,7 @@ async def _login_api_key(settings: Settings, redact: Redactor, *, verify: bool) 
     redact.add(key)
     if not key:
         raise ConfigurationError("no API key given")
-    api_base = settings.get("api_base")
+    api_base = settings.api_base
     base = api_base or DEFAULT_BASE_URL
     auth = ApiKeyAuth(key, api_origins=[base])  # refuses "Bearer ..." and odd characters
     who = ""
@@ -206,7 +206,7 @@ async def _save_login(
         "redirect_uri": oauth.redirect_uri,
         "scopes": list(oauth.scopes),
     }
-    if api_base := settings.get("api_base"):
+    if api_base := settings.api_base:
         marker["api_base"] = api_base
     store = FileTokenStore(settings.store_path)
     await store.save(settings.profile, mark(tokens, marker))
