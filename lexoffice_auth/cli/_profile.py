@@ -76,7 +76,7 @@ def build_oauth(
             "no client id: pass --client-id or set LEXOFFICE_CLIENT_ID "
             "(for an API key use: lexoffice-auth login --api-key)"
         )
-    secret = settings.get("client_secret")
+    secret = settings.client_secret
     scopes = scopes or settings.scopes
     if provider == "lexoffice-partner":
         if not secret:

@@ -39,6 +39,7 @@ ENV: Mapping[str, str] = {
     "issuer": "LEXOFFICE_ISSUER",
     "client_id": "LEXOFFICE_CLIENT_ID",
     "client_secret": "LEXOFFICE_CLIENT_SECRET",
+    "client_secret_file": "LEXOFFICE_CLIENT_SECRET_FILE",
     "scopes": "LEXOFFICE_SCOPES",
     "redirect_port": "LEXOFFICE_REDIRECT_PORT",
     "redirect_uri": "LEXOFFICE_REDIRECT_URI",
@@ -278,6 +279,28 @@ class Settings:
             return None
         found = self.raw("api_key")
         return found[1] if found is not None else None
+
+    @property
+    def client_secret(self) -> str | None:
+        """The client secret: ``--client-secret``, ``LEXOFFICE_CLIENT_SECRET``, the config
+        file, else the first line of ``client_secret_file`` (a secret store's file, e.g. a
+        Docker/Kubernetes secret or a systemd credential). Never stored with the tokens.
+        """
+        secret = self.get("client_secret")
+        if secret is not None:
+            return secret
+        path = self.get("client_secret_file")
+        if path is None:
+            return None
+        try:
+            text = Path(path).expanduser().read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+            raise ConfigurationError(
+                f"client_secret_file {path}: cannot read it: {reason}"
+            ) from None
+        lines = text.splitlines()
+        return (lines[0].strip() if lines else "") or None
 
     @property
     def api_base(self) -> str | None:

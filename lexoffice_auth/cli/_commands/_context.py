@@ -37,6 +37,13 @@ class State:
         config = flags.pop("config", None)
         settings = Settings(flags=flags, config_path=Path(config) if config else None)
         self.redact.add(settings.get("client_secret"), settings.api_key)
+        if command_flags.get("client_secret"):
+            # argv is readable by every local user (ps, /proc/PID/cmdline).
+            say(
+                "warning: --client-secret on the command line is visible to other local "
+                "users; prefer LEXOFFICE_CLIENT_SECRET, LEXOFFICE_CLIENT_SECRET_FILE or "
+                "the prompt"
+            )
         return settings
 
 

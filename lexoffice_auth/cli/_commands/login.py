@@ -31,7 +31,9 @@ CALLBACK_PATH = "/callback"
 @click.option(
     "--client-secret",
     metavar="SECRET",
-    help="Client secret of a confidential client [LEXOFFICE_CLIENT_SECRET]; never stored.",
+    help="Client secret of a confidential client; never stored. Visible to other local "
+    "users on the command line: prefer LEXOFFICE_CLIENT_SECRET or "
+    "LEXOFFICE_CLIENT_SECRET_FILE.",
 )
 @click.option(
     "--scope",
@@ -205,6 +207,8 @@ async def _save_login(
         "client_id": oauth.client_id,
         "redirect_uri": oauth.redirect_uri,
         "scopes": list(oauth.scopes),
+        # No secret, only whether there is one: logout then knows to ask for it.
+        "confidential": oauth.config.client_secret is not None,
     }
     if api_base := settings.api_base:
         marker["api_base"] = api_base
