@@ -1,6 +1,6 @@
 """A small FastAPI service that connects lexoffice accounts and calls the API for them.
 
-What it shows, end to end (``tests/examples/test_web_app.py`` runs all of it against the
+What it shows, end to end (``tests/integration/test_web_app.py`` runs all of it against the
 sandbox):
 
 * ``GET /connect?account=acme`` starts an OAuth login for the account ``acme`` and sends the

@@ -1,8 +1,8 @@
-"""Write tests/unit/public_api.txt: every public name of every public module, one a line.
+"""Write tests/package/public_api.txt: every public name of every public module, one a line.
 
 A module's public names are its ``__all__`` and the names its own source binds at the top
 level (classes, functions, constants) without a leading underscore. The committed file is
-what ``tests/unit/test_public_api_names.py`` holds the package to: every name listed must
+what ``tests/package/test_public_api_names.py`` holds the package to: every name listed must
 still be importable, and a new public name must be listed. After adding a public name,
 run ``python tools/public_api.py`` and commit the file. A name removed (in a breaking
 release) is deleted from the file by hand: removing API is a decision, not a side effect.
@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-LISTING = ROOT / "tests" / "unit" / "public_api.txt"
+LISTING = ROOT / "tests" / "package" / "public_api.txt"
 
 PUBLIC_MODULES = (
     "lexoffice_auth",

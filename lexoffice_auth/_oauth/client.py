@@ -93,7 +93,7 @@ class OAuthClient:
             metadata=metadata,
             client_secret=client_secret,
             scopes=scopes,  # type: ignore[arg-type]  # checked and made a tuple
-            auth_method=token_endpoint_auth_method,
+            token_endpoint_auth_method=token_endpoint_auth_method,
             scope_param=scope_param,
             scope_separator=scope_separator,
             basic_auth_encoding=basic_auth_encoding,
@@ -227,7 +227,7 @@ class OAuthClient:
                 metadata=preset.metadata,
                 client_secret=client_secret,
                 scopes=scopes,  # type: ignore[arg-type]  # checked and made a tuple
-                auth_method=preset.token_endpoint_auth_method,
+                token_endpoint_auth_method=preset.token_endpoint_auth_method,
                 scope_param=preset.scope_param,
                 scope_separator=preset.scope_separator,
                 basic_auth_encoding=preset.basic_auth_encoding,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
@@ -129,7 +130,7 @@ class ClientConfig:
 
     Example:
         >>> cfg = ClientConfig("app", "https://app.example/cb", issuer="https://id.example")
-        >>> cfg.scopes, cfg.auth_method
+        >>> cfg.scopes, cfg.token_endpoint_auth_method
         (('openid',), None)
     """
 
@@ -139,7 +140,7 @@ class ClientConfig:
     metadata: ProviderMetadata | None = None
     client_secret: str | None = field(default=None, repr=False)
     scopes: tuple[str, ...] = ("openid",)
-    auth_method: ClientAuthMethod | None = None
+    token_endpoint_auth_method: ClientAuthMethod | None = None
     scope_param: str = "scope"
     scope_separator: str = " "
     basic_auth_encoding: Literal["form", "raw"] = "form"
@@ -150,8 +151,22 @@ class ClientConfig:
     id_token_leeway: float = 60.0
     id_token_max_age: float | None = None
     allow_hs256_id_tokens: bool = False
+    # Deprecated alias of token_endpoint_auth_method (the name OAuthClient, ProviderPreset
+    # and RFC 8414 use), accepted until 0.4; keyword only, so it comes last.
+    auth_method: InitVar[ClientAuthMethod | None] = None
 
-    def __post_init__(self) -> None:
+    def __post_init__(self, auth_method: ClientAuthMethod | None) -> None:
+        if auth_method is not None and self.token_endpoint_auth_method is None:
+            warnings.warn(
+                "ClientConfig(auth_method=...) is deprecated; use token_endpoint_auth_method=",
+                DeprecationWarning,
+                stacklevel=3,
+            )
+            object.__setattr__(self, "token_endpoint_auth_method", auth_method)
+        elif auth_method not in (None, self.token_endpoint_auth_method):
+            raise ConfigurationError(
+                "give token_endpoint_auth_method, not also its old name auth_method"
+            )
         if not isinstance(self.client_id, str) or not self.client_id:
             raise ConfigurationError("client_id must be a non-empty string")
         if (self.issuer is None) == (self.metadata is None):
@@ -165,10 +180,11 @@ class ClientConfig:
         secret = self.client_secret
         if secret is not None and (not isinstance(secret, str) or not secret):
             raise ConfigurationError("client_secret must be a non-empty string or None")
-        if self.auth_method not in _AUTH_METHODS:
-            raise ConfigurationError(f"unsupported token_endpoint_auth_method {self.auth_method!r}")
-        if self.auth_method in ("client_secret_basic", "client_secret_post") and not secret:
-            raise ConfigurationError(f"{self.auth_method} needs a client_secret")
+        method = self.token_endpoint_auth_method
+        if method not in _AUTH_METHODS:
+            raise ConfigurationError(f"unsupported token_endpoint_auth_method {method!r}")
+        if method in ("client_secret_basic", "client_secret_post") and not secret:
+            raise ConfigurationError(f"{method} needs a client_secret")
         if self.basic_auth_encoding not in ("form", "raw"):
             raise ConfigurationError("basic_auth_encoding must be 'form' or 'raw'")
         for name in ("scope_param", "scope_separator"):
@@ -184,6 +200,13 @@ class ClientConfig:
         if self.id_token_max_age is not None:
             check_seconds("id_token_max_age", self.id_token_max_age)
 
+    def __getattr__(self, name: str) -> object:
+        # Only reached for names the instance lacks: the deprecated auth_method. Reading
+        # it does not warn, because dataclasses.replace() reads every init argument.
+        if name == "auth_method":
+            return self.token_endpoint_auth_method
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
     @property
     def expected_issuer(self) -> str:
         """The issuer: configured for discovery, or the static metadata's."""
@@ -191,3 +214,8 @@ class ClientConfig:
             return self.issuer
         assert self.metadata is not None  # __post_init__ guarantees one of the two
         return self.metadata.issuer
+
+
+# The InitVar's default is left on the class by @dataclass; without it, reading
+# ``config.auth_method`` reaches ``__getattr__`` (the deprecated alias) instead of None.
+delattr(ClientConfig, "auth_method")

@@ -32,8 +32,8 @@ class TokenEndpoint:
     ) -> ClientAuthMethod:
         """The configured client authentication, else the best one the provider lists."""
         config = self._config
-        if config.auth_method is not None:
-            return config.auth_method
+        if config.token_endpoint_auth_method is not None:
+            return config.token_endpoint_auth_method
         if not config.client_secret:
             return "none"
         supported = (

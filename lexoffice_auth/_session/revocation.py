@@ -15,7 +15,8 @@ from pydantic import SecretStr
 
 from .._core.checks import check_account_key
 from .._oauth.tokens import TokenSet
-from ..errors import ConfigurationError, ReauthenticationRequired, TokenStoreError
+from ..errors import ReauthenticationRequired, TokenStoreError
+from ..stores._index import CONNECTION_INDEX_PREFIX, check_connection_id, connection_index_for
 
 if TYPE_CHECKING:
     from ..stores import TokenStore
@@ -34,11 +35,6 @@ __all__ = [
 
 CONNECTION_ID = "connection_id"
 """The key in ``TokenSet.extra`` holding the lexoffice connection id (kept across refreshes)."""
-
-CONNECTION_INDEX_PREFIX = "lexoffice-connection:"
-"""Index entries ``<prefix><connectionId>`` in the token store name the account key."""
-
-_INDEX_MARKER = "lexoffice_auth.connection_of"
 
 REVOKED_MARKER = "lexoffice_auth.revoked"
 """The key in a tombstone's ``extra``: ``{"at": seconds since the epoch, "reason": ...}``."""
@@ -92,24 +88,17 @@ async def next_generation(store: TokenStore, account_key: str, token_set: TokenS
     return token_set.model_copy(update={"generation": generation})
 
 
-def _check_connection_id(connection_id: object) -> str:
-    if not isinstance(connection_id, str) or not connection_id.strip():
-        raise ConfigurationError("a connection id must be a non-empty string")
-    return connection_id.strip()
-
-
 async def record_connection_id(store: TokenStore, account_key: str, connection_id: str) -> None:
     """Keep ``connection_id`` with ``account_key``'s stored tokens, and index it.
 
-    Two writes, each under its key's store lock: the account's token set gains
-    ``extra["connection_id"]`` (read, changed and saved under the refresh lock, so a
-    concurrent refresh is never overwritten), and an index entry
-    ``lexoffice-connection:<id>`` (a token set without any token) names the account,
-    so :func:`account_for_connection` finds it with one read. No tokens stored:
+    Two writes: the account's token set gains ``extra["connection_id"]`` (read, changed
+    and saved under the refresh lock, so a concurrent refresh is never overwritten), and
+    the store's connection index (``lexoffice_auth.stores.ConnectionIndex``) names the
+    account, so :func:`account_for_connection` finds it with one read. No tokens stored:
     ``ReauthenticationRequired``.
     """
     check_account_key(account_key)
-    connection_id = _check_connection_id(connection_id)
+    connection_id = check_connection_id(connection_id)
     async with store.lock(account_key):
         stored = await store.load(account_key)
         if stored is None or is_revoked(stored):
@@ -122,21 +111,9 @@ async def record_connection_id(store: TokenStore, account_key: str, connection_i
                 account_key,
                 stored.model_copy(update={"extra": extra, "generation": stored.generation + 1}),
             )
-    index_key = CONNECTION_INDEX_PREFIX + connection_id
-    entry = TokenSet(
-        access_token=SecretStr("index"),  # not a token; the entry expired at the epoch
-        expires_at=0.0,
-        issued_at=0.0,
-        extra={_INDEX_MARKER: account_key},
-    )
-    async with store.lock(index_key):
-        await store.save(index_key, entry)
+    await connection_index_for(store).record(connection_id, account_key)
 
 
 async def account_for_connection(store: TokenStore, connection_id: str) -> str | None:
     """The account key recorded for ``connection_id`` (see :func:`record_connection_id`)."""
-    entry = await store.load(CONNECTION_INDEX_PREFIX + _check_connection_id(connection_id))
-    if entry is None:
-        return None
-    account = entry.extra.get(_INDEX_MARKER)
-    return account if isinstance(account, str) and account else None
+    return await connection_index_for(store).account_for(check_connection_id(connection_id))

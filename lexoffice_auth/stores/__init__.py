@@ -2,6 +2,8 @@
 
 Every store implements the :class:`TokenStore` protocol; run
 ``lexoffice_auth.testing.TokenStoreContract`` against your own to check it. Each store
+also keeps a :class:`ConnectionIndex` (lexoffice connection id → account key) for
+``token.revoked`` webhooks; ``ConnectionIndexContract`` checks one. Each store
 loads on first use, so the Redis client is imported only by those who use Redis.
 
 Example:
@@ -18,23 +20,32 @@ from .._core.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from ._encrypted import EncryptedTokenStore
-    from ._file import FileTokenStore
+    from ._file import FileConnectionIndex, FileTokenStore
+    from ._index import ConnectionIndex, MemoryConnectionIndex
     from ._memory import MemoryTokenStore
     from ._protocol import TokenStore
-    from ._redis import RedisTokenStore
+    from ._redis import RedisConnectionIndex, RedisTokenStore
 
 __all__ = [
+    "ConnectionIndex",
     "EncryptedTokenStore",
+    "FileConnectionIndex",
     "FileTokenStore",
+    "MemoryConnectionIndex",
     "MemoryTokenStore",
+    "RedisConnectionIndex",
     "RedisTokenStore",
     "TokenStore",
 ]
 
 _WHERE = {
+    "ConnectionIndex": "._index",
     "EncryptedTokenStore": "._encrypted",
+    "FileConnectionIndex": "._file",
     "FileTokenStore": "._file",
+    "MemoryConnectionIndex": "._index",
     "MemoryTokenStore": "._memory",
+    "RedisConnectionIndex": "._redis",
     "RedisTokenStore": "._redis",
     "TokenStore": "._protocol",
 }

@@ -202,6 +202,12 @@ class EncryptedTokenStore:
         return self._inner
 
     @property
+    def connection_index(self) -> object:
+        """The inner store's connection index (connection ids and account keys are no
+        secrets, and the index is not a token store: nothing in it is sealed)."""
+        return getattr(self._inner, "connection_index", None)
+
+    @property
     def key_ids(self) -> tuple[str, ...]:
         """Public ids of the keys (a hash prefix, not the key), the current one first."""
         return tuple(self._ciphers)

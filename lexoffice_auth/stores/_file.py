@@ -13,7 +13,7 @@ import stat
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -29,8 +29,9 @@ from .._core.checks import check_account_key, check_seconds
 from .._oauth.tokens import TokenSet, check_token_set
 from ..errors import ConfigurationError, TokenStoreError
 from ._envelope import check_generation, generation_of, read_envelope
+from ._index import check_connection_id
 
-__all__ = ["FileTokenStore"]
+__all__ = ["FileConnectionIndex", "FileTokenStore"]
 
 logger = logging.getLogger("lexoffice_auth")
 
@@ -102,6 +103,11 @@ class FileTokenStore:
 
     def __repr__(self) -> str:
         return f"FileTokenStore({str(self.path)!r})"
+
+    @property
+    def connection_index(self) -> FileConnectionIndex:
+        """This file's connection index (see :class:`FileConnectionIndex`)."""
+        return FileConnectionIndex(self)
 
     # --- TokenStore ----------------------------------------------------------------------
 
@@ -245,12 +251,13 @@ class FileTokenStore:
                 "pass trust_shared_files=True to FileTokenStore if it is shared on purpose)"
             )
 
-    def _read_accounts(self) -> dict[str, Any]:
+    def _read_doc(self) -> dict[str, Any]:
+        """The whole document (``accounts``, and ``connections`` if any); empty if no file."""
         if not self._dir_checked:
             self._check_dir_once()
         fd = self._open(self.path, os.O_RDONLY, "token store")
         if fd is None:
-            return {}
+            return {"format": _FORMAT, "version": _VERSION, "accounts": {}}
         try:
             parts: list[bytes] = []
             while part := os.read(fd, 1 << 16):
@@ -267,12 +274,32 @@ class FileTokenStore:
             where=str(self.path),
             remedy="move it away, or choose another path for this store",
         )
-        accounts = doc.get("accounts")
-        if not isinstance(accounts, dict):
+        if not isinstance(doc.get("accounts"), dict):
             raise TokenStoreError(f"{self.path}: the token store has no 'accounts' object")
+        return doc
+
+    def _read_accounts(self) -> dict[str, Any]:
+        accounts: dict[str, Any] = self._read_doc()["accounts"]
         return accounts
 
     def _update(self, account_key: str, entry: dict[str, Any] | None) -> None:
+        def change(doc: dict[str, Any]) -> bool:
+            accounts = doc["accounts"]
+            if entry is None:
+                return accounts.pop(account_key, None) is not None
+            stored = generation_of(accounts.get(account_key))
+            check_generation(account_key, stored, generation_of(entry))
+            accounts[account_key] = entry
+            return True
+
+        self._modify(change)
+
+    def _modify(self, change: Callable[[dict[str, Any]], bool]) -> None:
+        """Read, ``change`` and write the document under the file's write lock.
+
+        ``change`` edits the document in place and says whether to write it; the other
+        parts of the document (accounts, connections) are written back as they were read.
+        """
         self._ensure_dir()
         write_lock = _LockFile(self, self.path.with_name(self.path.name + ".lock"))
         deadline = time.monotonic() + self._lock_timeout
@@ -283,17 +310,10 @@ class FileTokenStore:
         try:
             # Read-modify-write under the write lock: other processes may have saved
             # other accounts since we last looked.
-            accounts = self._read_accounts()
-            if entry is None:
-                if account_key not in accounts:
-                    return
-                del accounts[account_key]
-            else:
-                stored = generation_of(accounts.get(account_key))
-                check_generation(account_key, stored, generation_of(entry))
-                accounts[account_key] = entry
-            doc = {"format": _FORMAT, "version": _VERSION, "accounts": accounts}
-            self._atomic_write(json.dumps(doc, indent=1, sort_keys=True).encode())
+            doc = self._read_doc()
+            if change(doc):
+                doc.update(format=_FORMAT, version=_VERSION)
+                self._atomic_write(json.dumps(doc, indent=1, sort_keys=True).encode())
         finally:
             write_lock.release()
 
@@ -322,6 +342,71 @@ class FileTokenStore:
                 os.unlink(tmp)
             raise
         _fsync_dir(directory)
+
+
+class FileConnectionIndex:
+    """The connection index in the token file's ``connections`` object.
+
+    Same file, same write lock, same checks as the tokens: an entry is written atomically
+    with the rest of the file. Pass the ``FileTokenStore`` (or its path).
+
+    Example:
+        >>> import anyio, tempfile, pathlib
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "tokens.json"
+        >>> index = FileConnectionIndex(path)
+        >>> async def main() -> None:
+        ...     await index.record("c-1", "acme")
+        ...     print(await index.account_for("c-1"))
+        >>> anyio.run(main)
+        acme
+    """
+
+    def __init__(self, store: FileTokenStore | str | os.PathLike[str]) -> None:
+        self.store = store if isinstance(store, FileTokenStore) else FileTokenStore(store)
+
+    def __repr__(self) -> str:
+        return f"FileConnectionIndex({str(self.store.path)!r})"
+
+    async def record(self, connection_id: str, account_key: str) -> None:
+        """Note that ``connection_id`` belongs to ``account_key``."""
+        connection_id = check_connection_id(connection_id)
+        account_key = check_account_key(account_key)
+
+        def change(doc: dict[str, Any]) -> bool:
+            connections = self._connections(doc)
+            if connections.get(connection_id) == account_key:
+                return False
+            doc["connections"] = {**connections, connection_id: account_key}
+            return True
+
+        await anyio.to_thread.run_sync(self.store._modify, change)
+
+    async def account_for(self, connection_id: str) -> str | None:
+        """The account key recorded for ``connection_id``, or ``None``."""
+        connection_id = check_connection_id(connection_id)
+        doc = await anyio.to_thread.run_sync(self.store._read_doc)
+        return self._connections(doc).get(connection_id)
+
+    async def forget(self, connection_id: str) -> None:
+        """Drop the entry of ``connection_id``."""
+        connection_id = check_connection_id(connection_id)
+
+        def change(doc: dict[str, Any]) -> bool:
+            connections = self._connections(doc)
+            if connection_id not in connections:
+                return False
+            doc["connections"] = {k: v for k, v in connections.items() if k != connection_id}
+            return True
+
+        await anyio.to_thread.run_sync(self.store._modify, change)
+
+    def _connections(self, doc: dict[str, Any]) -> dict[str, str]:
+        connections = doc.get("connections", {})
+        if not isinstance(connections, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in connections.items()
+        ):
+            raise TokenStoreError(f"{self.store.path}: the 'connections' object is invalid")
+        return connections
 
 
 _O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)

@@ -10,6 +10,7 @@ import anyio
 from .._core.checks import check_account_key
 from .._oauth.tokens import TokenSet, check_token_set
 from ._envelope import check_generation
+from ._index import MemoryConnectionIndex
 
 __all__ = ["MemoryTokenStore"]
 
@@ -31,6 +32,8 @@ class MemoryTokenStore:
     def __init__(self) -> None:
         self._tokens: dict[str, TokenSet] = {}
         self._locks: dict[str, anyio.Lock] = {}
+        self.connection_index = MemoryConnectionIndex()
+        """This store's connection index (a ``MemoryConnectionIndex``)."""
 
     def __repr__(self) -> str:
         return f"MemoryTokenStore(accounts={len(self._tokens)})"

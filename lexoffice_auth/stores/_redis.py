@@ -30,6 +30,7 @@ from .._core.checks import check_account_key, check_seconds
 from .._oauth.tokens import TokenSet, check_token_set
 from ..errors import ConfigurationError, TokenStoreError
 from ._envelope import check_generation, generation_of, read_envelope
+from ._index import check_connection_id
 
 if TYPE_CHECKING:
     from redis import Redis
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 
 _T = TypeVar("_T")
 
-__all__ = ["RedisTokenStore"]
+__all__ = ["RedisConnectionIndex", "RedisTokenStore"]
 
 logger = logging.getLogger("lexoffice_auth")
 
@@ -224,6 +225,11 @@ class RedisTokenStore:
     def lock_key(self, account_key: str) -> str:
         """The Redis key of ``account_key``'s refresh lock."""
         return f"{self.prefix}lock:{_escape(account_key)}"
+
+    @property
+    def connection_index(self) -> RedisConnectionIndex:
+        """This store's connection index (see :class:`RedisConnectionIndex`)."""
+        return RedisConnectionIndex(self)
 
     # --- TokenStore ----------------------------------------------------------------------
 
@@ -435,6 +441,47 @@ class RedisTokenStore:
                 message += f": {detail}"
             # The redis exception stays attached unless its text had to be scrubbed.
             raise TokenStoreError(message) from (None if leaked else exc)
+
+
+class RedisConnectionIndex:
+    """The connection index in one Redis hash, ``{prefix}connections``, of a ``RedisTokenStore``.
+
+    Field: the connection id; value: the account key. Each call is one atomic Redis command
+    (``HSET``, ``HGET``, ``HDEL``), run in a worker thread like the store's own.
+
+    Example (creating it connects to nothing):
+        >>> index = RedisConnectionIndex(RedisTokenStore(url="redis://redis.internal:6379/0"))
+        >>> index.key
+        'lexoffice-auth:connections'
+    """
+
+    def __init__(self, store: RedisTokenStore) -> None:
+        if not isinstance(store, RedisTokenStore):
+            raise ConfigurationError("RedisConnectionIndex needs the RedisTokenStore it belongs to")
+        self.store = store
+        self.key = f"{store.prefix}connections"
+
+    def __repr__(self) -> str:
+        return f"RedisConnectionIndex({self.store!r})"
+
+    async def record(self, connection_id: str, account_key: str) -> None:
+        """Note that ``connection_id`` belongs to ``account_key``."""
+        field = check_connection_id(connection_id)
+        value = check_account_key(account_key)
+        await self.store._run(f"write {self.key!r}", self.store.client.hset, self.key, field, value)
+
+    async def account_for(self, connection_id: str) -> str | None:
+        """The account key recorded for ``connection_id``, or ``None``."""
+        field = check_connection_id(connection_id)
+        raw = await self.store._run(f"read {self.key!r}", self.store.client.hget, self.key, field)
+        if raw is None:
+            return None
+        return raw.decode() if isinstance(raw, bytes) else str(raw)
+
+    async def forget(self, connection_id: str) -> None:
+        """Drop the entry of ``connection_id``."""
+        field = check_connection_id(connection_id)
+        await self.store._run(f"write {self.key!r}", self.store.client.hdel, self.key, field)
 
 
 def _escape(account_key: str) -> str:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         FakeLexoffice,
         TokenFailure,
     )
+    from ._index_contract import ConnectionIndexContract
     from ._model import ConsentRequest, FakeClient, FakeUser
     from ._server import SandboxServer, asgi_app
     from ._store_contract import TokenStoreContract
@@ -39,6 +40,7 @@ __all__ = [
     "LEXWARE_API_BASE",
     "SANDBOX_API_BASE",
     "SANDBOX_ISSUER",
+    "ConnectionIndexContract",
     "ConsentRequest",
     "FakeClient",
     "FakeClock",
@@ -59,6 +61,7 @@ _WHERE = {
     "SandboxServer": "._server",
     "asgi_app": "._server",
     "TokenStoreContract": "._store_contract",
+    "ConnectionIndexContract": "._index_contract",
 }
 
 

@@ -14,8 +14,6 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ClassVar
 
 import anyio
@@ -26,12 +24,9 @@ from lexoffice_auth import TokenSet
 from lexoffice_auth.errors import ConfigurationError, TokenSetSuperseded
 from lexoffice_auth.stores import TokenStore
 
+from ._contract_runner import ContractRunner, Runner
+
 __all__ = ["TokenStoreContract"]
-
-
-# What a test does with the two handles; run by ``contract_run`` on its own event loop.
-Body = Callable[[Any, Any], Awaitable[None]]
-Runner = Callable[[Body], None]
 
 
 def full_token_set(n: int = 1) -> TokenSet:
@@ -66,7 +61,7 @@ def _secrets_of(token_set: TokenSet) -> list[str]:
     return [v.get_secret_value() for v in values if v is not None]
 
 
-class TokenStoreContract:
+class TokenStoreContract(ContractRunner):
     """The ``TokenStore`` protocol's contract as pytest tests; subclass it to check a store.
 
     Provide a ``store`` fixture (a fresh, empty store for each test) and, if your store is
@@ -101,8 +96,6 @@ class TokenStoreContract:
     store written before it keeps passing, and the skip tells its author what it lacks.
     """
 
-    backends: ClassVar[tuple[str, ...]] = ("asyncio",)
-    timeout: ClassVar[float] = 30.0
     hold: ClassVar[float] = 0.1
     account_keys: ClassVar[tuple[str, ...]] = (
         "acme",
@@ -118,49 +111,28 @@ class TokenStoreContract:
 
     # --- fixtures and plumbing --------------------------------------------------------------
 
-    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
-        """Run every contract test once per backend in ``backends``."""
-        if "contract_backend" in metafunc.fixturenames:
-            metafunc.parametrize("contract_backend", list(self.backends))
-
     @pytest.fixture
     def other_store(self) -> Any:
         """A second handle on the store's backing storage; ``None``: there is none."""
         return None
 
+    @pytest.fixture
+    def contract_handles(self, store: Any, other_store: Any) -> tuple[Any, Any]:
+        """The store and its second handle, for ``contract_run``."""
+        return store, other_store
+
     async def close_store(self, store: Any) -> None:
         """Close a store at the end of a test, on the test's event loop."""
-        aclose = getattr(store, "aclose", None)
-        if callable(aclose):
-            await aclose()
+        await super().close_handle(store)
 
-    @pytest.fixture
-    def contract_run(self, store: Any, other_store: Any, contract_backend: str) -> Runner:
-        """Run ``body(store, other_store)`` on a fresh event loop in a worker thread."""
-        handles = [s for s in (store, other_store) if s is not None]
+    async def close_handle(self, handle: Any) -> None:
+        """Closing goes through ``close_store``, which subclasses may override."""
+        await self.close_store(handle)
 
-        async def main(body: Body) -> None:
-            try:
-                with anyio.fail_after(self.timeout):
-                    await body(store, other_store)
-            finally:
-                with anyio.CancelScope(shield=True):
-                    for handle in handles:
-                        await self.close_store(handle)
-
-        def run(body: Body) -> None:
-            def in_thread() -> None:
-                anyio.run(main, body, backend=contract_backend)
-
-            with ThreadPoolExecutor(1, thread_name_prefix="store-contract") as pool:
-                pool.submit(in_thread).result()
-
-        return run
-
-    def _other(self, other_store: Any) -> Any:
-        if other_store is None:
+    def _other(self, other: Any) -> Any:
+        if other is None:
             pytest.skip("no other_store fixture: nothing to check across instances")
-        return other_store
+        return other
 
     # --- load, save, delete -------------------------------------------------------------------
 

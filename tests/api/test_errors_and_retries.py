@@ -406,7 +406,7 @@ def test_retry_policy_accepts_zero_waits_and_one_attempt() -> None:
     assert (policy.attempts, policy.wait_initial, policy.timeout) == (1, 0, 120.0)
 
 
-# --- URLs follow the package's one rule (lexoffice_auth._core.urls) ------------------------------
+# --- URLs follow the package's one rule (lexoffice_auth.rules) ------------------------------------
 
 
 @pytest.mark.parametrize(

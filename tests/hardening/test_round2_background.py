@@ -24,8 +24,8 @@ from lexoffice_auth.errors import ConfigurationError
 from lexoffice_auth.stores import MemoryTokenStore
 from lexoffice_auth.testing import FakeLexoffice
 
-from ..production.helpers import log_in, oauth_for
-from ..production.test_background_refresh import Events, spread_requests
+from ..accounts.test_background import Events, spread_requests
+from ..support.logins import log_in, oauth_for
 from ..support.virtual_time import loop_clock, virtual_backend
 
 both_backends = pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"], indirect=True)

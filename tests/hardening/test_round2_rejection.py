@@ -18,7 +18,7 @@ from lexoffice_auth import LexofficeAuth, RefreshingTokenSource
 from lexoffice_auth.stores import MemoryTokenStore
 from lexoffice_auth.testing import FakeLexoffice
 
-from ..production.helpers import log_in, oauth_for
+from ..support.logins import log_in, oauth_for
 from ..support.virtual_time import loop_clock, virtual_backend
 
 both_backends = pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"], indirect=True)

@@ -9,6 +9,8 @@ import pytest
 from lexoffice_auth.testing import TokenStoreContract
 
 pytest_plugins = ["pytester"]
+# Each test runs pytest in a fresh process, under a different async test runner.
+pytestmark = pytest.mark.slow
 
 BROKEN_STORES = """
 import contextlib
@@ -123,6 +125,7 @@ from lexoffice_auth.testing import TokenStoreContract
 
 class TestMemory(TokenStoreContract):
     backends = ("asyncio", "trio")
+    hold = 0.02  # an in-memory lock needs no time to be taken: keep the waits short
 
     @pytest.fixture
     def store(self):
@@ -153,7 +156,9 @@ def test_the_contract_runs_under_each_async_test_runner(
 
 def test_the_contract_fails_broken_stores(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_broken=textwrap.dedent(BROKEN_STORES))
-    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider", "-rfs")
+    # --tb=no: only the summary's FAILED lines are read; formatting 29 tracebacks was half
+    # of this test's time.
+    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider", "-rfs", "--tb=no")
     failed = {
         line.split("::")[1] + "::" + line.split("::")[2].split("[")[0].split(" ")[0]
         for line in result.outlines

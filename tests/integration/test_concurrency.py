@@ -20,10 +20,10 @@ from lexoffice_auth.errors import IdTokenError, ReauthenticationRequired
 from lexoffice_auth.stores import FileTokenStore, MemoryTokenStore, TokenStore
 from tests.support.sources import make_auth, make_source
 
+from ..session.test_refreshing import concurrent_errors
 from ..support.fake_provider import FakeClock, FakeProvider, TokenServer
 from ..support.jwt_helpers import CLIENT_ID, ISSUER, JWKS_URI, NOW, claims, jwks, metadata, rsa_key
 from ..support.processes import run_workers
-from .test_session import concurrent_errors
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIRECT = "https://app.example.com/callback"

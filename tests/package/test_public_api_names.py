@@ -1,4 +1,4 @@
-"""The public API stays: every name in tests/unit/public_api.txt exists, and no new one is unlisted.
+"""The public API stays: every name in tests/package/public_api.txt exists; no new one unlisted.
 
 Others add names (to ``.api`` and ``.testing``) all the time, so the check is one way per
 direction: a committed name that disappears is a break; a new public name must be added to
@@ -20,7 +20,7 @@ tool = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(tool)
 
 COMMITTED = tool.read_listing()
-HOW = "run `python tools/public_api.py` and commit tests/unit/public_api.txt"
+HOW = "run `python tools/public_api.py` and commit tests/package/public_api.txt"
 
 
 @pytest.mark.parametrize("module_name", tool.PUBLIC_MODULES)
@@ -31,7 +31,7 @@ def test_every_committed_name_is_still_there(module_name: str) -> None:
     )
     assert not missing, (
         f"{module_name} lost public names {missing}: the public API must not change "
-        "(re-export them; remove them from tests/unit/public_api.txt only in a breaking release)"
+        "(re-export them; remove them from tests/package/public_api.txt only in a breaking release)"
     )
 
 

@@ -103,6 +103,7 @@ def test_browser_login_token_status_logout(
     assert "Traceback" not in again.stderr
 
 
+@pytest.mark.slow  # the CLI runs in its own process on the real clock
 def test_token_refreshes_an_expired_login(tmp_path: Path) -> None:
     fake = FakeLexoffice(rate_limit=None, access_token_lifetime=1)
     with fake.serve() as base:

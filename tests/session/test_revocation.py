@@ -22,9 +22,9 @@ from lexoffice_auth.webhooks import (
     webhook_route,
 )
 
+from ..support.logins import log_in, oauth_for
 from ..support.sources import make_auth
 from ..support.webhooks import event_body, new_key, sign
-from .helpers import log_in, oauth_for
 
 pytestmark = pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"])
 

@@ -18,8 +18,8 @@ from lexoffice_auth.errors import RateLimited, TokenStoreError
 from lexoffice_auth.stores import MemoryTokenStore
 from lexoffice_auth.testing import FakeLexoffice
 
+from ..support.logins import REDIRECT, log_in
 from ..support.sources import make_source
-from .helpers import REDIRECT, log_in
 
 pytestmark = pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"])
 

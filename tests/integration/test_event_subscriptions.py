@@ -34,8 +34,8 @@ from lexoffice_auth.webhooks import (
     webhook_route,
 )
 
+from ..support.logins import log_in, oauth_for
 from ..support.webhooks import event_body
-from .helpers import log_in, oauth_for
 
 pytestmark = pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"])
 

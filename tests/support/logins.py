@@ -1,4 +1,4 @@
-"""Shared pieces of the production tests: a logged-in sandbox account.
+"""A logged-in sandbox account, for the tests that need one (accounts, session, integration).
 
 Signed webhook events come from ``tests/support/webhooks.py``.
 """

@@ -14,7 +14,7 @@ from lexoffice_auth.errors import ConfigurationError
 from lexoffice_auth.stores import MemoryTokenStore
 from lexoffice_auth.testing import FakeClock, FakeLexoffice
 
-from .helpers import log_in, oauth_for
+from ..support.logins import log_in, oauth_for
 
 
 class NoRefresh:

@@ -183,7 +183,7 @@ def prefix() -> str:
 BURST_WORKER = """
 import json, sys
 import anyio
-from tests.production.test_fleet import oauth_for, open_store
+from tests.integration.test_fleet import oauth_for, open_store
 from tests.support.sources import make_source
 
 async def main(kind, where, prefix, token_url, accounts, requests, backend_name):
@@ -267,7 +267,7 @@ def test_50_accounts_x_20_requests_across_3_processes_on_a_file_refresh_50_times
 HOLDER = """
 import json, sys
 import anyio
-from tests.production.test_fleet import oauth_for
+from tests.integration.test_fleet import oauth_for
 from lexoffice_auth.stores import RedisTokenStore
 from tests.support.sources import make_source
 

@@ -108,6 +108,7 @@ asyncio.run(main(sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])))
 """
 
 
+@pytest.mark.slow  # three real processes against a real redis-server
 def test_three_processes_share_one_refresh(redis_server: RedisServer, prefix: str) -> None:
     token_server = TokenServer()
     expired = TokenSet(

@@ -28,7 +28,7 @@ from fastapi.testclient import TestClient
 from examples.web_app import PENDING_COOKIE, Settings, create_app
 from lexoffice_auth import TokenSet
 from lexoffice_auth.errors import ConfigurationError
-from lexoffice_auth.stores import EncryptedTokenStore, FileTokenStore
+from lexoffice_auth.stores import EncryptedTokenStore, FileConnectionIndex, FileTokenStore
 from lexoffice_auth.testing import FakeLexoffice
 
 from ..support.webhooks import event_body, new_key, sign
@@ -172,18 +172,18 @@ def connection_of(tmp_path: Path, account: str) -> str:
     """The connection id the app recorded for ``account`` (from GET /v1/profile)."""
     store = EncryptedTokenStore(FileTokenStore(tmp_path / "tokens.json"), [TOKEN_KEY])
 
-    async def recorded() -> tuple[TokenSet | None, TokenSet | None]:
+    async def recorded() -> tuple[TokenSet | None, str | None]:
         tokens = await store.load(account)
         connection = tokens.extra.get("connection_id") if tokens is not None else None
-        index = None
+        indexed = None
         if isinstance(connection, str):
-            index = await store.load("lexoffice-connection:" + connection)
-        return tokens, index
+            indexed = await FileConnectionIndex(tmp_path / "tokens.json").account_for(connection)
+        return tokens, indexed
 
-    tokens, index = anyio.run(recorded)
-    assert tokens is not None and index is not None  # kept with the tokens, and indexed
+    tokens, indexed = anyio.run(recorded)
+    assert tokens is not None  # kept with the tokens
+    assert indexed == account  # and in the token file's connection index
     found: str = tokens.extra["connection_id"]
-    assert account in index.extra.values()
     return found
 
 

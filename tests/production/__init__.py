@@ -1,1 +1,0 @@
-"""Tests of the production features: encrypted stores, webhooks, many accounts."""
