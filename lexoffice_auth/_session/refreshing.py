@@ -19,7 +19,7 @@ from typing import NoReturn, Protocol
 
 import anyio
 
-from .._core.checks import check_account_key
+from .._core.checks import check_own_account_key
 from .._core.clock import Clock, system_clock
 from .._core.http import Request, Response
 from .._oauth.tokens import TokenSet, check_token_set
@@ -140,7 +140,7 @@ class RefreshingTokenSource:
         if not callable(clock) or (on_token is not None and not callable(on_token)):
             raise ConfigurationError("clock and on_token must be callables")
         self._refresher = refresher
-        self._account_key = check_account_key(account_key)
+        self._account_key = check_own_account_key(account_key)
         self._store: TokenStore = store if store is not None else MemoryTokenStore()
         self._policy = policy if policy is not None else RefreshPolicy()
         self._clock = clock
