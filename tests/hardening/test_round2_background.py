@@ -25,6 +25,7 @@ from lexoffice_auth.stores import MemoryTokenStore
 from lexoffice_auth.testing import FakeLexoffice
 
 from ..accounts.test_background import Events, spread_requests
+from ..accounts.test_background import events as events  # the fixture, shared
 from ..support.logins import log_in, oauth_for
 from ..support.virtual_time import loop_clock, virtual_backend
 
@@ -34,18 +35,6 @@ both_backends = pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"], in
 @pytest.fixture
 def anyio_backend(request: pytest.FixtureRequest) -> tuple[str, dict[str, Any]]:
     return virtual_backend(getattr(request, "param", "asyncio"))
-
-
-@pytest.fixture
-def events() -> Any:
-    handler = Events()
-    logger = logging.getLogger("lexoffice_auth")
-    old = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
-    yield handler
-    logger.removeHandler(handler)
-    logger.setLevel(old)
 
 
 @both_backends

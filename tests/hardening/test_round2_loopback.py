@@ -12,28 +12,19 @@ import anyio
 import httpx
 import pytest
 
-from lexoffice_auth import OAuthClient, TokenSet
+from lexoffice_auth import TokenSet
 from lexoffice_auth.cli._loopback import LoopbackReceiver
-from lexoffice_auth.testing import DEFAULT_CLIENT_ID, FakeLexoffice
+from lexoffice_auth.testing import FakeLexoffice
+
+from ..cli.test_loopback import _oauth
 
 pytestmark = pytest.mark.anyio
-
-
-def oauth_for(fake: FakeLexoffice, redirect_uri: str) -> OAuthClient:
-    return OAuthClient(
-        DEFAULT_CLIENT_ID,
-        redirect_uri,
-        issuer=fake.issuer,
-        scopes=("openid", "email"),
-        http_client=fake.client(),
-        clock=fake.clock,
-    )
 
 
 async def test_stray_callbacks_are_ignored_until_the_real_one() -> None:
     fake = FakeLexoffice(rate_limit=None)
     async with LoopbackReceiver[TokenSet]() as rx:
-        oauth = oauth_for(fake, rx.redirect_uri)
+        oauth = _oauth(fake, rx.redirect_uri)
         pending = await oauth.start_login()
         callback = fake.approve(pending.authorization_url)
         answers: list[httpx.Response] = []

@@ -122,6 +122,14 @@ def run(main: Callable[[State], Awaitable[None]]) -> None:
             logger.removeHandler(handler)
 
 
+client_secret_option = click.option(
+    "--client-secret",
+    metavar="SECRET",
+    help="Client secret of a confidential client; never stored. Visible to other local users "
+    "on the command line: prefer LEXOFFICE_CLIENT_SECRET or LEXOFFICE_CLIENT_SECRET_FILE.",
+)
+
+
 def say(text: str = "") -> None:
     """A message for the user, on stderr (stdout is for data); control characters escaped."""
     click.echo("\n".join(escape_controls(line) for line in text.split("\n")), err=True)

@@ -18,7 +18,7 @@ from .._errors import Redactor
 from .._loopback import LoopbackReceiver, _duration
 from .._profile import build_oauth, mark, partner_paste_redirect_uri
 from .._settings import Settings
-from ._context import State, run, say, shared_options
+from ._context import State, client_secret_option, run, say, shared_options
 
 __all__ = ["login"]
 
@@ -28,13 +28,7 @@ CALLBACK_PATH = "/callback"
 @click.command()
 @click.option("--issuer", metavar="URL", help="OpenID provider with discovery [LEXOFFICE_ISSUER].")
 @click.option("--client-id", metavar="ID", help="OAuth client id [LEXOFFICE_CLIENT_ID].")
-@click.option(
-    "--client-secret",
-    metavar="SECRET",
-    help="Client secret of a confidential client; never stored. Visible to other local "
-    "users on the command line: prefer LEXOFFICE_CLIENT_SECRET or "
-    "LEXOFFICE_CLIENT_SECRET_FILE.",
-)
+@client_secret_option
 @click.option(
     "--scope",
     "scopes",

@@ -11,19 +11,13 @@ from lexoffice_auth.errors import ConfigurationError
 
 from .._profile import Profile
 from .._settings import Settings
-from ._context import State, run, say, secrets_of, shared_options
+from ._context import State, client_secret_option, run, say, secrets_of, shared_options
 
 __all__ = ["logout"]
 
 
 @click.command()
-@click.option(
-    "--client-secret",
-    metavar="SECRET",
-    help="Client secret of a confidential client, to revoke. Visible to other local users on "
-    "the command line: prefer LEXOFFICE_CLIENT_SECRET, LEXOFFICE_CLIENT_SECRET_FILE or the "
-    "prompt.",
-)
+@client_secret_option
 @click.option(
     "--client-secret-stdin",
     is_flag=True,
