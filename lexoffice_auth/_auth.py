@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Generator, Iterable
+from collections.abc import AsyncGenerator, Callable, Generator, Iterable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from typing_extensions import Self
@@ -128,6 +128,8 @@ class LexofficeAuth(Auth, Generic[S]):
             )
         self._source = source
         self._guard = _OriginGuard(api_origins)
+        # Optional: a source that wants to know which tokens the API accepted (the 401 rule).
+        self._accepted: Callable[[Request], None] | None = getattr(source, "accepted", None)
 
     @staticmethod
     def from_oauth(
@@ -204,12 +206,16 @@ class LexofficeAuth(Auth, Generic[S]):
         await self._source.authorize(request)
         response = yield request
         if response.status_code != 401:
+            if self._accepted is not None:
+                self._accepted(request)
             return
         # No lock is held here: a source takes and releases its own around a refresh.
         if await self._source.rejected(request, response) and replayable:
             await self._source.authorize(request)
             response = yield request
             if response.status_code != 401:
+                if self._accepted is not None:
+                    self._accepted(request)
                 unauthorized_recovered(getattr(self._source, "account_key", None))
 
 

@@ -339,7 +339,7 @@ class ServerError(ApiError):
 
 # --- webhooks ----------------------------------------------------------------------------------
 
-WebhookFailure = Literal["signature", "payload"]
+WebhookFailure = Literal["signature", "payload", "stale"]
 """Why :class:`WebhookError` refused a webhook request (see its ``reason``)."""
 
 
@@ -349,7 +349,8 @@ class WebhookError(LexofficeAuthError):
     Attributes:
         reason: ``"signature"`` when ``X-Lxo-Signature`` is missing, garbled, or was not made
             over this body with the configured key; ``"payload"`` when a signed body is not
-            a lexoffice event.
+            a lexoffice event; ``"stale"`` when the event's date is outside the freshness
+            window (``webhook_endpoint(max_age=...)``).
     """
 
     reason: WebhookFailure | None = None

@@ -2,9 +2,10 @@
 
 Public so that ``lexoffice_auth.testing`` (which may import only public modules) can use
 them, but not meant for applications: the lexoffice API's base URL, the URL checks
-(HTTPS or loopback), how a ``Retry-After`` header is read, and the token-bucket rule of
-lexoffice's rate limit. The SDK's private modules import them from here, and so does the
-sandbox: a rule changed here changes for both.
+(HTTPS or loopback), how a ``Retry-After`` header is read, the token-bucket rule of
+lexoffice's rate limit, and how server text is made safe for a terminal. The SDK's
+private modules (and its CLI) import them from here, and so does the sandbox: a rule
+changed here changes for both.
 
 Example:
     >>> API_BASE_URL
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import ipaddress
 import math
+import re
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
@@ -26,6 +28,7 @@ from .errors import ConfigurationError
 __all__ = [
     "API_BASE_URL",
     "RefillingBucket",
+    "escape_controls",
     "is_loopback_host",
     "origin_of",
     "parse_retry_after",
@@ -168,3 +171,29 @@ class RefillingBucket:
             self.tokens -= 1.0
             return True
         return False
+
+
+# C0 controls (ESC starts terminal escape sequences; CR and BS overwrite what was shown),
+# DEL, C1 controls (0x9b is a one-byte CSI on some terminals), and the bidirectional
+# overrides and isolates that reorder what is shown ("Trojan Source").
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def escape_controls(text: str) -> str:
+    """``text`` (from a server) with every control character shown as an escape.
+
+    For terminals and log lines: ``\\x1b`` (terminal escape sequences), ``\\r``, C1
+    controls and the bidirectional overrides (``\\u202e``) cannot rewrite what is shown.
+
+    Idempotent (an escape is printable), so text can pass through it twice.
+
+    Example:
+        >>> escape_controls("denied\\x1b]0;pwned\\x07 by the user\\n")
+        'denied\\\\x1b]0;pwned\\\\x07 by the user\\\\x0a'
+    """
+    return _CONTROLS.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"

@@ -16,7 +16,7 @@ from .._core.checks import check_count, check_seconds
 from .._session.policy import RefreshPolicy
 from .._session.refreshing import RefreshingTokenSource
 from ..errors import ConfigurationError, ReauthenticationRequired
-from ..telemetry import log_event
+from ..telemetry import log_event, triggered_by
 from .pool import AuthPool
 
 if TYPE_CHECKING:
@@ -30,13 +30,15 @@ Refreshable = RefreshingTokenSource | LexofficeAuth[RefreshingTokenSource]
 class _State:
     """What the refresher remembers about one source between rounds."""
 
-    __slots__ = ("failures", "retry_at", "seen", "spread")
+    __slots__ = ("failures", "retry_at", "seen", "seen_at", "spread", "warned")
 
     def __init__(self) -> None:
         self.seen: TokenSet | None = None  # the token set the fields below are about
+        self.seen_at = -math.inf  # when this refresher first saw it (source clock)
         self.spread = 0.0  # this token's random share of the jitter
         self.failures = 0
         self.retry_at = -math.inf  # after a failure: not before this time (source clock)
+        self.warned = False  # the short-lifetime warning was given for this account
 
 
 class BackgroundRefresher:
@@ -61,14 +63,21 @@ class BackgroundRefresher:
       (jittered, at most ``max_backoff``, never sooner than the server's ``Retry-After``;
       both from the source's :class:`RefreshPolicy`). An account that must log in again
       is left alone until its source holds another token set.
+    * **Short lifetimes**: a token set is refreshed no sooner than ``min_interval``
+      seconds after this refresher first saw it, so a provider issuing tokens that live
+      0 or 1 s cannot cause a refresh loop (requests then refresh when their deadline
+      passes); tokens shorter than ``lead`` are reported once per account
+      (``background.short_lifetime``, a warning).
     * **No lock across sleeps**: the refresher holds nothing while it waits; only a
       refresh itself takes the source's and the store's locks.
     * **Cancellation**: cancelling the task group stops it at once; a refresh request
       already sent is seen through and saved first (as every refresh is).
 
-    Only sources that have loaded their tokens (served a request, or were saved to) are
-    refreshed; sources are read again every ``max_wait`` seconds and on :meth:`add`, so a
-    pool's newly cached accounts are picked up. The sources' clocks must follow real time.
+    Sources that have not loaded their tokens yet (the refresher was started before the
+    first request, e.g. in a lifespan hook) are loaded by the refresher; one whose store
+    holds nothing yet is looked at again every ``max_wait`` seconds. Sources are read
+    again every ``max_wait`` seconds and on :meth:`add`, so a pool's newly cached accounts
+    are picked up. The sources' clocks must follow real time.
     """
 
     def __init__(
@@ -79,6 +88,7 @@ class BackgroundRefresher:
         lead_fraction: float = 0.25,
         jitter: float = 0.1,
         max_wait: float = 30.0,
+        min_interval: float = 1.0,
         concurrency: int = 8,
         random_source: Callable[[], float] = random.random,
     ) -> None:
@@ -93,6 +103,7 @@ class BackgroundRefresher:
         self._lead_rule = RefreshPolicy(leeway=self._lead, leeway_fraction=self._fraction)
         self._jitter = float(jitter)
         self._max_wait = check_seconds("max_wait", max_wait, positive=True)
+        self._min_interval = check_seconds("min_interval", min_interval)
         if check_count("concurrency", concurrency) < 1:
             raise ConfigurationError("concurrency must be at least 1")
         self._concurrency = concurrency
@@ -142,14 +153,20 @@ class BackgroundRefresher:
         return list(self._sources)
 
     def due_at(self, source: RefreshingTokenSource) -> float:
-        """When this refresher will refresh ``source`` (its clock; ``inf``: not planned)."""
-        current = source.current
-        deadline = source.refresh_due_at
-        if current is None or not math.isfinite(deadline):
-            return math.inf
+        """When this refresher will refresh (or first load) ``source``.
+
+        On the source's clock; ``inf``: not planned (it must log in again).
+        """
         state = self._state_of(source)
+        current = source.current
+        if current is None:
+            return state.retry_at  # load it: at once, or again after nothing was stored
+        deadline = source.refresh_due_at
+        if not math.isfinite(deadline):
+            return math.inf
         lead = self._lead_rule.lead_of(current, source.clock())
-        return max(deadline - lead * (1.0 + self._jitter * state.spread), state.retry_at)
+        early = deadline - lead * (1.0 + self._jitter * state.spread)
+        return max(early, state.retry_at, state.seen_at + self._min_interval)
 
     def _state_of(self, source: RefreshingTokenSource) -> _State:
         state = self._states.get(id(source))
@@ -161,7 +178,28 @@ class BackgroundRefresher:
             # whatever failed before is over.
             state.retry_at, state.failures = -math.inf, 0
             state.seen, state.spread = current, self._random()
+            state.seen_at = source.clock() if current is not None else -math.inf
+            if current is not None and not state.warned:
+                state.warned = self._warn_if_short(source, current)
         return state
+
+    def _warn_if_short(self, source: RefreshingTokenSource, current: TokenSet) -> bool:
+        """Warn (once per account) that the provider's tokens are shorter than the lead."""
+        lifetime = current.lifetime
+        if lifetime is None and current.expires_at is not None:
+            lifetime = current.expires_at - source.clock()
+        if lifetime is None or lifetime >= self._lead:
+            return False
+        log_event(
+            "background.short_lifetime",
+            f"account {source.account_key!r}: the provider issues tokens that live "
+            f"{max(lifetime, 0.0):.1f} s, less than the refresh lead of {self._lead:.0f} s; "
+            f"refreshing at most every {self._min_interval:.1f} s",
+            level=logging.WARNING,
+            account_key=source.account_key,
+            lifetime_s=round(max(lifetime, 0.0), 3),
+        )
+        return True
 
     async def run(
         self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED
@@ -196,6 +234,9 @@ class BackgroundRefresher:
         async with limiter:
             if self.due_at(source) > source.clock():  # adopted or refreshed meanwhile
                 return
+            if source.current is None:
+                await self._load(source)
+                return
             try:
                 await source.refresh_ahead()
             except ReauthenticationRequired as exc:
@@ -214,22 +255,39 @@ class BackgroundRefresher:
                 return
             except Exception as exc:
                 self.failures += 1
-                state = self._state_of(source)
-                policy = source.policy
-                step = policy.backoff_step(state.failures, self._random())
-                delay = max(step, policy.quiet_period(exc))
-                state.failures += 1
-                state.retry_at = source.clock() + delay
-                log_event(
-                    "background.failed",
-                    f"background refresh failed for account {source.account_key!r} "
-                    f"({type(exc).__name__}); next try in {delay:.1f} s",
-                    level=logging.WARNING,
-                    account_key=source.account_key,
-                    error_type=type(exc).__name__,
-                    retry_in_s=round(delay, 3),
-                )
+                self._back_off(source, exc)
                 return
             self.refreshes += 1
             state = self._state_of(source)
             state.failures, state.retry_at = 0, -math.inf
+
+    def _back_off(self, source: RefreshingTokenSource, exc: Exception) -> None:
+        """After a failure: try ``source`` again after the policy's next backoff step."""
+        state = self._state_of(source)
+        policy = source.policy
+        step = policy.backoff_step(state.failures, self._random())
+        delay = max(step, policy.quiet_period(exc))
+        state.failures += 1
+        state.retry_at = source.clock() + delay
+        log_event(
+            "background.failed",
+            f"background refresh failed for account {source.account_key!r} "
+            f"({type(exc).__name__}); next try in {delay:.1f} s",
+            level=logging.WARNING,
+            account_key=source.account_key,
+            error_type=type(exc).__name__,
+            retry_in_s=round(delay, 3),
+        )
+
+    async def _load(self, source: RefreshingTokenSource) -> None:
+        """Load a source no request has used yet (refreshing it if it is due)."""
+        try:
+            with triggered_by("background"):
+                await source.token_set()
+        except ReauthenticationRequired:
+            # Nothing stored yet (not logged in), or a grant that is gone: look again later.
+            self._state_of(source).retry_at = source.clock() + self._max_wait
+            return
+        except Exception as exc:
+            self.failures += 1
+            self._back_off(source, exc)

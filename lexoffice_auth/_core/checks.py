@@ -43,11 +43,31 @@ def check_count(name: str, value: Any) -> int:
     return value
 
 
+RESERVED_KEY_PREFIX = "lexoffice-connection:"
+"""Store keys of the connection index's entries in stores without an index of their own."""
+
+
 def check_account_key(account_key: Any) -> str:
     """``account_key`` if it is a non-empty ``str``."""
     if not isinstance(account_key, str) or not account_key:
         raise ConfigurationError("account_key must be a non-empty string")
     return account_key
+
+
+def check_own_account_key(account_key: Any) -> str:
+    """An account key for a source or pool: also not in the index's reserved namespace.
+
+    Example:
+        >>> check_own_account_key("tenant:42")
+        'tenant:42'
+    """
+    key = check_account_key(account_key)
+    if key.startswith(RESERVED_KEY_PREFIX):
+        raise ConfigurationError(
+            f"account keys starting with {RESERVED_KEY_PREFIX!r} are reserved for the "
+            "connection index's entries; choose another account key"
+        )
+    return key
 
 
 def json_object(

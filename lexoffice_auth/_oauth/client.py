@@ -81,7 +81,8 @@ class OAuthClient:
         metadata_ttl: float = 3600.0,
         clock: Clock = system_clock,
         timeout: float = 10.0,
-        id_token_leeway: float = 300.0,
+        id_token_leeway: float = 60.0,
+        id_token_max_age: float | None = None,
         allow_hs256_id_tokens: bool = False,
         basic_auth_encoding: Literal["form", "raw"] = "form",
     ) -> None:
@@ -100,6 +101,7 @@ class OAuthClient:
             metadata_ttl=metadata_ttl,
             timeout=timeout,
             id_token_leeway=id_token_leeway,
+            id_token_max_age=id_token_max_age,
             allow_hs256_id_tokens=allow_hs256_id_tokens,
         )
         self._setup(config, http_client, clock)
@@ -137,6 +139,7 @@ class OAuthClient:
             http_client=self._http,
             clock=clock,
             leeway=config.id_token_leeway,
+            max_age=config.id_token_max_age,
             client_secret=config.client_secret,
             allow_hs256=config.allow_hs256_id_tokens,
             timeout=config.timeout,

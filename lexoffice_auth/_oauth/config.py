@@ -148,7 +148,8 @@ class ClientConfig:
     login_lifetime: float = 600.0
     metadata_ttl: float = 3600.0
     timeout: float = 10.0
-    id_token_leeway: float = 300.0
+    id_token_leeway: float = 60.0
+    id_token_max_age: float | None = None
     allow_hs256_id_tokens: bool = False
     # Deprecated alias of token_endpoint_auth_method (the name OAuthClient, ProviderPreset
     # and RFC 8414 use), accepted until 0.4; keyword only, so it comes last.
@@ -196,6 +197,8 @@ class ClientConfig:
         check_seconds("metadata_ttl", self.metadata_ttl)
         check_seconds("timeout", self.timeout, positive=True)
         check_seconds("id_token_leeway", self.id_token_leeway)
+        if self.id_token_max_age is not None:
+            check_seconds("id_token_max_age", self.id_token_max_age)
 
     def __getattr__(self, name: str) -> object:
         # Only reached for names the instance lacks: the deprecated auth_method. Reading

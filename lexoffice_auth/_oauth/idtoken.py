@@ -35,7 +35,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from .._core.checks import describe_validation_error, json_object
+from .._core.checks import check_seconds, describe_validation_error, json_object
 from .._core.clock import Clock
 from .._core.http import AsyncClient, read_limited
 from ..errors import ConfigurationError, IdTokenError, ProviderError
@@ -57,6 +57,10 @@ __all__ = [
 ]
 
 HMAC_ALGORITHMS = frozenset({"HS256", "HS384", "HS512"})
+
+DEFAULT_LEEWAY = 60.0
+"""Clock skew allowed for ``exp``/``iat``/``nbf`` (seconds): small, since it is also how far
+in the future a token may be issued and how long after ``exp`` it is still accepted."""
 """Symmetric algorithms, keyed with the client secret; refused unless explicitly enabled."""
 
 _MAX_ECHO = 80
@@ -157,7 +161,8 @@ def check_claims(
     issuer: str,
     client_id: str,
     now: float,
-    leeway: float = 300.0,
+    leeway: float = DEFAULT_LEEWAY,
+    max_age: float | None = None,
     nonce: str | None = None,
     alg: str | None = None,
     crv: str | None = None,
@@ -166,7 +171,9 @@ def check_claims(
 ) -> IdTokenClaims:
     """Check the claims of an id_token whose signature is already verified; return them typed.
 
-    Pure: no I/O, no clock. ``nonce=None`` skips the nonce check (after a refresh);
+    Pure: no I/O, no clock. ``leeway`` is the clock-skew allowance for ``exp``, ``iat``
+    and ``nbf``; ``max_age`` (``None``: no limit) how many seconds ago ``iat`` may be.
+    ``nonce=None`` skips the nonce check (after a refresh);
     ``expected_sub`` demands that subject (after a refresh); ``at_hash`` is checked when the
     token has one and ``access_token`` and ``alg`` are given.
 
@@ -207,6 +214,9 @@ def check_claims(
     iat = _numeric_date(payload, "iat", required=True)
     if iat is not None and iat > now + leeway:
         raise _rejected("iat", f"the token is issued {iat - now:.0f} s in the future")
+    if iat is not None and max_age is not None and now - iat > max_age + leeway:
+        age = f"the token was issued {now - iat:.0f} s ago (max age {max_age:.0f} s)"
+        raise _rejected("iat", age)
     nbf = _numeric_date(payload, "nbf", required=False)
     if nbf is not None and nbf > now + leeway:
         raise _rejected("nbf", f"the token is not valid for another {nbf - now:.0f} s")
@@ -275,8 +285,11 @@ class IdTokenVerifier:
         client_id: the expected audience.
         http_client: used to fetch the JWKS.
         clock: decides ``exp``/``iat``/``nbf`` and the JWKS cache lifetime.
-        leeway: allowed clock skew in seconds for ``exp``, ``iat`` and ``nbf``; 5 minutes by
-            default, so a provider whose clock is that far ahead or behind still works.
+        leeway: allowed clock skew in seconds for ``exp``, ``iat`` and ``nbf``; 60 s by
+            default. Keep it small: it is also how long past ``exp`` and how far in the
+            future a token is still accepted.
+        max_age: how many seconds ago ``iat`` may be (``None``, the default: no limit),
+            separate from the skew allowance.
         client_secret, allow_hs256: HS256/384/512 tokens, keyed with the client secret, are
             accepted only when both are set (a confidential client that asked for them).
         timeout: the total time limit of one JWKS fetch (``OAuthClient`` passes its own
@@ -310,7 +323,8 @@ class IdTokenVerifier:
         client_id: str,
         http_client: AsyncClient,
         clock: Clock,
-        leeway: float = 300.0,
+        leeway: float = DEFAULT_LEEWAY,
+        max_age: float | None = None,
         client_secret: str | None = None,
         allow_hs256: bool = False,
         jwks_min_refetch_interval: float = 60.0,
@@ -319,8 +333,9 @@ class IdTokenVerifier:
     ) -> None:
         if not isinstance(client_id, str) or not client_id:
             raise ConfigurationError("client_id must be a non-empty string")
-        if not math.isfinite(leeway) or leeway < 0:
-            raise ConfigurationError("leeway must be a non-negative number of seconds")
+        check_seconds("leeway", leeway)
+        if max_age is not None:
+            check_seconds("max_age", max_age)
         if allow_hs256 and not client_secret:
             raise ConfigurationError("allow_hs256 needs the client_secret (the HMAC key)")
         self._jwks = JWKSCache(
@@ -332,6 +347,7 @@ class IdTokenVerifier:
         )
         self.client_id = client_id
         self.leeway = leeway
+        self.max_age = max_age
         self._clock = clock
         self._secret = client_secret
         self._allow_hmac = allow_hs256
@@ -379,6 +395,7 @@ class IdTokenVerifier:
             client_id=self.client_id,
             now=self._clock(),
             leeway=self.leeway,
+            max_age=self.max_age,
             nonce=nonce,
             alg=alg,
             crv=crv,

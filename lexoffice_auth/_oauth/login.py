@@ -22,7 +22,7 @@ from pydantic import (
 
 from .._core.checks import describe_validation_error, json_object
 from ..errors import AuthorizationDenied, ConfigurationError, LoginError
-from ..rules import is_loopback_host
+from ..rules import escape_controls, is_loopback_host
 from .metadata import ProviderMetadata
 from .pkce import code_challenge, is_code_verifier, new_code_verifier
 
@@ -416,9 +416,10 @@ def parse_callback(
     if error is not None:
         code_name = error or "unknown_error"
         description = _single(params, "error_description")
-        text = f"authorization denied by the provider: {code_name}"
+        # Provider text goes into a message that terminals and logs show: no controls.
+        text = f"authorization denied by the provider: {escape_controls(code_name)}"
         if description:
-            text += f" ({description})"
+            text += f" ({escape_controls(description)})"
         raise AuthorizationDenied(text, error=code_name, error_description=description)
 
     code = _single(params, "code")

@@ -45,10 +45,11 @@ class RefreshPolicy:
       at most ``max_backoff``, else the refresh gives up at once), and after a failed
       refresh no new refresh request is sent for ``min(Retry-After, max_retry_after)``.
     * ``rejection_backoff`` / ``max_rejection_backoff``: after a 401 the current token is
-      refreshed at once; if the token obtained that way is rejected again, the next such
-      refresh waits 1, 2, 4 … up to 60 s after the previous one, so an API that rejects
-      every new token cannot cause a refresh per request, while a revocation is always
-      recovered by exactly one refresh.
+      refreshed at once; if the token obtained that way is rejected before the API ever
+      accepted it, the next such refresh waits 1, 2, 4 … up to 60 s after the previous
+      one, so an API that rejects every new token cannot cause a refresh per request. A
+      token the API accepted once is refreshed at once when rejected (a new revocation),
+      however soon after the previous refresh: every revocation is recovered by one refresh.
 
     Example:
         >>> policy = RefreshPolicy(leeway=30)
@@ -186,8 +187,9 @@ class RefreshPolicy:
     def rejection_delay(self, streak: int) -> float:
         """Seconds since the previous 401-driven refresh before the next one may run.
 
-        ``streak`` counts how many tokens in a row were rejected right after a 401-driven
-        refresh produced them: 0 → at once, then 1, 2, 4 … ``max_rejection_backoff``.
+        ``streak`` counts how many tokens in a row were rejected after a 401-driven refresh
+        produced them and before the API accepted any of them: 0 → at once, then 1, 2,
+        4 … ``max_rejection_backoff``.
         """
         if streak <= 0:
             return 0.0

@@ -19,7 +19,7 @@ from typing import NoReturn, Protocol
 
 import anyio
 
-from .._core.checks import check_account_key
+from .._core.checks import check_own_account_key
 from .._core.clock import Clock, system_clock
 from .._core.http import Request, Response
 from .._oauth.tokens import TokenSet, check_token_set
@@ -140,7 +140,7 @@ class RefreshingTokenSource:
         if not callable(clock) or (on_token is not None and not callable(on_token)):
             raise ConfigurationError("clock and on_token must be callables")
         self._refresher = refresher
-        self._account_key = check_account_key(account_key)
+        self._account_key = check_own_account_key(account_key)
         self._store: TokenStore = store if store is not None else MemoryTokenStore()
         self._policy = policy if policy is not None else RefreshPolicy()
         self._clock = clock
@@ -228,13 +228,24 @@ class RefreshingTokenSource:
         else:
             request.headers["Authorization"] = await self._renew(None)
 
+    def accepted(self, request: Request) -> None:
+        """The API answered ``request`` with something other than 401 (``LexofficeAuth`` calls it).
+
+        A token the API has accepted once is no longer "just issued": a later 401 for it
+        is a new revocation and refreshes at once, however soon it comes.
+        """
+        if self._from_rejection and request.headers.get("Authorization") == self._header:
+            self._from_rejection = False
+            self._rejection_streak = 0
+
     async def rejected(self, request: Request, response: Response) -> bool:
         """After a 401: refresh if the rejected token is still current; True to retry once.
 
         A token that was already replaced (by another task or process) is not refreshed a
         second time: the retry carries the current one. A token that a 401-driven refresh
-        produced and that is rejected again is refreshed only after the policy's backoff;
-        until then the 401 goes back to the caller.
+        produced and that is rejected before the API ever accepted it (a 401 loop) is
+        refreshed only after the policy's backoff; until then the 401 goes back to the
+        caller. A token the API accepted before is refreshed at once (a new revocation).
         """
         used = request.headers.get("Authorization", "")
         if used != self._header:

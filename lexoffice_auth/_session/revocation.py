@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
 
-from .._core.checks import check_account_key
+from .._core.checks import check_account_key, check_own_account_key
 from .._oauth.tokens import TokenSet
 from ..errors import ReauthenticationRequired, TokenStoreError
 from ..stores._index import CONNECTION_INDEX_PREFIX, check_connection_id, connection_index_for
@@ -97,7 +97,7 @@ async def record_connection_id(store: TokenStore, account_key: str, connection_i
     account, so :func:`account_for_connection` finds it with one read. No tokens stored:
     ``ReauthenticationRequired``.
     """
-    check_account_key(account_key)
+    check_own_account_key(account_key)
     connection_id = check_connection_id(connection_id)
     async with store.lock(account_key):
         stored = await store.load(account_key)

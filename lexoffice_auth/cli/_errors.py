@@ -13,6 +13,7 @@ import traceback
 from collections.abc import Callable
 
 from lexoffice_auth import errors
+from lexoffice_auth.rules import escape_controls
 
 from ._loopback import CallbackTimeout  # loaded with the commands anyway
 
@@ -119,7 +120,8 @@ def describe(exc: BaseException, redact: Redactor, *, debug: bool) -> list[str]:
             cause = cause.__cause__ or cause.__context__
         for frame in traceback.extract_tb(exc.__traceback__):
             lines.append(f"debug:   at {frame.filename}:{frame.lineno} in {frame.name}")
-    return lines
+    # Messages carry server text (an error_description, an API message): no terminal controls.
+    return [escape_controls(line) for line in lines]
 
 
 class RedactingHandler(logging.Handler):
@@ -132,6 +134,7 @@ class RedactingHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            self._write(f"debug: {record.name}: {self._redact(record.getMessage())}")
+            line = f"debug: {record.name}: {self._redact(record.getMessage())}"
+            self._write(escape_controls(line))
         except Exception:  # pragma: no cover - logging must never break the command
             self.handleError(record)

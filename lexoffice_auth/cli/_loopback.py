@@ -3,10 +3,15 @@
 It listens on 127.0.0.1 only (never on every interface, never ``localhost``, which may
 resolve to another address), on an ephemeral port unless a fixed one is asked for. Each
 connection is served in its own task, so a browser's idle speculative connection cannot
-hold up the real one. The first ``GET`` on the callback path is *the* callback: it is
-handed to the caller's ``handle`` (which checks ``state`` and exchanges the code), the
-browser gets a short page saying how that went, and the wait ends. Other paths (and a
-favicon) get 404 and do not end the wait. The page never echoes the request.
+hold up the real one. The first ``GET`` on the callback path that carries the login's
+``state`` (when :meth:`LoopbackReceiver.wait` is given it) is *the* callback: it is handed
+to the caller's ``handle`` (which checks ``state`` again and exchanges the code), the
+browser gets a short page saying how that went, and the wait ends. A callback without
+that state (a browser's prefetch, another tab, a stray request) gets 400 and does not end
+the wait; nor do other paths (and a favicon), which get 404. A request whose ``Host`` is
+not ``127.0.0.1``, ``localhost`` or ``[::1]`` (with our port, if any) is refused with
+421, so a web page cannot reach the receiver through DNS rebinding. The page never
+echoes the request.
 """
 
 from __future__ import annotations
@@ -14,10 +19,11 @@ from __future__ import annotations
 import contextlib
 import html
 import math
+import secrets
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Generic, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import anyio
 import anyio.abc
@@ -30,7 +36,8 @@ T = TypeVar("T")
 
 _MAX_REQUEST = 16 * 1024
 _REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed"}
-_REASONS |= {413: "Content Too Large", 500: "Internal Server Error"}
+_REASONS |= {413: "Content Too Large", 421: "Misdirected Request", 500: "Internal Server Error"}
+_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]"})
 
 
 class CallbackTimeout(LoginError):
@@ -74,8 +81,9 @@ class LoopbackReceiver(Generic[T]):
         self._result: T | None = None
         self._error: BaseException | None = None
         self._handle: Callable[[str], Awaitable[T]] | None = None
+        self._state: str | None = None
         self.ignored = 0
-        """Requests answered 404/405/400 without ending the wait."""
+        """Requests answered 404/405/400/421 without ending the wait."""
 
     @property
     def port(self) -> int:
@@ -119,10 +127,13 @@ class LoopbackReceiver(Generic[T]):
         *,
         within: float,
         progress: Callable[[float], None] | None = None,
+        state: str | None = None,
     ) -> T:
         """Serve until one callback was handled; return what ``handle`` returned.
 
-        ``handle`` gets the full callback URL. A ``LexofficeAuthError`` from it is shown to
+        ``handle`` gets the full callback URL. With ``state`` (the pending login's), only
+        a callback carrying exactly that state is handed on; others get 400 and the wait
+        goes on until the real one or the deadline. A ``LexofficeAuthError`` from it is shown to
         the browser (escaped) and raised here. Without a callback within ``within``
         seconds this raises :class:`CallbackTimeout`; ``progress`` is called about once a
         second with the seconds left, while waiting.
@@ -131,6 +142,7 @@ class LoopbackReceiver(Generic[T]):
         if listener is None:
             raise RuntimeError("use the receiver as 'async with LoopbackReceiver() as rx:'")
         self._handle = handle
+        self._state = state
         timed_out = False
         async with anyio.create_task_group() as tg:
             tg.start_soon(listener.serve, self._connection, tg)
@@ -170,15 +182,30 @@ class LoopbackReceiver(Generic[T]):
                 if len(request) > _MAX_REQUEST:
                     await self._send(stream, 413, "Request too large", "")
                 return  # an idle or half-sent connection: drop it
-            await self._request(stream, request.split(b"\r\n", 1)[0])
+            head = request.split(b"\r\n\r\n", 1)[0].split(b"\r\n")
+            await self._request(stream, head[0], head[1:])
 
-    async def _request(self, stream: anyio.abc.SocketStream, line: bytes) -> None:
+    async def _request(
+        self, stream: anyio.abc.SocketStream, line: bytes, headers: list[bytes]
+    ) -> None:
         try:
             method, target, _version = line.decode("ascii").split(" ")
-            path = urlsplit(target).path
+            parts = urlsplit(target)
+            path = parts.path
         except ValueError:
             self.ignored += 1
             await self._send(stream, 400, "Bad request", "This is not a request I understand.")
+            return
+        if not self._host_allowed(headers):
+            # DNS rebinding: a page on evil.example resolved to 127.0.0.1 sends its own Host.
+            self.ignored += 1
+            await self._send(stream, 421, "Misdirected request", "Wrong host.")
+            return
+        if path == self.path and not self._taken and not self._has_state(parts.query):
+            self.ignored += 1
+            await self._send(
+                stream, 400, "Not this login", "This is not the login's callback; keep waiting."
+            )
             return
         if path != self.path or self._taken:
             self.ignored += 1
@@ -221,6 +248,31 @@ class LoopbackReceiver(Generic[T]):
             )
         finally:
             self._finished.set()
+
+    def _host_allowed(self, headers: list[bytes]) -> bool:
+        """Exactly one ``Host``: a loopback name, with our port if it names one."""
+        hosts = [h.split(b":", 1)[1].strip() for h in headers if h[:5].lower() == b"host:"]
+        if len(hosts) != 1:
+            return False
+        try:
+            host = hosts[0].decode("ascii").lower()
+        except UnicodeDecodeError:
+            return False
+        name, sep, port = host.rpartition(":") if not host.endswith("]") else (host, "", "")
+        if not sep:
+            name, port = host, ""
+        if name not in _LOOPBACK_HOSTS:
+            return False
+        return port in ("", str(self._port))
+
+    def _has_state(self, query: str) -> bool:
+        """Whether the callback carries the login's ``state`` (always, without one)."""
+        if self._state is None:
+            return True
+        found = parse_qs(query, keep_blank_values=True).get("state", [])
+        if len(found) != 1:
+            return False
+        return secrets.compare_digest(found[0].encode(), self._state.encode())
 
     async def _send(
         self, stream: anyio.abc.SocketStream, status: int, title: str, text: str

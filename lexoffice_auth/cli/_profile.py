@@ -76,7 +76,7 @@ def build_oauth(
             "no client id: pass --client-id or set LEXOFFICE_CLIENT_ID "
             "(for an API key use: lexoffice-auth login --api-key)"
         )
-    secret = settings.get("client_secret")
+    secret = settings.client_secret
     scopes = scopes or settings.scopes
     if provider == "lexoffice-partner":
         if not secret:
@@ -160,10 +160,15 @@ class Profile:
         return self.tokens
 
     def api_base(self, settings: Settings) -> str:
-        """``--api-base`` / env / config, else the one recorded at login, else lexoffice's."""
+        """``--api-base`` / env / config, else the one recorded at login, else lexoffice's.
+
+        Credentials go there, so a config file may name only lexoffice's API or a loopback
+        sandbox; another origin must be given explicitly (``--api-base`` or
+        ``LEXOFFICE_API_BASE``, then recorded at login).
+        """
         recorded = self.marker.get("api_base")
         return (
-            settings.get("api_base")
+            settings.api_base
             or (recorded if isinstance(recorded, str) else None)
             or DEFAULT_BASE_URL
         )

@@ -17,11 +17,13 @@ or ``LEXOFFICE_CONFIG`` names another. Top-level keys apply to every profile; a
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from lexoffice_auth.errors import ConfigurationError
 
@@ -37,6 +39,7 @@ ENV: Mapping[str, str] = {
     "issuer": "LEXOFFICE_ISSUER",
     "client_id": "LEXOFFICE_CLIENT_ID",
     "client_secret": "LEXOFFICE_CLIENT_SECRET",
+    "client_secret_file": "LEXOFFICE_CLIENT_SECRET_FILE",
     "scopes": "LEXOFFICE_SCOPES",
     "redirect_port": "LEXOFFICE_REDIRECT_PORT",
     "redirect_uri": "LEXOFFICE_REDIRECT_URI",
@@ -47,6 +50,7 @@ ENV: Mapping[str, str] = {
 }
 
 _KEYS = frozenset(ENV) - {"config"}
+_MAX_CONFIG_BYTES = 1024 * 1024
 _PROVIDERS = ("oidc", "lexoffice-partner")
 
 
@@ -75,14 +79,66 @@ def _read_toml(path: Path) -> dict[str, Any]:
                 f"{path}: reading a config file needs Python 3.11 or the tomli package "
                 "(pip install tomli); or pass every setting as a flag or environment variable"
             ) from None
+    raw = _read_trusted(path)
     try:
-        with path.open("rb") as handle:
-            data: dict[str, Any] = tomllib.load(handle)
-    except OSError as exc:
-        raise ConfigurationError(f"{path}: cannot read the config file: {exc.strerror}") from None
+        data: dict[str, Any] = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigurationError(f"{path}: the config file is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigurationError(f"{path}: the config file is not valid TOML: {exc}") from None
     return data
+
+
+def _read_trusted(path: Path) -> bytes:
+    """The config file's bytes, if only its owner could have written it (as ssh demands).
+
+    The file can point ``api_base`` elsewhere and so decide where an API key goes: a
+    symlink, a file owned by another user (root aside), or one that others may write
+    (``chmod go-w``), or in a directory others may write without the sticky bit, is
+    refused. Opened without following a symlink and checked on the open file, so it
+    cannot be swapped between the check and the read. (No such checks on Windows.)
+    """
+    if os.name != "posix":  # pragma: no cover - POSIX permissions only
+        try:
+            return path.read_bytes()
+        except OSError as exc:
+            raise ConfigurationError(
+                f"{path}: cannot read the config file: {exc.strerror}"
+            ) from None
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        if path.is_symlink():
+            raise _untrusted(path, "it is a symbolic link") from None
+        raise ConfigurationError(f"{path}: cannot read the config file: {exc.strerror}") from None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise _untrusted(path, "it is not a regular file")
+        _check_owner_and_mode(path, info, "the file")
+        parent = os.stat(path.parent)
+        if parent.st_mode & stat.S_IWOTH and not parent.st_mode & stat.S_ISVTX:
+            raise _untrusted(path, "its directory is writable by everyone")
+        _check_owner_and_mode(path, parent, "its directory", mode=False)
+        data = handle.read(_MAX_CONFIG_BYTES + 1)
+    if len(data) > _MAX_CONFIG_BYTES:
+        raise ConfigurationError(f"{path}: the config file is larger than 1 MiB")
+    return data
+
+
+def _check_owner_and_mode(
+    path: Path, info: os.stat_result, what: str, *, mode: bool = True
+) -> None:
+    if info.st_uid not in (os.getuid(), 0):
+        raise _untrusted(path, f"{what} belongs to another user (uid {info.st_uid})")
+    if mode and info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        raise _untrusted(path, f"{what} is writable by others (chmod go-w {path})")
+
+
+def _untrusted(path: Path, why: str) -> ConfigurationError:
+    return ConfigurationError(
+        f"{path}: refusing the config file: {why}; only its owner may be able to change it"
+    )
 
 
 def load_config_file(path: Path | None) -> tuple[Path, dict[str, Any]]:
@@ -223,6 +279,51 @@ class Settings:
             return None
         found = self.raw("api_key")
         return found[1] if found is not None else None
+
+    @property
+    def client_secret(self) -> str | None:
+        """The client secret: ``--client-secret``, ``LEXOFFICE_CLIENT_SECRET``, the config
+        file, else the first line of ``client_secret_file`` (a secret store's file, e.g. a
+        Docker/Kubernetes secret or a systemd credential). Never stored with the tokens.
+        """
+        secret = self.get("client_secret")
+        if secret is not None:
+            return secret
+        path = self.get("client_secret_file")
+        if path is None:
+            return None
+        try:
+            text = Path(path).expanduser().read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+            raise ConfigurationError(
+                f"client_secret_file {path}: cannot read it: {reason}"
+            ) from None
+        lines = text.splitlines()
+        return (lines[0].strip() if lines else "") or None
+
+    @property
+    def api_base(self) -> str | None:
+        """The API base URL, if one is set; credentials are sent there.
+
+        A config file may name only lexoffice's API or a loopback sandbox: another origin
+        must be given explicitly (``--api-base`` or ``LEXOFFICE_API_BASE``).
+        """
+        base = self.get("api_base")
+        found = self.raw("api_base")
+        if base is None or found is None or found[1] in ("flag", f"${ENV['api_base']}"):
+            return base
+        from lexoffice_auth.rules import API_BASE_URL, is_loopback_host, origin_of
+
+        if origin_of(base) == origin_of(API_BASE_URL):
+            return base
+        if is_loopback_host(urlsplit(base).hostname) and urlsplit(base).scheme in ("http", "https"):
+            return base
+        raise ConfigurationError(
+            f"api_base {base!r} from {found[1]} is neither lexoffice's API ({API_BASE_URL}) "
+            "nor a loopback sandbox; credentials are not sent there on a config file's word. "
+            "Pass --api-base or LEXOFFICE_API_BASE to use it"
+        )
 
     @property
     def provider(self) -> str:

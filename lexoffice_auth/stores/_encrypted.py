@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
 import os
 import secrets
@@ -31,12 +32,15 @@ __all__ = ["EncryptedTokenStore"]
 MARKER = "lexoffice_auth.sealed"
 """The key in a sealed token set's ``extra`` that holds the envelope header."""
 _ALGORITHM = "A256GCM"
-_VERSION = 1
+_VERSION = 2
+_LEGACY_VERSION = 1  # 0.2.0: the generation was not associated data (read, then rewritten)
 _NONCE_BYTES = 12
 _KEY_BYTES = 32
-# Associated data: the format and the account key. A value copied to another account's
-# entry (or a future format) fails authentication instead of decrypting.
-_AAD_PREFIX = b"lexoffice-auth/sealed-token-set/v1\0"
+# Associated data: the format, the account key and the generation. A value copied to
+# another account's entry, replayed with an edited generation (to get past the inner
+# store's compare-and-set), or of a future format fails authentication.
+_AAD_PREFIX = b"lexoffice-auth/sealed-token-set/v2\0"
+_LEGACY_AAD_PREFIX = b"lexoffice-auth/sealed-token-set/v1\0"
 
 
 def _key_id(key: bytes) -> str:
@@ -98,9 +102,13 @@ class EncryptedTokenStore:
     ``generation`` in the clear (it is no secret), so the inner store's compare-and-set
     guards encrypted values too; ``compare_and_set`` is the inner store's.
 
-    The account key is authenticated with each value: a value copied to another account,
-    decrypted with a wrong key, or changed by a single bit raises ``TokenStoreError``
-    (never an exception of ``cryptography``). A stored token set that is not encrypted is
+    The account key and the generation are authenticated with each value: a value copied
+    to another account, replayed with an edited generation, decrypted with a wrong key, or
+    changed by a single bit raises ``TokenStoreError`` (never an exception of
+    ``cryptography``). Values written by 0.2.0 (whose generation was not authenticated)
+    are read once, their clear generation checked against the one sealed inside, and
+    rewritten in the bound format at once when the inner store has ``compare_and_set``
+    (else at their next save, or by :meth:`reencrypt`). A stored token set that is not encrypted is
     refused too, unless ``accept_plaintext=True`` (for migrating an existing store: it is
     read as is and encrypted on its next save).
 
@@ -212,7 +220,23 @@ class EncryptedTokenStore:
         sealed = await self._inner.load(account_key)
         if sealed is None:
             return None
-        return self.open(account_key, sealed)
+        opened = self.open(account_key, sealed)
+        if _is_legacy(sealed) and self.compare_and_set:
+            await self._rewrite_bound(account_key, sealed, opened)
+        return opened
+
+    async def _rewrite_bound(self, account_key: str, sealed: TokenSet, opened: TokenSet) -> None:
+        """Rewrite a 0.2.0 value in the bound format, one generation on.
+
+        Only over a compare-and-set store (no lock is held here): a newer value saved
+        meanwhile wins, and this rewrite is dropped.
+        """
+        from ..errors import TokenSetSuperseded
+
+        newer = opened.model_copy(update={"generation": sealed.generation + 1})
+        # A newer token set saved meanwhile is bound already: let it win.
+        with contextlib.suppress(TokenSetSuperseded):
+            await self._inner.save(account_key, self.seal(account_key, newer))
 
     async def save(self, account_key: str, token_set: TokenSet) -> None:
         """Encrypt ``token_set`` with the current key and save it in the inner store."""
@@ -232,11 +256,15 @@ class EncryptedTokenStore:
     async def reencrypt(self, account_key: str) -> bool:
         """Save ``account_key``'s token set again under the current key (for rotation).
 
+        Values of the 0.2.0 format are rewritten bound too, whatever their key.
+
         Holds the inner store's lock while doing so. True if a token set was rewritten.
         """
         async with self._inner.lock(check_account_key(account_key)):
             sealed = await self._inner.load(account_key)
-            if sealed is None or _header(sealed).get("kid") == self._current:
+            if sealed is None:
+                return False
+            if _header(sealed).get("kid") == self._current and not _is_legacy(sealed):
                 return False
             opened = self.open(account_key, sealed)
             # The same tokens, one generation on: a compare-and-set store would refuse an
@@ -251,7 +279,8 @@ class EncryptedTokenStore:
         """The sealed ``TokenSet`` that stands for ``token_set`` in the inner store."""
         nonce = secrets.token_bytes(_NONCE_BYTES)
         plaintext = token_set.to_json().encode("utf-8")
-        ciphertext = self._ciphers[self._current].encrypt(nonce, plaintext, _aad(account_key))
+        aad = _aad(account_key, token_set.generation)
+        ciphertext = self._ciphers[self._current].encrypt(nonce, plaintext, aad)
         blob = base64.urlsafe_b64encode(nonce + ciphertext).decode("ascii").rstrip("=")
         header = {"v": _VERSION, "alg": _ALGORITHM, "kid": self._current}
         return TokenSet(
@@ -271,7 +300,8 @@ class EncryptedTokenStore:
                 "accept_plaintext=True once to migrate an unencrypted store)"
             )
         header = _header(sealed)
-        if header.get("v") != _VERSION or header.get("alg") != _ALGORITHM:
+        version = header.get("v")
+        if version not in (_VERSION, _LEGACY_VERSION) or header.get("alg") != _ALGORITHM:
             raise TokenStoreError(
                 f"{where} uses an unknown encryption format "
                 f"(v={header.get('v')!r}, alg={header.get('alg')!r})"
@@ -290,26 +320,36 @@ class EncryptedTokenStore:
             raise TokenStoreError(f"{where} is not a valid sealed value") from None
         from cryptography.exceptions import InvalidTag
 
+        if version == _VERSION:
+            aad = _aad(account_key, sealed.generation)
+        else:
+            aad = _LEGACY_AAD_PREFIX + account_key.encode("utf-8")
         try:
-            plaintext = cipher.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], _aad(account_key))
+            plaintext = cipher.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], aad)
         except (InvalidTag, ValueError):
             raise TokenStoreError(
                 f"{where} cannot be decrypted with key id {kid!r}: the key is wrong, or the "
-                "value was changed or copied from another account"
+                "value (or its generation) was changed or copied from another account"
             ) from None
         try:
             opened = TokenSet.from_json(plaintext)
         except TokenStoreError as exc:
             raise TokenStoreError(f"{where} decrypted to an invalid token set: {exc}") from None
         if opened.generation != sealed.generation:
-            # The inner store compares the visible generation; report that one, so the
-            # next save (generation + 1) is judged against what the store holds.
-            opened = opened.model_copy(update={"generation": sealed.generation})
+            # Sealed with one generation, stored under another: the clear one was changed
+            # (the bound format cannot get here; a 0.2.0 value can).
+            raise TokenStoreError(
+                f"{where} was changed: its generation differs from the one sealed inside"
+            )
         return opened
 
 
-def _aad(account_key: str) -> bytes:
-    return _AAD_PREFIX + account_key.encode("utf-8")
+def _aad(account_key: str, generation: int) -> bytes:
+    return _AAD_PREFIX + account_key.encode("utf-8") + b"\0" + str(generation).encode("ascii")
+
+
+def _is_legacy(sealed: TokenSet) -> bool:
+    return _header(sealed).get("v") == _LEGACY_VERSION
 
 
 def _header(token_set: TokenSet) -> dict[str, Any]:

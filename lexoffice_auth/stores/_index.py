@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from pydantic import SecretStr
 
-from .._core.checks import check_account_key
-from ..errors import ConfigurationError
+from .._core.checks import RESERVED_KEY_PREFIX, check_account_key
+from ..errors import ConfigurationError, TokenStoreError
 
 if TYPE_CHECKING:
     from ._protocol import TokenStore
@@ -30,7 +30,7 @@ __all__ = [
     "connection_index_for",
 ]
 
-CONNECTION_INDEX_PREFIX = "lexoffice-connection:"
+CONNECTION_INDEX_PREFIX = RESERVED_KEY_PREFIX
 """Earlier versions' index entries: token sets at ``<prefix><connectionId>`` in the store."""
 
 _INDEX_MARKER = "lexoffice_auth.connection_of"
@@ -101,7 +101,9 @@ class TokenSetConnectionIndex:
     """The index as token sets in any ``TokenStore``, the way earlier versions kept it.
 
     Each entry is a token set at ``lexoffice-connection:<id>`` that holds no token (it
-    expired at the epoch) and names the account. Used for stores that bring no index of
+    expired at the epoch) and names the account. That key prefix is reserved (sources and
+    pools refuse such account keys), and a value there that is not an entry (an account's
+    tokens saved directly) is never replaced or deleted. Used for stores that bring no index of
     their own, and to read (and then drop) such entries from stores that do.
     """
 
@@ -123,6 +125,12 @@ class TokenSetConnectionIndex:
             extra={_INDEX_MARKER: check_account_key(account_key)},
         )
         async with self.store.lock(key):
+            stored = await self.store.load(key)
+            if stored is not None and not _is_entry(stored):
+                raise TokenStoreError(
+                    f"the store key {key!r} holds a token set that is not an index entry "
+                    "(an account's tokens?); it was left untouched"
+                )
             await self.store.save(key, entry)
 
     async def account_for(self, connection_id: str) -> str | None:
@@ -135,7 +143,15 @@ class TokenSetConnectionIndex:
         """Delete the entry of ``connection_id``."""
         key = CONNECTION_INDEX_PREFIX + check_connection_id(connection_id)
         async with self.store.lock(key):
-            await self.store.delete(key)
+            stored = await self.store.load(key)
+            if stored is not None and _is_entry(stored):
+                await self.store.delete(key)
+
+
+def _is_entry(token_set: object) -> bool:
+    """Whether a stored token set is one of the index's entries (it names an account)."""
+    extra = getattr(token_set, "extra", None)
+    return isinstance(extra, dict) and isinstance(extra.get(_INDEX_MARKER), str)
 
 
 class _Migrating:

@@ -29,6 +29,7 @@ from .._session.revocation import REVOKED_MARKER, is_revoked
 from ._endpoint import MAX_BODY as MAX_BODY
 from ._endpoint import EventHandler, webhook_endpoint, webhook_route
 from ._events import KNOWN_EVENT_TYPES, TOKEN_REVOKED, WebhookEvent, parse_event
+from ._replay import EventLedger, SeenEvents, check_fresh, event_key
 from ._revocation import ConnectionLookup as ConnectionLookup
 from ._revocation import revoke_connection
 from ._signature import SIGNATURE_HEADER, load_public_key, verify_signature
@@ -40,7 +41,11 @@ __all__ = [
     "SIGNATURE_HEADER",
     "TOKEN_REVOKED",
     "EventHandler",
+    "EventLedger",
+    "SeenEvents",
     "WebhookEvent",
+    "check_fresh",
+    "event_key",
     "is_revoked",
     "load_public_key",
     "parse_event",

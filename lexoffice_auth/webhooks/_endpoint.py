@@ -7,8 +7,10 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
+from .._core.clock import Clock, system_clock
 from ..errors import ConfigurationError, WebhookError
 from ._events import WebhookEvent, parse_event
+from ._replay import EventLedger, check_fresh, check_window
 from ._signature import SIGNATURE_HEADER, PublicKey, load_public_key, verify_signature
 
 if TYPE_CHECKING:
@@ -38,7 +40,13 @@ def _import_starlette() -> None:
 
 
 def webhook_endpoint(
-    public_key: PublicKey, handler: EventHandler, *, max_body: int = MAX_BODY
+    public_key: PublicKey,
+    handler: EventHandler,
+    *,
+    max_body: int = MAX_BODY,
+    max_age: float | None = None,
+    seen_events: EventLedger | None = None,
+    clock: Clock = system_clock,
 ) -> Callable[[Request], Awaitable[Response]]:
     """A Starlette endpoint (``request -> response``) that receives lexoffice events.
 
@@ -47,6 +55,12 @@ def webhook_endpoint(
     ``handler(event)`` has returned. An exception from the handler propagates (Starlette
     answers 500, and lexoffice may deliver the event again). ``public_key`` is loaded now,
     so a bad key fails at start-up.
+
+    Replays (opt-in; a signed body stays valid forever): with ``max_age`` an event dated
+    further than that many seconds from ``clock()`` (either way) is answered 400 and not
+    handled; with ``seen_events`` (e.g. :class:`SeenEvents`) an event handled before is
+    answered 200 without running the handler again, and one whose handler raised is
+    forgotten so that a redelivery runs it.
 
     Example (``pem`` is the public key you configure; here one made up for the example):
         >>> from cryptography.hazmat.primitives import serialization
@@ -69,6 +83,9 @@ def webhook_endpoint(
         raise ConfigurationError("handler must be a function of the event")
     if isinstance(max_body, bool) or not isinstance(max_body, int) or max_body < 1:
         raise ConfigurationError("max_body must be a positive int")
+    window = check_window(max_age, clock)
+    if seen_events is not None and not isinstance(seen_events, EventLedger):
+        raise ConfigurationError("seen_events must have async claim(event) and release(event)")
 
     async def endpoint(request: Request) -> Response:
         body = bytearray()
@@ -86,18 +103,38 @@ def webhook_endpoint(
         except WebhookError as exc:
             logger.warning("webhook refused: %s", exc)
             return PlainTextResponse("not a lexoffice event", status_code=400)
-        result = handler(event)
-        if inspect.isawaitable(result):
-            await result
+        if window is not None:
+            try:
+                check_fresh(event, max_age=window, now=clock())
+            except WebhookError as exc:
+                logger.warning("webhook refused: %s", exc)
+                return PlainTextResponse("stale event", status_code=400)
+        if seen_events is not None and not await seen_events.claim(event):
+            return PlainTextResponse("ok (already handled)", status_code=200)
+        try:
+            result = handler(event)
+            if inspect.isawaitable(result):
+                await result
+        except BaseException:
+            if seen_events is not None:
+                await seen_events.release(event)
+            raise
         return PlainTextResponse("ok", status_code=200)
 
     return endpoint
 
 
 def webhook_route(
-    path: str, public_key: PublicKey, handler: EventHandler, *, max_body: int = MAX_BODY
+    path: str,
+    public_key: PublicKey,
+    handler: EventHandler,
+    *,
+    max_body: int = MAX_BODY,
+    max_age: float | None = None,
+    seen_events: EventLedger | None = None,
+    clock: Clock = system_clock,
 ) -> Route:
-    """A Starlette ``Route`` for ``POST path`` over :func:`webhook_endpoint`.
+    """A Starlette ``Route`` for ``POST path`` over :func:`webhook_endpoint` (same options).
 
     Example (``pem`` is the public key you configure; here one made up for the example):
         >>> from cryptography.hazmat.primitives import serialization
@@ -109,7 +146,14 @@ def webhook_route(
         >>> route.path, sorted(route.methods)  # Starlette(routes=[route])
         ('/lexoffice/events', ['POST'])
     """
-    endpoint = webhook_endpoint(public_key, handler, max_body=max_body)
+    endpoint = webhook_endpoint(
+        public_key,
+        handler,
+        max_body=max_body,
+        max_age=max_age,
+        seen_events=seen_events,
+        clock=clock,
+    )
     from starlette.routing import Route
 
     return Route(path, endpoint, methods=["POST"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -74,6 +75,12 @@ def parse_event(body: bytes | str) -> WebhookEvent:
     if not isinstance(body, (bytes, bytearray, str)):
         raise ConfigurationError(f"body must be bytes or str, not {type(body).__name__}")
     data = json_object(body, "the webhook body", _payload_error)
+    try:
+        # JSON allows "\ud800" (a lone surrogate), UTF-8 cannot hold it: no event has one,
+        # and a handler storing or logging such a string would fail.
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise _payload_error("the webhook body holds a lone surrogate (\\ud800-\\udfff)") from None
     try:
         return WebhookEvent.model_validate(data)
     except ValidationError as exc:

@@ -112,9 +112,10 @@ def _signed_forms(body: bytes) -> list[bytes]:
     forms = [body]
     try:
         compact = json.dumps(json.loads(body), separators=(",", ":"), ensure_ascii=False)
-    except (ValueError, UnicodeDecodeError, RecursionError):
+        # A lone surrogate ("\ud800") has no UTF-8 form: then only the body as received.
+        encoded = compact.encode("utf-8")
+    except (ValueError, RecursionError):  # UnicodeDecodeError/EncodeError are ValueErrors
         return forms
-    encoded = compact.encode("utf-8")
     if encoded != body:
         forms.append(encoded)
     return forms

@@ -28,7 +28,8 @@ async def test_a_provider_clock_5_minutes_off_still_logs_in_and_refreshes_once(
     client_clock = FakeClock(start=T0, ticking=False)
     provider = FaultyProvider(FakeLexoffice(clock=provider_clock, rate_limit=None))
     async with provider.http() as http:
-        oauth = provider.oauth(http, timeout=2.0, clock=client_clock)
+        # 5 minutes of skew is more than the default allowance (60 s): configured here.
+        oauth = provider.oauth(http, timeout=2.0, clock=client_clock, id_token_leeway=300)
         pending = await oauth.start_login()
         callback = await provider.browse(http, pending.authorization_url)
         tokens = await oauth.complete_login(callback, pending)

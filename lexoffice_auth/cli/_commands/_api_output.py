@@ -13,8 +13,10 @@ from typing import Any, TypeVar
 
 import click
 
+from lexoffice_auth.rules import escape_controls
+
 from .._profile import Profile
-from ._context import State, run, say, secrets_of
+from ._context import State, out, run, say, secrets_of
 
 __all__ = [
     "api_base_option",
@@ -116,14 +118,14 @@ def page_footer(page: Any) -> None:
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     """Print ``rows`` as left-aligned columns under ``headers`` (on stdout)."""
-    cells = [[("" if v is None else str(v)) for v in row] for row in rows]
+    cells = [[("" if v is None else escape_controls(str(v))) for v in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in cells:
         widths = [max(w, len(v)) for w, v in zip(widths, row, strict=False)]
     line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()
-    click.echo(line)
+    out(line)
     for row in cells:
-        click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=False)).rstrip())
+        out("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=False)).rstrip())
 
 
 def fields(pairs: Sequence[tuple[str, Any]]) -> None:
@@ -131,4 +133,4 @@ def fields(pairs: Sequence[tuple[str, Any]]) -> None:
     width = max(len(k) for k, _ in pairs) + 1
     for key, value in pairs:
         if value is not None and value != "":
-            click.echo(f"{(key + ':').ljust(width)} {value}")
+            out(f"{(key + ':').ljust(width)} {value}")

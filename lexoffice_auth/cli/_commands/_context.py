@@ -16,6 +16,7 @@ import anyio
 import click
 
 from lexoffice_auth import TokenSet
+from lexoffice_auth.rules import escape_controls
 
 from .._errors import RedactingHandler, Redactor, describe
 from .._settings import Settings
@@ -36,6 +37,13 @@ class State:
         config = flags.pop("config", None)
         settings = Settings(flags=flags, config_path=Path(config) if config else None)
         self.redact.add(settings.get("client_secret"), settings.api_key)
+        if command_flags.get("client_secret"):
+            # argv is readable by every local user (ps, /proc/PID/cmdline).
+            say(
+                "warning: --client-secret on the command line is visible to other local "
+                "users; prefer LEXOFFICE_CLIENT_SECRET, LEXOFFICE_CLIENT_SECRET_FILE or "
+                "the prompt"
+            )
         return settings
 
 
@@ -114,9 +122,22 @@ def run(main: Callable[[State], Awaitable[None]]) -> None:
             logger.removeHandler(handler)
 
 
+client_secret_option = click.option(
+    "--client-secret",
+    metavar="SECRET",
+    help="Client secret of a confidential client; never stored. Visible to other local users "
+    "on the command line: prefer LEXOFFICE_CLIENT_SECRET or LEXOFFICE_CLIENT_SECRET_FILE.",
+)
+
+
 def say(text: str = "") -> None:
-    """A message for the user, on stderr (stdout is for data)."""
-    click.echo(text, err=True)
+    """A message for the user, on stderr (stdout is for data); control characters escaped."""
+    click.echo("\n".join(escape_controls(line) for line in text.split("\n")), err=True)
+
+
+def out(text: str = "") -> None:
+    """A line of data on stdout, control characters (from server text) escaped."""
+    click.echo(escape_controls(text))
 
 
 def secrets_of(tokens: TokenSet) -> str:

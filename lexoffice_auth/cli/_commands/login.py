@@ -18,7 +18,7 @@ from .._errors import Redactor
 from .._loopback import LoopbackReceiver, _duration
 from .._profile import build_oauth, mark, partner_paste_redirect_uri
 from .._settings import Settings
-from ._context import State, run, say, shared_options
+from ._context import State, client_secret_option, run, say, shared_options
 
 __all__ = ["login"]
 
@@ -28,11 +28,7 @@ CALLBACK_PATH = "/callback"
 @click.command()
 @click.option("--issuer", metavar="URL", help="OpenID provider with discovery [LEXOFFICE_ISSUER].")
 @click.option("--client-id", metavar="ID", help="OAuth client id [LEXOFFICE_CLIENT_ID].")
-@click.option(
-    "--client-secret",
-    metavar="SECRET",
-    help="Client secret of a confidential client [LEXOFFICE_CLIENT_SECRET]; never stored.",
-)
+@client_secret_option
 @click.option(
     "--scope",
     "scopes",
@@ -171,7 +167,7 @@ async def _login_api_key(settings: Settings, redact: Redactor, *, verify: bool) 
     redact.add(key)
     if not key:
         raise ConfigurationError("no API key given")
-    api_base = settings.get("api_base")
+    api_base = settings.api_base
     base = api_base or DEFAULT_BASE_URL
     auth = ApiKeyAuth(key, api_origins=[base])  # refuses "Bearer ..." and odd characters
     who = ""
@@ -205,8 +201,10 @@ async def _save_login(
         "client_id": oauth.client_id,
         "redirect_uri": oauth.redirect_uri,
         "scopes": list(oauth.scopes),
+        # No secret, only whether there is one: logout then knows to ask for it.
+        "confidential": oauth.config.client_secret is not None,
     }
-    if api_base := settings.get("api_base"):
+    if api_base := settings.api_base:
         marker["api_base"] = api_base
     store = FileTokenStore(settings.store_path)
     await store.save(settings.profile, mark(tokens, marker))
@@ -256,7 +254,12 @@ async def _login_loopback(
             return await oauth.complete_login(url, pending)
 
         try:
-            tokens = await receiver.wait(complete, within=seconds, progress=progress)
+            tokens = await receiver.wait(
+                complete,
+                within=seconds,
+                progress=progress,
+                state=pending.state.get_secret_value(),
+            )
         finally:
             if tty:
                 click.echo("\r" + " " * 20 + "\r", err=True, nl=False)

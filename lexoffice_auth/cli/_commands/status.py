@@ -10,7 +10,7 @@ import click
 
 from .._loopback import _duration
 from .._profile import Profile
-from ._context import State, run, shared_options
+from ._context import State, out, run, shared_options
 
 __all__ = ["status"]
 
@@ -59,32 +59,32 @@ def status(as_json: bool) -> None:
         if as_json:
             click.echo(json.dumps(info, indent=2))
             return
-        click.echo(f"Profile:        {info['profile']}")
-        click.echo(f"Token store:    {info['store']}")
+        out(f"Profile:        {info['profile']}")
+        out(f"Token store:    {info['store']}")
         if "env_api_key" in info:
-            click.echo(f"Note:           {info['env_api_key']}")
+            out(f"Note:           {info['env_api_key']}")
         if tokens is None:
-            click.echo("Logged in:      no (run `lexoffice-auth login`)")
+            out("Logged in:      no (run `lexoffice-auth login`)")
             return
         kinds = {"oauth": "OAuth login", "api_key": "API key", "unknown": "token set"}
-        click.echo(f"Logged in:      yes ({kinds.get(str(info['kind']), '?')})")
+        out(f"Logged in:      yes ({kinds.get(str(info['kind']), '?')})")
         if profile.kind == "oauth":
             name = (
                 "lexoffice partner OAuth"
                 if info["provider"] == "lexoffice-partner"
                 else "OpenID provider"
             )
-            click.echo(f"Provider:       {name} {info['issuer']} (client {info['client_id']})")
+            out(f"Provider:       {name} {info['issuer']} (client {info['client_id']})")
         if "user" in info:
-            click.echo(f"User:           {info['user']}")
-        click.echo(f"Scopes:         {' '.join(info['scopes']) or '(none recorded)'}")
+            out(f"User:           {info['user']}")
+        out(f"Scopes:         {' '.join(info['scopes']) or '(none recorded)'}")
         if tokens.expires_at is None:
-            click.echo("Expires:        never by the clock (lexoffice API keys last 24 months)")
+            out("Expires:        never by the clock (lexoffice API keys last 24 months)")
         else:
             left = int(info["expires_in"])
             state_text = f"in {_duration(left)}" if left > 0 else "expired (refreshed on next use)"
-            click.echo(f"Access token:   expires {info['expires_at']} ({state_text})")
-            click.echo(f"Refresh token:  {'yes' if info['refresh_token'] else 'no'}")
-        click.echo(f"API base:       {info['api_base']}")
+            out(f"Access token:   expires {info['expires_at']} ({state_text})")
+            out(f"Refresh token:  {'yes' if info['refresh_token'] else 'no'}")
+        out(f"API base:       {info['api_base']}")
 
     run(main)
