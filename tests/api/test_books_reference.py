@@ -291,8 +291,9 @@ async def test_oauth_refreshes_on_401_and_a_second_401_is_unauthorized(anyio_bac
         ping = api.get("/v1/ping").mock(
             side_effect=[
                 json_response(401, UNAUTHORIZED),  # at-0 revoked early: refresh, retry
-                json_response(200, PING),
-                json_response(401, UNAUTHORIZED),  # at-1 rejected: no second refresh
+                json_response(200, PING),  # at-1 accepted
+                json_response(401, UNAUTHORIZED),  # at-1 revoked later: refresh again
+                json_response(401, UNAUTHORIZED),  # at-2 rejected as soon as issued
             ]
         )
         async with lx:
@@ -300,8 +301,10 @@ async def test_oauth_refreshes_on_401_and_a_second_401_is_unauthorized(anyio_bac
             with pytest.raises(Unauthorized):
                 await lx.ping()
     tokens = [c.request.headers["Authorization"] for c in ping.calls]
-    assert tokens == ["Bearer at-0", "Bearer at-1", "Bearer at-1"]
-    assert provider.calls == 1  # one refresh, for the first 401 only
+    assert tokens == ["Bearer at-0", "Bearer at-1", "Bearer at-1", "Bearer at-2"]
+    # A token the API had accepted is refreshed when rejected (hardening round 2, item 4);
+    # one it never accepted is not refreshed again: no 401 loop.
+    assert provider.calls == 2
 
 
 async def test_oauth_reads_the_books_too() -> None:
