@@ -90,6 +90,10 @@ def log_event(event: str, message: str, *, level: int = logging.INFO, **fields: 
 class _Otel:
     """The instruments, made once from a meter and a tracer."""
 
+    def tracing(self) -> bool:
+        """Whether a span would be recorded (a provider given, or one set globally since)."""
+        return self._explicit_tracer or not isinstance(self._global_provider(), self._proxy)
+
     def __init__(self, meter_provider: Any = None, tracer_provider: Any = None) -> None:
         from opentelemetry import metrics, trace
 
@@ -103,6 +107,11 @@ class _Otel:
             if tracer_provider is None
             else tracer_provider.get_tracer(LOGGER_NAME)
         )
+        # With no provider given and none set globally, opentelemetry-api hands out a proxy
+        # whose spans record nothing; making them costs ~15 µs a request for nothing.
+        self._explicit_tracer = tracer_provider is not None
+        self._global_provider = trace.get_tracer_provider
+        self._proxy = trace.ProxyTracerProvider
         self.refreshes = meter.create_counter(
             "lexoffice.auth.refreshes", unit="1", description="Token refresh requests"
         )
@@ -167,7 +176,7 @@ def disable_opentelemetry() -> None:
 @contextlib.contextmanager
 def _span(name: str, attributes: dict[str, Any]) -> Iterator[Any]:
     otel = _instruments()
-    if otel is None:
+    if otel is None or not otel.tracing():
         yield None
         return
     with otel.tracer.start_as_current_span(name, attributes=attributes) as span:
