@@ -27,6 +27,8 @@ from .errors import ConfigurationError
 
 __all__ = [
     "API_BASE_URL",
+    "VOUCHER_STATUSES",
+    "VOUCHER_TYPES",
     "RefillingBucket",
     "escape_controls",
     "is_loopback_host",
@@ -37,6 +39,35 @@ __all__ = [
 
 API_BASE_URL = "https://api.lexware.io"
 """The lexoffice (Lexware Office) public API's base URL, also its one origin."""
+
+VOUCHER_TYPES = (
+    "salesinvoice",
+    "salescreditnote",
+    "purchaseinvoice",
+    "purchasecreditnote",
+    "invoice",
+    "downpaymentinvoice",
+    "creditnote",
+    "orderconfirmation",
+    "quotation",
+    "deliverynote",
+)
+"""The documented voucherlist ``voucherType`` values (lexoffice may add more)."""
+
+VOUCHER_STATUSES = (
+    "draft",
+    "open",
+    "paid",
+    "paidoff",
+    "voided",
+    "transferred",
+    "sepadebit",
+    "overdue",
+    "accepted",
+    "rejected",
+    "unchecked",
+)
+"""The documented voucherlist ``voucherStatus`` values (``overdue`` only on its own)."""
 
 
 def is_loopback_host(host: str | None) -> bool:

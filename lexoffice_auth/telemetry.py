@@ -303,8 +303,15 @@ def store_error(account_key: str, error: BaseException) -> None:
     )
 
 
-@contextlib.contextmanager
-def api_request(method: str, path: str) -> Iterator[Any]:
-    """The span of one API call (retries included); yields the span or None."""
-    with _span("lexoffice.api.request", {"http.request.method": method, "url.path": path}) as span:
-        yield span
+_NO_SPAN: contextlib.nullcontext[None] = contextlib.nullcontext()
+
+
+def api_request(method: str, path: str) -> contextlib.AbstractContextManager[Any]:
+    """The span of one API call (retries included); yields the span or None.
+
+    Without a recording tracer this is a shared no-op, so an API call pays nothing for it.
+    """
+    otel = _instruments()
+    if otel is None or not otel.tracing():
+        return _NO_SPAN
+    return _span("lexoffice.api.request", {"http.request.method": method, "url.path": path})

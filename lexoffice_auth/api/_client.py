@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
+import sys
 import time
 from collections.abc import Callable, Mapping
 from os import PathLike
@@ -174,6 +176,7 @@ class LexofficeClient:
         download_deadline: float | None = None,
     ) -> None:
         self._base = _check_base_url(base_url)
+        self._base_text = str(self._base).rstrip("/")
         self._deadline = _check_deadline(3 * timeout if deadline is None else deadline, "deadline")
         self._download_deadline = (
             None
@@ -250,7 +253,7 @@ class LexofficeClient:
     @property
     def base_url(self) -> str:
         """The API base URL, without a trailing slash."""
-        return str(self._base).rstrip("/")
+        return self._base_text
 
     @property
     def limiter(self) -> RateLimiter | None:
@@ -413,6 +416,9 @@ class LexofficeClient:
             if deadline is None:
                 return await exchange()
             try:
+                if sys.version_info >= (3, 11) and _on_asyncio():
+                    async with asyncio.timeout(deadline):  # a third of anyio's cost there
+                        return await exchange()
                 with anyio.fail_after(deadline):
                     return await exchange()
             except TimeoutError:
@@ -622,6 +628,14 @@ def _sent_credentials(response: httpx.Response) -> tuple[str, ...]:
         return ()
     _, _, credential = header.partition(" ")
     return (credential.strip(),) if credential.strip() else ()
+
+
+def _on_asyncio() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # trio, or no loop at all
+        return False
+    return True
 
 
 def _check_deadline(value: object, name: str) -> float:

@@ -88,9 +88,14 @@ async def call_with_retries(attempt: Callable[[], Awaitable[T]], policy: RetryPo
     retries are used up (or the policy's time is over) the carried error is raised, with
     ``retried`` set to the number of retries made.
     """
+    # The common case, one try that works, skips setting up stamina's machinery.
+    started = time.monotonic()
+    try:
+        return await attempt()
+    except Retryable as exc:
+        first: Retryable | None = exc
     counts = {"rate": 0, "read": 0}
     limits = {"rate": policy.attempts, "read": policy.read_attempts}
-    started = time.monotonic()
 
     def backoff(exc: Exception) -> bool | float:
         if not isinstance(exc, Retryable):
@@ -107,11 +112,6 @@ async def call_with_retries(attempt: Callable[[], Awaitable[T]], policy: RetryPo
             return float(error.retry_after)
         return True
 
-    # The common case, one try that works, skips setting up stamina's machinery.
-    try:
-        return await attempt()
-    except Retryable as exc:
-        first: Retryable | None = exc
     import stamina  # only now: a client whose calls all succeed never loads it
 
     tries = 1

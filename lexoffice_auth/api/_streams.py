@@ -134,6 +134,11 @@ async def read_capped(
 ) -> bytes:
     """The decoded body, at most ``limit`` bytes: more raises ``ResponseTooLarge``, or with
     ``truncate=True`` (error bodies) is cut off."""
+    if response.is_stream_consumed:  # the transport holds the body already (see below)
+        content = response.content
+        if len(content) > limit and not truncate:
+            raise _too_large(what, limit)
+        return content[:limit]
     declared = _declared_length(response)
     if declared is not None and declared > limit and not truncate:
         raise _too_large(what, limit)

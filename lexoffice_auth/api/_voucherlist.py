@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Literal
 
 from ..errors import ApiError, ConfigurationError
+from ..rules import VOUCHER_STATUSES, VOUCHER_TYPES
 from ._common import check_id, check_page
 from ._pager import Pager
 from ._resource import Resource
@@ -29,33 +30,6 @@ __all__ = [
 
 SEARCH_WINDOW = 10_000
 """lexoffice's voucherlist counts (and pages) no further than this."""
-VOUCHER_TYPES = (
-    "salesinvoice",
-    "salescreditnote",
-    "purchaseinvoice",
-    "purchasecreditnote",
-    "invoice",
-    "downpaymentinvoice",
-    "creditnote",
-    "orderconfirmation",
-    "quotation",
-    "deliverynote",
-)
-"""The documented ``voucherType`` values (lexoffice may add more; others are sent as given)."""
-VOUCHER_STATUSES = (
-    "draft",
-    "open",
-    "paid",
-    "paidoff",
-    "voided",
-    "transferred",
-    "sepadebit",
-    "overdue",
-    "accepted",
-    "rejected",
-    "unchecked",
-)
-"""The documented ``voucherStatus`` values (``overdue`` only on its own)."""
 _EARLIEST = date(1900, 1, 1)
 _LATEST = date(2199, 12, 31)
 _DATE_FIELDS = ("voucherDate", "createdDate", "updatedDate")

@@ -8,6 +8,7 @@ from typing import Any
 
 from httpx import Response
 
+from lexoffice_auth import rules
 from lexoffice_auth.testing._responses import format_datetime, parse_datetime
 from lexoffice_auth.testing._state import Record, SandboxState
 from lexoffice_auth.testing.api._amounts import money, number
@@ -20,35 +21,8 @@ from lexoffice_auth.testing.api._sales_kinds import KINDS
 
 __all__ = ["VOUCHER_STATUSES", "VOUCHER_TYPES", "listing"]
 
-VOUCHER_TYPES = frozenset(
-    {
-        "salesinvoice",
-        "salescreditnote",
-        "purchaseinvoice",
-        "purchasecreditnote",
-        "invoice",
-        "downpaymentinvoice",
-        "creditnote",
-        "orderconfirmation",
-        "quotation",
-        "deliverynote",
-    }
-)
-VOUCHER_STATUSES = frozenset(
-    {
-        "draft",
-        "open",
-        "paid",
-        "paidoff",
-        "voided",
-        "transferred",
-        "sepadebit",
-        "overdue",
-        "accepted",
-        "rejected",
-        "unchecked",
-    }
-)
+VOUCHER_TYPES = frozenset(rules.VOUCHER_TYPES)
+VOUCHER_STATUSES = frozenset(rules.VOUCHER_STATUSES)
 _SORTS = ("voucherDate", "voucherNumber", "createdDate", "updatedDate")
 _PAYABLE = frozenset({"invoice", "downpaymentinvoice", "creditnote"})
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
