@@ -26,6 +26,7 @@ __all__ = [
     "DRY_RUN_ID",
     "DryRun",
     "dry_run_option",
+    "item_from",
     "parse_as",
     "read_document",
     "show_written",
@@ -164,6 +165,11 @@ def parse_as(model: type[T], data: Any, source: str) -> T:
         listed = "; ".join(f"{p['field']}: {p['message']}" for p in found[:5])
         more = f" (and {len(found) - 5} more)" if len(found) > 5 else ""
         raise InvalidBody(f"{source}: {listed}{more}", details=tuple(found)) from None
+
+
+def item_from(path: str, model: type[T]) -> T:
+    """The ``model`` in a JSON or YAML file: :func:`read_document`, then :func:`parse_as`."""
+    return parse_as(model, read_document(path), path)
 
 
 def _json_path(loc: tuple[int | str, ...]) -> str:

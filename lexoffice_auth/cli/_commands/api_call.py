@@ -15,8 +15,6 @@ from urllib.parse import parse_qsl, urlsplit
 
 import click
 
-from lexoffice_auth.errors import ConfigurationError
-
 from ._api_output import api_base_option, json_text, with_client
 from ._context import State, run, shared_options
 from ._writes import DryRun, dry_run_option, read_document
@@ -65,7 +63,9 @@ def _split_path(path: str) -> tuple[str, list[tuple[str, str]]]:
     parts = urlsplit(path)
     if parts.scheme or parts.netloc or not path.startswith("/"):
         # A full URL would send the credential wherever it points: only paths are taken.
-        raise ConfigurationError(f"PATH must start with / (below the API base), not {path!r}")
+        raise click.BadParameter(
+            f"must start with / (a path below the API base), not {path!r}", param_hint="PATH"
+        )
     return parts.path, parse_qsl(parts.query, keep_blank_values=True)
 
 
@@ -88,7 +88,7 @@ def _decoded(response: Any) -> Any:
 
 
 @click.command("api")
-@click.argument("method", type=click.Choice(_METHODS, case_sensitive=False))
+@click.argument("method", metavar="METHOD", type=click.Choice(_METHODS, case_sensitive=False))
 @click.argument("path")
 @click.option(
     "-f",
@@ -141,19 +141,15 @@ def api(
     other answer as its bytes. A failure exits with its class's status (docs/cli.md).
     """
     method = method.upper()
-    path, query = _split_path(path)
-    fields = _pairs(raw_fields, False) + _pairs(typed_fields, True)
-    body: Any = None
-    if input_file is not None:
-        body = read_document(input_file)
-        params = [*query, *fields]
-    elif method in _QUERY_METHODS:
-        params = [*query, *fields]
-    else:
-        params = list(query)
-        body = dict(fields) if fields else None
     if paginate and method != "GET":
         raise click.UsageError("--paginate needs GET")
+    fields = _pairs(raw_fields, False) + _pairs(typed_fields, True)
+    path, query = _split_path(path)
+    body: Any = None
+    params = [*query, *fields]
+    if input_file is None and method not in _QUERY_METHODS:
+        params = list(query)
+        body = dict(fields) if fields else None
     query_params = {key: _query_value(value) for key, value in params}
 
     async def call(lx: Any) -> Any:
@@ -177,6 +173,9 @@ def api(
             page += 1
 
     async def main(state: State) -> None:
+        nonlocal body
+        if input_file is not None:
+            body = read_document(input_file)  # inside run(): a bad file is one error line
         recorder = DryRun() if dry_run else None
         result = await with_client(state, api_base, call, dry_run=recorder)
         if recorder is not None:

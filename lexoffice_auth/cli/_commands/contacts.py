@@ -16,7 +16,7 @@ from ._api_output import (
     table,
 )
 from ._context import shared_options
-from ._writes import dry_run_option, parse_as, read_document, show_written, write_command
+from ._writes import dry_run_option, item_from, show_written, write_command
 
 __all__ = ["contacts"]
 
@@ -137,10 +137,9 @@ def contacts_get(contact_id: str, api_base: str | None, as_json: bool) -> None:
 @shared_options
 def contacts_create(file: str, dry_run: bool, api_base: str | None, as_json: bool) -> None:
     """Create a contact from a JSON or YAML file (lexoffice's fields); prints its id."""
-    data = read_document(file)
 
     async def call(lx: Any) -> Any:
-        return await lx.contacts.create(parse_as(lx.contacts.model, data, file))
+        return await lx.contacts.create(item_from(file, lx.contacts.model))
 
     write_command(api_base, as_json, dry_run, call, show_written("created contact"))
 
@@ -160,9 +159,8 @@ def contacts_update(
     A stale version (someone changed the contact meanwhile) exits with status 5: read
     the contact again (`contacts get ID --json`) and apply the change to that.
     """
-    data = read_document(file)
 
     async def call(lx: Any) -> Any:
-        return await lx.contacts.update(contact_id, parse_as(lx.contacts.model, data, file))
+        return await lx.contacts.update(contact_id, item_from(file, lx.contacts.model))
 
     write_command(api_base, as_json, dry_run, call, show_written("updated contact"))

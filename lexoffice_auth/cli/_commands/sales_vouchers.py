@@ -29,7 +29,7 @@ from ._api_output import (
     table,
 )
 from ._context import say, shared_options
-from ._writes import dry_run_option, parse_as, read_document, show_written, write_command
+from ._writes import dry_run_option, item_from, show_written, write_command
 
 __all__ = ["KINDS", "SalesVoucherKind", "sales_voucher_groups"]
 
@@ -373,11 +373,9 @@ def _create_command(kind: SalesVoucherKind) -> click.Command:
     def create_command(
         file: str, finalize: bool, dry_run: bool, api_base: str | None, as_json: bool
     ) -> None:
-        data = read_document(file)
-
         async def call(lx: Any) -> Any:
             resource = getattr(lx, kind.attribute)
-            return await resource.create(parse_as(resource.model, data, file), finalize=finalize)
+            return await resource.create(item_from(file, resource.model), finalize=finalize)
 
         state = "finalized" if finalize else "draft"
         write_command(

@@ -9,7 +9,7 @@ import click
 
 from ._api_output import api_base_option, json_option
 from ._context import shared_options
-from ._writes import dry_run_option, parse_as, read_document, show_written, write_command
+from ._writes import dry_run_option, item_from, show_written, write_command
 
 __all__ = ["vouchers"]
 
@@ -39,10 +39,9 @@ def vouchers_create(
     is uploaded to the new voucher next; the printed version is then the voucher's as
     created (the upload changes it: read it again before an update).
     """
-    data = read_document(file)
 
     async def call(lx: Any) -> Any:
-        created = await lx.vouchers.create(parse_as(lx.vouchers.model, data, file))
+        created = await lx.vouchers.create(item_from(file, lx.vouchers.model))
         if receipt is not None:
             await lx.vouchers.upload_file(created.id, receipt)
         return created
