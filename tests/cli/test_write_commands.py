@@ -281,3 +281,12 @@ def test_files_upload_summary_as_csv(sandbox: Sandbox, tmp_path: Path) -> None:
     assert lines[0] == "PATH,FILE ID,VOUCHER ID,ERROR"
     path, file_id, voucher_id, error = lines[1].split(",")
     assert (path, error) == (str(receipt), "") and file_id and voucher_id
+
+
+def test_yaml_amounts_stay_exact(sandbox: Sandbox, tmp_path: Path) -> None:
+    fake, env, _ = sandbox
+    fake.reset_counters()
+    yaml_text = json.dumps(INVOICE).replace("99.99", "99.90")  # 99.9 as a float would lose the 0
+    shown = _run(["invoices", "create", _file(tmp_path, "i.yml", yaml_text), "--dry-run"], env)
+    assert '"netAmount": 99.90,' in shown.stdout and '"quantity": 1.5,' in shown.stdout
+    assert fake.requests == []

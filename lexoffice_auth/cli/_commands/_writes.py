@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Awaitable, Callable
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -123,25 +123,26 @@ def read_document(path: str) -> Any:
     if Path(path).suffix.lower() in (".yaml", ".yml"):
         import yaml  # only for YAML input: the cli extra has it, the library does not need it
 
+        class _ExactLoader(yaml.SafeLoader):
+            """YAML's safe loader with numbers like 19.90 read as exact decimals."""
+
+        def exact(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+            text = str(loader.construct_scalar(node)).replace("_", "")
+            try:
+                number = Decimal(text)
+            except InvalidOperation:
+                return loader.construct_yaml_float(node)  # .inf, .nan and the like
+            return number if number.is_finite() else loader.construct_yaml_float(node)
+
+        _ExactLoader.add_constructor("tag:yaml.org,2002:float", exact)
         try:
-            return _decimals(yaml.safe_load(text))
+            return yaml.load(text, Loader=_ExactLoader)  # noqa: S506 - a SafeLoader subclass
         except yaml.YAMLError as exc:
             raise ConfigurationError(f"{path} is not valid YAML: {exc}") from None
     try:
         return json.loads(text, parse_float=Decimal)
     except ValueError as exc:
         raise ConfigurationError(f"{path} is not valid JSON: {exc}") from None
-
-
-def _decimals(value: Any) -> Any:
-    """YAML's floats as exact decimals (as written, via their shortest repr)."""
-    if isinstance(value, dict):
-        return {k: _decimals(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_decimals(v) for v in value]
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    return value
 
 
 def parse_as(model: type[T], data: Any, source: str) -> T:
