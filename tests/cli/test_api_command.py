@@ -248,3 +248,16 @@ def test_dry_run_prints_the_request_and_sends_nothing(
         f"GET {base}/v1/contacts?page=0\nAccept: application/json\nAuthorization: Bearer ***\n"
     )
     assert fake.requests == []
+
+
+def test_a_dry_run_needs_no_login_and_reads_no_credential(tmp_path: Path) -> None:
+    env = cli_env(tmp_path)  # no key, an empty token store
+    with respx.mock(assert_all_called=False) as api:
+        result = _run(["api", "DELETE", "/v1/event-subscriptions/x", "--dry-run"], env)
+    assert not api.calls
+    assert result.stdout == (
+        f"DELETE {BASE}/v1/event-subscriptions/x\n"
+        "Accept: application/json\n"
+        "Authorization: Bearer ***\n"
+    )
+    assert not (tmp_path / "tokens.json").exists()

@@ -290,3 +290,13 @@ def test_yaml_amounts_stay_exact(sandbox: Sandbox, tmp_path: Path) -> None:
     shown = _run(["invoices", "create", _file(tmp_path, "i.yml", yaml_text), "--dry-run"], env)
     assert '"netAmount": 99.90,' in shown.stdout and '"quantity": 1.5,' in shown.stdout
     assert fake.requests == []
+
+
+def test_download_json_says_what_was_written(sandbox: Sandbox, tmp_path: Path) -> None:
+    fake, env, _ = sandbox
+    invoice = fake.add_invoice()
+    out = tmp_path / "r.pdf"
+    shown = _run(["invoices", "download", invoice, "-o", str(out), "--json"], env)
+    data = json.loads(shown.stdout)
+    assert data["path"] == str(out) and data["size"] == out.stat().st_size > 0
+    assert data["mediaType"] == "application/pdf"

@@ -25,6 +25,7 @@ from ._api_output import (
     csv_option,
     fields,
     json_option,
+    json_text,
     page_footer,
     table,
 )
@@ -334,14 +335,32 @@ def _download_command(kind: SalesVoucherKind) -> click.Command:
     )
     @click.option("--force", is_flag=True, default=False, help="Overwrite an existing file.")
     @api_base_option
+    @click.option(
+        "--json",
+        "as_json",
+        is_flag=True,
+        default=False,
+        help="Print what was written as JSON (path, size, mediaType, filename).",
+    )
     @shared_options
     def download_command(
-        document_id: str, output: str | None, file_format: str, force: bool, api_base: str | None
+        document_id: str,
+        output: str | None,
+        file_format: str,
+        force: bool,
+        api_base: str | None,
+        as_json: bool,
     ) -> None:
         def render(saved: tuple[Path | None, Any]) -> None:
             target, document = saved
-            if target is not None:
-                say(f"wrote {target} ({document.size} bytes, {document.media_type})")
+            if target is None:
+                return
+            say(f"wrote {target} ({document.size} bytes, {document.media_type})")
+            if as_json:
+                found = {"path": str(target), "size": document.size}
+                found.update(mediaType=document.media_type, filename=document.filename)
+                click.echo(json_text(found))
+            else:
                 click.echo(str(target))
 
         api_command(
