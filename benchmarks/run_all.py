@@ -8,7 +8,7 @@ Run: ``python benchmarks/run_all.py [--requests N] [--quick]`` after
   each one's refresh count under a burst of concurrent requests with an expired token. These
   two go into the plot (matplotlib; without it, a hand-written SVG).
 * ``bench_import``, ``bench_api``, ``bench_pool``, ``bench_background`` and
-  ``bench_resources`` (whichever exist)
+  ``bench_resources``, ``bench_pacing`` (whichever exist)
   run as their own processes with smaller counts; their output is copied into the page as
   printed.
 """
@@ -36,6 +36,7 @@ OTHERS = {
     "bench_pool.py": [],
     "bench_background.py": [],
     "bench_resources.py": ["5", "200", "200"],
+    "bench_pacing.py": [],
 }
 LIBRARIES = ["lexoffice-auth", "httpx", "httpx2", "Authlib", "httpx-auth", "pydantic", "anyio"]
 

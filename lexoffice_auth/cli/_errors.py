@@ -17,7 +17,34 @@ from lexoffice_auth.rules import escape_controls
 
 from ._loopback import CallbackTimeout  # loaded with the commands anyway
 
-__all__ = ["Redactor", "describe", "hint_for"]
+__all__ = ["EXIT_CODES", "USAGE_EXIT", "Redactor", "describe", "exit_code_for", "hint_for"]
+
+USAGE_EXIT = 2
+"""The exit status of a usage error (click's own, and a bad value the SDK refuses)."""
+
+#: The exit status per error class, most specific first (docs/cli.md has this table);
+#: anything else that fails is 1.
+EXIT_CODES: tuple[tuple[type[BaseException], int, str], ...] = (
+    (errors.ReauthenticationRequired, 3, "not logged in, or the login or key was refused"),
+    (errors.Unauthorized, 3, "not logged in, or the login or key was refused"),
+    (errors.Forbidden, 3, "not logged in, or the login or key was refused"),
+    (errors.NotFound, 4, "no such resource (404)"),
+    (errors.Conflict, 5, "a conflict: a stale version, or a state that forbids it (a draft)"),
+    (errors.ValidationFailed, 6, "invalid data: lexoffice refused it, or would (named fields)"),
+    (errors.RateLimited, 7, "still rate-limited after the retries"),
+    (errors.NetworkError, 8, "lexoffice could not be reached, or failed (5xx): retry later"),
+    (errors.ServerError, 8, "lexoffice could not be reached, or failed (5xx): retry later"),
+    (errors.ConfigurationError, USAGE_EXIT, "a bad flag, value or input file"),
+)
+
+
+def exit_code_for(exc: BaseException) -> int:
+    """The exit status for a command that failed with ``exc`` (see :data:`EXIT_CODES`)."""
+    for cls, code, _ in EXIT_CODES:
+        if isinstance(exc, cls):
+            return code
+    return 1
+
 
 _SECRET_NAMES = re.compile(r"token|secret|code|verifier|key|password|state|nonce", re.I)
 

@@ -82,7 +82,7 @@ def test_bad_values_are_usage_errors(args: list[str], tmp_path: Path) -> None:
 
 def test_login_without_a_provider_says_what_to_pass(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["login", "--no-browser"], env=cli_env(tmp_path))
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a missing setting: a usage error
     assert "error: no client id: pass --client-id" in result.stderr
     assert "hint:" in result.stderr
 
@@ -90,19 +90,19 @@ def test_login_without_a_provider_says_what_to_pass(tmp_path: Path) -> None:
 def test_partner_preset_needs_secret_and_scopes(tmp_path: Path) -> None:
     env = cli_env(tmp_path)
     result = CliRunner().invoke(cli, ["login", "--lexoffice-partner", "--client-id", "x"], env=env)
-    assert result.exit_code == 1 and "needs the client secret" in result.stderr
+    assert result.exit_code == 2 and "needs the client secret" in result.stderr
     result = CliRunner().invoke(
         cli,
         ["login", "--lexoffice-partner", "--client-id", "x", "--client-secret", "s3cr3t-value"],
         env=env,
     )
-    assert result.exit_code == 1 and "needs --scope" in result.stderr
+    assert result.exit_code == 2 and "needs --scope" in result.stderr
     assert "s3cr3t-value" not in result.output
 
 
 def test_not_logged_in_is_one_line_and_a_hint(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["token"], env=cli_env(tmp_path))
-    assert result.exit_code == 1
+    assert result.exit_code == 3  # not logged in
     lines = result.stderr.strip().splitlines()
     assert lines[0].startswith("lexoffice-auth: error: not logged in (profile 'default'")
     assert lines[1] == (

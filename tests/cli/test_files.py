@@ -173,7 +173,7 @@ def test_a_rejected_key_stops_the_run_with_one_line_and_a_hint(
     folder = _receipts(tmp_path)
     with respx.mock(base_url=BASE) as api:
         route = api.post("/v1/files").respond(401, json={"message": "Unauthorized"})
-        result = _run(["files", "upload", str(folder), "--json"], env, exit_code=1)
+        result = _run(["files", "upload", str(folder), "--json"], env, exit_code=3)
     assert route.call_count == 1  # the other two files are not tried
     reason = (
         "the lexoffice API rejected the API key (HTTP 401): it is invalid, expired or "

@@ -98,7 +98,7 @@ def test_browser_login_token_status_logout(
     after = runner.invoke(cli, ["status"], env=env)
     assert "Logged in:      no" in after.output
     again = run_cli(["token"], env)
-    assert again.returncode == 1
+    assert again.returncode == 3
     assert "run `lexoffice-auth login`" in again.stderr
     assert "Traceback" not in again.stderr
 
@@ -187,7 +187,7 @@ def test_api_key_login_then_contacts_and_invoices(
     twice = runner.invoke(
         cli, ["invoices", "download", invoice, "-o", str(target), "--profile", "key"], env=env
     )
-    assert twice.exit_code == 1 and "--force" in twice.output
+    assert twice.exit_code == 2 and "--force" in twice.output
 
     printed = runner.invoke(cli, ["token", "--profile", "key"], env=env)
     assert printed.stdout == key + "\n"
@@ -205,7 +205,7 @@ def test_a_rejected_api_key_is_one_line_with_a_hint(
     result = CliRunner().invoke(
         cli, ["login", "--api-key", "--api-base", base], input="not-a-key\n", env=cli_env(tmp_path)
     )
-    assert result.exit_code == 1
+    assert result.exit_code == 3
     assert "hint: the API key was rejected" in result.stderr
     assert "Traceback" not in result.output and "not-a-key" not in result.output
     assert not (tmp_path / "tokens.json").exists()
@@ -311,7 +311,7 @@ def test_config_file_api_key_serves_token_status_and_api(
     # A rejected key from the file is one line and a hint; --debug shows no trace of it.
     fake.remove_api_key(key)
     rejected = runner.invoke(cli, ["--debug", "invoices", "list"], env=env)
-    assert rejected.exit_code == 1
+    assert rejected.exit_code == 3
     assert "hint: the API key was rejected" in rejected.stderr
     assert "debug:" in rejected.stderr
     assert key not in rejected.output

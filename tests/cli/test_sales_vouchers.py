@@ -220,7 +220,7 @@ def test_download_streams_into_a_directory_under_lexoffices_name(
         assert target.read_bytes() == PDF
         assert result.stdout == f"{target}\n"
         assert result.stderr == f"wrote {target} ({len(PDF)} bytes, application/pdf)\n"
-        again = _run(["delivery-notes", "download", DN, "-o", str(folder)], env, exit_code=1)
+        again = _run(["delivery-notes", "download", DN, "-o", str(folder)], env, exit_code=2)
         assert f"{target} exists; pass --force to overwrite it" in again.stderr
         _run(["delivery-notes", "download", DN, "-o", str(folder), "--force"], env)
     assert sorted(p.name for p in folder.iterdir()) == ["LS1005.pdf"]  # no temporary left
@@ -255,7 +255,7 @@ def test_a_draft_is_one_error_line_and_leaves_no_file(env: dict[str, str], tmp_p
     }
     with respx.mock(base_url=BASE) as api:
         api.get(f"/v1/quotations/{QUOTE}/file").respond(409, json=body)
-        result = _run(["quotations", "download", QUOTE, "-o", str(tmp_path)], env, exit_code=1)
+        result = _run(["quotations", "download", QUOTE, "-o", str(tmp_path)], env, exit_code=5)
     assert result.stderr.startswith(
         f"lexoffice-auth: error: quotations/{QUOTE} is a draft: lexoffice renders no document"
     )
@@ -276,7 +276,7 @@ def test_download_to_stdout_only_when_it_is_not_a_terminal(
                 return True
 
         monkeypatch.setattr(module, "sys", types.SimpleNamespace(stdout=Terminal()))
-        refused = _run(["invoices", "download", INV, "-o", "-"], env, exit_code=1)
+        refused = _run(["invoices", "download", INV, "-o", "-"], env, exit_code=2)
     assert "refusing to write a binary document to a terminal" in refused.stderr
     assert refused.stdout == ""
 
@@ -294,11 +294,15 @@ def test_a_stored_api_key_login_lists_with_its_bearer(tmp_path: Path) -> None:
     assert result.stdout == "ID  NUMBER  DATE  STATUS  CONTACT  TOTAL  OPEN  CUR\n"
 
 
-@pytest.mark.parametrize("status", [httpx.codes.NOT_FOUND, httpx.codes.UNAUTHORIZED])
-def test_get_failures_are_one_line_and_a_hint(env: dict[str, str], status: int) -> None:
+@pytest.mark.parametrize(
+    ("status", "exit_code"), [(httpx.codes.NOT_FOUND, 4), (httpx.codes.UNAUTHORIZED, 3)]
+)
+def test_get_failures_are_one_line_and_a_hint(
+    env: dict[str, str], status: int, exit_code: int
+) -> None:
     with respx.mock(base_url=BASE) as api:
         api.get(f"/v1/order-confirmations/{OC}").respond(status, json={"message": "nope"})
-        result = _run(["order-confirmations", "get", OC], env, exit_code=1)
+        result = _run(["order-confirmations", "get", OC], env, exit_code=exit_code)
     lines = result.stderr.splitlines()
     assert lines[0].startswith("lexoffice-auth: error: ")
     assert lines[1].startswith("lexoffice-auth: hint: ")
@@ -355,7 +359,7 @@ def test_quotations_list_get_download_on_the_sandbox(seeded: Seeded, tmp_path: P
     written = _run(["quotations", "download", ids["quote"], "-o", str(tmp_path)], env)
     target = Path(written.stdout.strip())
     assert target.parent == tmp_path and target.read_bytes().startswith(b"%PDF")
-    refused = _run(["quotations", "download", ids["draft"], "-o", str(tmp_path)], env, 1)
+    refused = _run(["quotations", "download", ids["draft"], "-o", str(tmp_path)], env, 5)
     assert "is a draft" in refused.stderr
 
 

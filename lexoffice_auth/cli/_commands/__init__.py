@@ -13,6 +13,7 @@ from __future__ import annotations
 import click
 
 from ._context import shared_options
+from .api_call import api
 from .contacts import contacts
 from .demo import demo
 from .files import files
@@ -22,6 +23,7 @@ from .sales_vouchers import sales_voucher_groups
 from .sandbox import sandbox
 from .status import status
 from .token import token
+from .vouchers import vouchers
 
 __all__ = ["COMMANDS", "cli"]
 
@@ -34,6 +36,8 @@ COMMANDS: tuple[click.Command, ...] = (
     contacts,
     files,
     *sales_voucher_groups(),
+    vouchers,
+    api,
     sandbox,
     demo,
 )

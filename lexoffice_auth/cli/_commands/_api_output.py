@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 import secrets
@@ -9,7 +11,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextlib import AsyncExitStack
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -18,12 +20,17 @@ from lexoffice_auth.rules import escape_controls
 from .._profile import Profile
 from ._context import State, out, run, say, secrets_of
 
+if TYPE_CHECKING:
+    from ._writes import DryRun
+
 __all__ = [
     "api_base_option",
     "api_command",
     "as_json_text",
+    "csv_option",
     "fields",
     "json_option",
+    "json_text",
     "page_footer",
     "table",
 ]
@@ -39,14 +46,58 @@ api_base_option = click.option(
 json_option = click.option(
     "--json", "as_json", is_flag=True, default=False, help="Print JSON instead of a table."
 )
+_CSV = "lexoffice_auth.csv"
 
 
-async def with_client(state: State, api_base: str | None, call: Callable[[Any], Awaitable[T]]) -> T:
-    """Run ``call`` on a ``LexofficeClient`` for the profile's login or API key."""
+def _remember_csv(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    if value:
+        ctx.meta[_CSV] = True
+    return value
+
+
+csv_option = click.option(
+    "--csv",
+    is_flag=True,
+    default=False,
+    expose_value=False,
+    callback=_remember_csv,
+    help="Print the table as CSV (a header row, then one row per item).",
+)
+"""``--csv`` for a list command: :func:`table` then writes CSV instead of columns."""
+
+
+async def with_client(
+    state: State,
+    api_base: str | None,
+    call: Callable[[Any], Awaitable[T]],
+    *,
+    dry_run: DryRun | None = None,
+) -> T:
+    """Run ``call`` on a ``LexofficeClient`` for the profile's login or API key.
+
+    With ``dry_run`` the client only records its requests: no credential is read (a
+    placeholder stands in) and nothing is sent.
+    """
     from lexoffice_auth.api import LexofficeClient
 
     settings = state.settings(api_base=api_base)
     profile = await Profile.load(settings)
+    if dry_run is not None:
+        import httpx
+
+        from lexoffice_auth import ApiKeyAuth
+
+        base = profile.api_base(settings)
+        async with (
+            httpx.AsyncClient(transport=dry_run.transport()) as http,
+            LexofficeClient(
+                ApiKeyAuth("dry-run", api_origins=[base]),
+                base_url=base,
+                http_client=http,
+                rate_limit=None,
+            ) as client,
+        ):
+            return await call(client)
     if profile.tokens is not None:
         state.redact.add(secrets_of(profile.tokens))
     base = profile.api_base(settings)
@@ -61,7 +112,12 @@ async def with_client(state: State, api_base: str | None, call: Callable[[Any], 
 
 def as_json_text(model: Any) -> str:
     """A model as lexoffice's JSON, indented by two: its field names, no empty fields,
-    datetimes in its format and amounts as the exact numbers it sent (never floats).
+    datetimes in its format and amounts as the exact numbers it sent (never floats)."""
+    return json_text(model.model_dump(by_alias=True, exclude_none=True))
+
+
+def json_text(data: Any) -> str:
+    """Plain data as JSON indented by two, every ``Decimal`` as its exact digits.
 
     ``json`` writes no ``Decimal`` as a number, so each goes in as a placeholder string
     (with a per-call nonce no data can guess) that is then replaced by its digits.
@@ -85,7 +141,7 @@ def as_json_text(model: Any) -> str:
             return value.isoformat()
         return value
 
-    text = json.dumps(plain(model.model_dump(by_alias=True, exclude_none=True)), indent=2)
+    text = json.dumps(plain(data), indent=2)
     return re.sub(f'"{nonce}:(\\d+)"', lambda m: amounts[int(m.group(1))], text)
 
 
@@ -117,8 +173,17 @@ def page_footer(page: Any) -> None:
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """Print ``rows`` as left-aligned columns under ``headers`` (on stdout)."""
+    """Print ``rows`` as left-aligned columns under ``headers`` (on stdout); with
+    ``--csv`` (:data:`csv_option`) as CSV."""
     cells = [[("" if v is None else escape_controls(str(v))) for v in row] for row in rows]
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.meta.get(_CSV):
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(headers)
+        writer.writerows(cells)
+        click.echo(buffer.getvalue(), nl=False)
+        return
     widths = [len(h) for h in headers]
     for row in cells:
         widths = [max(w, len(v)) for w, v in zip(widths, row, strict=False)]

@@ -1,7 +1,8 @@
 """What every command shares: the common options, their state, running and stderr.
 
 Commands are plain click commands; :func:`run` runs their async body under anyio and
-turns a failure into one redacted line and a hint on stderr (exit status 1).
+turns a failure into one redacted line and a hint on stderr (the exit status says
+which kind of failure: ``EXIT_CODES``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import click
 from lexoffice_auth import TokenSet
 from lexoffice_auth.rules import escape_controls
 
-from .._errors import RedactingHandler, Redactor, describe
+from .._errors import RedactingHandler, Redactor, describe, exit_code_for
 from .._settings import Settings
 
 __all__ = ["State", "run", "say", "secrets_of", "shared_options"]
@@ -100,7 +101,8 @@ def shared_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def run(main: Callable[[State], Awaitable[None]]) -> None:
-    """Run ``main`` under anyio; a failure is one line and a hint on stderr, exit 1."""
+    """Run ``main`` under anyio; a failure is one line and a hint on stderr, and the
+    exit status of its class (:func:`~lexoffice_auth.cli._errors.exit_code_for`)."""
     ctx = click.get_current_context()
     state = ctx.ensure_object(State)
     handler: RedactingHandler | None = None
@@ -116,7 +118,7 @@ def run(main: Callable[[State], Awaitable[None]]) -> None:
     except Exception as exc:
         for line in describe(exc, state.redact, debug=state.debug):
             click.echo(f"lexoffice-auth: {line}", err=True)
-        ctx.exit(1)
+        ctx.exit(exit_code_for(exc))
     finally:
         if handler is not None:
             logger.removeHandler(handler)

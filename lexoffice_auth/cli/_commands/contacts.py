@@ -6,8 +6,17 @@ from typing import Any
 
 import click
 
-from ._api_output import api_base_option, api_command, fields, json_option, page_footer, table
+from ._api_output import (
+    api_base_option,
+    api_command,
+    csv_option,
+    fields,
+    json_option,
+    page_footer,
+    table,
+)
 from ._context import shared_options
+from ._writes import dry_run_option, item_from, show_written, write_command
 
 __all__ = ["contacts"]
 
@@ -45,7 +54,7 @@ def _first_email(contact: Any) -> str:
 
 @click.group()
 def contacts() -> None:
-    """List and show contacts (GET /v1/contacts)."""
+    """List, show, create and update contacts (/v1/contacts)."""
 
 
 @contacts.command("list")
@@ -58,6 +67,7 @@ def contacts() -> None:
 @click.option("--size", type=click.IntRange(1, 250), default=25, show_default=True)
 @api_base_option
 @json_option
+@csv_option
 @shared_options
 def contacts_list(
     name: str | None,
@@ -117,3 +127,40 @@ def contacts_get(contact_id: str, api_base: str | None, as_json: bool) -> None:
         )
 
     api_command(api_base, as_json, lambda lx: lx.contacts.get(contact_id), render)
+
+
+@contacts.command("create")
+@click.argument("file", metavar="FILE")
+@dry_run_option
+@api_base_option
+@json_option
+@shared_options
+def contacts_create(file: str, dry_run: bool, api_base: str | None, as_json: bool) -> None:
+    """Create a contact from a JSON or YAML file (lexoffice's fields); prints its id."""
+
+    async def call(lx: Any) -> Any:
+        return await lx.contacts.create(item_from(file, lx.contacts.model))
+
+    write_command(api_base, as_json, dry_run, call, show_written("created contact"))
+
+
+@contacts.command("update")
+@click.argument("contact_id", metavar="ID")
+@click.argument("file", metavar="FILE")
+@dry_run_option
+@api_base_option
+@json_option
+@shared_options
+def contacts_update(
+    contact_id: str, file: str, dry_run: bool, api_base: str | None, as_json: bool
+) -> None:
+    """Replace a contact with a JSON or YAML file, which carries the version read.
+
+    A stale version (someone changed the contact meanwhile) exits with status 5: read
+    the contact again (`contacts get ID --json`) and apply the change to that.
+    """
+
+    async def call(lx: Any) -> Any:
+        return await lx.contacts.update(contact_id, item_from(file, lx.contacts.model))
+
+    write_command(api_base, as_json, dry_run, call, show_written("updated contact"))

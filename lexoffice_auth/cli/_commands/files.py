@@ -12,7 +12,7 @@ import click
 
 from lexoffice_auth import LexofficeAuthError, errors
 
-from ._api_output import api_base_option, json_option, table, with_client
+from ._api_output import api_base_option, csv_option, json_option, table, with_client
 from ._context import State, run, say, shared_options
 
 __all__ = ["RECEIPT_SUFFIXES", "files", "receipts_in"]
@@ -89,6 +89,7 @@ def files() -> None:
 )
 @api_base_option
 @json_option
+@csv_option
 @shared_options
 def files_upload(paths: tuple[Path, ...], api_base: str | None, as_json: bool) -> None:
     """Upload receipts: each PATH a file, or a folder of pdf/jpg/jpeg/png/xml files.

@@ -19,8 +19,18 @@ import click
 
 from lexoffice_auth.errors import ConfigurationError
 
-from ._api_output import api_base_option, api_command, fields, json_option, page_footer, table
+from ._api_output import (
+    api_base_option,
+    api_command,
+    csv_option,
+    fields,
+    json_option,
+    json_text,
+    page_footer,
+    table,
+)
 from ._context import say, shared_options
+from ._writes import dry_run_option, item_from, show_written, write_command
 
 __all__ = ["KINDS", "SalesVoucherKind", "sales_voucher_groups"]
 
@@ -41,6 +51,8 @@ class SalesVoucherKind:
     """The statuses lexoffice documents for the kind (the ``--status`` help)."""
     xml: bool = False
     """Whether lexoffice renders an XRechnung's XML (``--format xml``)."""
+    creatable: bool = False
+    """Whether the group has ``create FILE [--finalize]`` (a standalone document)."""
 
     @property
     def path(self) -> str:
@@ -56,6 +68,7 @@ KINDS: tuple[SalesVoucherKind, ...] = (
         voucher_type="invoice",
         statuses="draft, open, paid, voided, overdue",
         xml=True,
+        creatable=True,
     ),
     SalesVoucherKind(
         command="quotations",
@@ -63,6 +76,7 @@ KINDS: tuple[SalesVoucherKind, ...] = (
         noun="quotation",
         voucher_type="quotation",
         statuses="draft, open, accepted, rejected",
+        creatable=True,
     ),
     SalesVoucherKind(
         command="order-confirmations",
@@ -83,6 +97,7 @@ KINDS: tuple[SalesVoucherKind, ...] = (
         voucher_type="creditnote",
         statuses="draft, open, paidoff, voided",
         xml=True,
+        creatable=True,
     ),
     SalesVoucherKind(
         command="down-payment-invoices",
@@ -205,6 +220,8 @@ async def _save(
 
 def _group(kind: SalesVoucherKind) -> click.Group:
     what = "show and download" if kind.voucher_type is None else "list, show and download"
+    if kind.creatable:
+        what = what.replace(" and ", ", create and ")
     group = click.Group(
         kind.command,
         help=f"{kind.noun.capitalize()}s: {what} ({kind.path}).",
@@ -212,6 +229,8 @@ def _group(kind: SalesVoucherKind) -> click.Group:
     group.add_command(_list_command(kind))
     group.add_command(_get_command(kind))
     group.add_command(_download_command(kind))
+    if kind.creatable:
+        group.add_command(_create_command(kind))
     return group
 
 
@@ -243,6 +262,7 @@ def _list_command(kind: SalesVoucherKind) -> click.Command:
     @click.option("--size", type=click.IntRange(1, 250), default=25, show_default=True)
     @api_base_option
     @json_option
+    @csv_option
     @shared_options
     def list_command(
         status: str,
@@ -315,14 +335,32 @@ def _download_command(kind: SalesVoucherKind) -> click.Command:
     )
     @click.option("--force", is_flag=True, default=False, help="Overwrite an existing file.")
     @api_base_option
+    @click.option(
+        "--json",
+        "as_json",
+        is_flag=True,
+        default=False,
+        help="Print what was written as JSON (path, size, mediaType, filename).",
+    )
     @shared_options
     def download_command(
-        document_id: str, output: str | None, file_format: str, force: bool, api_base: str | None
+        document_id: str,
+        output: str | None,
+        file_format: str,
+        force: bool,
+        api_base: str | None,
+        as_json: bool,
     ) -> None:
         def render(saved: tuple[Path | None, Any]) -> None:
             target, document = saved
-            if target is not None:
-                say(f"wrote {target} ({document.size} bytes, {document.media_type})")
+            if target is None:
+                return
+            say(f"wrote {target} ({document.size} bytes, {document.media_type})")
+            if as_json:
+                found = {"path": str(target), "size": document.size}
+                found.update(mediaType=document.media_type, filename=document.filename)
+                click.echo(json_text(found))
+            else:
                 click.echo(str(target))
 
         api_command(
@@ -336,6 +374,38 @@ def _download_command(kind: SalesVoucherKind) -> click.Command:
         f"Download a {kind.noun}'s document, streamed (GET {kind.path}/{{id}}/file)."
     )
     return download_command
+
+
+def _create_command(kind: SalesVoucherKind) -> click.Command:
+    @click.command("create")
+    @click.argument("file", metavar="FILE")
+    @click.option(
+        "--finalize",
+        is_flag=True,
+        default=False,
+        help="Create it open (numbered, final) instead of as a draft; cannot be undone.",
+    )
+    @dry_run_option
+    @api_base_option
+    @json_option
+    @shared_options
+    def create_command(
+        file: str, finalize: bool, dry_run: bool, api_base: str | None, as_json: bool
+    ) -> None:
+        async def call(lx: Any) -> Any:
+            resource = getattr(lx, kind.attribute)
+            return await resource.create(item_from(file, resource.model), finalize=finalize)
+
+        state = "finalized" if finalize else "draft"
+        write_command(
+            api_base, as_json, dry_run, call, show_written(f"created {state} {kind.noun}")
+        )
+
+    create_command.help = (
+        f"Create a {kind.noun} from a JSON or YAML file (lexoffice's fields), as a draft "
+        f"unless --finalize (POST {kind.path}); prints its id."
+    )
+    return create_command
 
 
 def sales_voucher_groups() -> tuple[click.Group, ...]:
