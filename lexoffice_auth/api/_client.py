@@ -17,6 +17,7 @@ from pydantic import BaseModel, RootModel, ValidationError
 
 from .. import telemetry
 from .._core.http import is_http_error
+from .._core.wire import host_label
 from .._session.refreshing import RefreshingTokenSource
 from .._session.revocation import record_connection_id
 from ..errors import ApiError, ConfigurationError, NetworkError, RateLimited
@@ -485,14 +486,16 @@ class LexofficeClient:
         self, method: str, path: str, exc: Exception, what: str | None = None
     ) -> Exception:
         kind = what or type(exc).__name__
+        where = host_label(str(self._base))
         not_sent = bool(_class_names(exc) & set(_NOT_SENT))
         if not_sent or method in _SAFE_METHODS:
             return Retryable(
-                NetworkError(f"{method} {path}: lexoffice could not be reached ({kind})"),
+                NetworkError(f"{method} {path}: {where} could not be reached ({kind})"),
                 kind="read",
             )
         return NetworkError(
-            f"{method} {path}: the connection failed ({kind}) after the request was sent; "
+            f"{method} {path}: the connection to {where} failed ({kind}) after the request "
+            "was sent; "
             "lexoffice may have carried it out, so it was not retried: check before "
             "sending it again"
         )

@@ -216,7 +216,7 @@ async def test_get_gives_up_after_read_attempts() -> None:
         calls += 1
         raise httpx.ConnectError("refused")
 
-    with pytest.raises(NetworkError, match="could not be reached") as info:
+    with pytest.raises(NetworkError, match="api.lexware.io:443 could not be reached") as info:
         await mock_client(api).contacts.get("a")
     assert calls == 3 and info.value.transient
     assert isinstance(info.value.__cause__, httpx.ConnectError)  # the original, for debugging
