@@ -254,6 +254,22 @@ def unauthorized_recovered(account_key: str | None) -> None:
         otel.recovered.add(1)
 
 
+def retry_scheduled(attempt: int, wait: float, error: str) -> None:
+    """The API client will try a call again after ``wait`` seconds (logged at DEBUG).
+
+    Example:
+        >>> retry_scheduled(1, 0.5, "ServerError")  # silent unless DEBUG is enabled
+    """
+    log_event(
+        "api.retry_scheduled",
+        f"attempt {attempt} failed ({error}); retrying in {wait:.2f} s",
+        level=logging.DEBUG,
+        attempt=attempt,
+        wait_s=round(wait, 3),
+        error=error,
+    )
+
+
 def rate_limit_waited(seconds: float) -> None:
     """The client's limiter held a request back for ``seconds``."""
     if logger.isEnabledFor(logging.DEBUG):

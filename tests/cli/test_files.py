@@ -189,8 +189,6 @@ def test_a_rejected_key_stops_the_run_with_one_line_and_a_hint(
     ]
 
 
-
-
 def test_files_upload_into_the_sandbox(tmp_path: Path, paced: list[int]) -> None:
     fake = FakeLexoffice(rate_limit=None)
     folder = tmp_path / "belege"

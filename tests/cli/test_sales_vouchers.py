@@ -316,7 +316,6 @@ def test_invoices_list_keeps_its_type_option(env: dict[str, str]) -> None:
     assert "No such option '--type'" in refused.stderr
 
 
-
 Seeded = tuple[FakeLexoffice, dict[str, str], dict[str, str]]
 
 
