@@ -104,7 +104,7 @@ async def call_with_retries(attempt: Callable[[], Awaitable[T]], policy: RetryPo
             return False
         error = exc.error
         if isinstance(error, RateLimited) and error.retry_after is not None:
-            # stamina checks its timeout only before a wait, so it would sleep a long
+            # tenacity checks its timeout only before a wait, so it would sleep a long
             # Retry-After (up to an hour) in full: give up now instead.
             if error.retry_after > policy.timeout - (time.monotonic() - started):
                 return False
