@@ -96,4 +96,7 @@ def test_the_test_examples_pass_in_a_fresh_project(runner: str, tmp_path: Path) 
     report = result.stdout + result.stderr
     examples = ", ".join(_label(p, s) for p, s in chosen)
     assert result.returncode == 0, f"under {runner} ({examples}):\n{report}"
-    assert f"{expected} passed" in report, f"under {runner} ({examples}):\n{report}"
+    # anyio's plugin runs a test once per installed backend (asyncio, trio): at least one each
+    passed = re.search(r"(\d+) passed", report)
+    assert passed and int(passed.group(1)) >= expected, f"under {runner}:\n{report}"
+    assert "skipped" not in report and "xfail" not in report, f"under {runner}:\n{report}"
