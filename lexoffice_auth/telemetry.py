@@ -18,13 +18,13 @@ its name in ``record.lexoffice_event`` and its facts as further attributes (set 
 =========================  =======  =========================================================
 
 ``trigger`` says who asked for a refresh: ``"request"`` (a request found the token due),
-``"rejected"`` (a 401), ``"background"`` (:class:`~lexoffice_auth.BackgroundRefresher`)
+``"rejected"`` (a 401), ``"background"`` (``BackgroundRefresher``)
 or ``"explicit"`` (``source.refresh()``). No event ever holds a token, a refresh token, a
 client secret or a provider's free text: errors are named by type and OAuth error code.
 
 **OpenTelemetry** (``pip install 'lexoffice-auth[otel]'``): when ``opentelemetry-api`` is
 importable the SDK records, through the global meter and tracer providers (or the ones
-given to :func:`use_opentelemetry`):
+given to ``use_opentelemetry``):
 
 * ``lexoffice.auth.refreshes`` (counter; ``outcome``, ``trigger``),
 * ``lexoffice.auth.refresh.duration`` (histogram, seconds; ``outcome``, ``trigger``),

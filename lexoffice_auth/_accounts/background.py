@@ -43,9 +43,9 @@ class BackgroundRefresher:
     """Refreshes tokens shortly *before* requests would, so that no request waits.
 
     A request refreshes a token once its source's deadline has passed (see
-    :class:`RefreshPolicy`); this refresher does it ``min(lead, lead_fraction * lifetime)``
+    ``RefreshPolicy``); this refresher does it ``min(lead, lead_fraction * lifetime)``
     seconds earlier, so requests keep finding a valid token. Give it the sources, auths or
-    :class:`AuthPool` to look after and run it in a task group you own::
+    ``AuthPool`` to look after and run it in a task group you own::
 
         refresher = BackgroundRefresher(pool)
         async with anyio.create_task_group() as tg:
@@ -59,7 +59,7 @@ class BackgroundRefresher:
     * **Failures back off**: after a failed refresh (the source has already retried as
       its policy says) the account is tried again after ``backoff * 2**n`` seconds
       (jittered, at most ``max_backoff``, never sooner than the server's ``Retry-After``;
-      both from the source's :class:`RefreshPolicy`). An account that must log in again
+      both from the source's ``RefreshPolicy``). An account that must log in again
       is left alone until its source holds another token set.
     * **No lock across sleeps**: the refresher holds nothing while it waits; only a
       refresh itself takes the source's and the store's locks.
@@ -67,7 +67,7 @@ class BackgroundRefresher:
       already sent is seen through and saved first (as every refresh is).
 
     Only sources that have loaded their tokens (served a request, or were saved to) are
-    refreshed; sources are read again every ``max_wait`` seconds and on :meth:`add`, so a
+    refreshed; sources are read again every ``max_wait`` seconds and on ``add``, so a
     pool's newly cached accounts are picked up. The sources' clocks must follow real time.
     """
 

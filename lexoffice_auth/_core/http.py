@@ -113,7 +113,7 @@ async def read_limited(
     A provider (or whoever answers in its place) cannot make us buffer an endless body, nor
     hold us with a trickle of bytes: ``time_limit`` (default 30 s) bounds each network
     operation and the whole exchange (running out of it counts as an ``httpx.ReadTimeout``).
-    Any failure of the HTTP library (see :func:`is_http_error`) is raised as
+    Any failure of the HTTP library (see ``is_http_error``) is raised as
     ``failure(exc)``, chained to the original; every other exception propagates.
     """
     import anyio  # here, not at the top: an API-key user never reads a provider response

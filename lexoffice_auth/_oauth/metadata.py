@@ -41,7 +41,7 @@ _REQUIRED_IN_DISCOVERY = (
 class ProviderMetadata(CheckedModel):
     """What a client needs to know about an authorization server.
 
-    Built from a discovery document (:func:`parse_discovery_document`) or by hand for
+    Built from a discovery document (``parse_discovery_document``) or by hand for
     providers without one. Unknown fields are kept (``model_extra``). Every endpoint must be
     HTTPS unless its host is a loopback address.
 
@@ -155,4 +155,4 @@ def lexoffice_partner_metadata(app_base_url: str = "https://app.lexoffice.de") -
 
 
 LEXOFFICE_PARTNER_METADATA = lexoffice_partner_metadata()
-"""lexoffice partner OAuth on ``app.lexoffice.de`` (see :func:`lexoffice_partner_metadata`)."""
+"""lexoffice partner OAuth on ``app.lexoffice.de`` (see ``lexoffice_partner_metadata``)."""

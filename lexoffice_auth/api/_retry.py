@@ -12,7 +12,7 @@ scheduled retry is logged by ``lexoffice_auth`` at DEBUG. This module only decid
 * POST/PUT after a 5xx or a timeout: never; a 504 or timeout says it may have been done.
 
 A ``Retry-After`` that would end after the policy's ``timeout`` is not slept: the
-:class:`~lexoffice_auth.errors.RateLimited` error is raised at once, with its ``retry_after``.
+``RateLimited`` error is raised at once, with its ``retry_after``.
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ class Retryable(Exception):
 async def call_with_retries(attempt: Callable[[], Awaitable[T]], policy: RetryPolicy) -> T:
     """Run ``attempt`` until it returns, raises a final error, or retries run out.
 
-    ``attempt`` raises :class:`Retryable` for a failure that may be tried again. When the
+    ``attempt`` raises ``Retryable`` for a failure that may be tried again. When the
     retries are used up (or the policy's time is over) the carried error is raised, with
     ``retried`` set to the number of retries made.
     """

@@ -1,7 +1,7 @@
 """Errors as one line and a hint on stderr; ``--debug`` adds redacted details.
 
 Known secrets (tokens read from the store, API keys, the client secret) are registered
-with a :class:`Redactor` as soon as the command sees them; everything ``--debug`` prints
+with a ``Redactor`` as soon as the command sees them; everything ``--debug`` prints
 passes through it, and attributes whose names say they hold secrets are masked anyway.
 """
 

@@ -50,7 +50,7 @@ def _page(title: str, text: str) -> bytes:
 class LoopbackReceiver(Generic[T]):
     """Receive one OAuth callback on 127.0.0.1 (use as ``async with``).
 
-    ``port=0`` picks an ephemeral port; :attr:`redirect_uri` is known once entered.
+    ``port=0`` picks an ephemeral port; ``redirect_uri`` is known once entered.
     ``read_timeout`` bounds how long one connection may take to send its request.
 
     Example:
@@ -124,7 +124,7 @@ class LoopbackReceiver(Generic[T]):
 
         ``handle`` gets the full callback URL. A ``LexofficeAuthError`` from it is shown to
         the browser (escaped) and raised here. Without a callback within ``within``
-        seconds this raises :class:`CallbackTimeout`; ``progress`` is called about once a
+        seconds this raises ``CallbackTimeout``; ``progress`` is called about once a
         second with the seconds left, while waiting.
         """
         listener = self._listener

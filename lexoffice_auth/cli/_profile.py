@@ -1,13 +1,13 @@
 """What the command line keeps per profile, and how it turns that into clients.
 
-A profile is one account key in a :class:`~lexoffice_auth.FileTokenStore`. Its entry is
-an ordinary :class:`~lexoffice_auth.TokenSet` whose ``extra["lexoffice_auth_cli"]``
+A profile is one account key in a ``FileTokenStore``. Its entry is
+an ordinary ``TokenSet`` whose ``extra["lexoffice_auth_cli"]``
 records how it was obtained (no secret is kept there):
 
 * ``{"kind": "oauth", "provider": "oidc" | "lexoffice-partner", "issuer", "client_id",
   "redirect_uri", "scopes", "api_base"}`` for a browser login: the access and refresh
   tokens are the token set's own. ``token`` and the API commands refresh it through a
-  :class:`~lexoffice_auth.RefreshingTokenSource` (the client secret, if the provider
+  ``RefreshingTokenSource`` (the client secret, if the provider
   needs one, comes from the flags, environment or config file, never from the store);
   every refreshed token set gets the same marker before it is saved.
 * ``{"kind": "api_key", "api_base"}`` for ``login --api-key``: the key is the access

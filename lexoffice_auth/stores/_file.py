@@ -106,7 +106,7 @@ class FileTokenStore:
 
     @property
     def connection_index(self) -> FileConnectionIndex:
-        """This file's connection index (see :class:`FileConnectionIndex`)."""
+        """This file's connection index (see ``FileConnectionIndex``)."""
         return FileConnectionIndex(self)
 
     # --- TokenStore ----------------------------------------------------------------------

@@ -97,7 +97,7 @@ def webhook_endpoint(
 def webhook_route(
     path: str, public_key: PublicKey, handler: EventHandler, *, max_body: int = MAX_BODY
 ) -> Route:
-    """A Starlette ``Route`` for ``POST path`` over :func:`webhook_endpoint`.
+    """A Starlette ``Route`` for ``POST path`` over ``webhook_endpoint``.
 
     Example (``pem`` is the public key you configure; here one made up for the example):
         >>> from cryptography.hazmat.primitives import serialization

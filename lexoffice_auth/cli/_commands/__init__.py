@@ -5,7 +5,7 @@ stdout; messages, the login URL and errors go to stderr, so ``$(lexoffice-auth t
 captures the token and nothing else.
 
 One module per command or command group; a new group (say ``quotations``) is a module
-defining a click command or group and one line in :data:`COMMANDS`.
+defining a click command or group and one line in ``COMMANDS``.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """What every command shares: the common options, their state, running and stderr.
 
-Commands are plain click commands; :func:`run` runs their async body under anyio and
+Commands are plain click commands; ``run`` runs their async body under anyio and
 turns a failure into one redacted line and a hint on stderr (exit status 1).
 """
 

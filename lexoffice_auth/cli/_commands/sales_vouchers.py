@@ -1,7 +1,7 @@
 """``lexoffice-auth invoices|quotations|...``: one command group per sales-voucher kind.
 
 Every kind gets the same ``list`` (the voucherlist with the kind's ``voucherType``),
-``get`` and ``download`` from :data:`KINDS`; a new kind is one row there. Dunnings are not
+``get`` and ``download`` from ``KINDS``; a new kind is one row there. Dunnings are not
 in the voucherlist, so their ``list`` only says so.
 """
 
@@ -339,5 +339,5 @@ def _download_command(kind: SalesVoucherKind) -> click.Command:
 
 
 def sales_voucher_groups() -> tuple[click.Group, ...]:
-    """One command group per row of :data:`KINDS`."""
+    """One command group per row of ``KINDS``."""
     return tuple(_group(kind) for kind in KINDS)
