@@ -114,8 +114,13 @@ def parse_discovery_document(body: bytes, expected_issuer: str) -> ProviderMetad
     if not isinstance(issuer, str):
         raise DiscoveryError("discovery document's issuer is not a string")
     if issuer != expected_issuer:
+        hint = ""
+        if issuer.rstrip("/") == expected_issuer.rstrip("/"):
+            # Exact comparison is the rule; say plainly that only the slash differs.
+            hint = f": only the trailing slash differs, configure the issuer as {issuer!r}"
         raise DiscoveryError(
-            f"discovery document names issuer {issuer!r}, expected exactly {expected_issuer!r}"
+            f"discovery document names issuer {issuer!r}, expected exactly "
+            f"{expected_issuer!r}{hint}"
         )
     response_types = data.get("response_types_supported")
     if isinstance(response_types, list) and "code" not in response_types:

@@ -82,7 +82,7 @@ def test_bad_values_are_usage_errors(args: list[str], tmp_path: Path) -> None:
 
 def test_login_without_a_provider_says_what_to_pass(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["login", "--no-browser"], env=cli_env(tmp_path))
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a usage error, as docs/cli.md says
     assert "error: no client id: pass --client-id" in result.stderr
     assert "hint:" in result.stderr
 
@@ -90,13 +90,13 @@ def test_login_without_a_provider_says_what_to_pass(tmp_path: Path) -> None:
 def test_partner_preset_needs_secret_and_scopes(tmp_path: Path) -> None:
     env = cli_env(tmp_path)
     result = CliRunner().invoke(cli, ["login", "--lexoffice-partner", "--client-id", "x"], env=env)
-    assert result.exit_code == 1 and "needs the client secret" in result.stderr
+    assert result.exit_code == 2 and "needs the client secret" in result.stderr
     result = CliRunner().invoke(
         cli,
         ["login", "--lexoffice-partner", "--client-id", "x", "--client-secret", "s3cr3t-value"],
         env=env,
     )
-    assert result.exit_code == 1 and "needs --scope" in result.stderr
+    assert result.exit_code == 2 and "needs --scope" in result.stderr
     assert "s3cr3t-value" not in result.output
 
 
@@ -233,3 +233,29 @@ def test_the_callback_timeout_hint_goes_by_type_not_by_name() -> None:
     for timeout in (CallbackTimeout("no callback"), SlowBrowser("no callback")):
         assert "--timeout SECONDS waits longer" in (hint_for(timeout) or "")
     assert hint_for(CallbackTimeoutLookalike("other")) == "run `lexoffice-auth login` again"
+
+
+def test_a_configuration_error_names_the_command_and_exits_2(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["login", "--no-browser"], env=cli_env(tmp_path))
+    assert result.exit_code == 2
+    assert "hint: see `lexoffice-auth login --help`" in result.stderr
+    assert "COMMAND" not in result.stderr
+
+
+def test_the_relogin_hint_keeps_the_profile(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["--profile", "work", "token"], env=cli_env(tmp_path))
+    assert result.exit_code == 1
+    assert "hint: run `lexoffice-auth --profile work login`" in result.stderr
+    env = cli_env(tmp_path, LEXOFFICE_PROFILE="it's mine")
+    quoted = CliRunner().invoke(cli, ["token"], env=env)
+    assert """run `lexoffice-auth --profile 'it'"'"'s mine' login`""" in quoted.stderr
+
+
+def test_every_option_has_help() -> None:
+    for command in ALL:
+        found = cli
+        for name in command:
+            found = found.commands[name]  # type: ignore[attr-defined]
+        for param in found.params:
+            if isinstance(param, click.Option) and not param.hidden:
+                assert param.help, f"{' '.join(command)} {param.opts}"

@@ -220,7 +220,7 @@ def test_download_streams_into_a_directory_under_lexoffices_name(
         assert target.read_bytes() == PDF
         assert result.stdout == f"{target}\n"
         assert result.stderr == f"wrote {target} ({len(PDF)} bytes, application/pdf)\n"
-        again = _run(["delivery-notes", "download", DN, "-o", str(folder)], env, exit_code=1)
+        again = _run(["delivery-notes", "download", DN, "-o", str(folder)], env, exit_code=2)
         assert f"{target} exists; pass --force to overwrite it" in again.stderr
         _run(["delivery-notes", "download", DN, "-o", str(folder), "--force"], env)
     assert sorted(p.name for p in folder.iterdir()) == ["LS1005.pdf"]  # no temporary left
@@ -276,7 +276,7 @@ def test_download_to_stdout_only_when_it_is_not_a_terminal(
                 return True
 
         monkeypatch.setattr(module, "sys", types.SimpleNamespace(stdout=Terminal()))
-        refused = _run(["invoices", "download", INV, "-o", "-"], env, exit_code=1)
+        refused = _run(["invoices", "download", INV, "-o", "-"], env, exit_code=2)
     assert "refusing to write a binary document to a terminal" in refused.stderr
     assert refused.stdout == ""
 

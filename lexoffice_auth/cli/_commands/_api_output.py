@@ -22,6 +22,7 @@ __all__ = [
     "as_json_text",
     "fields",
     "json_option",
+    "money",
     "page_footer",
     "table",
 ]
@@ -107,6 +108,19 @@ def api_command(
             render(result)
 
     run(main)
+
+
+def money(amount: Decimal | float | None, currency: str | None = None) -> str | None:
+    """An amount with two decimals (and its currency, when given), as people read money.
+
+    Example:
+        >>> money(Decimal("119"), "EUR"), money(2752.855), money(None)
+        ('119.00 EUR', '2752.86', None)
+    """
+    if amount is None:
+        return None
+    text = f"{Decimal(str(amount)):.2f}"
+    return f"{text} {currency}" if currency else text
 
 
 def page_footer(page: Any) -> None:

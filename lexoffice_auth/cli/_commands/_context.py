@@ -7,6 +7,7 @@ turns a failure into one redacted line and a hint on stderr (exit status 1).
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ import anyio
 import click
 
 from lexoffice_auth import TokenSet
+from lexoffice_auth.errors import ConfigurationError
 
 from .._errors import RedactingHandler, Redactor, describe
 from .._settings import Settings
@@ -91,8 +93,17 @@ def shared_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+def _command_line(ctx: click.Context) -> str:
+    """``lexoffice-auth invoices list``: the command as typed, whatever the program name."""
+    return " ".join(["lexoffice-auth", *ctx.command_path.split()[1:]])
+
+
 def run(main: Callable[[State], Awaitable[None]]) -> None:
-    """Run ``main`` under anyio; a failure is one line and a hint on stderr, exit 1."""
+    """Run ``main`` under anyio; a failure is one line and a hint on stderr.
+
+    The exit status is 2 for a usage error (a bad flag or value: ``ConfigurationError``),
+    as for click's own usage errors, and 1 for every other failure.
+    """
     ctx = click.get_current_context()
     state = ctx.ensure_object(State)
     handler: RedactingHandler | None = None
@@ -106,9 +117,13 @@ def run(main: Callable[[State], Awaitable[None]]) -> None:
     except (click.exceptions.Exit, click.ClickException, click.Abort):
         raise
     except Exception as exc:
-        for line in describe(exc, state.redact, debug=state.debug):
+        profile = state.flags.get("profile") or os.environ.get("LEXOFFICE_PROFILE")
+        lines = describe(
+            exc, state.redact, debug=state.debug, command=_command_line(ctx), profile=profile
+        )
+        for line in lines:
             click.echo(f"lexoffice-auth: {line}", err=True)
-        ctx.exit(1)
+        ctx.exit(2 if isinstance(exc, ConfigurationError) else 1)
     finally:
         if handler is not None:
             logger.removeHandler(handler)

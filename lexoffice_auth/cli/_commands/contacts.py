@@ -54,8 +54,16 @@ def contacts() -> None:
 @click.option("--number", type=int, help="Customer or vendor number.")
 @click.option("--customer/--no-customer", default=None, help="Only (or no) customers.")
 @click.option("--vendor/--no-vendor", default=None, help="Only (or no) vendors.")
-@click.option("--page", type=click.IntRange(0), default=0, show_default=True)
-@click.option("--size", type=click.IntRange(1, 250), default=25, show_default=True)
+@click.option(
+    "--page", type=click.IntRange(0), default=0, show_default=True, help="Page to show, from 0."
+)
+@click.option(
+    "--size",
+    type=click.IntRange(1, 250),
+    default=25,
+    show_default=True,
+    help="Rows per page (lexoffice allows up to 250).",
+)
 @api_base_option
 @json_option
 @shared_options

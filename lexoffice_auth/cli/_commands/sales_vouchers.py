@@ -19,7 +19,15 @@ import click
 
 from lexoffice_auth.errors import ConfigurationError
 
-from ._api_output import api_base_option, api_command, fields, json_option, page_footer, table
+from ._api_output import (
+    api_base_option,
+    api_command,
+    fields,
+    json_option,
+    money,
+    page_footer,
+    table,
+)
 from ._context import say, shared_options
 
 __all__ = ["KINDS", "SalesVoucherKind", "sales_voucher_groups"]
@@ -116,8 +124,8 @@ def _render_list(result: Any) -> None:
                 r.voucher_date.date().isoformat() if r.voucher_date else None,
                 r.voucher_status,
                 r.contact_name,
-                r.total_amount,
-                r.open_amount,
+                money(r.total_amount),
+                money(r.open_amount),
                 r.currency,
             )
             for r in result.content
@@ -142,8 +150,8 @@ def _render_document(document: Any) -> None:
             ("Due", _date(part("due_date"))),
             ("Expires", _date(part("expiration_date"))),
             ("Contact", address.name or address.contact_id if address else None),
-            ("Net", f"{total.total_net_amount} {total.currency}" if total else None),
-            ("Gross", f"{total.total_gross_amount} {total.currency}" if total else None),
+            ("Net", money(total.total_net_amount, total.currency) if total else None),
+            ("Gross", money(total.total_gross_amount, total.currency) if total else None),
             ("Lines", len(part("line_items") or [])),
             ("Related", _related(document)),
         ]
@@ -239,8 +247,16 @@ def _list_command(kind: SalesVoucherKind) -> click.Command:
         help=f"Voucher status: {kind.statuses}, or any; comma-separated.",
     )
     @click.option("--contact-id", help=f"Only this contact's {kind.noun}s.")
-    @click.option("--page", type=click.IntRange(0), default=0, show_default=True)
-    @click.option("--size", type=click.IntRange(1, 250), default=25, show_default=True)
+    @click.option(
+        "--page", type=click.IntRange(0), default=0, show_default=True, help="Page to show, from 0."
+    )
+    @click.option(
+        "--size",
+        type=click.IntRange(1, 250),
+        default=25,
+        show_default=True,
+        help="Rows per page (lexoffice allows up to 250).",
+    )
     @api_base_option
     @json_option
     @shared_options
@@ -269,9 +285,16 @@ def _list_command(kind: SalesVoucherKind) -> click.Command:
     list_command.help = f"List one page of {kind.noun}s (the voucherlist)."
     if kind.command == "invoices":
         # Kept from the first invoices command: other voucher types through the same table.
-        list_command = click.option("--type", "voucher_type", default="invoice", show_default=True)(
-            list_command
-        )
+        list_command = click.option(
+            "--type",
+            "voucher_type",
+            default="invoice",
+            show_default=True,
+            metavar="TYPE",
+            help="Voucher type(s) to list, comma-separated: invoice, salesinvoice, "
+            "creditnote, orderconfirmation, quotation, downpaymentinvoice, deliverynote, "
+            "any (lexoffice's voucherType filter).",
+        )(list_command)
     return list_command
 
 
