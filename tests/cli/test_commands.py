@@ -19,7 +19,10 @@ from .helpers import cli_env
 
 def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     found: list[tuple[str, ...]] = [prefix]
-    for name, command in group.commands.items():
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        assert command is not None, name
         if isinstance(command, click.Group):
             found += _commands(command, (*prefix, name))
         else:
@@ -255,7 +258,34 @@ def test_every_option_has_help() -> None:
     for command in ALL:
         found = cli
         for name in command:
-            found = found.commands[name]  # type: ignore[attr-defined]
+            found = found.get_command(click.Context(found), name)  # type: ignore[attr-defined]
         for param in found.params:
             if isinstance(param, click.Option) and not param.hidden:
                 assert param.help, f"{' '.join(command)} {param.opts}"
+
+
+def test_the_lazy_table_matches_the_commands() -> None:
+    # --help lists commands from COMMANDS without importing them: the table must not drift.
+    from lexoffice_auth.cli._commands import COMMANDS
+
+    for name, entry in COMMANDS.items():
+        command = entry.load(name)
+        assert command.name == name
+        assert (command.help or "").split("\n\n")[0].split() == entry.short_help.split(), name
+
+
+def test_help_and_token_import_no_command_modules_pydantic_or_the_api() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from lexoffice_auth.cli import main\n"
+        "try:\n    main(sys.argv[1:])\nexcept SystemExit: pass\n"
+        "heavy = {'pydantic', 'lexoffice_auth.api', 'lexoffice_auth.cli._commands.login',"
+        " 'lexoffice_auth.testing', 'cryptography', 'jwt'}\n"
+        "print(sorted(heavy & set(sys.modules)), file=sys.stderr)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, "--help"], capture_output=True, text=True, check=True
+    )
+    assert out.stderr.strip() == "[]"

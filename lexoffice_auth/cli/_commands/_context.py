@@ -11,16 +11,18 @@ import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import click
 
-from lexoffice_auth import TokenSet
 from lexoffice_auth.errors import ConfigurationError
 
 from .._errors import RedactingHandler, Redactor, describe
 from .._settings import Settings
+
+if TYPE_CHECKING:
+    from lexoffice_auth import TokenSet
 
 __all__ = ["State", "run", "say", "secrets_of", "shared_options"]
 
