@@ -28,6 +28,8 @@ from httpx import (
     TransportError,
 )
 
+from .checks import is_transient_status  # kept importable from here for HTTP callers
+
 __all__ = [
     "URL",
     "AsyncBaseTransport",
@@ -75,11 +77,6 @@ def is_timeout(exc: BaseException) -> bool:
     if isinstance(exc, TimeoutException):
         return True
     return any(cls.__name__ == "TimeoutException" for cls in type(exc).__mro__)
-
-
-def is_transient_status(status_code: int | None) -> bool:
-    """True for an HTTP status that says "later", not "never": 5xx, and 429 (slow down)."""
-    return status_code is not None and (status_code >= 500 or status_code == 429)
 
 
 @dataclass(frozen=True)

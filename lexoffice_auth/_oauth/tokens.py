@@ -12,8 +12,7 @@ from urllib.parse import quote
 
 from pydantic import ConfigDict, Field, SecretStr, ValidationError, field_validator
 
-from .._core.checks import describe_validation_error
-from .._core.http import is_transient_status
+from .._core.checks import describe_validation_error, is_transient_status
 from .._core.model import CheckedModel
 from ..errors import ConfigurationError, TokenEndpointError, TokenStoreError
 from .claims import IdTokenClaims
