@@ -35,7 +35,7 @@ from pathlib import Path
 _HTTPX_REQUEST = """\
 import anyio, httpx
 async def main():
-    httpx.AsyncClient()  # a real request loads httpcore (and trio when installed); so does OAuthClient
+    httpx.AsyncClient()  # loads httpcore (and trio, if installed), as OAuthClient does
     transport = httpx.MockTransport(lambda r: httpx.Response(200, json={}))
     async with httpx.AsyncClient(transport=transport, headers={"Authorization": "Bearer x"}) as c:
         (await c.get("https://api.lexware.io/v1/profile")).raise_for_status()
