@@ -24,6 +24,8 @@ __all__ = [
     "json_option",
     "money",
     "page_footer",
+    "page_option",
+    "size_option",
     "table",
 ]
 
@@ -34,6 +36,16 @@ api_base_option = click.option(
     metavar="URL",
     help="API base URL, e.g. the sandbox's [LEXOFFICE_API_BASE; default: the one given at "
     "login, else https://api.lexware.io].",
+)
+page_option = click.option(
+    "--page", type=click.IntRange(0), default=0, show_default=True, help="Page to show, from 0."
+)
+size_option = click.option(
+    "--size",
+    type=click.IntRange(1, 250),
+    default=25,
+    show_default=True,
+    help="Rows per page (lexoffice allows up to 250).",
 )
 json_option = click.option(
     "--json", "as_json", is_flag=True, default=False, help="Print JSON instead of a table."

@@ -6,7 +6,16 @@ from typing import Any
 
 import click
 
-from ._api_output import api_base_option, api_command, fields, json_option, page_footer, table
+from ._api_output import (
+    api_base_option,
+    api_command,
+    fields,
+    json_option,
+    page_footer,
+    page_option,
+    size_option,
+    table,
+)
 from ._context import shared_options
 
 __all__ = ["contacts"]
@@ -54,16 +63,8 @@ def contacts() -> None:
 @click.option("--number", type=int, help="Customer or vendor number.")
 @click.option("--customer/--no-customer", default=None, help="Only (or no) customers.")
 @click.option("--vendor/--no-vendor", default=None, help="Only (or no) vendors.")
-@click.option(
-    "--page", type=click.IntRange(0), default=0, show_default=True, help="Page to show, from 0."
-)
-@click.option(
-    "--size",
-    type=click.IntRange(1, 250),
-    default=25,
-    show_default=True,
-    help="Rows per page (lexoffice allows up to 250).",
-)
+@page_option
+@size_option
 @api_base_option
 @json_option
 @shared_options

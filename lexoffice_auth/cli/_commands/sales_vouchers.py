@@ -26,6 +26,8 @@ from ._api_output import (
     json_option,
     money,
     page_footer,
+    page_option,
+    size_option,
     table,
 )
 from ._context import say, shared_options
@@ -247,16 +249,8 @@ def _list_command(kind: SalesVoucherKind) -> click.Command:
         help=f"Voucher status: {kind.statuses}, or any; comma-separated.",
     )
     @click.option("--contact-id", help=f"Only this contact's {kind.noun}s.")
-    @click.option(
-        "--page", type=click.IntRange(0), default=0, show_default=True, help="Page to show, from 0."
-    )
-    @click.option(
-        "--size",
-        type=click.IntRange(1, 250),
-        default=25,
-        show_default=True,
-        help="Rows per page (lexoffice allows up to 250).",
-    )
+    @page_option
+    @size_option
     @api_base_option
     @json_option
     @shared_options
