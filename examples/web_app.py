@@ -13,7 +13,7 @@ sandbox):
 * ``POST /webhooks/lexoffice`` receives lexoffice's signed events; ``token.revoked`` marks the
   account's tokens revoked, so its next API call answers 401 at once.
 
-Configuration is environment variables (see :meth:`Settings.from_env` and
+Configuration is environment variables (see `Settings.from_env` and
 ``docs/guides/web-app.md``). Run it with::
 
     uvicorn examples.web_app:create_app --factory --port 8000
@@ -33,7 +33,7 @@ import os
 import re
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -76,9 +76,19 @@ ACCOUNT_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # --- configuration ---------------------------------------------------------------------
 
 
+def default_token_store() -> Path:
+    """``tokens.json`` in this user's data directory (never the working directory, which is
+    often a repository: tokens and lock files do not belong there)."""
+    import platformdirs
+
+    return (
+        Path(platformdirs.user_data_dir("lexoffice-auth-web-app", appauthor=False)) / "tokens.json"
+    )
+
+
 @dataclass(frozen=True)
 class Settings:
-    """Everything the app needs, read from the environment by :meth:`from_env`."""
+    """Everything the app needs, read from the environment by `from_env`."""
 
     client_id: str
     redirect_uri: str
@@ -89,7 +99,7 @@ class Settings:
     app_base_url: str | None = None
     scopes: tuple[str, ...] = ()
     api_base: str = DEFAULT_BASE_URL
-    token_store: Path = Path("lexoffice-tokens.json")
+    token_store: Path = field(default_factory=default_token_store)
     token_keys: tuple[str, ...] = ()
     webhook_public_key: str | None = None
 
@@ -140,7 +150,7 @@ class Settings:
             app_base_url=optional("LEXOFFICE_APP_BASE_URL"),
             scopes=scopes,
             api_base=optional("LEXOFFICE_API_BASE") or DEFAULT_BASE_URL,
-            token_store=Path(optional("LEXOFFICE_TOKEN_STORE") or "lexoffice-tokens.json"),
+            token_store=Path(optional("LEXOFFICE_TOKEN_STORE") or default_token_store()),
             token_keys=listed("LEXOFFICE_TOKEN_KEYS"),
             webhook_public_key=_pem(optional("LEXOFFICE_WEBHOOK_PUBLIC_KEY")),
         )

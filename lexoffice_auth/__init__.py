@@ -16,9 +16,14 @@ Example:
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from ._core.lazy import lazy_exports
+
+# A library leaves handlers to the application (the logging HOWTO, "Configuring Logging for
+# a Library"): without this, Python's last-resort handler prints our WARNINGs on stderr.
+logging.getLogger("lexoffice_auth").addHandler(logging.NullHandler())
 
 if TYPE_CHECKING:
     from ._accounts.background import BackgroundRefresher

@@ -93,7 +93,7 @@ def _body_in_memory(request: Request) -> bool:
 
 
 class LexofficeAuth(Auth, Generic[S]):
-    """``Authorization: Bearer …`` from any :class:`TokenSource`, for httpx clients.
+    """``Authorization: Bearer …`` from any ``TokenSource``, for httpx clients.
 
     * Each request asks the source for its credential; a refreshing source answers from
       memory (no lock, no I/O) while its token is valid.
@@ -231,7 +231,7 @@ class ApiKeyAuth(LexofficeAuth[StaticTokenSource]):
     """A lexoffice API key as ``Authorization: Bearer …`` (sync and async clients).
 
     ``api_key`` defaults to the ``LEXOFFICE_API_KEY`` environment variable. The origin
-    rules of :class:`LexofficeAuth` apply; a 401 raises ``ApiKeyRejected``.
+    rules of ``LexofficeAuth`` apply; a 401 raises ``ApiKeyRejected``.
 
     Example:
         >>> ApiKeyAuth("my-key")

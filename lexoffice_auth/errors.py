@@ -1,10 +1,10 @@
 """The exceptions of lexoffice-auth: one hierarchy, caught by operation or by cause.
 
-Every failure a caller can meet is a :class:`LexofficeAuthError`. Catch by operation
-(:class:`LoginError` for a callback, :class:`TokenEndpointError` for a token request,
-:class:`ApiError` for a lexoffice API call) or by cause (:class:`NetworkError` when the
+Every failure a caller can meet is a ``LexofficeAuthError``. Catch by operation
+(``LoginError`` for a callback, ``TokenEndpointError`` for a token request,
+``ApiError`` for a lexoffice API call) or by cause (``NetworkError`` when the
 other side could not be reached, ``transient`` when trying again later may succeed,
-:class:`ReauthenticationRequired` when only a new login helps).
+``ReauthenticationRequired`` when only a new login helps).
 
 All classes share one constructor, ``Error(message, **attributes)``, where the attributes
 are the ones the class documents; all of them pickle (multiprocessing, Celery) with their
@@ -169,7 +169,7 @@ class RevocationError(ProviderError):
 # --- login -----------------------------------------------------------------------------------
 
 LoginFailure = Literal["callback", "state", "iss", "expired", "pending", "redirect_uri", "client"]
-"""Why :class:`LoginError` refused a login.
+"""Why ``LoginError`` refused a login.
 
 ``callback``: the callback URL is malformed or has no code; ``state``: missing or not this
 login's; ``iss``: RFC 9207 mismatch or missing where promised; ``expired``: the pending
@@ -183,7 +183,7 @@ class LoginError(LexofficeAuthError):
     """A login was refused before any code was exchanged.
 
     Attributes:
-        reason: a :data:`LoginFailure` naming the check that failed.
+        reason: a ``LoginFailure`` naming the check that failed.
     """
 
     reason: LoginFailure | None = None
@@ -285,8 +285,8 @@ class Unauthorized(ApiError):
 class ApiKeyRejected(ReauthenticationRequired, Unauthorized):
     """The API answered 401 to a static API key: it is invalid, expired or revoked.
 
-    Both a :class:`ReauthenticationRequired` (only a new key helps) and an
-    :class:`Unauthorized` API error, so ``except ApiError`` around an API call catches it.
+    Both a ``ReauthenticationRequired`` (only a new key helps) and an
+    ``Unauthorized`` API error, so ``except ApiError`` around an API call catches it.
     """
 
 
@@ -340,7 +340,7 @@ class ServerError(ApiError):
 # --- webhooks ----------------------------------------------------------------------------------
 
 WebhookFailure = Literal["signature", "payload", "stale"]
-"""Why :class:`WebhookError` refused a webhook request (see its ``reason``)."""
+"""Why ``WebhookError`` refused a webhook request (see its ``reason``)."""
 
 
 class WebhookError(LexofficeAuthError):

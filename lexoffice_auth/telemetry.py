@@ -18,13 +18,13 @@ its name in ``record.lexoffice_event`` and its facts as further attributes (set 
 =========================  =======  =========================================================
 
 ``trigger`` says who asked for a refresh: ``"request"`` (a request found the token due),
-``"rejected"`` (a 401), ``"background"`` (:class:`~lexoffice_auth.BackgroundRefresher`)
+``"rejected"`` (a 401), ``"background"`` (``BackgroundRefresher``)
 or ``"explicit"`` (``source.refresh()``). No event ever holds a token, a refresh token, a
 client secret or a provider's free text: errors are named by type and OAuth error code.
 
 **OpenTelemetry** (``pip install 'lexoffice-auth[otel]'``): when ``opentelemetry-api`` is
 importable the SDK records, through the global meter and tracer providers (or the ones
-given to :func:`use_opentelemetry`):
+given to ``use_opentelemetry``):
 
 * ``lexoffice.auth.refreshes`` (counter; ``outcome``, ``trigger``),
 * ``lexoffice.auth.refresh.duration`` (histogram, seconds; ``outcome``, ``trigger``),
@@ -261,6 +261,22 @@ def unauthorized_recovered(account_key: str | None) -> None:
     otel = _instruments()
     if otel is not None:
         otel.recovered.add(1)
+
+
+def retry_scheduled(attempt: int, wait: float, error: str) -> None:
+    """The API client will try a call again after ``wait`` seconds (logged at DEBUG).
+
+    Example:
+        >>> retry_scheduled(1, 0.5, "ServerError")  # silent unless DEBUG is enabled
+    """
+    log_event(
+        "api.retry_scheduled",
+        f"attempt {attempt} failed ({error}); retrying in {wait:.2f} s",
+        level=logging.DEBUG,
+        attempt=attempt,
+        wait_s=round(wait, 3),
+        error=error,
+    )
 
 
 def rate_limit_waited(seconds: float) -> None:

@@ -45,9 +45,9 @@ class BackgroundRefresher:
     """Refreshes tokens shortly *before* requests would, so that no request waits.
 
     A request refreshes a token once its source's deadline has passed (see
-    :class:`RefreshPolicy`); this refresher does it ``min(lead, lead_fraction * lifetime)``
+    ``RefreshPolicy``); this refresher does it ``min(lead, lead_fraction * lifetime)``
     seconds earlier, so requests keep finding a valid token. Give it the sources, auths or
-    :class:`AuthPool` to look after and run it in a task group you own::
+    ``AuthPool`` to look after and run it in a task group you own::
 
         refresher = BackgroundRefresher(pool)
         async with anyio.create_task_group() as tg:
@@ -61,7 +61,7 @@ class BackgroundRefresher:
     * **Failures back off**: after a failed refresh (the source has already retried as
       its policy says) the account is tried again after ``backoff * 2**n`` seconds
       (jittered, at most ``max_backoff``, never sooner than the server's ``Retry-After``;
-      both from the source's :class:`RefreshPolicy`). An account that must log in again
+      both from the source's ``RefreshPolicy``). An account that must log in again
       is left alone until its source holds another token set.
     * **Short lifetimes**: a token set is refreshed no sooner than ``min_interval``
       seconds after this refresher first saw it, so a provider issuing tokens that live
@@ -76,7 +76,7 @@ class BackgroundRefresher:
     Sources that have not loaded their tokens yet (the refresher was started before the
     first request, e.g. in a lifespan hook) are loaded by the refresher; one whose store
     holds nothing yet is looked at again every ``max_wait`` seconds. Sources are read
-    again every ``max_wait`` seconds and on :meth:`add`, so a pool's newly cached accounts
+    again every ``max_wait`` seconds and on ``add``, so a pool's newly cached accounts
     are picked up. The sources' clocks must follow real time.
     """
 

@@ -32,7 +32,7 @@ class _Entry:
 class AuthPool:
     """The ``httpx.Auth`` of any number of accounts from one OAuth client and one store.
 
-    ``pool.get(account_key)`` returns that account's :class:`LexofficeAuth` (over a
+    ``pool.get(account_key)`` returns that account's ``LexofficeAuth`` (over a
     ``RefreshingTokenSource``), the same object while it stays in the pool, so its cached
     token serves request after request without touching the store. It is cheap enough to
     call per request (a dict lookup; see ``benchmarks/bench_pool.py``).

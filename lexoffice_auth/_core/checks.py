@@ -21,6 +21,7 @@ __all__ = [
     "check_account_key",
     "check_count",
     "check_seconds",
+    "is_transient_status",
     "describe_validation_error",
     "json_object",
 ]
@@ -106,3 +107,8 @@ def describe_validation_error(exc: ValidationError, limit: int = 3) -> str:
         loc = ".".join(str(p) for p in err["loc"]) or "value"
         parts.append(f"{loc}: {err['msg'].removeprefix('Value error, ')}")
     return "; ".join(parts)
+
+
+def is_transient_status(status_code: int | None) -> bool:
+    """True for an HTTP status that says "later", not "never": 5xx, and 429 (slow down)."""
+    return status_code is not None and (status_code >= 500 or status_code == 429)

@@ -28,6 +28,8 @@ from httpx import (
     TransportError,
 )
 
+from .checks import is_transient_status  # kept importable from here for HTTP callers
+
 __all__ = [
     "URL",
     "AsyncBaseTransport",
@@ -77,11 +79,6 @@ def is_timeout(exc: BaseException) -> bool:
     return any(cls.__name__ == "TimeoutException" for cls in type(exc).__mro__)
 
 
-def is_transient_status(status_code: int | None) -> bool:
-    """True for an HTTP status that says "later", not "never": 5xx, and 429 (slow down)."""
-    return status_code is not None and (status_code >= 500 or status_code == 429)
-
-
 @dataclass(frozen=True)
 class Reply:
     """A response read with a size limit: ``body`` is None when it was too large."""
@@ -113,7 +110,7 @@ async def read_limited(
     A provider (or whoever answers in its place) cannot make us buffer an endless body, nor
     hold us with a trickle of bytes: ``time_limit`` (default 30 s) bounds each network
     operation and the whole exchange (running out of it counts as an ``httpx.ReadTimeout``).
-    Any failure of the HTTP library (see :func:`is_http_error`) is raised as
+    Any failure of the HTTP library (see ``is_http_error``) is raised as
     ``failure(exc)``, chained to the original; every other exception propagates.
     """
     import anyio  # here, not at the top: an API-key user never reads a provider response

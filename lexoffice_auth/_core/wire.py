@@ -107,10 +107,28 @@ def body_of(reply: Reply, error: ErrorFactory) -> bytes:
     return reply.body
 
 
+_DEFAULT_PORTS = {"https": 443, "http": 80}
+
+
 def host_label(url: str) -> str:
-    """The host of ``url`` for messages (never the path or query, which may hold secrets)."""
-    host = urlsplit(url).hostname or url
-    return f"{host} (loopback)" if is_loopback_host(host) else host
+    """``host:port`` of ``url`` for messages (never the path or query, which may hold secrets).
+
+    Example:
+        >>> host_label("https://id.example.com/token?code=secret")
+        'id.example.com:443'
+        >>> host_label("http://127.0.0.1:8080/x")
+        '127.0.0.1:8080 (loopback)'
+    """
+    parts = urlsplit(url)
+    host = parts.hostname
+    if host is None:
+        return "an invalid URL"
+    try:
+        port = parts.port or _DEFAULT_PORTS.get(parts.scheme)
+    except ValueError:  # a port out of range: say so without echoing the URL
+        port = None
+    label = f"{host}:{port}" if port else host
+    return f"{label} (loopback)" if is_loopback_host(host) else label
 
 
 def oauth_error_suffix(reply: Reply) -> str:

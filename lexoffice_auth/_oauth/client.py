@@ -3,8 +3,8 @@
 It holds no per-user state: a login in progress is a ``PendingLogin`` value that the
 caller keeps, and tokens are ``TokenSet`` values that the caller (or a
 ``RefreshingTokenSource``) stores. One ``OAuthClient`` serves every user of a service.
-Configuration is :class:`ClientConfig`, discovery :class:`Discovery`, the wire
-:class:`TokenEndpoint`; this module puts the steps of a login in order.
+Configuration is ``ClientConfig``, discovery ``Discovery``, the wire
+``TokenEndpoint``; this module puts the steps of a login in order.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ class OAuthClient:
 
     Give either ``issuer`` (metadata is discovered from
     ``{issuer}/.well-known/openid-configuration``) or ``metadata`` (static endpoints).
-    The keyword arguments are those of :class:`ClientConfig`; ``OAuthClient.from_config``
+    The keyword arguments are those of ``ClientConfig``; ``OAuthClient.from_config``
     takes a ready configuration.
 
     Example (against the sandbox, where ``fake.approve`` plays the user's browser):
@@ -114,7 +114,7 @@ class OAuthClient:
         http_client: AsyncClient | None = None,
         clock: Clock = system_clock,
     ) -> OAuthClient:
-        """A client for a ready :class:`ClientConfig`."""
+        """A client for a ready ``ClientConfig``."""
         if not isinstance(config, ClientConfig):
             raise ConfigurationError(f"expected a ClientConfig, not {type(config).__name__}")
         client = cls.__new__(cls)
@@ -196,7 +196,7 @@ class OAuthClient:
         scopes as ``scopes=a,b``, as real partner integrations do. lexoffice returns no
         id_token and documents no RFC 7009 revocation. Scope names come with your partner
         agreement; real integrations use names such as ``contacts.read`` and
-        ``vouchers.write``. ``options`` are further :class:`ClientConfig` fields
+        ``vouchers.write``. ``options`` are further ``ClientConfig`` fields
         (``timeout``, ``login_lifetime``, ...).
 
         Example:

@@ -126,7 +126,7 @@ class ClientConfig:
     """Everything an ``OAuthClient`` is configured with, checked when it is built.
 
     Give either ``issuer`` (discovery) or ``metadata`` (static endpoints, e.g. from a
-    :class:`ProviderPreset`). The client secret is hidden from ``repr``.
+    ``ProviderPreset``). The client secret is hidden from ``repr``.
 
     Example:
         >>> cfg = ClientConfig("app", "https://app.example/cb", issuer="https://id.example")

@@ -277,7 +277,7 @@ def _header(id_token: str) -> tuple[str, str | None]:
 class IdTokenVerifier:
     """Verifies id_tokens of one client as OpenID Connect Core §3.1.3.7 demands.
 
-    Keeps a JWKS cache (see :class:`~lexoffice_auth._oauth.jwks.JWKSCache`): keys are fetched on
+    Keeps a JWKS cache (see ``JWKSCache``): keys are fetched on
     first use, refreshed after their cache lifetime, and refetched once when a token names an
     unknown ``kid`` (at most once per ``jwks_min_refetch_interval``).
 

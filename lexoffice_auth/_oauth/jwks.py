@@ -164,7 +164,7 @@ def _parse_key(raw: object) -> JWK | None:
 
 
 def parse_jwks(body: bytes, *, now: float, ttl: float, source: str = "JWKS") -> JWKSet:
-    """Parse a JWKS document into a :class:`JWKSet`; raise ``ProviderError`` if it is unusable.
+    """Parse a JWKS document into a ``JWKSet``; raise ``ProviderError`` if it is unusable.
 
     Example:
         >>> parse_jwks(b'{"keys": []}', now=0, ttl=60)

@@ -99,8 +99,8 @@ class PendingLogin(BaseModel):
     Keep it server-side (session, cookie encrypted by your framework, database) and hand it
     back to ``complete_login``. It holds the PKCE verifier, ``state`` and ``nonce``, none of
     which shows in ``repr``, ``model_dump()`` or ``model_dump_json()`` (there the
-    ``authorization_url`` has them masked as ``***``; :meth:`to_json` keeps them for
-    server-side storage, :meth:`seal` encrypts them for a cookie). It is bound to the client
+    ``authorization_url`` has them masked as ``***``; ``to_json`` keeps them for
+    server-side storage, ``seal`` encrypts them for a cookie). It is bound to the client
     that started it (``issuer``, ``client_id``, ``redirect_uri``): another ``OAuthClient``
     refuses it.
 
@@ -225,7 +225,7 @@ class PendingLogin(BaseModel):
         max_age: float | None = None,
         now: float | None = None,
     ) -> PendingLogin:
-        """Open what :meth:`seal` made, with ``key`` (or any key of a list).
+        """Open what ``seal`` made, with ``key`` (or any key of a list).
 
         A value that was edited, truncated, sealed with another key, or (with ``max_age``
         seconds) created longer ago than that by ``now`` (default: the system clock) raises
@@ -249,7 +249,7 @@ class PendingLogin(BaseModel):
 
     @classmethod
     def from_json(cls, data: str | bytes) -> PendingLogin:
-        """Read back :meth:`to_json`'s output; bad input is ``LoginError(reason="pending")``."""
+        """Read back ``to_json``'s output; bad input is ``LoginError(reason="pending")``."""
         if not isinstance(data, (str, bytes, bytearray)):
             raise LoginError("a pending login is str or bytes", reason="pending")
         raw = json_object(data, "pending login", _pending_error)

@@ -41,7 +41,7 @@ _REQUIRED_IN_DISCOVERY = (
 class ProviderMetadata(CheckedModel):
     """What a client needs to know about an authorization server.
 
-    Built from a discovery document (:func:`parse_discovery_document`) or by hand for
+    Built from a discovery document (``parse_discovery_document``) or by hand for
     providers without one. Unknown fields are kept (``model_extra``). Every endpoint must be
     HTTPS unless its host is a loopback address.
 
@@ -114,8 +114,13 @@ def parse_discovery_document(body: bytes, expected_issuer: str) -> ProviderMetad
     if not isinstance(issuer, str):
         raise DiscoveryError("discovery document's issuer is not a string")
     if issuer != expected_issuer:
+        hint = ""
+        if issuer.rstrip("/") == expected_issuer.rstrip("/"):
+            # Exact comparison is the rule; say plainly that only the slash differs.
+            hint = f": only the trailing slash differs, configure the issuer as {issuer!r}"
         raise DiscoveryError(
-            f"discovery document names issuer {issuer!r}, expected exactly {expected_issuer!r}"
+            f"discovery document names issuer {issuer!r}, expected exactly "
+            f"{expected_issuer!r}{hint}"
         )
     response_types = data.get("response_types_supported")
     if isinstance(response_types, list) and "code" not in response_types:
@@ -155,4 +160,4 @@ def lexoffice_partner_metadata(app_base_url: str = "https://app.lexoffice.de") -
 
 
 LEXOFFICE_PARTNER_METADATA = lexoffice_partner_metadata()
-"""lexoffice partner OAuth on ``app.lexoffice.de`` (see :func:`lexoffice_partner_metadata`)."""
+"""lexoffice partner OAuth on ``app.lexoffice.de`` (see ``lexoffice_partner_metadata``)."""

@@ -106,7 +106,7 @@ def seal(plaintext: bytes, keys: SealKeys, *, purpose: bytes) -> str:
 
 
 def unseal(token: object, keys: SealKeys, *, purpose: bytes, what: str) -> bytes:
-    """The plaintext of a :func:`seal` output, tried with each of ``keys``.
+    """The plaintext of a ``seal`` output, tried with each of ``keys``.
 
     Anything else (wrong type, too long, not base64url, truncated, another version, edited,
     sealed with a key not in ``keys`` or for another purpose) is ``LoginError(reason=

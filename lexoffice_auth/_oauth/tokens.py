@@ -12,8 +12,7 @@ from urllib.parse import quote
 
 from pydantic import ConfigDict, Field, SecretStr, ValidationError, field_validator
 
-from .._core.checks import describe_validation_error
-from .._core.http import is_transient_status
+from .._core.checks import describe_validation_error, is_transient_status
 from .._core.model import CheckedModel
 from ..errors import ConfigurationError, TokenEndpointError, TokenStoreError
 from .claims import IdTokenClaims
@@ -36,14 +35,14 @@ class TokenSet(CheckedModel):
     """The tokens of one grant, immutable; secrets are ``SecretStr``.
 
     ``expires_at`` and ``issued_at`` are seconds since the epoch. Round-trip through
-    JSON for storage with :meth:`to_json` / :meth:`from_json`; ``repr`` shows no token and
+    JSON for storage with ``to_json`` / ``from_json``; ``repr`` shows no token and
     no personal data from the id_token (``model_dump_json`` masks the tokens but includes
     ``id_claims`` and ``extra``).
 
     ``generation`` counts the saves of an account's token sets: ``RefreshingTokenSource``
     saves a refreshed set as the stored generation + 1 (a login too), and stores that
     compare generations refuse to overwrite a stored generation ``>=`` the new one with
-    :class:`~lexoffice_auth.errors.TokenSetSuperseded`. ``0`` means unversioned: saved
+    ``TokenSetSuperseded``. ``0`` means unversioned: saved
     without that check, as by stores that do not know the field.
 
     Example:
@@ -147,7 +146,7 @@ class TokenSet(CheckedModel):
 
     @classmethod
     def from_json(cls, data: str | bytes) -> TokenSet:
-        """Read back what :meth:`to_json` wrote; raises ``TokenStoreError`` on bad input."""
+        """Read back what ``to_json`` wrote; raises ``TokenStoreError`` on bad input."""
         if not isinstance(data, (str, bytes, bytearray)):
             raise TokenStoreError("a stored token set is str or bytes")
         try:
@@ -158,7 +157,7 @@ class TokenSet(CheckedModel):
 
     @classmethod
     def from_dict(cls, raw: object) -> TokenSet:
-        """Validate a dict written by :meth:`to_dict`; raises ``TokenStoreError``."""
+        """Validate a dict written by ``to_dict``; raises ``TokenStoreError``."""
         if not isinstance(raw, dict):
             raise TokenStoreError("stored token set must be a JSON object")
         try:

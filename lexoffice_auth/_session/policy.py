@@ -33,7 +33,7 @@ _TERMINAL_ERRORS = frozenset({"invalid_grant", "invalid_client", "unauthorized_c
 
 @dataclass(frozen=True)
 class RefreshPolicy:
-    """How a :class:`RefreshingTokenSource` refreshes, retries and backs off.
+    """How a ``RefreshingTokenSource`` refreshes, retries and backs off.
 
     * ``leeway`` / ``leeway_fraction``: refresh ``min(leeway, leeway_fraction * lifetime)``
       seconds before expiry, so a provider issuing 30-second tokens does not cause a refresh
@@ -90,7 +90,7 @@ class RefreshPolicy:
         return expires_at - self._lead(lifetime)
 
     def deadline_of(self, token_set: TokenSet, now: float) -> float:
-        """:meth:`refresh_deadline` of a token set; an unknown lifetime counts from ``now``."""
+        """``refresh_deadline`` of a token set; an unknown lifetime counts from ``now``."""
         if token_set.expires_at is None:
             return math.inf
         return token_set.expires_at - self.lead_of(token_set, now)

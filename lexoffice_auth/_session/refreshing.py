@@ -2,7 +2,7 @@
 
 The shape follows golang.org/x/oauth2's ``ReuseTokenSource``: a source per account key
 wraps something that can refresh (``OAuthClient``) and a ``TokenStore``. The rules (when
-to refresh, what a failure means, how long to wait) are :class:`RefreshPolicy`; this
+to refresh, what a failure means, how long to wait) are ``RefreshPolicy``; this
 module is the locking and I/O around them. Stores are touched only when the cached token
 is no longer good, so a request with a valid token costs a clock read and a header write.
 """
@@ -55,10 +55,10 @@ class Refresher(Protocol):
 
 
 class RefreshingTokenSource:
-    """The OAuth tokens of one account key, kept fresh; a :class:`TokenSource`.
+    """The OAuth tokens of one account key, kept fresh; a ``TokenSource``.
 
     ``await access_token()`` returns a token valid for at least the policy's leeway,
-    refreshing first when needed; ``LexofficeAuth`` calls :meth:`authorize` per request.
+    refreshing first when needed; ``LexofficeAuth`` calls ``authorize`` per request.
 
     Refresh is single-flight: concurrent callers in this process share one refresh (an
     ``anyio.Lock``), and processes sharing the store share one too (``store.lock``); after
@@ -67,17 +67,17 @@ class RefreshingTokenSource:
     the new token's lifetime. A new token set is saved before anyone gets it; ``on_token``
     is called after that, once the locks are released and outside the cancellation shield.
 
-    On a 401 (:meth:`rejected`) the token is refreshed only if the rejected one is still
+    On a 401 (``rejected``) the token is refreshed only if the rejected one is still
     current, and tokens rejected right after such a refresh back off (see
-    :class:`RefreshPolicy`), so one refresh recovers any revocation and an API that
+    ``RefreshPolicy``), so one refresh recovers any revocation and an API that
     rejects every token cannot cause a refresh storm.
 
-    Failures (classified by :meth:`RefreshPolicy.classify`):
+    Failures (classified by ``RefreshPolicy.classify``):
 
     * terminal (``invalid_grant``, ``invalid_client``, ``unauthorized_client``, no refresh
       token, a refreshed id_token naming another identity): ``ReauthenticationRequired``,
       remembered so later calls fail fast without calling the token endpoint, until a new
-      login is saved through :meth:`save` or the store holds another token set.
+      login is saved through ``save`` or the store holds another token set.
     * transient (network errors, 5xx, 429, ``temporarily_unavailable``): the refresh token
       is kept and the refresh retried with backoff; then the error goes to every caller
       that waited for that refresh.

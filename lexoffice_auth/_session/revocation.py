@@ -54,7 +54,7 @@ def revoked_token_set(*, at: float, reason: str) -> TokenSet:
 
 
 def is_revoked(token_set: TokenSet | None) -> bool:
-    """True for a tombstone written by :func:`revoked_token_set`."""
+    """True for a tombstone written by ``revoked_token_set``."""
     return token_set is not None and REVOKED_MARKER in token_set.extra
 
 
@@ -94,7 +94,7 @@ async def record_connection_id(store: TokenStore, account_key: str, connection_i
     Two writes: the account's token set gains ``extra["connection_id"]`` (read, changed
     and saved under the refresh lock, so a concurrent refresh is never overwritten), and
     the store's connection index (``lexoffice_auth.stores.ConnectionIndex``) names the
-    account, so :func:`account_for_connection` finds it with one read. No tokens stored:
+    account, so ``account_for_connection`` finds it with one read. No tokens stored:
     ``ReauthenticationRequired``.
     """
     check_own_account_key(account_key)
@@ -115,5 +115,5 @@ async def record_connection_id(store: TokenStore, account_key: str, connection_i
 
 
 async def account_for_connection(store: TokenStore, connection_id: str) -> str | None:
-    """The account key recorded for ``connection_id`` (see :func:`record_connection_id`)."""
+    """The account key recorded for ``connection_id`` (see ``record_connection_id``)."""
     return await connection_index_for(store).account_for(check_connection_id(connection_id))

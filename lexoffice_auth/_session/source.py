@@ -73,7 +73,7 @@ class StaticTokenSource:
     """A fixed Bearer token, such as a lexoffice API key: nothing to refresh.
 
     A 401 raises ``ApiKeyRejected`` (a ``ReauthenticationRequired``): only a new key
-    helps. It also serves synchronous clients, through :meth:`authorize_sync`.
+    helps. It also serves synchronous clients, through ``authorize_sync``.
 
     Example:
         >>> StaticTokenSource("my-key")

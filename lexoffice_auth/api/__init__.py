@@ -3,8 +3,8 @@
 ``LexofficeClient`` has one attribute per lexoffice resource (``articles``, ``contacts``,
 ``invoices``, ``quotations``, ``vouchers``, ...); each offers only the operations the API
 has for it (``get``, ``create``, ``update``/``modify``, ``delete``, ``list``, ``pursue``,
-``download``, ...). Every ``list(...)`` returns a :class:`Pager`: ``await`` it for one
-:class:`Page`, or ``async for`` over every item.
+``download``, ...). Every ``list(...)`` returns a ``Pager``: ``await`` it for one
+``Page``, or ``async for`` over every item.
 
 Example:
     >>> from lexoffice_auth.api import LexofficeClient, Contact, Invoice, Quotation
@@ -85,5 +85,5 @@ __all__ = [
 ]
 
 InvoiceFile = _models.DownloadedFile
-"""The 0.2 name of :class:`DownloadedFile` (what ``invoices.download`` returns)."""
+"""The 0.2 name of ``DownloadedFile`` (what ``invoices.download`` returns)."""
 __all__ += ["InvoiceFile"]

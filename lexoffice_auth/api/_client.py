@@ -19,6 +19,7 @@ from pydantic import BaseModel, RootModel, ValidationError
 
 from .. import telemetry
 from .._core.http import is_http_error
+from .._core.wire import host_label
 from .._session.refreshing import RefreshingTokenSource
 from .._session.revocation import record_connection_id
 from ..errors import ApiError, ConfigurationError, NetworkError, RateLimited
@@ -129,8 +130,8 @@ class LexofficeClient:
       closes) its own.
     * ``rate_limit``: requests per second for this client's own token bucket (lexoffice
       allows 2); ``None`` switches pacing off. ``limiter`` overrides it with a shared
-      :class:`TokenBucket` or a :class:`RedisRateLimiter`.
-    * ``retry``: a :class:`RetryPolicy` (429 with backoff, GET on 5xx/transport errors).
+      ``TokenBucket`` or a ``RedisRateLimiter``.
+    * ``retry``: a ``RetryPolicy`` (429 with backoff, GET on 5xx/transport errors).
     * ``max_json_bytes`` / ``max_download_bytes``: the largest JSON answer and the largest
       download accepted, counted after decompression (a gzip bomb stops at the cap).
     * ``deadline``: the longest one attempt of a JSON call may take, sending and reading
@@ -286,8 +287,8 @@ class LexofficeClient:
         """``GET /v1/ping``: checks the credential; names the user's e-mail address.
 
         A credential lexoffice's gateway rejects (401 ``{"message":"Unauthorized"}``) is an
-        :class:`~lexoffice_auth.errors.Unauthorized`, or with ``ApiKeyAuth`` its
-        :class:`~lexoffice_auth.errors.ApiKeyRejected`. Counts against the rate limit.
+        ``Unauthorized``, or with ``ApiKeyAuth`` its
+        ``ApiKeyRejected``. Counts against the rate limit.
         """
         return await self.get_model("/v1/ping", Ping)
 
@@ -339,7 +340,7 @@ class LexofficeClient:
         client has no method for. ``json_body`` is sent with every ``Decimal`` exact;
         ``files``/``data`` make a multipart upload. The body read is capped at
         ``max_bytes`` (default: the client's ``max_json_bytes``), counted after
-        decompression: a larger one raises :class:`~lexoffice_auth.errors.ResponseTooLarge`.
+        decompression: a larger one raises ``ResponseTooLarge``.
         """
         limit = self._max_json_bytes if max_bytes is None else _check_limit(max_bytes)
         response, content = await self._call(
@@ -491,14 +492,16 @@ class LexofficeClient:
         self, method: str, path: str, exc: Exception, what: str | None = None
     ) -> Exception:
         kind = what or type(exc).__name__
+        where = host_label(str(self._base))
         not_sent = bool(_class_names(exc) & set(_NOT_SENT))
         if not_sent or method in _SAFE_METHODS:
             return Retryable(
-                NetworkError(f"{method} {path}: lexoffice could not be reached ({kind})"),
+                NetworkError(f"{method} {path}: {where} could not be reached ({kind})"),
                 kind="read",
             )
         return NetworkError(
-            f"{method} {path}: the connection failed ({kind}) after the request was sent; "
+            f"{method} {path}: the connection to {where} failed ({kind}) after the request "
+            "was sent; "
             "lexoffice may have carried it out, so it was not retried: check before "
             "sending it again"
         )
@@ -573,7 +576,7 @@ class LexofficeClient:
     ) -> DownloadedFile:
         """GET a binary ``path`` and stream it into memory or to ``to`` (see ``download``
         on the sales-voucher resources); larger than ``max_bytes`` (default
-        ``max_download_bytes``) raises :class:`~lexoffice_auth.errors.ResponseTooLarge`
+        ``max_download_bytes``) raises ``ResponseTooLarge``
         and leaves nothing at ``to``."""
         limit = self._max_download_bytes if max_bytes is None else _check_limit(max_bytes)
         what = f"GET {path}"
@@ -596,7 +599,7 @@ def _param(value: str | int | bool) -> str:
 
 
 def parse_model(method: str, path: str, status: int, content: bytes, model: type[M]) -> M:
-    """``model`` from a response's JSON; anything unusable is an :class:`ApiError`."""
+    """``model`` from a response's JSON; anything unusable is an ``ApiError``."""
     try:
         return decode_model(model, content)
     except (ValidationError, RecursionError, ValueError) as exc:

@@ -103,9 +103,9 @@ class ContactsApi(Get[Contact], Create[Contact], Update[Contact]):
     ) -> ActionResult:
         """Read the contact, let ``change`` edit it, write it back; on 409 start over.
 
-        ``change`` gets a fresh :class:`Contact` and edits it in place or returns a new
+        ``change`` gets a fresh ``Contact`` and edits it in place or returns a new
         one (it may be async). It may run more than once, so it should only edit the
-        contact. After ``attempts`` conflicts the last :class:`Conflict` is raised.
+        contact. After ``attempts`` conflicts the last ``Conflict`` is raised.
 
         Example (against the sandbox):
             >>> import anyio

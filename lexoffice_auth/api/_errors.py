@@ -1,4 +1,4 @@
-"""lexoffice's three error body shapes, parsed into :mod:`lexoffice_auth.errors`.
+"""lexoffice's three error body shapes, parsed into ``lexoffice_auth.errors``.
 
 * regular (invoices, voucherlist, profile, ...): ``{"timestamp", "status", "error", "path",
   "traceId", "message", "details": [{"violation", "field", "message"}]}``
@@ -166,7 +166,7 @@ def error_from_response(
     note: str | None = None,
     secrets: tuple[str, ...] = (),
 ) -> ApiError:
-    """The :class:`~lexoffice_auth.errors.ApiError` subclass for an error response.
+    """The ``ApiError`` subclass for an error response.
 
     The message names the call (method and path, never the query, which may hold e-mail
     addresses) and carries the server's message; ``note`` is added at the end. Credentials

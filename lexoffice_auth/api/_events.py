@@ -2,9 +2,9 @@
 
 lexoffice delivers an event (``organizationId``, ``eventType``, ``resourceId``,
 ``eventDate``, signed in ``X-Lxo-Signature``) to the subscription's callback URL; verify
-and parse it with :mod:`lexoffice_auth.webhooks`. Errors come in the regular shape; a
+and parse it with ``lexoffice_auth.webhooks``. Errors come in the regular shape; a
 second subscription for the same event type and URL is a
-:class:`~lexoffice_auth.errors.Conflict`.
+``Conflict``.
 """
 
 from __future__ import annotations

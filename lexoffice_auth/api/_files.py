@@ -34,7 +34,7 @@ class FilesApi(Resource):
         ``filename`` overrides the name sent (its extension must name the type; bare
         bytes without it are recognised by their first bytes). Everything is checked
         before sending: a file lexoffice would refuse is a
-        :class:`~lexoffice_auth.errors.ConfigurationError` and no request is made.
+        ``ConfigurationError`` and no request is made.
 
         lexoffice answers 202 with the file id and (``voucher_id``) the voucher it creates,
         in status ``blank`` until its OCR is done (then ``unchecked``, and the
@@ -42,7 +42,7 @@ class FilesApi(Resource):
         has seen before returns the **existing** ids and discards the new upload, so a
         202 is not always a new voucher. XML (an e-invoice) is accepted only with the
         E-Rechnung feature switched on; otherwise the
-        :class:`~lexoffice_auth.errors.ValidationFailed` says so.
+        ``ValidationFailed`` says so.
 
         Example (an attached receipt; a new voucher per new file):
             >>> uploaded = await lx.files.upload("ER-2025-0917.pdf")  # doctest: +SKIP
@@ -73,7 +73,7 @@ class FilesApi(Resource):
         ``format`` chooses ``Accept``: ``"any"`` (``*/*``) gives the original as uploaded;
         ``"pdf"`` renders an XML e-invoice as PDF (a PDF or an image comes as it is);
         ``"xml"`` exists only for an XML original (others answer
-        :class:`~lexoffice_auth.errors.NotFound`). ``media_type`` of the result says what
+        ``NotFound``). ``media_type`` of the result says what
         came. lexoffice deprecated this route for sales vouchers' documents (an
         XRechnung comes as PDF here): use their own ``download`` there.
         """

@@ -1,10 +1,10 @@
 """JSON in and out with money kept exact: ``Decimal`` never passes through ``float``.
 
-Outgoing bodies are written by :func:`encode`, which prints a ``Decimal`` as the JSON number
+Outgoing bodies are written by ``encode``, which prints a ``Decimal`` as the JSON number
 it is (``3450.10`` stays ``3450.10``). Incoming bodies are parsed by pydantic's fast JSON
 path, which reads numbers as doubles; a double holds any decimal of up to 15 significant
 digits exactly, so only a body with a longer number takes the slower exact path
-(:func:`json.loads` with ``parse_float=Decimal``).
+(``json.loads`` with ``parse_float=Decimal``).
 """
 
 from __future__ import annotations

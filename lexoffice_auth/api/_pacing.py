@@ -70,7 +70,7 @@ class TokenBucket:
     which leaves lexoffice's own bucket room for network jitter.
 
     The bucket adapts when lexoffice allows less than ``rate`` (its limits "may be changed
-    on short notice"): the client reports every answer through :meth:`feedback`, a 429
+    on short notice"): the client reports every answer through ``feedback``, a 429
     despite pacing cuts ``current_rate`` to just below what lexoffice accepted over the
     last 10 s (multiplicative decrease), and after 5 minutes without a 429 it creeps back
     towards ``rate`` (additive increase).
@@ -265,7 +265,7 @@ class RedisRateLimiter:
     A stored value that is unusable (not a number, or a schedule reaching further ahead
     than ``max_wait``: a squatted or corrupted key) is logged and started afresh, and no
     wait ever exceeds ``max_wait`` seconds: past it, ``acquire`` raises
-    :class:`~lexoffice_auth.errors.RateLimited` instead of waiting on.
+    ``RateLimited`` instead of waiting on.
 
     Example (creating it connects to nothing; the first request does):
         >>> limiter = RedisRateLimiter("redis://127.0.0.1:6379/0", key="acme")

@@ -25,7 +25,7 @@ class Pager(Generic[T]):
 
     A server that answers the same page twice, or whose total changes during the walk,
     would make a naive loop spin or skip rows: both end the iteration with a
-    :class:`~lexoffice_auth.errors.PagingError` (start again, or narrow the filters).
+    ``PagingError`` (start again, or narrow the filters).
 
     Example (against the sandbox):
         >>> import anyio

@@ -25,7 +25,7 @@ class PaymentsApi(Get[Payment]):
 
         A voucher without payment data (a draft; a quotation, order confirmation or
         delivery note; a credit note linked to an invoice) is a
-        :class:`~lexoffice_auth.errors.ValidationFailed` (lexoffice's 406) saying so.
+        ``ValidationFailed`` (lexoffice's 406) saying so.
         """
         try:
             return await super().get(item_id)

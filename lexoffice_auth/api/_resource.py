@@ -111,7 +111,7 @@ class _Typed(Resource, Generic[M]):
         """``item``'s JSON body, once it keeps lexoffice's documented rules.
 
         Limits (and with ``complete``, required fields) are checked here, so a body
-        lexoffice would refuse is never sent: :class:`~lexoffice_auth.errors.InvalidBody`
+        lexoffice would refuse is never sent: ``InvalidBody``
         names every field.
         """
         checked = self._checked(item, operation)
@@ -127,7 +127,7 @@ class _Typed(Resource, Generic[M]):
         return checked.to_api()
 
     def _pager(self, params: Params, page: int, size: int, *, path: str | None = None) -> Pager[M]:
-        """A :class:`Pager` over ``GET path?params&page=&size=`` (path: the collection)."""
+        """A ``Pager`` over ``GET path?params&page=&size=`` (path: the collection)."""
         check_page(page, size, self.max_page_size)
         query = self._query(params)
         target = path or self.path
@@ -145,7 +145,7 @@ class Get(_Typed[M]):
     """``get(id)``: ``GET {path}/{id}``."""
 
     async def get(self, item_id: str) -> M:
-        """The item with this id (:class:`~lexoffice_auth.errors.NotFound` if there is none)."""
+        """The item with this id (``NotFound`` if there is none)."""
         return await self._client.get_model(self._item_path(item_id), self._model())
 
 
@@ -189,7 +189,7 @@ class Pursue(_Typed[M]):
         """Create the document from a preceding one (``precedingSalesVoucherId``).
 
         lexoffice links both (``related_vouchers``) and answers 406
-        (:class:`~lexoffice_auth.errors.ValidationFailed`) for a chain it does not allow;
+        (``ValidationFailed``) for a chain it does not allow;
         the class's ``follows`` lists the documented predecessors. The body's limits are
         checked before sending; its required fields are not (what a follow-up document
         must repeat of its predecessor is not documented).
@@ -210,7 +210,7 @@ class Update(_Typed[M]):
 
     async def update(self, item_id: str, item: M) -> ActionResult:
         """Replace the item; its ``version`` must be the current one, else
-        :class:`~lexoffice_auth.errors.Conflict`. Returns the new version."""
+        ``Conflict``. Returns the new version."""
         body = self._body(item, "update")
         return await self._client.send_model("PUT", self._item_path(item_id), body, ActionResult)
 
@@ -219,7 +219,7 @@ class Update(_Typed[M]):
 
         ``change`` gets a fresh item and edits it in place or returns a new one (it may be
         async). It may run more than once, so it should only edit the item. After
-        ``attempts`` conflicts the last :class:`~lexoffice_auth.errors.Conflict` is raised.
+        ``attempts`` conflicts the last ``Conflict`` is raised.
         """
         if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
             raise ConfigurationError("attempts must be an int >= 1")
@@ -247,7 +247,7 @@ class Update(_Typed[M]):
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _write_back(self, item_id: str, updated: M, current: M) -> ActionResult:
-        """The write of :meth:`modify` (a resource may carry data over from ``current``)."""
+        """The write of ``modify`` (a resource may carry data over from ``current``)."""
         return await self.update(item_id, updated)
 
 
@@ -262,7 +262,7 @@ class ByNumber(_Typed[M]):
 
         lexoffice has no lookup by number; this asks the voucherlist (its
         ``voucherNumber`` filter, HTML-escaped as lexoffice's docs require) and reads the
-        one match. None: :class:`~lexoffice_auth.errors.NotFound`.
+        one match. None: ``NotFound``.
         """
         if not isinstance(number, str) or not number.strip():
             raise ConfigurationError("number must be a non-empty voucher number")
@@ -284,7 +284,7 @@ class Delete(Resource):
     """``delete(id)``: ``DELETE {path}/{id}`` (204)."""
 
     async def delete(self, item_id: str) -> None:
-        """Delete the item (:class:`~lexoffice_auth.errors.NotFound` if there is none)."""
+        """Delete the item (``NotFound`` if there is none)."""
         await self._client.request("DELETE", self._item_path(item_id))
 
 
@@ -331,7 +331,7 @@ class Download(Resource):
         """The document, streamed: held in memory, or written to ``to`` chunk by chunk.
 
         * ``format``: ``"pdf"``; ``"xml"`` (an XRechnung's e-invoice, where the resource has
-          one; others answer :class:`~lexoffice_auth.errors.NotFound`); ``"any"`` sends
+          one; others answer ``NotFound``); ``"any"`` sends
           ``Accept: */*`` (an XRechnung then comes as XML).
         * ``to``: a path (written to a temporary file beside it, renamed when complete) or
           a binary file object; nothing partial is left behind on failure.
@@ -339,7 +339,7 @@ class Download(Resource):
         * ``route="document"``: the deprecated two-step route (``/document``, then
           ``/v1/files/{id}``) for gateways without ``/file``.
 
-        A draft has no document: a :class:`~lexoffice_auth.errors.Conflict` saying so
+        A draft has no document: a ``Conflict`` saying so
         (lexoffice answers 409 on ``/file``, 406 on ``/document``), except for dunnings.
         """
         accept = _ACCEPT.get(format)
@@ -383,7 +383,7 @@ class Download(Resource):
             ) from None
 
     def _no_document(self, item_id: str, exc: ApiError) -> Conflict:
-        """lexoffice's "draft" answer, as a :class:`Conflict` that says what to do."""
+        """lexoffice's "draft" answer, as a ``Conflict`` that says what to do."""
         return Conflict(
             f"{self.path[4:]}/{check_id(item_id, self.id_label)} is a draft: lexoffice "
             f"renders no document for drafts; finalize it first ({exc.message})",

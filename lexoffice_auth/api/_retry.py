@@ -1,9 +1,10 @@
-"""What is retried, how often and how long to wait, on top of ``stamina``.
+"""What is retried, how often and how long to wait, on top of ``tenacity``.
 
-``stamina`` (tenacity underneath) brings exponential backoff with jitter, bounded attempts
-and a total time limit, sleeps with ``asyncio.sleep`` or ``trio.sleep`` (whichever loop
-runs), and lets a hook return the wait itself, which is how ``Retry-After`` is honoured.
-This module only decides *whether* a failure may be retried:
+``tenacity`` brings exponential backoff with jitter, bounded attempts and a total time
+limit; it sleeps with ``anyio.sleep`` (asyncio or trio) and takes the wait from a function,
+which is how ``Retry-After`` is honoured. Everything is per call: no global hooks, and each
+scheduled retry is logged by ``lexoffice_auth`` at DEBUG. This module only decides
+*whether* a failure may be retried:
 
 * 429: always (lexoffice says the call "will not be performed").
 * 5xx and transport errors: only for GET (reading twice is harmless).
@@ -11,7 +12,7 @@ This module only decides *whether* a failure may be retried:
 * POST/PUT after a 5xx or a timeout: never; a 504 or timeout says it may have been done.
 
 A ``Retry-After`` that would end after the policy's ``timeout`` is not slept: the
-:class:`~lexoffice_auth.errors.RateLimited` error is raised at once, with its ``retry_after``.
+``RateLimited`` error is raised at once, with its ``retry_after``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+import anyio
+
+from .. import telemetry
 from .._core.checks import check_count, check_seconds
 from ..errors import ApiError, ConfigurationError, LexofficeAuthError, RateLimited
 
@@ -84,18 +88,13 @@ class Retryable(Exception):
 async def call_with_retries(attempt: Callable[[], Awaitable[T]], policy: RetryPolicy) -> T:
     """Run ``attempt`` until it returns, raises a final error, or retries run out.
 
-    ``attempt`` raises :class:`Retryable` for a failure that may be tried again. When the
+    ``attempt`` raises ``Retryable`` for a failure that may be tried again. When the
     retries are used up (or the policy's time is over) the carried error is raised, with
     ``retried`` set to the number of retries made.
     """
-    # The common case, one try that works, skips setting up stamina's machinery.
-    started = time.monotonic()
-    try:
-        return await attempt()
-    except Retryable as exc:
-        first: Retryable | None = exc
     counts = {"rate": 0, "read": 0}
     limits = {"rate": policy.attempts, "read": policy.read_attempts}
+    started = time.monotonic()
 
     def backoff(exc: Exception) -> bool | float:
         if not isinstance(exc, Retryable):
@@ -105,27 +104,59 @@ async def call_with_retries(attempt: Callable[[], Awaitable[T]], policy: RetryPo
             return False
         error = exc.error
         if isinstance(error, RateLimited) and error.retry_after is not None:
-            # stamina checks its timeout only before a wait, so it would sleep a long
+            # tenacity checks its timeout only before a wait, so it would sleep a long
             # Retry-After (up to an hour) in full: give up now instead.
             if error.retry_after > policy.timeout - (time.monotonic() - started):
                 return False
             return float(error.retry_after)
         return True
 
-    import stamina  # only now: a client whose calls all succeed never loads it
+    # The common case, one try that works, skips setting up tenacity's machinery.
+    try:
+        return await attempt()
+    except Retryable as exc:
+        first: Retryable | None = exc
+    import tenacity  # only now: a client whose calls all succeed never loads it
+
+    exponential = tenacity.wait_exponential(
+        multiplier=policy.wait_initial, max=policy.wait_max
+    ) + tenacity.wait_random(0, policy.wait_jitter)
+    waits: list[float] = []
+
+    def may_retry(exc: BaseException) -> bool:
+        decision = backoff(exc) if isinstance(exc, Exception) else False
+        if decision is False:
+            return False
+        waits.append(-1.0 if decision is True else decision)
+        return True
+
+    def wait(state: tenacity.RetryCallState) -> float:
+        chosen = waits.pop()
+        return exponential(state) if chosen < 0 else chosen
+
+    def report(state: tenacity.RetryCallState) -> None:
+        # Instrumentation goes to our own logger at DEBUG: a retry is routine, and a library
+        # must not talk unless the application turns the level up.
+        if state.next_action is not None and state.outcome is not None:
+            failure = state.outcome.exception()
+            error = failure.error if isinstance(failure, Retryable) else failure
+            telemetry.retry_scheduled(
+                state.attempt_number, state.next_action.sleep, type(error).__name__
+            )
 
     tries = 1
     try:
-        async for try_ in stamina.retry_context(
-            on=backoff,
-            attempts=policy.attempts + policy.read_attempts,
-            timeout=policy.timeout,
-            wait_initial=policy.wait_initial,
-            wait_max=policy.wait_max,
-            wait_jitter=policy.wait_jitter,
+        async for try_ in tenacity.AsyncRetrying(
+            retry=tenacity.retry_if_exception(may_retry),
+            wait=wait,
+            stop=tenacity.stop_after_attempt(policy.attempts + policy.read_attempts)
+            | tenacity.stop_after_delay(policy.timeout),
+            sleep=anyio.sleep,  # asyncio or trio, whichever loop runs
+            before_sleep=report,
+            reraise=True,
         ):
             with try_:
-                if first is not None:  # hand the first failure to stamina as its attempt 1
+                if first is not None:  # hand the first failure to tenacity as its attempt 1
                     failure, first = first, None
                     raise failure
                 tries += 1
@@ -135,4 +166,4 @@ async def call_with_retries(attempt: Callable[[], Awaitable[T]], policy: RetryPo
         if isinstance(error, ApiError):
             error.retried = tries - 1
         raise error from (error.__cause__ or exc.__cause__)
-    raise AssertionError("unreachable: stamina either returns or raises")  # pragma: no cover
+    raise AssertionError("unreachable: tenacity either returns or raises")  # pragma: no cover

@@ -28,7 +28,7 @@ from .models import DownloadedFile
 __all__ = ["ACCEPT_ENCODING", "decoded_chunks", "filename_of", "read_capped", "save_stream"]
 
 ACCEPT_ENCODING = "gzip, deflate"
-"""What the client accepts: the encodings :func:`decoded_chunks` inflates chunk by chunk."""
+"""What the client accepts: the encodings ``decoded_chunks`` inflates chunk by chunk."""
 
 _CHUNK = 1 << 20  # bytes per write: few thread hops, little memory
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\]")

@@ -77,7 +77,7 @@ class VoucherlistApi(Resource):
         """Voucherlist rows: ``await`` for one page, ``async for`` for every row.
 
         ``voucher_type``/``voucher_status``: one value, a list, or ``"any"`` (see
-        :data:`VOUCHER_TYPES`, :data:`VOUCHER_STATUSES`). Dates are whole days, German
+        ``VOUCHER_TYPES``, ``VOUCHER_STATUSES``). Dates are whole days, German
         time. ``sort`` is ``"voucherDate"``, ``"voucherNumber"``, ``"createdDate"`` or
         ``"updatedDate"``, optionally followed by ``",ASC"`` or ``",DESC"``.
         ``voucher_number`` matches exactly (``&``, ``<`` and ``>`` are HTML-escaped, as
@@ -88,7 +88,7 @@ class VoucherlistApi(Resource):
         is halved until every part fits. Parts are read in date order (newest first if
         ``sort`` is that field with ``,DESC``); the order inside a part is ``sort``'s. A
         row seen twice (it moved while paging) is yielded once. More than 10,000 rows on
-        a single day raise an :class:`~lexoffice_auth.errors.ApiError`.
+        a single day raise an ``ApiError``.
 
         lexoffice refuses ``overdue`` beside other statuses; such a query (``["open",
         "overdue"]``) is sent as two and merged in ``sort``'s order, each voucher once (an

@@ -36,7 +36,7 @@ class VouchersApi(Get[Voucher], ByNumber[Voucher], Create[Voucher], Update[Vouch
 
         Dates go out as ``yyyy-MM-dd``. The totals must be the items' sums and an
         ``unchecked`` voucher cannot be ``net`` (lexoffice's rules, checked before sending:
-        a :class:`~lexoffice_auth.errors.ConfigurationError`).
+        a ``ConfigurationError``).
         """
         check_voucher(self._checked(item, "create"))
         return await super().create(item)
@@ -45,7 +45,7 @@ class VouchersApi(Get[Voucher], ByNumber[Voucher], Create[Voucher], Update[Vouch
         self, item_id: str, item: Voucher, *, detach_files: bool = False
     ) -> ActionResult:
         """Replace the voucher; ``item.version`` must be the current one, else
-        :class:`~lexoffice_auth.errors.Conflict`. Returns the new version.
+        ``Conflict``. Returns the new version.
 
         The files attached now are kept: their ids are read from the current voucher
         (one more GET) and sent along with those in ``item.files``. With
@@ -102,7 +102,7 @@ def _keeping_files(voucher: Voucher, current: Voucher) -> Voucher:
 
 
 def check_voucher(voucher: Voucher) -> None:
-    """Raise :class:`~lexoffice_auth.errors.InvalidBody` (a ``ConfigurationError``) where
+    """Raise ``InvalidBody`` (a ``ConfigurationError``) where
     lexoffice's documented rules (§3b.19) are broken.
 
     * ``tax_type`` ``net`` with ``voucher_status`` ``unchecked`` is refused.

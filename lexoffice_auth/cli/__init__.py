@@ -4,7 +4,7 @@ The library itself never imports this package, so neither click nor platformdirs
 for a library user (httpx imports click whenever it is importable; keeping click out of
 the core install keeps ``import httpx`` as fast as it is without us).
 
-:func:`main` is the console script. Without click installed it prints how to install
+``main`` is the console script. Without click installed it prints how to install
 the extra and exits with status 2, instead of a traceback.
 """
 

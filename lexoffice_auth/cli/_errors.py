@@ -1,7 +1,7 @@
 """Errors as one line and a hint on stderr; ``--debug`` adds redacted details.
 
 Known secrets (tokens read from the store, API keys, the client secret) are registered
-with a :class:`Redactor` as soon as the command sees them; everything ``--debug`` prints
+with a ``Redactor`` as soon as the command sees them; everything ``--debug`` prints
 passes through it, and attributes whose names say they hold secrets are masked anyway.
 """
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import shlex
 import traceback
 from collections.abc import Callable
 
@@ -39,7 +40,7 @@ EXIT_CODES: tuple[tuple[type[BaseException], int, str], ...] = (
 
 
 def exit_code_for(exc: BaseException) -> int:
-    """The exit status for a command that failed with ``exc`` (see :data:`EXIT_CODES`)."""
+    """The exit status for a command that failed with ``exc`` (see ``EXIT_CODES``)."""
     for cls, code, _ in EXIT_CODES:
         if isinstance(exc, cls):
             return code
@@ -73,17 +74,27 @@ class Redactor:
         )
 
 
-def hint_for(exc: BaseException) -> str | None:
-    """What the user can do about ``exc``."""
+def hint_for(
+    exc: BaseException, *, command: str = "lexoffice-auth", profile: str | None = None
+) -> str | None:
+    """What the user can do about ``exc``.
+
+    ``command`` is the command that failed (``lexoffice-auth invoices list``), for a
+    pointer to its ``--help``; ``profile`` the profile it used, kept in a re-login hint.
+    """
+    login = "lexoffice-auth login"
+    if profile and profile != "default":
+        login = f"lexoffice-auth --profile {shlex.quote(profile)} login"
     if isinstance(exc, errors.ApiKeyRejected):
         return (
-            "the API key was rejected: create a new one in lexoffice and run "
-            "`lexoffice-auth login --api-key`"
+            f"the API key was rejected: create a new one in lexoffice and run `{login} --api-key`"
         )
     if isinstance(exc, errors.ReauthenticationRequired):
-        return "run `lexoffice-auth login` (add --profile NAME for another account)"
+        if login != "lexoffice-auth login":
+            return f"run `{login}`"
+        return f"run `{login}` (add --profile NAME for another account)"
     if isinstance(exc, errors.Unauthorized):
-        return "the credentials were refused: run `lexoffice-auth login`"
+        return f"the credentials were refused: run `{login}`"
     if isinstance(exc, errors.Forbidden):
         return "the key or login lacks the scope or rights for this call"
     if isinstance(exc, errors.NotFound):
@@ -100,7 +111,9 @@ def hint_for(exc: BaseException) -> str | None:
                 "run login again (--timeout SECONDS waits longer); without a browser on this "
                 "machine use --paste"
             )
-        return "run `lexoffice-auth login` again"
+        return f"run `{login}` again"
+    if isinstance(exc, errors.DiscoveryError) and "trailing slash" in str(exc):
+        return "pass --issuer exactly as the provider's discovery document spells it"
     if isinstance(exc, errors.DiscoveryError):
         return (
             "check --issuer; lexoffice's own partner OAuth has no discovery document: "
@@ -117,19 +130,26 @@ def hint_for(exc: BaseException) -> str | None:
     if isinstance(exc, errors.TokenStoreError):
         return "check the token store file (--store or LEXOFFICE_TOKEN_STORE)"
     if isinstance(exc, errors.ConfigurationError):
-        return "see `lexoffice-auth COMMAND --help`"
+        return f"see `{command} --help`"
     if isinstance(exc, errors.ApiError):
         return "see --debug for lexoffice's details"
     return None
 
 
-def describe(exc: BaseException, redact: Redactor, *, debug: bool) -> list[str]:
+def describe(
+    exc: BaseException,
+    redact: Redactor,
+    *,
+    debug: bool,
+    command: str = "lexoffice-auth",
+    profile: str | None = None,
+) -> list[str]:
     """The lines to print for ``exc``: the message, a hint, and with ``debug`` details."""
     if isinstance(exc, errors.LexofficeAuthError):
         lines = [f"error: {redact(str(exc)) or type(exc).__name__}"]
     else:
         lines = [f"unexpected error: {type(exc).__name__}: {redact(str(exc))}"]
-    hint = hint_for(exc)
+    hint = hint_for(exc, command=command, profile=profile)
     if hint is None and not isinstance(exc, errors.LexofficeAuthError):
         hint = "run again with --debug and report the details"
     if hint:

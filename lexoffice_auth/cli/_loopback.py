@@ -4,7 +4,7 @@ It listens on 127.0.0.1 only (never on every interface, never ``localhost``, whi
 resolve to another address), on an ephemeral port unless a fixed one is asked for. Each
 connection is served in its own task, so a browser's idle speculative connection cannot
 hold up the real one. The first ``GET`` on the callback path that carries the login's
-``state`` (when :meth:`LoopbackReceiver.wait` is given it) is *the* callback: it is handed
+``state`` (when ``LoopbackReceiver.wait`` is given it) is *the* callback: it is handed
 to the caller's ``handle`` (which checks ``state`` again and exchanges the code), the
 browser gets a short page saying how that went, and the wait ends. A callback without
 that state (a browser's prefetch, another tab, a stray request) gets 400 and does not end
@@ -57,7 +57,7 @@ def _page(title: str, text: str) -> bytes:
 class LoopbackReceiver(Generic[T]):
     """Receive one OAuth callback on 127.0.0.1 (use as ``async with``).
 
-    ``port=0`` picks an ephemeral port; :attr:`redirect_uri` is known once entered.
+    ``port=0`` picks an ephemeral port; ``redirect_uri`` is known once entered.
     ``read_timeout`` bounds how long one connection may take to send its request.
 
     Example:
@@ -135,7 +135,7 @@ class LoopbackReceiver(Generic[T]):
         a callback carrying exactly that state is handed on; others get 400 and the wait
         goes on until the real one or the deadline. A ``LexofficeAuthError`` from it is shown to
         the browser (escaped) and raised here. Without a callback within ``within``
-        seconds this raises :class:`CallbackTimeout`; ``progress`` is called about once a
+        seconds this raises ``CallbackTimeout``; ``progress`` is called about once a
         second with the seconds left, while waiting.
         """
         listener = self._listener

@@ -1,13 +1,13 @@
 """What the command line keeps per profile, and how it turns that into clients.
 
-A profile is one account key in a :class:`~lexoffice_auth.FileTokenStore`. Its entry is
-an ordinary :class:`~lexoffice_auth.TokenSet` whose ``extra["lexoffice_auth_cli"]``
+A profile is one account key in a ``FileTokenStore``. Its entry is
+an ordinary ``TokenSet`` whose ``extra["lexoffice_auth_cli"]``
 records how it was obtained (no secret is kept there):
 
 * ``{"kind": "oauth", "provider": "oidc" | "lexoffice-partner", "issuer", "client_id",
   "redirect_uri", "scopes", "api_base"}`` for a browser login: the access and refresh
   tokens are the token set's own. ``token`` and the API commands refresh it through a
-  :class:`~lexoffice_auth.RefreshingTokenSource` (the client secret, if the provider
+  ``RefreshingTokenSource`` (the client secret, if the provider
   needs one, comes from the flags, environment or config file, never from the store);
   every refreshed token set gets the same marker before it is saved.
 * ``{"kind": "api_key", "api_base"}`` for ``login --api-key``: the key is the access
@@ -16,21 +16,22 @@ records how it was obtained (no secret is kept there):
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
-
-from lexoffice_auth import (
-    ApiKeyAuth,
-    FileTokenStore,
-    LexofficeAuth,
-    OAuthClient,
-    RefreshingTokenSource,
-    TokenSet,
-)
-from lexoffice_auth.api import DEFAULT_BASE_URL
 from lexoffice_auth.errors import ConfigurationError, ReauthenticationRequired
+from lexoffice_auth.rules import API_BASE_URL as DEFAULT_BASE_URL
+
+if TYPE_CHECKING:  # imported where used: `token` with a valid token needs none of them
+    import httpx
+
+    from lexoffice_auth import (
+        FileTokenStore,
+        OAuthClient,
+        RefreshingTokenSource,
+        TokenSet,
+    )
 
 from ._settings import Settings
 
@@ -70,6 +71,8 @@ def build_oauth(
     The settings fill in what is not given, and always supply the client secret (which
     is never stored with the tokens).
     """
+    from lexoffice_auth import OAuthClient
+
     client_id = client_id or settings.get("client_id")
     if not client_id:
         raise ConfigurationError(
@@ -135,6 +138,8 @@ class Profile:
 
     @classmethod
     async def load(cls, settings: Settings) -> Profile:
+        from lexoffice_auth import FileTokenStore
+
         store = FileTokenStore(settings.store_path)
         name = settings.profile
         return cls(name, store, await store.load(name))
@@ -188,6 +193,8 @@ class Profile:
 
     def auth(self, settings: Settings, api_base: str, oauth: OAuthClient | None) -> httpx.Auth:
         """An ``httpx.Auth`` for ``api_base``: the settings' API key, or the stored login."""
+        from lexoffice_auth import ApiKeyAuth, LexofficeAuth
+
         origins = [api_base]
         key = settings.api_key
         if key:
@@ -204,11 +211,22 @@ class Profile:
         tokens = self.require()
         if self.kind != "oauth":
             return tokens.access_token.get_secret_value()
+        # A token well before its refresh deadline needs no OAuth client (and none of its
+        # imports): `$(lexoffice-auth token)` in a script stays fast. The deadline is the
+        # one RefreshingTokenSource would use.
+        import time
+
+        from lexoffice_auth import RefreshPolicy
+
+        if time.time() < RefreshPolicy().deadline_of(tokens, time.time()) < math.inf:
+            return tokens.access_token.get_secret_value()
         async with self.oauth(settings) as oauth:
             return await self._source(oauth).access_token()
 
     def _source(self, oauth: OAuthClient) -> RefreshingTokenSource:
         """The profile's stored OAuth login, refreshed through ``oauth`` (marker kept)."""
+        from lexoffice_auth import RefreshingTokenSource
+
         return RefreshingTokenSource(
             _MarkingRefresher(oauth, self.marker), self.name, self.store, clock=oauth.clock
         )

@@ -274,7 +274,7 @@ class Settings:
         return self.get("api_key")
 
     def api_key_origin(self) -> str | None:
-        """Where :attr:`api_key` comes from (``$LEXOFFICE_API_KEY`` or the config file)."""
+        """Where ``api_key`` comes from (``$LEXOFFICE_API_KEY`` or the config file)."""
         if self.api_key is None:
             return None
         found = self.raw("api_key")

@@ -1,8 +1,8 @@
 """Token stores: where a ``RefreshingTokenSource`` keeps token sets (memory, a file, Redis).
 
-Every store implements the :class:`TokenStore` protocol; run
+Every store implements the ``TokenStore`` protocol; run
 ``lexoffice_auth.testing.TokenStoreContract`` against your own to check it. Each store
-also keeps a :class:`ConnectionIndex` (lexoffice connection id → account key) for
+also keeps a ``ConnectionIndex`` (lexoffice connection id → account key) for
 ``token.revoked`` webhooks; ``ConnectionIndexContract`` checks one. Each store
 loads on first use, so the Redis client is imported only by those who use Redis.
 

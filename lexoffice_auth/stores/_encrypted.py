@@ -86,19 +86,19 @@ def _import_aesgcm() -> type[AESGCM]:
 
 
 class EncryptedTokenStore:
-    """Any :class:`TokenStore` with its token sets encrypted at rest (AES-256-GCM).
+    """Any ``TokenStore`` with its token sets encrypted at rest (AES-256-GCM).
 
     ``keys`` are 32-byte keys (raw bytes or base64 text), the first one current: saves
     encrypt with it, loads decrypt with whichever key the value names. To rotate, put a
     new key first and keep the old ones until every account was saved again (a refresh
-    does that, or :meth:`reencrypt`); then drop them.
+    does that, or ``reencrypt``); then drop them.
 
     What the inner store holds for an account is an ordinary ``TokenSet`` whose
     ``access_token`` is the sealed value (URL-safe base64 of a random 96-bit nonce and
     the ciphertext of the whole token set) and whose ``extra[MARKER]`` names the format
     and the key id; no token, scope, expiry or id_token claim is readable there. So the
     memory, file and Redis stores (and your own) keep working unchanged, with their
-    locks: :meth:`lock` is the inner store's. The sealed set carries the token set's
+    locks: ``lock`` is the inner store's. The sealed set carries the token set's
     ``generation`` in the clear (it is no secret), so the inner store's compare-and-set
     guards encrypted values too; ``compare_and_set`` is the inner store's.
 
@@ -108,7 +108,7 @@ class EncryptedTokenStore:
     ``cryptography``). Values written by 0.2.0 (whose generation was not authenticated)
     are read once, their clear generation checked against the one sealed inside, and
     rewritten in the bound format at once when the inner store has ``compare_and_set``
-    (else at their next save, or by :meth:`reencrypt`). A stored token set that is not encrypted is
+    (else at their next save, or by ``reencrypt``). A stored token set that is not encrypted is
     refused too, unless ``accept_plaintext=True`` (for migrating an existing store: it is
     read as is and encrypted on its next save).
 

@@ -106,7 +106,7 @@ class FileTokenStore:
 
     @property
     def connection_index(self) -> FileConnectionIndex:
-        """This file's connection index (see :class:`FileConnectionIndex`)."""
+        """This file's connection index (see ``FileConnectionIndex``)."""
         return FileConnectionIndex(self)
 
     # --- TokenStore ----------------------------------------------------------------------
@@ -469,6 +469,17 @@ class _LockFile:
         except OSError as exc:
             os.close(fd)
             raise TokenStoreError(f"{self._path}: cannot take the lock: {exc}") from exc
+        # The holder before us removes the file when it releases (so no *.lock files are
+        # left behind). If we opened it just before that, we hold a lock on a removed
+        # file that nobody else sees: only a lock on the file now at the path counts.
+        try:
+            current = os.stat(self._path, follow_symlinks=False)
+        except FileNotFoundError:
+            current = None
+        mine = os.fstat(fd)
+        if current is None or (current.st_dev, current.st_ino) != (mine.st_dev, mine.st_ino):
+            os.close(fd)
+            return False
         self._fd = fd
         return True
 
@@ -479,6 +490,10 @@ class _LockFile:
             return
         if self._fd is not None:
             fd, self._fd = self._fd, None
+            # Remove the file while still holding the lock: a waiter that opened it sees,
+            # once it gets the lock, that it is no longer at the path, and tries again.
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self._path)
             os.close(fd)  # closing the only descriptor releases the flock
 
 

@@ -4,7 +4,7 @@
 belongs to; a ``token.revoked`` webhook looks it up (``revoke_connection``). Each store
 keeps its index where it keeps its tokens: a ``FileTokenStore`` in a ``connections``
 object of its file, a ``RedisTokenStore`` in one hash, a ``MemoryTokenStore`` in a dict.
-Any other store gets :class:`TokenSetConnectionIndex`, which keeps the entries as the
+Any other store gets ``TokenSetConnectionIndex``, which keeps the entries as the
 token sets earlier versions wrote; entries of that old kind in a file or Redis store are
 moved into the new index the first time they are looked up, so nothing needs migrating.
 """

@@ -228,7 +228,7 @@ class RedisTokenStore:
 
     @property
     def connection_index(self) -> RedisConnectionIndex:
-        """This store's connection index (see :class:`RedisConnectionIndex`)."""
+        """This store's connection index (see ``RedisConnectionIndex``)."""
         return RedisConnectionIndex(self)
 
     # --- TokenStore ----------------------------------------------------------------------

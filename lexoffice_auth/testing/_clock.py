@@ -16,9 +16,9 @@ class FakeClock:
     """Epoch seconds that you can move forward; a drop-in ``clock=`` for the SDK.
 
     By default the clock *ticks*: it starts at the real time and follows the real
-    passage of time, plus whatever you :meth:`advance`. That keeps the sandbox's rate
+    passage of time, plus whatever you ``advance``. That keeps the sandbox's rate
     limiter and token lifetimes realistic in end-to-end tests. Pass ``ticking=False``
-    (or call :meth:`freeze`) for a clock that moves only when told to, which makes
+    (or call ``freeze``) for a clock that moves only when told to, which makes
     rate-limit and expiry tests deterministic.
 
     Example:
@@ -59,7 +59,7 @@ class FakeClock:
             self._base += seconds
 
     def freeze(self) -> None:
-        """Stop following real time; the clock now moves only with :meth:`advance`."""
+        """Stop following real time; the clock now moves only with ``advance``."""
         with self._lock:
             self._base = self._now()
             self._ticking = False

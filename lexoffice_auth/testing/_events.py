@@ -2,7 +2,7 @@
 
 Like lexoffice, the sandbox signs each event body (compact JSON) with RSA PKCS#1 v1.5 and
 SHA-512 and sends the base64 signature in ``X-Lxo-Signature``; unlike lexoffice it signs
-with its own key (:attr:`FakeLexoffice.webhook_public_key_pem`) and delivers only to
+with its own key (``FakeLexoffice.webhook_public_key_pem``) and delivers only to
 loopback hosts (127.0.0.0/8, ::1, localhost and ``*.localhost``), from one background thread,
 in order; an event for any other (https) callback is recorded as a delivery that was not
 sent. The sandbox has one organisation: every subscription of an event type receives it.
@@ -74,7 +74,7 @@ def is_callback_url(url: object) -> bool:
 class Events:
     """Subscriptions, the signing key and the delivery queue of a sandbox's state.
 
-    Construction hooks :meth:`emit` into ``state.emit``.
+    Construction hooks ``emit`` into ``state.emit``.
     """
 
     def __init__(self, state: SandboxState) -> None:

@@ -59,7 +59,7 @@ DEFAULT_USER = FakeUser(
 """The user who logs in unless told otherwise."""
 
 TokenFailure = Literal["500", "timeout", "garbage", "temporarily_unavailable"]
-"""How :meth:`FakeLexoffice.fail_next_token_requests` fails a token call."""
+"""How ``FakeLexoffice.fail_next_token_requests`` fails a token call."""
 
 _FAILURES = ("500", "timeout", "garbage", "temporarily_unavailable")
 _SCOPES = tuple(
@@ -102,8 +102,8 @@ class FakeLexoffice:
     profile and ping endpoints, including its error shapes and its 2 requests/second
     token bucket.
 
-    Mount it as an ``httpx.MockTransport`` (:meth:`transport`), as a respx router
-    (:meth:`mock`), or as a real server on 127.0.0.1 (:meth:`serve`).
+    Mount it as an ``httpx.MockTransport`` (``transport``), as a respx router
+    (``mock``), or as a real server on 127.0.0.1 (``serve``).
 
     Example:
         >>> fake = FakeLexoffice()
@@ -247,12 +247,12 @@ class FakeLexoffice:
 
     @property
     def issuer(self) -> str:
-        """The issuer; while :meth:`serve` runs, the served ``http://127.0.0.1:PORT``."""
+        """The issuer; while ``serve`` runs, the served ``http://127.0.0.1:PORT``."""
         return self.state.issuer
 
     @property
     def api_base(self) -> str:
-        """The API base URL; while :meth:`serve` runs, the served ``http://127.0.0.1:PORT``."""
+        """The API base URL; while ``serve`` runs, the served ``http://127.0.0.1:PORT``."""
         return self.state.api_base
 
     @property
@@ -325,7 +325,7 @@ class FakeLexoffice:
     # --- knobs -------------------------------------------------------------------------
 
     def advance(self, seconds: float) -> None:
-        """Move the sandbox's clock forward (it must be a :class:`FakeClock`)."""
+        """Move the sandbox's clock forward (it must be a ``FakeClock``)."""
         if not isinstance(self.clock, FakeClock):
             raise ConfigurationError("advance() needs the sandbox to run on a FakeClock")
         self.clock.advance(seconds)
@@ -720,7 +720,7 @@ class FakeLexoffice:
         return voucher_id.lower()
 
     def reset_counters(self) -> None:
-        """Zero :attr:`calls` and :attr:`token_calls` and forget :attr:`requests`."""
+        """Zero ``calls`` and ``token_calls`` and forget ``requests``."""
         with self._lock:
             self.calls.clear()
             self.token_calls.clear()
@@ -844,15 +844,15 @@ class FakeLexoffice:
         return MockTransport(self.handle)
 
     def client(self, **kwargs: Any) -> AsyncClient:
-        """An ``httpx.AsyncClient`` wired to :meth:`transport`."""
+        """An ``httpx.AsyncClient`` wired to ``transport``."""
         return AsyncClient(transport=self.transport(), **kwargs)
 
     def mock(self) -> respx.MockRouter:
         """A respx router for the sandbox's origins; use it as ``with fake.mock(): ...``.
 
-        Every request to the issuer or API base goes to :meth:`handle`; any other
+        Every request to the issuer or API base goes to ``handle``; any other
         request fails (respx's ``assert_all_mocked``). Requires ``respx`` (the ``testing``
-        extra); without it this raises :class:`~lexoffice_auth.errors.ConfigurationError`.
+        extra); without it this raises ``ConfigurationError``.
         """
         try:
             import respx

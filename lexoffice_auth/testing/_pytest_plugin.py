@@ -6,7 +6,7 @@ that never use the fixtures pay nothing, and a missing optional dependency (resp
 uvicorn, the ``testing`` extra) only matters to tests that use it.
 
 Fixtures:
-    ``fake_lexoffice``: a fresh :class:`~lexoffice_auth.testing.FakeLexoffice` per test.
+    ``fake_lexoffice``: a fresh ``FakeLexoffice`` per test.
     ``lexoffice_sandbox_options``: the keyword arguments it is built with (``{}``);
     override it in a ``conftest.py`` to change them for a directory.
     ``lexoffice_auth_logged_in``: a ``LexofficeAuth`` for the sandbox's user after a login.
@@ -63,7 +63,7 @@ def lexoffice_sandbox_options() -> dict[str, Any]:
 def fake_lexoffice(
     request: pytest.FixtureRequest, lexoffice_sandbox_options: dict[str, Any]
 ) -> FakeLexoffice:
-    """A fresh :class:`~lexoffice_auth.testing.FakeLexoffice` for each test.
+    """A fresh ``FakeLexoffice`` for each test.
 
     Built with ``lexoffice_sandbox_options``, updated by the ``lexoffice_sandbox`` markers
     from the outermost (module) to the closest (the test itself). By default the sandbox

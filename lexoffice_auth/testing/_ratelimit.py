@@ -1,4 +1,4 @@
-"""The API's token bucket, on the sandbox's clock: the rule in :mod:`lexoffice_auth.rules`."""
+"""The API's token bucket, on the sandbox's clock: the rule in ``lexoffice_auth.rules``."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The URL checks the sandbox needs: the SDK's own, from :mod:`lexoffice_auth.rules`."""
+"""The URL checks the sandbox needs: the SDK's own, from ``lexoffice_auth.rules``."""
 
 from __future__ import annotations
 

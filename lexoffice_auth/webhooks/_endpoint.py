@@ -58,7 +58,7 @@ def webhook_endpoint(
 
     Replays (opt-in; a signed body stays valid forever): with ``max_age`` an event dated
     further than that many seconds from ``clock()`` (either way) is answered 400 and not
-    handled; with ``seen_events`` (e.g. :class:`SeenEvents`) an event handled before is
+    handled; with ``seen_events`` (e.g. ``SeenEvents``) an event handled before is
     answered 200 without running the handler again, and one whose handler raised is
     forgotten so that a redelivery runs it.
 
@@ -134,7 +134,7 @@ def webhook_route(
     seen_events: EventLedger | None = None,
     clock: Clock = system_clock,
 ) -> Route:
-    """A Starlette ``Route`` for ``POST path`` over :func:`webhook_endpoint` (same options).
+    """A Starlette ``Route`` for ``POST path`` over ``webhook_endpoint`` (same options).
 
     Example (``pem`` is the public key you configure; here one made up for the example):
         >>> from cryptography.hazmat.primitives import serialization

@@ -41,7 +41,7 @@ class WebhookEvent(BaseModel):
     Attributes:
         organization_id: the lexoffice organisation (``organizationId``).
         event_type: e.g. ``"invoice.created"``, ``"contact.changed"``, ``"token.revoked"``
-            (see :data:`KNOWN_EVENT_TYPES`; unknown types are kept as they come).
+            (see ``KNOWN_EVENT_TYPES``; unknown types are kept as they come).
         resource_id: the changed resource (``resourceId``); for ``token.revoked`` the
             connection id that ``GET /v1/profile`` reports as ``connectionId``.
         event_date: when it happened (``eventDate``), with its time zone.
@@ -60,7 +60,7 @@ class WebhookEvent(BaseModel):
 def parse_event(body: bytes | str) -> WebhookEvent:
     """The event in a webhook body; ``WebhookError`` (reason ``"payload"``) if it is none.
 
-    Parse only a body whose signature :func:`verify_signature` accepted.
+    Parse only a body whose signature ``verify_signature`` accepted.
 
     Example:
         >>> event = parse_event(b'{"organizationId":"o-1","eventType":"invoice.created",'

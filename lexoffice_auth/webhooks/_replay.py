@@ -5,9 +5,9 @@ who saw one can deliver it again. Two defences, both opt-in because lexoffice it
 deliver an event late or more than once:
 
 * a freshness window: an event whose ``eventDate`` is further than ``max_age`` seconds
-  from now (either way) is refused (:func:`check_fresh`);
+  from now (either way) is refused (``check_fresh``);
 * idempotency: an event already handled is acknowledged without running the handler
-  again (:class:`SeenEvents`).
+  again (``SeenEvents``).
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def check_fresh(event: WebhookEvent, *, max_age: float, now: float) -> None:
 
 @runtime_checkable
 class EventLedger(Protocol):
-    """Remembers handled events; :class:`SeenEvents` in memory, or your own shared one.
+    """Remembers handled events; ``SeenEvents`` in memory, or your own shared one.
 
     For several workers, implement the two methods on a shared store (for example Redis
     ``SET key 1 NX EX <seconds>`` for ``claim`` and ``DEL`` for ``release``).
@@ -83,9 +83,9 @@ class EventLedger(Protocol):
 
 
 class SeenEvents:
-    """An in-memory :class:`EventLedger`: the last ``max_events`` events of this process.
+    """An in-memory ``EventLedger``: the last ``max_events`` events of this process.
 
-    Pass it to :func:`~lexoffice_auth.webhooks.webhook_endpoint` as ``seen_events=``: an
+    Pass it to ``webhook_endpoint`` as ``seen_events=``: an
     event delivered again is answered 200 without running the handler; an event whose
     handler raised is forgotten, so that lexoffice's redelivery runs it again. Bounded:
     the oldest events are forgotten first, so pair it with ``max_age`` to make a replay

@@ -47,7 +47,7 @@ async def revoke_connection(
     ``connectionId`` and keeps it with the tokens and in an index entry). The account's stored
     tokens are replaced by a tombstone (no refresh token, expired): the next call through
     a ``RefreshingTokenSource`` on that store raises ``ReauthenticationRequired`` at
-    once, without asking the token endpoint. With ``pool=`` (an :class:`AuthPool`) its
+    once, without asking the token endpoint. With ``pool=`` (an ``AuthPool``) its
     cached auth adopts the tombstone and is dropped too; else pass the ``store``.
 
     The index never forgets a connection, and an account that logged in again has a new
@@ -62,7 +62,7 @@ async def revoke_connection(
     Returns the account key revoked, or ``None`` for another event type, an unknown
     connection, or a connection the account no longer uses (the last two logged).
 
-    Example (``event`` from :func:`parse_event`; a pool would be passed as ``pool=``):
+    Example (``event`` from ``parse_event``; a pool would be passed as ``pool=``):
         >>> import anyio
         >>> from lexoffice_auth import MemoryTokenStore
         >>> from lexoffice_auth.webhooks import parse_event

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import pickle
 from collections.abc import Callable
 from typing import Any
@@ -216,7 +217,7 @@ async def test_get_gives_up_after_read_attempts() -> None:
         calls += 1
         raise httpx.ConnectError("refused")
 
-    with pytest.raises(NetworkError, match="could not be reached") as info:
+    with pytest.raises(NetworkError, match=r"api\.lexware\.io:443 could not be reached") as info:
         await mock_client(api).contacts.get("a")
     assert calls == 3 and info.value.transient
     assert isinstance(info.value.__cause__, httpx.ConnectError)  # the original, for debugging
@@ -331,11 +332,11 @@ def test_error_bodies_parse_without_a_client() -> None:
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") is None
 
 
-def test_importing_the_client_loads_neither_stamina_nor_redis() -> None:
+def test_importing_the_client_loads_neither_tenacity_nor_redis() -> None:
     import subprocess
     import sys
 
-    code = "import sys, lexoffice_auth.api; print(sorted({'stamina', 'redis'} & set(sys.modules)))"
+    code = "import sys, lexoffice_auth.api; print(sorted({'tenacity', 'redis'} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -484,3 +485,34 @@ async def test_a_loopback_callback_url_may_use_plain_http(url: str) -> None:
 
     await mock_client(api).event_subscriptions.create("contact.changed", url)
     assert sent == [{"eventType": "contact.changed", "callbackUrl": url}]
+
+
+async def test_a_retry_is_logged_by_our_logger_at_debug_only(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    answers = [httpx.Response(503), httpx.Response(200, json={})]
+
+    def api(request: httpx.Request) -> httpx.Response:
+        return answers.pop(0)
+
+    policy = RetryPolicy(wait_initial=0, wait_max=0, wait_jitter=0)
+    with caplog.at_level(logging.DEBUG, logger="lexoffice_auth"):
+        await mock_client(api, retry=policy).contacts.get("a")
+    event = "api.retry_scheduled"
+    retries = [r for r in caplog.records if getattr(r, "lexoffice_event", "") == event]
+    assert [(r.name, r.levelno, r.attempt) for r in retries] == [
+        ("lexoffice_auth", logging.DEBUG, 1)
+    ]
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_the_library_prints_nothing_without_logging_configured() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import logging, lexoffice_auth;"
+        "logging.getLogger('lexoffice_auth').warning('would reach stderr via lastResort')"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stderr == ""

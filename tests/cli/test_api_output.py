@@ -84,8 +84,8 @@ def test_invoices_list_table_and_footer(
     result = _run(["invoices", "list"], env)
     assert result.stdout == (
         "ID                                    NUMBER  DATE        STATUS  CONTACT         "
-        "TOTAL  OPEN  CUR\n"
-        f"{ids['invoice']}  RE0001  2026-01-02  open    Musterkunde AG  119    119   EUR\n"
+        "TOTAL   OPEN    CUR\n"
+        f"{ids['invoice']}  RE0001  2026-01-02  open    Musterkunde AG  119.00  119.00  EUR\n"
     )
     assert result.stderr == "page 1 of 1, 1 in all\n"
 
@@ -101,8 +101,8 @@ def test_invoices_get_fields(
         "Status:  open\n"
         "Date:    2026-01-02T11:00:00+01:00\n"
         "Contact: Musterkunde AG\n"  # lexoffice fills the address from the contact
-        "Net:     100 EUR\n"
-        "Gross:   119 EUR\n"
+        "Net:     100.00 EUR\n"
+        "Gross:   119.00 EUR\n"
         "Lines:   1\n"
     )
     assert result.stderr == ""

@@ -19,7 +19,10 @@ from .helpers import cli_env
 
 def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     found: list[tuple[str, ...]] = [prefix]
-    for name, command in group.commands.items():
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        assert command is not None, name
         if isinstance(command, click.Group):
             found += _commands(command, (*prefix, name))
         else:
@@ -82,7 +85,7 @@ def test_bad_values_are_usage_errors(args: list[str], tmp_path: Path) -> None:
 
 def test_login_without_a_provider_says_what_to_pass(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["login", "--no-browser"], env=cli_env(tmp_path))
-    assert result.exit_code == 2  # a missing setting: a usage error
+    assert result.exit_code == 2  # a usage error, as docs/cli.md says
     assert "error: no client id: pass --client-id" in result.stderr
     assert "hint:" in result.stderr
 
@@ -233,3 +236,56 @@ def test_the_callback_timeout_hint_goes_by_type_not_by_name() -> None:
     for timeout in (CallbackTimeout("no callback"), SlowBrowser("no callback")):
         assert "--timeout SECONDS waits longer" in (hint_for(timeout) or "")
     assert hint_for(CallbackTimeoutLookalike("other")) == "run `lexoffice-auth login` again"
+
+
+def test_a_configuration_error_names_the_command_and_exits_2(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["login", "--no-browser"], env=cli_env(tmp_path))
+    assert result.exit_code == 2
+    assert "hint: see `lexoffice-auth login --help`" in result.stderr
+    assert "COMMAND" not in result.stderr
+
+
+def test_the_relogin_hint_keeps_the_profile(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["--profile", "work", "token"], env=cli_env(tmp_path))
+    assert result.exit_code == 1
+    assert "hint: run `lexoffice-auth --profile work login`" in result.stderr
+    env = cli_env(tmp_path, LEXOFFICE_PROFILE="it's mine")
+    quoted = CliRunner().invoke(cli, ["token"], env=env)
+    assert """run `lexoffice-auth --profile 'it'"'"'s mine' login`""" in quoted.stderr
+
+
+def test_every_option_has_help() -> None:
+    for command in ALL:
+        found = cli
+        for name in command:
+            found = found.get_command(click.Context(found), name)  # type: ignore[attr-defined]
+        for param in found.params:
+            if isinstance(param, click.Option) and not param.hidden:
+                assert param.help, f"{' '.join(command)} {param.opts}"
+
+
+def test_the_lazy_table_matches_the_commands() -> None:
+    # --help lists commands from COMMANDS without importing them: the table must not drift.
+    from lexoffice_auth.cli._commands import COMMANDS
+
+    for name, entry in COMMANDS.items():
+        command = entry.load(name)
+        assert command.name == name
+        assert (command.help or "").split("\n\n")[0].split() == entry.short_help.split(), name
+
+
+def test_help_and_token_import_no_command_modules_pydantic_or_the_api() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from lexoffice_auth.cli import main\n"
+        "try:\n    main(sys.argv[1:])\nexcept SystemExit: pass\n"
+        "heavy = {'pydantic', 'lexoffice_auth.api', 'lexoffice_auth.cli._commands.login',"
+        " 'lexoffice_auth.testing', 'cryptography', 'jwt'}\n"
+        "print(sorted(heavy & set(sys.modules)), file=sys.stderr)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, "--help"], capture_output=True, text=True, check=True
+    )
+    assert out.stderr.strip() == "[]"

@@ -187,7 +187,7 @@ def test_api_key_login_then_contacts_and_invoices(
     twice = runner.invoke(
         cli, ["invoices", "download", invoice, "-o", str(target), "--profile", "key"], env=env
     )
-    assert twice.exit_code == 2 and "--force" in twice.output
+    assert twice.exit_code == 2 and "--force" in twice.output  # a usage error
 
     printed = runner.invoke(cli, ["token", "--profile", "key"], env=env)
     assert printed.stdout == key + "\n"

@@ -250,7 +250,9 @@ async def test_locks_still_exclude_each_other_and_are_reusable(tmp_path: Path) -
                 pass
     async with second.lock("acme"):
         await second.save("acme", tokens(3))
-    assert stat.S_IMODE(account_lock(path, "acme").stat().st_mode) == 0o600
+        # private while it exists; released locks are removed (no *.lock files left behind)
+        assert stat.S_IMODE(account_lock(path, "acme").stat().st_mode) == 0o600
+    assert not account_lock(path, "acme").exists()
     assert await first.load("acme") == tokens(3)
 
 

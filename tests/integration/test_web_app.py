@@ -473,3 +473,21 @@ def test_the_webhook_key_may_be_a_file(settings: Settings, tmp_path: Path):
     )
 
     assert loaded.webhook_public_key == settings.webhook_public_key
+
+
+def test_the_token_store_defaults_to_the_user_data_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Not the working directory (often a repository): tokens and lock files stay out of it.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    settings = Settings.from_env(
+        {
+            "LEXOFFICE_CLIENT_ID": "c",
+            "LEXOFFICE_REDIRECT_URI": "http://127.0.0.1:8000/callback",
+            "LEXOFFICE_COOKIE_KEY": base64.urlsafe_b64encode(bytes(range(32))).decode(),
+            "LEXOFFICE_ISSUER": "https://id.example.com",
+        }
+    )
+    assert settings.token_store.is_absolute()
+    assert settings.token_store.parent == tmp_path / "data" / "lexoffice-auth-web-app"

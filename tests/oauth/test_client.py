@@ -156,9 +156,13 @@ async def test_network_error_and_timeout_are_network_errors(provider: respx.Mock
         ts = TokenSet(access_token="x", refresh_token="SECRET-RT")
         with pytest.raises(NetworkError, match="failed") as first:
             await oauth.refresh(ts)
-        with pytest.raises(NetworkError, match="timed out"):
+        with pytest.raises(NetworkError, match="timed out") as second:
             await oauth.refresh(ts)
     assert first.value.transient is True
+    # where: host and port, never the path
+    host = f"{httpx.URL(ISSUER).host}:443"
+    assert host in str(first.value) and host in str(second.value)
+    assert "/token" not in str(first.value)
     assert "SECRET-RT" not in str(first.value)
 
 

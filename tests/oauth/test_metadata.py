@@ -95,3 +95,16 @@ def test_lexoffice_preset_uses_partner_paths() -> None:
     assert other.token_endpoint == "https://app.lexware.de/api/oauth2/token"
     with pytest.raises(ConfigurationError):
         lexoffice_partner_metadata("http://app.lexware.de")
+
+
+@pytest.mark.parametrize(("configured", "served"), [(ISSUER, ISSUER + "/"), (ISSUER + "/", ISSUER)])
+def test_an_issuer_that_differs_by_a_trailing_slash_says_so(configured: str, served: str) -> None:
+    with pytest.raises(DiscoveryError, match="only the trailing slash differs") as info:
+        parse(discovery_doc(issuer=served), configured)
+    assert repr(served) in str(info.value)  # the exact value to configure
+
+
+def test_another_issuer_gets_no_slash_hint() -> None:
+    with pytest.raises(DiscoveryError) as info:
+        parse(discovery_doc(issuer="https://evil.example.com"))
+    assert "slash" not in str(info.value)

@@ -99,7 +99,7 @@ def test_the_core_install_requires_neither_click_nor_platformdirs() -> None:
         "pyjwt",
         "filelock",
         "typing-extensions",
-        "stamina",
+        "tenacity",
     }
     entry = metadata.entry_points(group="console_scripts")["lexoffice-auth"]
     assert entry.value == "lexoffice_auth.cli:main"

@@ -212,6 +212,42 @@ async def test_file_lock_wait_is_cancellable_and_leaves_nothing_held(tmp_path: P
             pass
 
 
+async def test_the_store_leaves_no_lock_files_behind(tmp_path: Path) -> None:
+    store = FileTokenStore(tmp_path / "tokens.json")
+    async with store.lock("a"):
+        assert any(n.endswith(".lock") for n in os.listdir(tmp_path))  # exists while held
+    await store.save("a", tokens())
+    assert await store.load("a") == tokens()
+    assert os.listdir(tmp_path) == ["tokens.json"]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="flock")
+def test_a_lock_taken_on_a_removed_lock_file_does_not_count(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The race that removing lock files opens: B opens the file, the holder releases (and
+    # removes it), B's flock then succeeds on a file nobody else sees. B must try again.
+    import fcntl
+
+    from lexoffice_auth.stores import _file
+
+    store = FileTokenStore(tmp_path / "tokens.json")
+    path = tmp_path / "tokens.json.x.lock"
+    real_flock = fcntl.flock
+
+    def flock_after_the_holder_released(fd: int, op: int) -> None:
+        path.unlink()  # the holder's release, between B's open and B's flock
+        real_flock(fd, op)
+
+    monkeypatch.setattr(_file.fcntl, "flock", flock_after_the_holder_released)
+    assert not _file._LockFile(store, path).try_acquire()
+    monkeypatch.setattr(_file.fcntl, "flock", real_flock)
+    lock = _file._LockFile(store, path)
+    assert lock.try_acquire()  # the next attempt makes a new file and holds it
+    lock.release()
+    assert not path.exists()
+
+
 async def test_unwritable_directory_is_a_store_error(tmp_path: Path) -> None:
     if os.geteuid() == 0:
         pytest.skip("root ignores directory permissions")

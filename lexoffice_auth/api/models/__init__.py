@@ -1,6 +1,6 @@
 """The models of every lexoffice resource, one module per resource group.
 
-Everything here is re-exported by :mod:`lexoffice_auth.api`.
+Everything here is re-exported by ``lexoffice_auth.api``.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@
   accepted when building a model.
 * Unknown fields are kept (``model_extra``) and sent back, so a field lexoffice adds
   later neither breaks parsing nor gets lost on an update.
-* Money is :class:`~decimal.Decimal` (parsed from numbers or strings, sent as exact JSON
+* Money is ``Decimal`` (parsed from numbers or strings, sent as exact JSON
   numbers, never through ``float``).
 * Datetimes are sent in lexoffice's strict ``yyyy-MM-ddTHH:mm:ss.SSSXXX``; a naive
   datetime is taken as German time (Europe/Berlin), as lexoffice does.
@@ -120,7 +120,7 @@ _API_CONTEXT = {"lexoffice_api": True}
 class LexofficeModel(BaseModel):
     """Base of every lexoffice model: camelCase aliases, unknown fields kept.
 
-    ``read_only`` names the fields (Python names) that :meth:`to_api` never sends.
+    ``read_only`` names the fields (Python names) that ``to_api`` never sends.
 
     Example:
         >>> from lexoffice_auth.api import Article
@@ -146,7 +146,7 @@ class LexofficeModel(BaseModel):
         Each problem is ``{"field", "violation", "message"}`` (the shape of lexoffice's
         own ``details``, with its JSON path); ``complete=False`` checks the limits only,
         not the required fields. The client runs this before every create and update
-        and raises :class:`~lexoffice_auth.errors.ValidationFailed` instead of sending.
+        and raises ``ValidationFailed`` instead of sending.
 
         Example:
             >>> from lexoffice_auth.api import Contact, Person
@@ -190,7 +190,7 @@ class LexofficeModel(BaseModel):
         return body
 
     def to_json(self) -> bytes:
-        """:meth:`to_api` as the JSON bytes the client sends: amounts exact, no float.
+        """``to_api`` as the JSON bytes the client sends: amounts exact, no float.
 
         Example:
             >>> from lexoffice_auth.api import UnitPrice

@@ -1,6 +1,6 @@
 """The sales-voucher document types besides invoices (reference §3b.1 "per-type differences").
 
-Each is a :class:`SalesVoucher` made of the parts it has (:class:`Issued`, :class:`Priced`,
+Each is a ``SalesVoucher`` made of the parts it has (``Issued``, ``Priced``,
 ...): a field a type lacks is not declared on it (lexoffice would ignore or refuse it), and
 an undeclared field lexoffice sends anyway is kept all the same.
 """
@@ -45,7 +45,7 @@ class QuotationSubItem(LineItem):
 
 class QuotationLineItem(LineItem):
     """A quotation line: ``optional`` (false by default) leaves it out of the totals;
-    ``sub_items`` are its alternatives (:class:`QuotationSubItem`).
+    ``sub_items`` are its alternatives (``QuotationSubItem``).
 
     A quotation with an optional line or a sub-item cannot be pursued (lexoffice: 406).
     """

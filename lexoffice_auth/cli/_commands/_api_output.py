@@ -31,7 +31,10 @@ __all__ = [
     "fields",
     "json_option",
     "json_text",
+    "money",
     "page_footer",
+    "page_option",
+    "size_option",
     "table",
 ]
 
@@ -42,6 +45,16 @@ api_base_option = click.option(
     metavar="URL",
     help="API base URL, e.g. the sandbox's [LEXOFFICE_API_BASE; default: the one given at "
     "login, else https://api.lexware.io].",
+)
+page_option = click.option(
+    "--page", type=click.IntRange(0), default=0, show_default=True, help="Page to show, from 0."
+)
+size_option = click.option(
+    "--size",
+    type=click.IntRange(1, 250),
+    default=25,
+    show_default=True,
+    help="Rows per page (lexoffice allows up to 250).",
 )
 json_option = click.option(
     "--json", "as_json", is_flag=True, default=False, help="Print JSON instead of a table."
@@ -63,7 +76,7 @@ csv_option = click.option(
     callback=_remember_csv,
     help="Print the table as CSV (a header row, then one row per item).",
 )
-"""``--csv`` for a list command: :func:`table` then writes CSV instead of columns."""
+"""``--csv`` for a list command: ``table`` then writes CSV instead of columns."""
 
 
 async def with_client(
@@ -167,6 +180,19 @@ def api_command(
     run(main)
 
 
+def money(amount: Decimal | float | None, currency: str | None = None) -> str | None:
+    """An amount with two decimals (and its currency, when given), as people read money.
+
+    Example:
+        >>> money(Decimal("119"), "EUR"), money(2752.855), money(None)
+        ('119.00 EUR', '2752.86', None)
+    """
+    if amount is None:
+        return None
+    text = f"{Decimal(str(amount)):.2f}"
+    return f"{text} {currency}" if currency else text
+
+
 def page_footer(page: Any) -> None:
     """Which page of how many, on stderr (so stdout stays the table)."""
     say(f"page {page.number + 1} of {max(page.total_pages, 1)}, {page.total_elements} in all")
@@ -174,7 +200,7 @@ def page_footer(page: Any) -> None:
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     """Print ``rows`` as left-aligned columns under ``headers`` (on stdout); with
-    ``--csv`` (:data:`csv_option`) as CSV."""
+    ``--csv`` (``csv_option``) as CSV."""
     cells = [[("" if v is None else escape_controls(str(v))) for v in row] for row in rows]
     ctx = click.get_current_context(silent=True)
     if ctx is not None and ctx.meta.get(_CSV):

@@ -1,6 +1,6 @@
 """What every command shares: the common options, their state, running and stderr.
 
-Commands are plain click commands; :func:`run` runs their async body under anyio and
+Commands are plain click commands; ``run`` runs their async body under anyio and
 turns a failure into one redacted line and a hint on stderr (the exit status says
 which kind of failure: ``EXIT_CODES``).
 """
@@ -8,19 +8,22 @@ which kind of failure: ``EXIT_CODES``).
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import click
 
-from lexoffice_auth import TokenSet
 from lexoffice_auth.rules import escape_controls
 
 from .._errors import RedactingHandler, Redactor, describe, exit_code_for
 from .._settings import Settings
+
+if TYPE_CHECKING:
+    from lexoffice_auth import TokenSet
 
 __all__ = ["State", "run", "say", "secrets_of", "shared_options"]
 
@@ -100,9 +103,14 @@ def shared_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+def _command_line(ctx: click.Context) -> str:
+    """``lexoffice-auth invoices list``: the command as typed, whatever the program name."""
+    return " ".join(["lexoffice-auth", *ctx.command_path.split()[1:]])
+
+
 def run(main: Callable[[State], Awaitable[None]]) -> None:
     """Run ``main`` under anyio; a failure is one line and a hint on stderr, and the
-    exit status of its class (:func:`~lexoffice_auth.cli._errors.exit_code_for`)."""
+    exit status of its class (``exit_code_for`` in ``cli._errors``)."""
     ctx = click.get_current_context()
     state = ctx.ensure_object(State)
     handler: RedactingHandler | None = None
@@ -116,7 +124,11 @@ def run(main: Callable[[State], Awaitable[None]]) -> None:
     except (click.exceptions.Exit, click.ClickException, click.Abort):
         raise
     except Exception as exc:
-        for line in describe(exc, state.redact, debug=state.debug):
+        profile = state.flags.get("profile") or os.environ.get("LEXOFFICE_PROFILE")
+        lines = describe(
+            exc, state.redact, debug=state.debug, command=_command_line(ctx), profile=profile
+        )
+        for line in lines:
             click.echo(f"lexoffice-auth: {line}", err=True)
         ctx.exit(exit_code_for(exc))
     finally:

@@ -113,7 +113,7 @@ def read_document(path: str) -> Any:
     """The data in a JSON or YAML file (``.yaml``/``.yml``; ``-``: JSON from stdin).
 
     Amounts are read as ``Decimal``, never as floats. A file that cannot be read or
-    parsed is a :class:`~lexoffice_auth.errors.ConfigurationError` naming it.
+    parsed is a ``ConfigurationError`` naming it.
     """
     try:
         text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
@@ -146,7 +146,7 @@ def read_document(path: str) -> Any:
 
 
 def parse_as(model: type[T], data: Any, source: str) -> T:
-    """``data`` as ``model``; a mismatch is :class:`~lexoffice_auth.errors.InvalidBody`
+    """``data`` as ``model``; a mismatch is ``InvalidBody``
     naming each field (in lexoffice's JSON names, e.g. ``lineItems[0].quantity``)."""
     from pydantic import ValidationError
 
@@ -169,7 +169,7 @@ def parse_as(model: type[T], data: Any, source: str) -> T:
 
 
 def item_from(path: str, model: type[T]) -> T:
-    """The ``model`` in a JSON or YAML file: :func:`read_document`, then :func:`parse_as`."""
+    """The ``model`` in a JSON or YAML file: ``read_document``, then ``parse_as``."""
     return parse_as(model, read_document(path), path)
 
 

@@ -13,6 +13,8 @@ from ._api_output import (
     fields,
     json_option,
     page_footer,
+    page_option,
+    size_option,
     table,
 )
 from ._context import shared_options
@@ -63,8 +65,8 @@ def contacts() -> None:
 @click.option("--number", type=int, help="Customer or vendor number.")
 @click.option("--customer/--no-customer", default=None, help="Only (or no) customers.")
 @click.option("--vendor/--no-vendor", default=None, help="Only (or no) vendors.")
-@click.option("--page", type=click.IntRange(0), default=0, show_default=True)
-@click.option("--size", type=click.IntRange(1, 250), default=25, show_default=True)
+@page_option
+@size_option
 @api_base_option
 @json_option
 @csv_option

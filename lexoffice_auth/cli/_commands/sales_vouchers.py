@@ -1,7 +1,7 @@
 """``lexoffice-auth invoices|quotations|...``: one command group per sales-voucher kind.
 
 Every kind gets the same ``list`` (the voucherlist with the kind's ``voucherType``),
-``get`` and ``download`` from :data:`KINDS`; a new kind is one row there. Dunnings are not
+``get`` and ``download`` from ``KINDS``; a new kind is one row there. Dunnings are not
 in the voucherlist, so their ``list`` only says so.
 """
 
@@ -26,7 +26,10 @@ from ._api_output import (
     fields,
     json_option,
     json_text,
+    money,
     page_footer,
+    page_option,
+    size_option,
     table,
 )
 from ._context import say, shared_options
@@ -131,8 +134,8 @@ def _render_list(result: Any) -> None:
                 r.voucher_date.date().isoformat() if r.voucher_date else None,
                 r.voucher_status,
                 r.contact_name,
-                r.total_amount,
-                r.open_amount,
+                money(r.total_amount),
+                money(r.open_amount),
                 r.currency,
             )
             for r in result.content
@@ -157,8 +160,8 @@ def _render_document(document: Any) -> None:
             ("Due", _date(part("due_date"))),
             ("Expires", _date(part("expiration_date"))),
             ("Contact", address.name or address.contact_id if address else None),
-            ("Net", f"{total.total_net_amount} {total.currency}" if total else None),
-            ("Gross", f"{total.total_gross_amount} {total.currency}" if total else None),
+            ("Net", money(total.total_net_amount, total.currency) if total else None),
+            ("Gross", money(total.total_gross_amount, total.currency) if total else None),
             ("Lines", len(part("line_items") or [])),
             ("Related", _related(document)),
         ]
@@ -258,8 +261,8 @@ def _list_command(kind: SalesVoucherKind) -> click.Command:
         help=f"Voucher status: {kind.statuses}, or any; comma-separated.",
     )
     @click.option("--contact-id", help=f"Only this contact's {kind.noun}s.")
-    @click.option("--page", type=click.IntRange(0), default=0, show_default=True)
-    @click.option("--size", type=click.IntRange(1, 250), default=25, show_default=True)
+    @page_option
+    @size_option
     @api_base_option
     @json_option
     @csv_option
@@ -289,9 +292,16 @@ def _list_command(kind: SalesVoucherKind) -> click.Command:
     list_command.help = f"List one page of {kind.noun}s (the voucherlist)."
     if kind.command == "invoices":
         # Kept from the first invoices command: other voucher types through the same table.
-        list_command = click.option("--type", "voucher_type", default="invoice", show_default=True)(
-            list_command
-        )
+        list_command = click.option(
+            "--type",
+            "voucher_type",
+            default="invoice",
+            show_default=True,
+            metavar="TYPE",
+            help="Voucher type(s) to list, comma-separated: invoice, salesinvoice, "
+            "creditnote, orderconfirmation, quotation, downpaymentinvoice, deliverynote, "
+            "any (lexoffice's voucherType filter).",
+        )(list_command)
     return list_command
 
 
@@ -409,5 +419,5 @@ def _create_command(kind: SalesVoucherKind) -> click.Command:
 
 
 def sales_voucher_groups() -> tuple[click.Group, ...]:
-    """One command group per row of :data:`KINDS`."""
+    """One command group per row of ``KINDS``."""
     return tuple(_group(kind) for kind in KINDS)

@@ -1,8 +1,8 @@
 """The sandbox's lexoffice API: one handler module per resource group, one routing table.
 
-:data:`ROUTES` declares every path, method, handler, scope and error shape; :class:`Api`
+``ROUTES`` declares every path, method, handler, scope and error shape; ``Api``
 dispatches over it. Handlers work on plain dicts in a
-:class:`~lexoffice_auth.testing._state.SandboxState` (no pydantic).
+``SandboxState`` (no pydantic).
 """
 
 from __future__ import annotations

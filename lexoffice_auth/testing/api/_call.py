@@ -1,6 +1,6 @@
 """One API call as a handler sees it, and the ``Problem`` a handler raises to refuse it.
 
-Handlers raise :class:`Problem` with a status, a message and field details; the router
+Handlers raise ``Problem`` with a status, a message and field details; the router
 renders it in the error shape its route declares (regular or legacy), so no handler
 builds an error body itself.
 """

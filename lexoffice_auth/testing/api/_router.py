@@ -1,8 +1,8 @@
 """The declarative routing table's types and the dispatcher that walks it.
 
-A :class:`Route` names a path pattern, its error shape and, per method, an
-:class:`Endpoint` (counter name, handler, OAuth scope). :class:`Api` checks the Bearer
-token, the rate limit and the scope, calls the handler and renders a :class:`Problem`
+A ``Route`` names a path pattern, its error shape and, per method, an
+``Endpoint`` (counter name, handler, OAuth scope). ``Api`` checks the Bearer
+token, the rate limit and the scope, calls the handler and renders a ``Problem``
 in the route's shape.
 """
 
@@ -23,7 +23,7 @@ from lexoffice_auth.testing.api._call import Call, Problem
 __all__ = ["Api", "Endpoint", "ErrorShape", "Handler", "Route"]
 
 Handler = Callable[[Call], Response]
-"""A resource handler: one call in, one response out (or a raised :class:`Problem`)."""
+"""A resource handler: one call in, one response out (or a raised ``Problem``)."""
 ErrorShape = Literal["regular", "legacy"]
 """lexoffice's two resource error shapes (the gateway's third is the router's own)."""
 
@@ -110,8 +110,8 @@ def unknown_route(request: Request) -> Response:
 class Api:
     """The lexoffice-API half of the sandbox: the routing table over one state.
 
-    ``contacts`` and ``invoices`` are the stores (id -> :class:`Record`) of those
-    resources; :meth:`store` gives any other.
+    ``contacts`` and ``invoices`` are the stores (id -> ``Record``) of those
+    resources; ``store`` gives any other.
     """
 
     def __init__(self, state: SandboxState, routes: Sequence[Route]) -> None:

@@ -1,4 +1,4 @@
-"""Every sales-voucher resource, one implementation driven by :mod:`._sales_kinds`.
+"""Every sales-voucher resource, one implementation driven by ``._sales_kinds``.
 
 ``POST /v1/{kind}[?finalize=true][&precedingSalesVoucherId=]``, ``GET /v1/{kind}/{id}``,
 ``GET /v1/{kind}/{id}/file`` (the ``Accept`` matrix of §3b.20) and the deprecated

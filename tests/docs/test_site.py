@@ -1,0 +1,56 @@
+"""The built documentation site: no raw Sphinx roles, a canonical URL.
+
+The site is built once per session into a temporary directory (``mkdocs build --strict``);
+the checks read the HTML. Skipped when MkDocs is not installed (the ``docs`` extra).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.docs.code_blocks import ROOT
+
+# `:class:`, `:meth:` ... are Sphinx syntax: mkdocstrings prints them as they are.
+_RAW_ROLE = re.compile(r":(?:py:)?(?:class|meth|func|attr|exc|mod|data|obj|const|ref):`")
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    pytest.importorskip("mkdocs")
+    out = tmp_path_factory.mktemp("site")
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def test_no_raw_sphinx_role_is_left_in_the_built_site(site: Path) -> None:
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) > 10
+    leftovers = [
+        f"{page.relative_to(site)}: {match.group(0)}"
+        for page in pages
+        for match in _RAW_ROLE.finditer(page.read_text("utf-8"))
+    ]
+    assert not leftovers, leftovers[:20]
+
+
+def test_the_site_has_a_canonical_url(site: Path) -> None:
+    assert '<link rel="canonical" href="https://' in (site / "index.html").read_text("utf-8")
+
+
+def test_the_role_check_catches_a_role() -> None:
+    assert _RAW_ROLE.search("see :class:`LexofficeAuth`")
+    assert not _RAW_ROLE.search("see `LexofficeAuth`")
