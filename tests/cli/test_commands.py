@@ -247,7 +247,7 @@ def test_a_configuration_error_names_the_command_and_exits_2(tmp_path: Path) -> 
 
 def test_the_relogin_hint_keeps_the_profile(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["--profile", "work", "token"], env=cli_env(tmp_path))
-    assert result.exit_code == 1
+    assert result.exit_code == 3  # must log in again (docs/cli.md exit codes)
     assert "hint: run `lexoffice-auth --profile work login`" in result.stderr
     env = cli_env(tmp_path, LEXOFFICE_PROFILE="it's mine")
     quoted = CliRunner().invoke(cli, ["token"], env=env)

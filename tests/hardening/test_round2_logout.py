@@ -78,7 +78,7 @@ def test_without_the_secret_logout_fails_and_keeps_the_tokens(
     fake, base = served
     access = logged_in(fake, base, tmp_path)
     result = CliRunner().invoke(cli, ["logout"], env=cli_env(tmp_path))
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 2, result.output  # the secret is missing: a usage error
     assert "confidential client" in result.output
     assert ping(base, access) == 200  # still valid: not revoked …
     assert access in (tmp_path / "tokens.json").read_text()  # … and kept, to retry

@@ -40,23 +40,27 @@ COMMANDS: dict[str, LazyCommand] = {
         "logout",
         "Revoke the tokens at the provider (when it can) and delete them from the store.",
     ),
-    "contacts": LazyCommand(".contacts", "contacts", "List and show contacts (GET /v1/contacts)."),
+    "contacts": LazyCommand(
+        ".contacts", "contacts", "List, show, create and update contacts (/v1/contacts)."
+    ),
     "api": LazyCommand(
         ".api_call",
         "api",
-        "Send any API request (gh api style): paced, retried, --paginate, --dry-run.",
+        "Call any lexoffice endpoint, e.g. `api GET /v1/contacts -f name=Huber --paginate`.",
     ),
     "vouchers": LazyCommand(
-        ".vouchers", "vouchers", "Bookkeeping vouchers: create from a file, with a receipt."
+        ".vouchers", "vouchers", "Bookkeeping vouchers: create (POST /v1/vouchers)."
     ),
     "files": LazyCommand(
         ".files", "files", "Upload receipts as bookkeeping vouchers (POST /v1/files)."
     ),
     "invoices": LazyCommand(
-        ".sales_vouchers", _VOUCHERS, "Invoices: list, show and download (/v1/invoices)."
+        ".sales_vouchers", _VOUCHERS, "Invoices: list, show, create and download (/v1/invoices)."
     ),
     "quotations": LazyCommand(
-        ".sales_vouchers", _VOUCHERS, "Quotations: list, show and download (/v1/quotations)."
+        ".sales_vouchers",
+        _VOUCHERS,
+        "Quotations: list, show, create and download (/v1/quotations).",
     ),
     "order-confirmations": LazyCommand(
         ".sales_vouchers",
@@ -71,7 +75,7 @@ COMMANDS: dict[str, LazyCommand] = {
     "credit-notes": LazyCommand(
         ".sales_vouchers",
         _VOUCHERS,
-        "Credit notes: list, show and download (/v1/credit-notes).",
+        "Credit notes: list, show, create and download (/v1/credit-notes).",
     ),
     "down-payment-invoices": LazyCommand(
         ".sales_vouchers",
