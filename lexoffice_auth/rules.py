@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ipaddress
 import math
+import re
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
@@ -98,17 +99,24 @@ def require_secure_url(url: str, what: str) -> str:
 
 # A longer wait than a day is no advice a client can follow; it is capped, not trusted.
 _MAX_RETRY_AFTER = 86400.0
+# RFC 9110 delay-seconds are digits; a decimal fraction ("0.5") is accepted too, as some
+# gateways send one and it has only one meaning. No sign, exponent, "nan" or "inf".
+_DELAY_SECONDS = re.compile(r"([0-9]{1,12})[0-9]*(\.[0-9]{1,6})?[0-9]*")
 
 
 def parse_retry_after(value: str | None, now: float) -> float | None:
     """Seconds to wait from a ``Retry-After`` header (RFC 9110 §10.2.3), or None.
 
-    Delay-seconds or an HTTP-date (relative to ``now``, epoch seconds); anything else is
-    ignored. The result is within [0, 86400].
+    The one rule of the SDK (the token endpoint's and the API's answers alike):
+    delay-seconds (a decimal fraction accepted) or an HTTP-date (relative to ``now``,
+    epoch seconds); anything else is ignored. The result is within [0, 86400]: a date in
+    the past means "now", and a longer wait than a day is capped.
 
     Example:
         >>> parse_retry_after("120", now=0.0)
         120.0
+        >>> parse_retry_after("0.5", now=0.0)
+        0.5
         >>> parse_retry_after("Thu, 01 Jan 1970 00:00:30 GMT", now=10.0)
         20.0
         >>> parse_retry_after("soon", now=0.0) is None
@@ -117,8 +125,9 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
     if value is None:
         return None
     text = value.strip()
-    if text.isdigit() and text.isascii():
-        seconds = float(text[:9])  # a 1,000-digit value is no reason to do big-int math
+    if delay := _DELAY_SECONDS.fullmatch(text):
+        # Only the leading digits count: a 1,000-digit value is no reason for big-int math.
+        seconds = float(delay.group(1) + (delay.group(2) or ""))
     else:
         try:
             when = parsedate_to_datetime(text)

@@ -323,12 +323,20 @@ async def test_works_with_an_httpx2_client() -> None:
 
 
 def test_error_bodies_parse_without_a_client() -> None:
-    from lexoffice_auth.api._errors import parse_error_body, parse_retry_after
+    from lexoffice_auth.api._errors import error_from_response, parse_error_body
 
     assert parse_error_body(b'{"IssueList": "x"}') == (None, None, ())
     assert parse_error_body(json.dumps({"error": "Bad Request"}).encode())[0] == "Bad Request"
-    assert parse_retry_after("3") == 3.0 and parse_retry_after("nan") is None
-    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") is None
+
+    def retry_after(value: str) -> float | None:
+        headers = {"retry-after": value}
+        return error_from_response("GET", "/v1/x", 429, headers, b"", now=100.0).retry_after
+
+    # The SDK's one Retry-After rule (lexoffice_auth.rules): seconds or an HTTP-date.
+    assert retry_after("3") == 3.0 and retry_after("nan") is None
+    assert retry_after("Thu, 01 Jan 1970 00:02:00 GMT") == 20.0
+    assert retry_after("Thu, 01 Jan 1970 00:00:01 GMT") == 0.0  # in the past: now
+    assert retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 86400.0  # capped at a day
 
 
 def test_importing_the_client_loads_neither_stamina_nor_redis() -> None:
