@@ -2,9 +2,10 @@
 
 Public so that ``lexoffice_auth.testing`` (which may import only public modules) can use
 them, but not meant for applications: the lexoffice API's base URL, the URL checks
-(HTTPS or loopback), how a ``Retry-After`` header is read, and the token-bucket rule of
-lexoffice's rate limit. The SDK's private modules import them from here, and so does the
-sandbox: a rule changed here changes for both.
+(HTTPS or loopback), how a ``Retry-After`` header is read, the token-bucket rule of
+lexoffice's rate limit, and how a renamed public name keeps working for one release. The
+SDK's private modules import them from here, and so does the sandbox: a rule changed here
+changes for both.
 
 Example:
     >>> API_BASE_URL
@@ -18,8 +19,11 @@ from __future__ import annotations
 import ipaddress
 import math
 import re
+import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from .errors import ConfigurationError
@@ -27,6 +31,7 @@ from .errors import ConfigurationError
 __all__ = [
     "API_BASE_URL",
     "RefillingBucket",
+    "deprecated_alias",
     "is_loopback_host",
     "origin_of",
     "parse_retry_after",
@@ -139,6 +144,29 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
     if not math.isfinite(seconds):
         return None
     return min(max(seconds, 0.0), _MAX_RETRY_AFTER)
+
+
+def deprecated_alias(module: str, old: str, new: str, namespace: Mapping[str, Any]) -> Any:
+    """The value of ``new`` for a module's old name ``old``, with a ``DeprecationWarning``.
+
+    For a module's PEP 562 ``__getattr__``: a renamed constant or class keeps working for
+    one release (removed in 0.4), and the warning names the new spelling.
+
+    Example:
+        >>> import warnings
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always")
+        ...     deprecated_alias("pkg", "OLD", "NEW", {"NEW": 1})
+        1
+        >>> str(caught[0].message)
+        'pkg.OLD is deprecated and will be removed in 0.4; use pkg.NEW'
+    """
+    warnings.warn(
+        f"{module}.{old} is deprecated and will be removed in 0.4; use {module}.{new}",
+        DeprecationWarning,
+        stacklevel=3,  # the line that used the old name, past the module's __getattr__
+    )
+    return namespace[new]
 
 
 @dataclass

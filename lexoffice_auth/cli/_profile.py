@@ -29,7 +29,7 @@ from lexoffice_auth import (
     RefreshingTokenSource,
     TokenSet,
 )
-from lexoffice_auth.api import DEFAULT_BASE_URL
+from lexoffice_auth.api import API_BASE_URL as DEFAULT_BASE_URL
 from lexoffice_auth.errors import ConfigurationError, ReauthenticationRequired
 
 from ._settings import Settings

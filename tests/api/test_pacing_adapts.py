@@ -10,7 +10,7 @@ import trio.testing
 from lexoffice_auth import ApiKeyAuth
 from lexoffice_auth.api import LexofficeClient, RetryPolicy, TokenBucket
 from lexoffice_auth.errors import Conflict, RateLimited
-from lexoffice_auth.testing import LEXWARE_API_BASE, FakeLexoffice
+from lexoffice_auth.testing import API_BASE_URL, FakeLexoffice
 
 EPOCH = 1_760_000_000.0
 
@@ -39,7 +39,7 @@ def test_a_server_allowing_half_the_rate_is_matched_and_the_429s_stop() -> None:
     async def main() -> None:
         clock = lambda: EPOCH + trio.current_time()  # noqa: E731
         fake = FakeLexoffice(
-            api_base=LEXWARE_API_BASE, clock=clock, rate_limit=1.0, rate_limit_capacity=2.0
+            api_base=API_BASE_URL, clock=clock, rate_limit=1.0, rate_limit_capacity=2.0
         )
         key, contact = fake.add_api_key(), fake.add_contact(name="Acme AG")
         recording = Recording(fake.transport())
