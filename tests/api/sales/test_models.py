@@ -34,7 +34,7 @@ from lexoffice_auth.api._client import parse_model
 from lexoffice_auth.api._json import decode_model
 from lexoffice_auth.errors import ApiError
 
-from .test_properties import json_values
+from ..test_properties import json_values
 
 SALES_MODELS: list[type[LexofficeModel]] = [
     Invoice,

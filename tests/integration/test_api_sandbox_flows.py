@@ -25,7 +25,7 @@ from lexoffice_auth.testing import FakeLexoffice
 from lexoffice_auth.testing._seed import sales_kind
 from lexoffice_auth.testing.api._sales_body import violations
 
-from .helpers import a_person, an_invoice, sandbox_client
+from ..api.helpers import a_person, an_invoice, sandbox_client
 
 INVOICES = sales_kind("invoices")
 
