@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from lexoffice_auth import ApiKeyAuth
+from lexoffice_auth import ApiKeyAuth, LexofficeAuth
 from lexoffice_auth.api import (
     LexofficeClient,
     RetryPolicy,
@@ -23,10 +23,11 @@ from lexoffice_auth.errors import (
     NotFound,
     Unauthorized,
 )
+from lexoffice_auth.stores import MemoryTokenStore
 from lexoffice_auth.testing import FakeLexoffice
-from tests.session.test_auth import fresh_auth
-from tests.support.fake_provider import FakeProvider
 
+from ..support.logins import log_in, oauth_for
+from ..support.sources import make_source
 from .books_helpers import (
     CONN,
     LAYOUT1,
@@ -121,21 +122,29 @@ async def test_a_rejected_credential_on_ping_is_unauthorized() -> None:
                 await lx.ping()
 
 
-async def _oauth_client() -> tuple[LexofficeClient, FakeProvider]:
-    """A client over OAuth tokens at-0 (refresh token rt-0), refreshed by a fake provider."""
-    _, provider, auth, _ = await fresh_auth()
-    return LexofficeClient(auth, rate_limit=None, retry=FAST_RETRY), provider
+async def _oauth_client() -> tuple[LexofficeClient, FakeLexoffice, str]:
+    """A client over a sandbox login (the API itself is respx); the sandbox refreshes it.
+
+    Returns the client, the sandbox and the access token of the login.
+    """
+    fake = FakeLexoffice(rate_limit=None)
+    oauth = oauth_for(fake, fake.client())
+    tokens = await log_in(fake, oauth)
+    source = make_source(oauth, "acme", MemoryTokenStore(), clock=fake.clock)
+    await source.save(tokens)
+    client = LexofficeClient(LexofficeAuth(source), rate_limit=None, retry=FAST_RETRY)
+    return client, fake, tokens.access_token.get_secret_value()
 
 
 @pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"])
 async def test_oauth_refreshes_on_401_and_a_second_401_is_unauthorized(anyio_backend: str) -> None:
-    lx, provider = await _oauth_client()
+    lx, fake, first = await _oauth_client()
     with lexoffice() as api:
         ping = api.get("/v1/ping").mock(
             side_effect=[
-                json_response(401, UNAUTHORIZED),  # at-0 revoked early: refresh, retry
+                json_response(401, UNAUTHORIZED),  # the first token revoked early: refresh
                 json_response(200, PING),
-                json_response(401, UNAUTHORIZED),  # at-1 rejected: no second refresh
+                json_response(401, UNAUTHORIZED),  # the new one rejected: no second refresh
             ]
         )
         async with lx:
@@ -143,17 +152,17 @@ async def test_oauth_refreshes_on_401_and_a_second_401_is_unauthorized(anyio_bac
             with pytest.raises(Unauthorized):
                 await lx.ping()
     tokens = [c.request.headers["Authorization"] for c in ping.calls]
-    assert tokens == ["Bearer at-0", "Bearer at-1", "Bearer at-1"]
-    assert provider.calls == 1  # one refresh, for the first 401 only
+    assert tokens[0] == f"Bearer {first}" and tokens[0] != tokens[1] == tokens[2]
+    assert fake.token_calls == {"authorization_code": 1, "refresh_token": 1}  # one refresh
 
 
 async def test_oauth_reads_the_books_too() -> None:
-    lx, _ = await _oauth_client()
+    lx, _, token = await _oauth_client()
     with lexoffice() as api:
         route = api.get("/v1/print-layouts").mock(return_value=json_response(200, PRINT_LAYOUTS))
         async with lx:
             layouts = await lx.print_layouts.list()
-    _assert_get(route.calls.last.request, f"{R}/print-layouts", token="at-0")
+    _assert_get(route.calls.last.request, f"{R}/print-layouts", token=token)
     assert [layout.id for layout in layouts.content] == [LAYOUT1, LAYOUT2]
 
 
