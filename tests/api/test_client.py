@@ -4,7 +4,6 @@ configuration checks, deadlines, an httpx2 client, what importing it loads."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -39,7 +38,7 @@ from .books_helpers import (
     json_response,
     lexoffice,
 )
-from .helpers import FAST_RETRY
+from .helpers import FAST_RETRY, mock_client
 
 WINTER = timezone(timedelta(hours=1))
 PRINT_LAYOUTS = (
@@ -167,18 +166,6 @@ async def test_oauth_reads_the_books_too() -> None:
 
 
 API = "https://api.lexware.io"
-
-
-def mock_client(
-    handler: Callable[[httpx.Request], httpx.Response], **options: Any
-) -> LexofficeClient:
-    options.setdefault("retry", FAST_RETRY)
-    options.setdefault("rate_limit", None)
-    return LexofficeClient(
-        ApiKeyAuth("key"),
-        http_client=httpx.AsyncClient(transport=httpx.MockTransport(handler)),
-        **options,
-    )
 
 
 # --- the three shapes, from the sandbox -----------------------------------------------------

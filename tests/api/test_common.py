@@ -5,14 +5,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import httpx
 import pytest
 
-from lexoffice_auth import ApiKeyAuth
 from lexoffice_auth.api import LexofficeClient
 from lexoffice_auth.errors import ConfigurationError
 
-from .helpers import FAST_RETRY, a_person, an_invoice
+from .helpers import a_person, an_invoice, recording_client
 
 SMUGGLING_IDS = [
     "abc?archived=true#x",  # a query smuggled into the URL
@@ -27,22 +25,6 @@ SMUGGLING_IDS = [
     "",
     "   ",
 ]
-
-
-def recording_client() -> tuple[LexofficeClient, list[httpx.Request]]:
-    seen: list[httpx.Request] = []
-
-    def api(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        return httpx.Response(200, json={"id": "x", "version": 0})
-
-    client = LexofficeClient(
-        ApiKeyAuth("key"),
-        http_client=httpx.AsyncClient(transport=httpx.MockTransport(api)),
-        retry=FAST_RETRY,
-        rate_limit=None,
-    )
-    return client, seen
 
 
 def _calls(client: LexofficeClient, bad: str) -> list[Callable[[], Awaitable[Any]]]:

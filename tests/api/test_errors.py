@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import pickle
-from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -26,21 +25,9 @@ from lexoffice_auth.errors import (
 )
 from lexoffice_auth.testing import FakeLexoffice
 
-from .helpers import FAST_RETRY, an_invoice, sandbox_client
+from .helpers import an_invoice, mock_client, sandbox_client
 
 API = "https://api.lexware.io"
-
-
-def mock_client(
-    handler: Callable[[httpx.Request], httpx.Response], **options: Any
-) -> LexofficeClient:
-    options.setdefault("retry", FAST_RETRY)
-    options.setdefault("rate_limit", None)
-    return LexofficeClient(
-        ApiKeyAuth("key"),
-        http_client=httpx.AsyncClient(transport=httpx.MockTransport(handler)),
-        **options,
-    )
 
 
 # --- the three shapes, from the sandbox -----------------------------------------------------

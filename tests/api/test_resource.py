@@ -8,10 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
-from lexoffice_auth import ApiKeyAuth
 from lexoffice_auth.api import (
     Country,
-    LexofficeClient,
     PaymentCondition,
     PaymentConditionDiscount,
     PostingCategory,
@@ -29,7 +27,7 @@ from .books_helpers import (
     json_response,
     lexoffice,
 )
-from .helpers import FAST_RETRY
+from .helpers import recording_client
 
 COUNTRIES = (
     '[{"countryCode":"DE","countryNameDE":"Deutschland","countryNameEN":"Germany",'
@@ -138,22 +136,6 @@ async def test_a_list_that_is_no_array_is_an_api_error() -> None:
         async with client() as lx:
             with pytest.raises(ApiError, match="not a valid"):
                 await lx.countries.list()
-
-
-def recording_client() -> tuple[LexofficeClient, list[httpx.Request]]:
-    seen: list[httpx.Request] = []
-
-    def api(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        return httpx.Response(200, json={"id": "x", "version": 0})
-
-    client = LexofficeClient(
-        ApiKeyAuth("key"),
-        http_client=httpx.AsyncClient(transport=httpx.MockTransport(api)),
-        retry=FAST_RETRY,
-        rate_limit=None,
-    )
-    return client, seen
 
 
 @pytest.mark.parametrize("size", [0, 251, True, 2.0])

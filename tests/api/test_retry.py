@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import anyio
 import httpx
 import pytest
 
-from lexoffice_auth import ApiKeyAuth
-from lexoffice_auth.api import LexofficeClient, RetryPolicy
+from lexoffice_auth.api import RetryPolicy
 from lexoffice_auth.errors import (
     ConfigurationError,
     NetworkError,
@@ -18,21 +16,9 @@ from lexoffice_auth.errors import (
     ServerError,
 )
 
-from .helpers import FAST_RETRY, a_person, an_invoice
+from .helpers import a_person, an_invoice, mock_client
 
 API = "https://api.lexware.io"
-
-
-def mock_client(
-    handler: Callable[[httpx.Request], httpx.Response], **options: Any
-) -> LexofficeClient:
-    options.setdefault("retry", FAST_RETRY)
-    options.setdefault("rate_limit", None)
-    return LexofficeClient(
-        ApiKeyAuth("key"),
-        http_client=httpx.AsyncClient(transport=httpx.MockTransport(handler)),
-        **options,
-    )
 
 
 # --- the three shapes, from the sandbox -----------------------------------------------------

@@ -15,30 +15,13 @@ from pathlib import Path
 
 import anyio
 import pytest
-from pydantic import SecretStr
 
-from lexoffice_auth import TokenSet
 from lexoffice_auth.errors import ConfigurationError, TokenStoreError
-from lexoffice_auth.stores import FileTokenStore, MemoryTokenStore, TokenStore
+from lexoffice_auth.stores import FileTokenStore
+
+from .helpers import tokens
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def tokens(n: int = 1) -> TokenSet:
-    return TokenSet(
-        access_token=SecretStr(f"at-{n}"),
-        refresh_token=SecretStr(f"rt-{n}"),
-        expires_at=2.0e9,
-        issued_at=2.0e9 - 3600,
-        scopes=("profile",),
-    )
-
-
-@pytest.fixture(params=["memory", "file"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> TokenStore:
-    if request.param == "memory":
-        return MemoryTokenStore()
-    return FileTokenStore(tmp_path / "tokens.json")
 
 
 async def test_file_is_private_and_new_directory_is_0700(tmp_path: Path) -> None:
@@ -115,7 +98,7 @@ def test_every_missing_directory_level_is_created_0700_even_under_umask_0(
     script = (
         "import os, sys, anyio\n"
         "from lexoffice_auth.stores import FileTokenStore\n"
-        "from tests.stores.test_file import tokens\n"
+        "from tests.stores.helpers import tokens\n"
         "os.umask(0)\n"
         "anyio.run(FileTokenStore(sys.argv[1]).save, 'a', tokens())\n"
     )

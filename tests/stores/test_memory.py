@@ -5,21 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
 
-from lexoffice_auth import TokenSet
 from lexoffice_auth.errors import ConfigurationError
 from lexoffice_auth.stores import FileTokenStore, MemoryTokenStore, TokenStore
 
-
-def tokens(n: int = 1) -> TokenSet:
-    return TokenSet(
-        access_token=SecretStr(f"at-{n}"),
-        refresh_token=SecretStr(f"rt-{n}"),
-        expires_at=2.0e9,
-        issued_at=2.0e9 - 3600,
-        scopes=("profile",),
-    )
+from .helpers import tokens
 
 
 @pytest.fixture(params=["memory", "file"])

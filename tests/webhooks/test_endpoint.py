@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from starlette.applications import Starlette
 
@@ -18,26 +17,7 @@ from lexoffice_auth.webhooks import (
     webhook_route,
 )
 
-from ..support.webhooks import event_body, new_key, sign
-
-
-@pytest.fixture(scope="module")
-def key() -> rsa.RSAPrivateKey:
-    return new_key()
-
-
-@pytest.fixture(scope="module")
-def other_key() -> rsa.RSAPrivateKey:
-    return new_key()
-
-
-def pem_of(key: rsa.RSAPrivateKey) -> bytes:
-    return key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-
-
-BODY = event_body("invoice.created", "0e3b4f1c-1c8b-4d2c-9f5a-000000000001")
+from ..support.webhooks import BODY, pem_of, sign
 
 
 async def post(app: Starlette, body: bytes, headers: dict[str, str]) -> httpx.Response:

@@ -13,9 +13,7 @@ from lexoffice_auth.webhooks import (
     parse_event,
 )
 
-from ..support.webhooks import event_body
-
-BODY = event_body("invoice.created", "0e3b4f1c-1c8b-4d2c-9f5a-000000000001")
+from ..support.webhooks import BODY, event_body
 
 
 def test_parse_event_reads_the_payload_and_keeps_unknown_fields() -> None:

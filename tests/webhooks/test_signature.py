@@ -18,26 +18,7 @@ from lexoffice_auth.webhooks import (
     verify_signature,
 )
 
-from ..support.webhooks import event_body, new_key, sign
-
-
-@pytest.fixture(scope="module")
-def key() -> rsa.RSAPrivateKey:
-    return new_key()
-
-
-@pytest.fixture(scope="module")
-def other_key() -> rsa.RSAPrivateKey:
-    return new_key()
-
-
-def pem_of(key: rsa.RSAPrivateKey) -> bytes:
-    return key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-
-
-BODY = event_body("invoice.created", "0e3b4f1c-1c8b-4d2c-9f5a-000000000001")
+from ..support.webhooks import BODY, pem_of, sign
 
 
 @pytest.mark.parametrize("form", ["pem-str", "pem-bytes", "loaded"])
