@@ -23,7 +23,7 @@ import trio.testing
 
 from lexoffice_auth import ApiKeyAuth
 from lexoffice_auth.api import LexofficeClient, RetryPolicy, TokenBucket
-from lexoffice_auth.testing import LEXWARE_API_BASE, FakeLexoffice
+from lexoffice_auth.testing import API_BASE_URL, FakeLexoffice
 
 EPOCH = 1_760_000_000.0
 ALLOWED = 1.0  # requests per second the sandbox accepts
@@ -50,7 +50,7 @@ def run(seconds: float, callers: int) -> dict[str, Any]:
     async def main() -> None:
         clock = lambda: EPOCH + trio.current_time()  # noqa: E731
         fake = FakeLexoffice(
-            api_base=LEXWARE_API_BASE, clock=clock, rate_limit=ALLOWED, rate_limit_capacity=2.0
+            api_base=API_BASE_URL, clock=clock, rate_limit=ALLOWED, rate_limit_capacity=2.0
         )
         key, contact = fake.add_api_key(), fake.add_contact(name="Acme AG")
         recording = _Recording(fake.transport())

@@ -51,7 +51,7 @@ from lexoffice_auth import (
     ReauthenticationRequired,
     TokenStore,
 )
-from lexoffice_auth.api import DEFAULT_BASE_URL, Contact, TokenBucket
+from lexoffice_auth.api import API_BASE_URL, Contact, TokenBucket
 from lexoffice_auth.errors import (
     AuthorizationDenied,
     ConfigurationError,
@@ -98,7 +98,7 @@ class Settings:
     issuer: str | None = None
     app_base_url: str | None = None
     scopes: tuple[str, ...] = ()
-    api_base: str = DEFAULT_BASE_URL
+    api_base: str = API_BASE_URL
     token_store: Path = field(default_factory=default_token_store)
     token_keys: tuple[str, ...] = ()
     webhook_public_key: str | None = None
@@ -149,7 +149,7 @@ class Settings:
             issuer=issuer,
             app_base_url=optional("LEXOFFICE_APP_BASE_URL"),
             scopes=scopes,
-            api_base=optional("LEXOFFICE_API_BASE") or DEFAULT_BASE_URL,
+            api_base=optional("LEXOFFICE_API_BASE") or API_BASE_URL,
             token_store=Path(optional("LEXOFFICE_TOKEN_STORE") or default_token_store()),
             token_keys=listed("LEXOFFICE_TOKEN_KEYS"),
             webhook_public_key=_pem(optional("LEXOFFICE_WEBHOOK_PUBLIC_KEY")),

@@ -3,9 +3,9 @@
 Public so that ``lexoffice_auth.testing`` (which may import only public modules) can use
 them, but not meant for applications: the lexoffice API's base URL, the URL checks
 (HTTPS or loopback), how a ``Retry-After`` header is read, the token-bucket rule of
-lexoffice's rate limit, and how server text is made safe for a terminal. The SDK's
-private modules (and its CLI) import them from here, and so does the sandbox: a rule
-changed here changes for both.
+lexoffice's rate limit, how server text is made safe for a terminal, and how a renamed
+public name keeps working for one release. The SDK's private modules (and its CLI) import
+them from here, and so does the sandbox: a rule changed here changes for both.
 
 Example:
     >>> API_BASE_URL
@@ -19,8 +19,11 @@ from __future__ import annotations
 import ipaddress
 import math
 import re
+import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from .errors import ConfigurationError
@@ -31,6 +34,7 @@ __all__ = [
     "VOUCHER_TYPES",
     "RefillingBucket",
     "escape_controls",
+    "deprecated_alias",
     "is_loopback_host",
     "origin_of",
     "parse_retry_after",
@@ -132,17 +136,24 @@ def require_secure_url(url: str, what: str) -> str:
 
 # A longer wait than a day is no advice a client can follow; it is capped, not trusted.
 _MAX_RETRY_AFTER = 86400.0
+# RFC 9110 delay-seconds are digits; a decimal fraction ("0.5") is accepted too, as some
+# gateways send one and it has only one meaning. No sign, exponent, "nan" or "inf".
+_DELAY_SECONDS = re.compile(r"([0-9]{1,12})[0-9]*(\.[0-9]{1,6})?[0-9]*")
 
 
 def parse_retry_after(value: str | None, now: float) -> float | None:
     """Seconds to wait from a ``Retry-After`` header (RFC 9110 §10.2.3), or None.
 
-    Delay-seconds or an HTTP-date (relative to ``now``, epoch seconds); anything else is
-    ignored. The result is within [0, 86400].
+    The one rule of the SDK (the token endpoint's and the API's answers alike):
+    delay-seconds (a decimal fraction accepted) or an HTTP-date (relative to ``now``,
+    epoch seconds); anything else is ignored. The result is within [0, 86400]: a date in
+    the past means "now", and a longer wait than a day is capped.
 
     Example:
         >>> parse_retry_after("120", now=0.0)
         120.0
+        >>> parse_retry_after("0.5", now=0.0)
+        0.5
         >>> parse_retry_after("Thu, 01 Jan 1970 00:00:30 GMT", now=10.0)
         20.0
         >>> parse_retry_after("soon", now=0.0) is None
@@ -151,8 +162,9 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
     if value is None:
         return None
     text = value.strip()
-    if text.isdigit() and text.isascii():
-        seconds = float(text[:9])  # a 1,000-digit value is no reason to do big-int math
+    if delay := _DELAY_SECONDS.fullmatch(text):
+        # Only the leading digits count: a 1,000-digit value is no reason for big-int math.
+        seconds = float(delay.group(1) + (delay.group(2) or ""))
     else:
         try:
             when = parsedate_to_datetime(text)
@@ -164,6 +176,29 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
     if not math.isfinite(seconds):
         return None
     return min(max(seconds, 0.0), _MAX_RETRY_AFTER)
+
+
+def deprecated_alias(module: str, old: str, new: str, namespace: Mapping[str, Any]) -> Any:
+    """The value of ``new`` for a module's old name ``old``, with a ``DeprecationWarning``.
+
+    For a module's PEP 562 ``__getattr__``: a renamed constant or class keeps working for
+    one release (removed in 0.4), and the warning names the new spelling.
+
+    Example:
+        >>> import warnings
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always")
+        ...     deprecated_alias("pkg", "OLD", "NEW", {"NEW": 1})
+        1
+        >>> str(caught[0].message)
+        'pkg.OLD is deprecated and will be removed in 0.4; use pkg.NEW'
+    """
+    warnings.warn(
+        f"{module}.{old} is deprecated and will be removed in 0.4; use {module}.{new}",
+        DeprecationWarning,
+        stacklevel=3,  # the line that used the old name, past the module's __getattr__
+    )
+    return namespace[new]
 
 
 @dataclass

@@ -12,10 +12,13 @@ Example:
 
 from __future__ import annotations
 
+from typing import Any
+
+from ..rules import deprecated_alias
 from . import models as _models
 from ._articles import ArticlesApi
 from ._client import (
-    DEFAULT_BASE_URL,
+    API_BASE_URL,
     DEFAULT_MAX_DOWNLOAD_BYTES,
     DEFAULT_MAX_JSON_BYTES,
     LexofficeClient,
@@ -46,7 +49,7 @@ from ._vouchers import VouchersApi
 from .models import *  # noqa: F403  (the models; their names come from models.__all__)
 
 __all__ = [
-    "DEFAULT_BASE_URL",
+    "API_BASE_URL",
     "DEFAULT_MAX_DOWNLOAD_BYTES",
     "DEFAULT_MAX_JSON_BYTES",
     "MAX_UPLOAD_BYTES",
@@ -87,3 +90,13 @@ __all__ = [
 InvoiceFile = _models.DownloadedFile
 """The 0.2 name of ``DownloadedFile`` (what ``invoices.download`` returns)."""
 __all__ += ["InvoiceFile"]
+
+
+# Names kept one release after a rename (removed in 0.4): the old name still works and warns.
+_RENAMED = {"DEFAULT_BASE_URL": "API_BASE_URL"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _RENAMED:
+        return deprecated_alias(__name__, name, _RENAMED[name], globals())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

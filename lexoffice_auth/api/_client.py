@@ -51,14 +51,12 @@ from ._vouchers import VouchersApi
 from .models import DownloadedFile, Ping, Profile
 
 __all__ = [
-    "DEFAULT_BASE_URL",
+    "API_BASE_URL",
     "DEFAULT_MAX_DOWNLOAD_BYTES",
     "DEFAULT_MAX_JSON_BYTES",
     "LexofficeClient",
 ]
 
-DEFAULT_BASE_URL = API_BASE_URL
-"""lexoffice's (Lexware Office's) API gateway since May 2025."""
 
 DEFAULT_MAX_JSON_BYTES = 8 * 2**20
 """The largest JSON answer read (8 MiB, after decompression); a 250-row page is ~150 KiB."""
@@ -145,8 +143,8 @@ class LexofficeClient:
     Example (the sandbox stands in for lexoffice at its real API address):
         >>> import anyio
         >>> from lexoffice_auth import ApiKeyAuth
-        >>> from lexoffice_auth.testing import LEXWARE_API_BASE, FakeLexoffice
-        >>> fake = FakeLexoffice(api_base=LEXWARE_API_BASE)
+        >>> from lexoffice_auth.testing import API_BASE_URL, FakeLexoffice
+        >>> fake = FakeLexoffice(api_base=API_BASE_URL)
         >>> key = fake.add_api_key()
         >>> contact_id = fake.add_contact(name="Acme AG")
         >>> _ = fake.add_invoice(contact_id=contact_id, net_amount=100)
@@ -165,7 +163,7 @@ class LexofficeClient:
         self,
         auth: httpx.Auth,
         *,
-        base_url: str = DEFAULT_BASE_URL,
+        base_url: str = API_BASE_URL,
         http_client: Any = None,
         rate_limit: float | None = 2.0,
         limiter: RateLimiter | None = None,

@@ -111,8 +111,8 @@ class ContactsApi(Get[Contact], Create[Contact], Update[Contact]):
             >>> import anyio
             >>> from lexoffice_auth import ApiKeyAuth
             >>> from lexoffice_auth.api import LexofficeClient
-            >>> from lexoffice_auth.testing import LEXWARE_API_BASE, FakeLexoffice
-            >>> fake = FakeLexoffice(api_base=LEXWARE_API_BASE)
+            >>> from lexoffice_auth.testing import API_BASE_URL, FakeLexoffice
+            >>> fake = FakeLexoffice(api_base=API_BASE_URL)
             >>> key, contact_id = fake.add_api_key(), fake.add_contact(name="Acme AG")
             >>> def add_note(contact: Contact) -> None:
             ...     contact.note = "VIP"

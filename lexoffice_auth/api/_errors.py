@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,12 +27,12 @@ from ..errors import (
     Unauthorized,
     ValidationFailed,
 )
+from ..rules import parse_retry_after
 
 __all__ = [
     "error_for_status",
     "error_from_response",
     "parse_error_body",
-    "parse_retry_after",
     "redact",
 ]
 
@@ -143,19 +144,6 @@ def _detail(detail: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a ``Retry-After`` header given in seconds (HTTP dates are ignored)."""
-    if not value:
-        return None
-    try:
-        seconds = float(value.strip())
-    except ValueError:
-        return None
-    if seconds != seconds or seconds < 0 or seconds > 3600:  # NaN, negative, absurd
-        return None
-    return seconds
-
-
 def error_from_response(
     method: str,
     path: str,
@@ -165,13 +153,16 @@ def error_from_response(
     *,
     note: str | None = None,
     secrets: tuple[str, ...] = (),
+    now: float | None = None,
 ) -> ApiError:
     """The ``ApiError`` subclass for an error response.
 
     The message names the call (method and path, never the query, which may hold e-mail
     addresses) and carries the server's message; ``note`` is added at the end. Credentials
     the server echoed (``secrets``, the one sent, and any ``Bearer …`` value) are redacted
-    from the message and the details.
+    from the message and the details. A ``Retry-After`` is read by
+    :func:`lexoffice_auth.rules.parse_retry_after`, an HTTP-date against ``now`` (epoch
+    seconds, default the system clock).
     """
     message, trace_id, details = parse_error_body(body)
     if message is not None:
@@ -201,5 +192,6 @@ def error_from_response(
         text += f" ({note})"
     attributes: dict[str, Any] = {"status_code": status, "trace_id": trace_id, "details": details}
     if cls is RateLimited:
-        attributes["retry_after"] = parse_retry_after(headers.get("retry-after"))
+        when = time.time() if now is None else now
+        attributes["retry_after"] = parse_retry_after(headers.get("retry-after"), when)
     return cls(text, **attributes)

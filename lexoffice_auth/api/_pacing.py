@@ -25,6 +25,7 @@ import anyio
 
 from .. import telemetry
 from ..errors import ConfigurationError, NetworkError, RateLimited
+from ..rules import RefillingBucket
 
 if TYPE_CHECKING:
     import redis
@@ -91,8 +92,9 @@ class TokenBucket:
         self.rate, self.burst = _check_rate(rate, burst)
         self._clock = clock
         self._tat = float("-inf")  # theoretical arrival time of the next request
-        self._tokens = self.burst  # the gate: a plain token bucket at send time
-        self._updated = clock()
+        # The gate: lexoffice's own bucket rule, checked at send time; its rate follows
+        # current_rate.
+        self._gate = RefillingBucket.full(rate=self.rate, capacity=self.burst, now=clock())
         self._lock = threading.Lock()
         self._set_rate(self.rate)
         self._accepted: deque[float] = deque()
@@ -109,6 +111,7 @@ class TokenBucket:
 
     def _set_rate(self, rate: float) -> None:
         self._current = rate
+        self._gate.rate = rate
         self._interval = 1.0 / rate
         self._tolerance = (self.burst - 1.0) * self._interval
 
@@ -156,15 +159,9 @@ class TokenBucket:
     def take(self) -> float:
         """Take a token now if the bucket has one (0.0), else the seconds until it will."""
         with self._lock:
-            now = self._clock()
-            if now > self._updated:
-                refill = (now - self._updated) * self._current
-                self._tokens = min(self.burst, self._tokens + refill)
-                self._updated = now
-            if self._tokens >= 1.0:
-                self._tokens -= 1.0
+            if self._gate.take(self._clock()):
                 return 0.0
-            return max((1.0 - self._tokens) / self._current, 1e-4)
+            return max((1.0 - self._gate.tokens) / self._current, 1e-4)
 
     async def acquire(self) -> None:
         """Wait (without blocking the event loop) until a request may be sent."""

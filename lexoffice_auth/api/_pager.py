@@ -31,8 +31,8 @@ class Pager(Generic[T]):
         >>> import anyio
         >>> from lexoffice_auth import ApiKeyAuth
         >>> from lexoffice_auth.api import LexofficeClient
-        >>> from lexoffice_auth.testing import LEXWARE_API_BASE, FakeLexoffice
-        >>> fake = FakeLexoffice(api_base=LEXWARE_API_BASE)
+        >>> from lexoffice_auth.testing import API_BASE_URL, FakeLexoffice
+        >>> fake = FakeLexoffice(api_base=API_BASE_URL)
         >>> key = fake.add_api_key()
         >>> for name in ("Acme AG", "Beta GmbH", "Gamma KG"):
         ...     _ = fake.add_contact(name=name)

@@ -13,7 +13,6 @@ import httpx
 from httpx import URL, AsyncClient, MockTransport, Request, Response
 
 from lexoffice_auth.errors import ConfigurationError
-from lexoffice_auth.rules import API_BASE_URL
 
 from . import _seed
 from ._clock import Clock, FakeClock
@@ -30,25 +29,22 @@ from .api._lists import seed_lists
 if TYPE_CHECKING:
     import respx
 
-    from ._server import SandboxServer
+    from ._server import FakeServer
 
 __all__ = [
     "DEFAULT_CLIENT_ID",
     "DEFAULT_REDIRECT_URI",
     "DEFAULT_USER",
-    "LEXWARE_API_BASE",
-    "SANDBOX_API_BASE",
-    "SANDBOX_ISSUER",
+    "FAKE_API_BASE_URL",
+    "FAKE_ISSUER",
     "FakeLexoffice",
     "TokenFailure",
 ]
 
-SANDBOX_ISSUER = "https://auth.lexoffice-sandbox.test"
+FAKE_ISSUER = "https://auth.lexoffice-sandbox.test"
 """The sandbox's default issuer. ``.test`` is a reserved TLD: this is no lexoffice host."""
-SANDBOX_API_BASE = "https://api.lexoffice-sandbox.test"
+FAKE_API_BASE_URL = "https://api.lexoffice-sandbox.test"
 """The sandbox's default API base URL (a reserved ``.test`` name, not lexoffice's)."""
-LEXWARE_API_BASE = API_BASE_URL
-"""lexoffice's real API base; pass it as ``api_base`` to intercept code that hard-codes it."""
 DEFAULT_CLIENT_ID = "sandbox-client"
 """A public client registered in every sandbox."""
 DEFAULT_REDIRECT_URI = "http://127.0.0.1/callback"
@@ -118,8 +114,8 @@ class FakeLexoffice:
     def __init__(
         self,
         *,
-        issuer: str = SANDBOX_ISSUER,
-        api_base: str = SANDBOX_API_BASE,
+        issuer: str = FAKE_ISSUER,
+        api_base: str = FAKE_API_BASE_URL,
         clock: Clock | None = None,
         access_token_lifetime: float = 3600,
         refresh_token_lifetime: float | None = None,
@@ -874,7 +870,7 @@ class FakeLexoffice:
 
     router = mock
 
-    def serve(self, *, served_timeout_hold: float = 30.0) -> SandboxServer:
+    def serve(self, *, served_timeout_hold: float = 30.0) -> FakeServer:
         """A real HTTP server on 127.0.0.1 with an ephemeral port (needs ``uvicorn``).
 
         Use ``with fake.serve() as base_url:`` or ``async with``. While it runs, the
@@ -882,6 +878,6 @@ class FakeLexoffice:
         the request open for up to ``served_timeout_hold`` seconds (until the client
         disconnects), then answers 504 like lexoffice's gateway.
         """
-        from ._server import SandboxServer
+        from ._server import FakeServer
 
-        return SandboxServer(self, hold=served_timeout_hold)
+        return FakeServer(self, hold=served_timeout_hold)

@@ -16,7 +16,7 @@ from lexoffice_auth.errors import ConfigurationError
 
 from ._state import SandboxState
 
-__all__ = ["SandboxServer", "Servable", "asgi_app"]
+__all__ = ["FakeServer", "Servable", "asgi_app"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -122,7 +122,7 @@ class _Deadline:
         return False
 
 
-class SandboxServer:
+class FakeServer:
     """A running sandbox on ``http://127.0.0.1:PORT``; a sync and async context manager.
 
     Example (``FakeLexoffice.serve()`` makes one):

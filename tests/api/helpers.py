@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
+from urllib.parse import parse_qs
 
 import httpx
 
@@ -68,3 +71,71 @@ def an_invoice(contact_id: str | None = None) -> Invoice:
             )
         ],
     )
+
+
+def mock_client(
+    handler: Callable[[httpx.Request], httpx.Response], **options: Any
+) -> LexofficeClient:
+    options.setdefault("retry", FAST_RETRY)
+    options.setdefault("rate_limit", None)
+    return LexofficeClient(
+        ApiKeyAuth("key"),
+        http_client=httpx.AsyncClient(transport=httpx.MockTransport(handler)),
+        **options,
+    )
+
+
+def voucherlist_client(requests: list[dict[str, str]], *, window: int = 40) -> LexofficeClient:
+    """A voucherlist with one row per day of 2024 that claims 10,000 rows for any date
+    range holding more than ``window`` of them, so ``iter`` has to split it."""
+
+    def api(request: httpx.Request) -> httpx.Response:
+        query = {k: v[0] for k, v in parse_qs(request.url.query.decode()).items()}
+        requests.append(query)
+        low = date.fromisoformat(query.get("voucherDateFrom", "1900-01-01"))
+        high = date.fromisoformat(query.get("voucherDateTo", "2199-12-31"))
+        rows = [d for d in DAYS if low <= d <= high]
+        rows.sort(reverse=query.get("sort", "").endswith(",DESC"))
+        page, size = int(query["page"]), int(query["size"])
+        total = 10_000 if len(rows) > window else len(rows)
+        content = [] if total >= 10_000 else rows[page * size : (page + 1) * size]
+        pages = -(-total // size)
+        return httpx.Response(
+            200,
+            json={
+                "content": [{"id": d.isoformat()} for d in content],
+                "first": page == 0,
+                "last": page + 1 >= pages,
+                "totalPages": pages,
+                "totalElements": total,
+                "numberOfElements": len(content),
+                "size": size,
+                "number": page,
+            },
+        )
+
+    return LexofficeClient(
+        ApiKeyAuth("key"),
+        http_client=httpx.AsyncClient(transport=httpx.MockTransport(api)),
+        retry=FAST_RETRY,
+        rate_limit=None,
+    )
+
+
+DAYS = [date(2024, 1, 1) + timedelta(days=i) for i in range(366)]  # one row per day of 2024
+
+
+def recording_client() -> tuple[LexofficeClient, list[httpx.Request]]:
+    seen: list[httpx.Request] = []
+
+    def api(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"id": "x", "version": 0})
+
+    client = LexofficeClient(
+        ApiKeyAuth("key"),
+        http_client=httpx.AsyncClient(transport=httpx.MockTransport(api)),
+        retry=FAST_RETRY,
+        rate_limit=None,
+    )
+    return client, seen

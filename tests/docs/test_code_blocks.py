@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from lexoffice_auth.testing import LEXWARE_API_BASE, FakeLexoffice
+from lexoffice_auth.testing import API_BASE_URL, FakeLexoffice
 from tests.docs.code_blocks import ROOT, Step, pages, run, steps
 
 TEXTS = {page: steps(page.read_text("utf-8")) for page in pages()}
@@ -38,7 +38,7 @@ def _page_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
 
     def mount_sandbox(**options: Any) -> FakeLexoffice:
         """A sandbox answering for https://api.lexware.io (respx) with LEXOFFICE_API_KEY set."""
-        options.setdefault("api_base", LEXWARE_API_BASE)
+        options.setdefault("api_base", API_BASE_URL)
         fake = FakeLexoffice(**options)
         stack.enter_context(fake.mock())
         monkeypatch.setenv("LEXOFFICE_API_KEY", fake.add_api_key())

@@ -14,9 +14,9 @@ from tests.docs.code_blocks import ROOT, steps
 
 _RUNNER = """\
 import ast, asyncio, os, sys
-from lexoffice_auth.testing import LEXWARE_API_BASE, FakeLexoffice
+from lexoffice_auth.testing import API_BASE_URL, FakeLexoffice
 
-fake = FakeLexoffice(api_base=LEXWARE_API_BASE)
+fake = FakeLexoffice(api_base=API_BASE_URL)
 os.environ["LEXOFFICE_API_KEY"] = fake.add_api_key()
 code = compile(sys.argv[1], "README.md", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
 

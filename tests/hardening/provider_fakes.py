@@ -5,6 +5,10 @@ of it as an async ``httpx.MockTransport`` handler and, per endpoint, can hang, t
 byte by byte, fail the connection, or answer with a canned response. It counts every request
 per endpoint, including the ones it fails. Only public names of the SDK are used here, so
 this module does not depend on the layout of the other test helpers.
+
+Why not the sandbox alone: every answer that *can* be right comes from ``FakeLexoffice``;
+what is left here is what no conforming provider does and the sandbox therefore cannot be
+(hang, trickle, drop the connection, answer a canned broken document), per endpoint.
 """
 
 from __future__ import annotations

@@ -42,7 +42,7 @@ from lexoffice_auth.api import (
     VoucherAddress,
     VoucherItem,
 )
-from lexoffice_auth.testing import LEXWARE_API_BASE, FakeLexoffice
+from lexoffice_auth.testing import API_BASE_URL, FakeLexoffice
 
 pytestmark = pytest.mark.anyio
 
@@ -89,7 +89,7 @@ CONNECTIONS = pytest.mark.parametrize(
 
 @pytest.fixture
 def fake() -> FakeLexoffice:
-    return FakeLexoffice(api_base=LEXWARE_API_BASE, rate_limit=None)
+    return FakeLexoffice(api_base=API_BASE_URL, rate_limit=None)
 
 
 def _kassenbon() -> Voucher:

@@ -30,7 +30,7 @@ from lexoffice_auth import ApiKeyAuth
 from lexoffice_auth.api import Contact, LexofficeClient, RetryPolicy, TokenBucket
 from lexoffice_auth.cli._commands import cli
 from lexoffice_auth.errors import Conflict, ValidationFailed
-from lexoffice_auth.testing import LEXWARE_API_BASE, FakeLexoffice
+from lexoffice_auth.testing import API_BASE_URL, FakeLexoffice
 
 from ..cli.helpers import ROOT, cli_env
 
@@ -196,7 +196,7 @@ def test_rate_limit_500_is_retried_like_a_429(quirk: bool, refusal: int) -> None
     async def main() -> None:
         clock = lambda: EPOCH + trio.current_time()  # noqa: E731
         fake = FakeLexoffice(
-            api_base=LEXWARE_API_BASE,
+            api_base=API_BASE_URL,
             clock=clock,
             rate_limit=2.0,
             quirks={"rate_limit_500"} if quirk else None,

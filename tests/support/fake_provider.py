@@ -10,6 +10,13 @@ a new one and kills the old one, any reuse of a dead refresh token is recorded (
 
 Whole login flows (authorize, consent, id_tokens) use the shipped sandbox instead,
 ``lexoffice_auth.testing.FakeLexoffice``.
+
+Why the refresh tests keep this rather than the sandbox's provider: they assert exact token
+generations (``at-1``, ``rt-1``), count every reuse of a dead refresh token while the grant
+stays alive (the sandbox, like a careful provider, revokes the whole grant on reuse, so the
+test could not tell a second reuse from the first), queue canned failures per call, and
+slow each answer by a set delay to widen races across OS processes. Moving them onto the
+sandbox needs those hooks in ``FakeLexoffice`` first (see tests/README.md).
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ import base64
 import json
 from typing import Any
 
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.hashes import SHA512
 
@@ -30,3 +31,14 @@ def new_key() -> rsa.RSAPrivateKey:
 def sign(key: rsa.RSAPrivateKey, body: bytes) -> str:
     """The ``X-Lxo-Signature`` value: base64 of RSA PKCS#1 v1.5 with SHA-512 over ``body``."""
     return base64.b64encode(key.sign(body, padding.PKCS1v15(), SHA512())).decode()
+
+
+def pem_of(key: rsa.RSAPrivateKey) -> bytes:
+    """The public half of ``key`` as PEM, as lexoffice publishes its key."""
+    return key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+BODY = event_body("invoice.created", "0e3b4f1c-1c8b-4d2c-9f5a-000000000001")
+"""A signed-webhook body of one ``invoice.created`` event."""

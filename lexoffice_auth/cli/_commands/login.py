@@ -161,7 +161,8 @@ def _read_line(prompt: str) -> str:
 
 async def _login_api_key(settings: Settings, redact: Redactor, *, verify: bool) -> None:
     from lexoffice_auth import ApiKeyAuth, FileTokenStore
-    from lexoffice_auth.api import DEFAULT_BASE_URL, LexofficeClient
+    from lexoffice_auth.api import API_BASE_URL as DEFAULT_BASE_URL
+    from lexoffice_auth.api import LexofficeClient
 
     key = await anyio.to_thread.run_sync(_read_secret, "lexoffice API key")
     redact.add(key)

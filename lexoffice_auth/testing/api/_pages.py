@@ -62,10 +62,13 @@ def page_of(
     sort: tuple[str, str],
     key: Callable[[dict[str, Any]], Any] | None = None,
     echo: str | None = None,
+    finish: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> Response:
     """One page of ``items`` sorted by ``sort`` (or ``key``), in lexoffice's envelope.
 
     ``echo`` is the property name the envelope's ``sort`` shows (default the sort property).
+    ``finish`` completes the items of the page only (fields that are costly to compute and
+    neither filtered nor sorted on).
     """
     page, size = paging(query, max_size)
     if (page + 1) * size > SEARCH_WINDOW and len(items) > SEARCH_WINDOW:
@@ -73,4 +76,7 @@ def page_of(
     prop, direction = sort
     order = key or (lambda item: (item.get(prop) is None, item.get(prop) or ""))
     items = sorted(items, key=order, reverse=direction == "DESC")[:SEARCH_WINDOW]
+    if finish is not None:
+        shown = slice(page * size, (page + 1) * size)
+        items[shown] = [finish(item) for item in items[shown]]
     return json_response(200, page_envelope(items, page, size, echo or prop, direction))

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from httpx import Response
@@ -17,7 +18,7 @@ from lexoffice_auth.testing.api._contacts import contact_name
 from lexoffice_auth.testing.api._pages import LARGE_MAX_SIZE, boolean, page_of, sort_spec
 from lexoffice_auth.testing.api._payments import open_amount
 from lexoffice_auth.testing.api._sales_body import gross_total
-from lexoffice_auth.testing.api._sales_kinds import KINDS
+from lexoffice_auth.testing.api._sales_kinds import KINDS, SalesKind
 
 __all__ = ["VOUCHER_STATUSES", "VOUCHER_TYPES", "listing"]
 
@@ -75,30 +76,42 @@ def _row(
     }
 
 
-def _rows(state: SandboxState) -> Iterator[dict[str, Any]]:
+Amounts = Callable[[], tuple[Any, Any]]
+
+
+def _rows(state: SandboxState) -> Iterator[tuple[dict[str, Any], Amounts]]:
+    """Every listable row, with a function computing its ``(totalAmount, openAmount)``.
+
+    The amounts cost most (Decimal sums over the line items and payments) and are neither
+    filtered nor sorted on, so only the rows of the page asked for compute them: a walk
+    over 10,000 vouchers would otherwise recompute all of them for every page.
+    """
     for kind in KINDS:
         if kind.voucher_type == "dunning":
             continue  # dunnings are no voucherlist type (§3b.7)
         for record in state.store(kind.resource).values():
-            draft = record.data.get("voucherStatus") == "draft"
-            total = money(gross_total(record.data)) if kind.priced else None
-            payable = kind.voucher_type in _PAYABLE and not draft
-            left = money(open_amount(record)) if payable else None
             name = (record.data.get("address") or {}).get("name")
-            yield _row(state, record, kind.voucher_type, total, left, name)
+            row = _row(state, record, kind.voucher_type, None, None, name)
+            yield row, functools.partial(_sales_amounts, record, kind)
     for record in state.store("vouchers").values():
         if record.data.get("type") not in VOUCHER_TYPES:
             continue  # a blank upload has no type yet
-        total_value = number(record.data.get("totalGrossAmount"))
-        total = money(total_value) if total_value is not None else None
-        yield _row(
-            state,
-            record,
-            str(record.data["type"]),
-            total,
-            money(open_amount(record)),
-            record.data.get("contactName"),
-        )
+        name = record.data.get("contactName")
+        row = _row(state, record, str(record.data["type"]), None, None, name)
+        yield row, functools.partial(_voucher_amounts, record)
+
+
+def _sales_amounts(record: Record, kind: SalesKind) -> tuple[Any, Any]:
+    draft = record.data.get("voucherStatus") == "draft"
+    total = money(gross_total(record.data)) if kind.priced else None
+    payable = kind.voucher_type in _PAYABLE and not draft
+    return total, money(open_amount(record)) if payable else None
+
+
+def _voucher_amounts(record: Record) -> tuple[Any, Any]:
+    total_value = number(record.data.get("totalGrossAmount"))
+    total = money(total_value) if total_value is not None else None
+    return total, money(open_amount(record))
 
 
 def _matches(
@@ -139,5 +152,22 @@ def listing(call: Call) -> Response:
                 raise Problem(400, f"date {query[name]!r} must be yyyy-MM-dd")
     prop, direction = sort_spec(query.get("sort", "voucherDate,DESC"), _SORTS)
     boolean(query, "archived")  # checked even when nothing would match
-    rows = [row for row in _rows(call.state) if _matches(row, query, types, statuses)]
-    return page_of(rows, query, max_size=LARGE_MAX_SIZE, sort=(prop, direction), echo=prop.lower())
+    amounts: dict[int, Amounts] = {}
+    rows = []
+    for row, compute in _rows(call.state):
+        if _matches(row, query, types, statuses):
+            rows.append(row)
+            amounts[id(row)] = compute
+
+    def finish(row: dict[str, Any]) -> dict[str, Any]:
+        total, left = amounts[id(row)]()
+        return {**row, "totalAmount": total, "openAmount": left}
+
+    return page_of(
+        rows,
+        query,
+        max_size=LARGE_MAX_SIZE,
+        sort=(prop, direction),
+        echo=prop.lower(),
+        finish=finish,
+    )

@@ -15,7 +15,7 @@ import pytest
 import respx
 
 from lexoffice_auth.errors import ConfigurationError
-from lexoffice_auth.testing import LEXWARE_API_BASE, FakeLexoffice
+from lexoffice_auth.testing import API_BASE_URL, FakeLexoffice
 
 REDIRECT = "http://127.0.0.1:53682/callback"
 VERIFIER = "k" * 64
@@ -168,7 +168,7 @@ async def test_served_timeout_answers_504_after_the_hold() -> None:
 
 
 async def test_real_api_base_can_be_intercepted_with_respx() -> None:
-    fake = FakeLexoffice(api_base=LEXWARE_API_BASE)
+    fake = FakeLexoffice(api_base=API_BASE_URL)
     key = fake.add_api_key()
     with fake.mock():
         async with httpx.AsyncClient(base_url="https://api.lexware.io") as http:

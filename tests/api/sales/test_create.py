@@ -30,7 +30,7 @@ from lexoffice_auth.api import (
 )
 from lexoffice_auth.errors import ConfigurationError, InvalidBody, ValidationFailed
 
-from .sales_world import (
+from .world import (
     CN,
     DN,
     DUN,
@@ -421,7 +421,7 @@ def exact_free(text: str) -> dict[str, object]:
     """The reference body as plain JSON (amounts as Decimal), with the UUIDs swapped in."""
     import json
 
-    from .sales_world import world
+    from .world import world
 
     parsed: dict[str, object] = json.loads(world(text), parse_float=Decimal)
     return parsed

@@ -1,4 +1,4 @@
-"""``get_by_number``: a document found by its voucher number through the voucherlist."""
+"""``client.invoices`` (``api/_invoices.py``): ``get_by_number`` through the voucherlist."""
 
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ from lexoffice_auth.api import (
 )
 from lexoffice_auth.errors import ApiError, ConfigurationError, NotFound
 
-from .sales_world import (
+from .world import (
     CN,
     DN,
     DPI,

@@ -17,7 +17,7 @@ from lexoffice_auth import ApiKeyAuth
 from lexoffice_auth.api import LexofficeClient, RetryPolicy
 from lexoffice_auth.errors import ApiError, ConfigurationError, Conflict, NotFound, ResponseTooLarge
 
-from .sales_world import (
+from .world import (
     BASE,
     CN,
     DN,

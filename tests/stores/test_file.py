@@ -1,4 +1,4 @@
-"""Token stores: memory and JSON file (permissions, atomicity, foreign files, locks)."""
+"""``stores/_file.py``: the JSON file store (permissions, atomicity, foreign files, locks)."""
 
 from __future__ import annotations
 
@@ -15,30 +15,13 @@ from pathlib import Path
 
 import anyio
 import pytest
-from pydantic import SecretStr
 
-from lexoffice_auth import TokenSet
 from lexoffice_auth.errors import ConfigurationError, TokenStoreError
-from lexoffice_auth.stores import FileTokenStore, MemoryTokenStore, TokenStore
+from lexoffice_auth.stores import FileTokenStore
+
+from .helpers import tokens
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def tokens(n: int = 1) -> TokenSet:
-    return TokenSet(
-        access_token=SecretStr(f"at-{n}"),
-        refresh_token=SecretStr(f"rt-{n}"),
-        expires_at=2.0e9,
-        issued_at=2.0e9 - 3600,
-        scopes=("profile",),
-    )
-
-
-@pytest.fixture(params=["memory", "file"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> TokenStore:
-    if request.param == "memory":
-        return MemoryTokenStore()
-    return FileTokenStore(tmp_path / "tokens.json")
 
 
 async def test_file_is_private_and_new_directory_is_0700(tmp_path: Path) -> None:
@@ -109,32 +92,13 @@ def test_bad_file_store_options_are_configuration_errors(kwargs: dict[str, objec
         FileTokenStore("tokens.json", **kwargs)  # type: ignore[arg-type]
 
 
-async def test_bad_arguments_to_store_methods_are_configuration_errors(
-    store: TokenStore,
-) -> None:
-    entry = {"access_token": "at-1"}
-    with pytest.raises(ConfigurationError, match="TokenSet"):
-        await store.save("k", entry)  # type: ignore[arg-type]
-    for key in (["k"], None, ""):
-        with pytest.raises(ConfigurationError, match="account_key"):
-            await store.load(key)  # type: ignore[arg-type]
-        with pytest.raises(ConfigurationError, match="account_key"):
-            await store.save(key, tokens())  # type: ignore[arg-type]
-        with pytest.raises(ConfigurationError, match="account_key"):
-            await store.delete(key)  # type: ignore[arg-type]
-        with pytest.raises(ConfigurationError, match="account_key"):
-            async with store.lock(key):  # type: ignore[arg-type]
-                pass
-    assert await store.load("k") is None  # nothing was written
-
-
 def test_every_missing_directory_level_is_created_0700_even_under_umask_0(
     tmp_path: Path,
 ) -> None:
     script = (
         "import os, sys, anyio\n"
         "from lexoffice_auth.stores import FileTokenStore\n"
-        "from tests.stores.test_memory_and_file import tokens\n"
+        "from tests.stores.helpers import tokens\n"
         "os.umask(0)\n"
         "anyio.run(FileTokenStore(sys.argv[1]).save, 'a', tokens())\n"
     )
