@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 from pathlib import Path
 
 import click
@@ -289,3 +290,43 @@ def test_help_and_token_import_no_command_modules_pydantic_or_the_api() -> None:
         [sys.executable, "-c", code, "--help"], capture_output=True, text=True, check=True
     )
     assert out.stderr.strip() == "[]"
+
+
+def test_token_json_names_the_token_and_its_source(tmp_path: Path) -> None:
+    env = {**cli_env(tmp_path), "LEXOFFICE_API_KEY": "lx-key-0123456789"}
+    result = CliRunner().invoke(cli, ["token", "--json"], env=env)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == {
+        "access_token": "lx-key-0123456789",
+        "token_type": "Bearer",
+        "source": "api_key",
+    }
+    plain = CliRunner().invoke(cli, ["token"], env=env)
+    assert plain.output == "lx-key-0123456789\n"
+
+
+@pytest.mark.slow
+def test_sandbox_json_prints_one_line_a_script_can_use(tmp_path: Path) -> None:
+    """The served sandbox's first line is JSON whose key and URLs work right away."""
+    import subprocess
+    import sys
+
+    import httpx
+
+    code = "from lexoffice_auth.cli import main; main(['sandbox', '--json', '--no-rate-limit'])"
+    server = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert server.stdout is not None
+        about = json.loads(server.stdout.readline())
+        assert set(about) == {"issuer", "api_base", "client_id", "redirect_uri", "api_key"}
+        ping = httpx.get(
+            f"{about['api_base']}/v1/ping",
+            headers={"Authorization": f"Bearer {about['api_key']}"},
+            timeout=10,
+        )
+        assert ping.status_code == 200 and ping.json()["userEmail"]
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

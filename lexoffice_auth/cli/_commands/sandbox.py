@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 
 import click
@@ -18,7 +19,14 @@ __all__ = ["sandbox"]
     default=False,
     help="Switch off the sandbox's 2 requests/second limit.",
 )
-def sandbox(no_rate_limit: bool) -> None:
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    default=False,
+    help="Print the sandbox's addresses, client id and API key as one JSON line.",
+)
+def sandbox(no_rate_limit: bool, as_json: bool) -> None:
     """Serve the sandbox (fake provider + lexoffice-like API) on 127.0.0.1 until Ctrl-C.
 
     It prints its issuer, API base, client id and an API key it created, so every other
@@ -45,21 +53,17 @@ def sandbox(no_rate_limit: bool) -> None:
             click.echo(f"lexoffice-auth: error: {exc}", err=True)
             sys.exit(1)
         try:
-            click.echo(f"Sandbox on {base} (loopback only; Ctrl-C to stop)")
-            click.echo(f"  issuer:     {base}")
-            click.echo(f"  API base:   {base}")
-            click.echo(
-                f"  client id:  {DEFAULT_CLIENT_ID} "
-                "(public; redirect http://127.0.0.1/callback, any port)"
-            )
-            click.echo(f"  API key:    {key}")
-            click.echo("Try it:")
-            click.echo(
-                f"  export LEXOFFICE_ISSUER={base} LEXOFFICE_CLIENT_ID={DEFAULT_CLIENT_ID} "
-                f"LEXOFFICE_API_BASE={base}"
-            )
-            click.echo("  lexoffice-auth --profile sandbox login --no-browser")
-            click.echo("  lexoffice-auth --profile sandbox contacts list")
+            if as_json:
+                about = {
+                    "issuer": base,
+                    "api_base": base,
+                    "client_id": DEFAULT_CLIENT_ID,
+                    "redirect_uri": "http://127.0.0.1/callback",
+                    "api_key": key,
+                }
+                click.echo(json.dumps(about))
+            else:
+                _print_usage(base, key, DEFAULT_CLIENT_ID)
             while not stop.wait(0.5):
                 pass
         except KeyboardInterrupt:
@@ -69,3 +73,18 @@ def sandbox(no_rate_limit: bool) -> None:
             click.echo("Sandbox stopped.", err=True)
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _print_usage(base: str, key: str, client_id: str) -> None:
+    click.echo(f"Sandbox on {base} (loopback only; Ctrl-C to stop)")
+    click.echo(f"  issuer:     {base}")
+    click.echo(f"  API base:   {base}")
+    click.echo(f"  client id:  {client_id} (public; redirect http://127.0.0.1/callback, any port)")
+    click.echo(f"  API key:    {key}")
+    click.echo("Try it:")
+    click.echo(
+        f"  export LEXOFFICE_ISSUER={base} LEXOFFICE_CLIENT_ID={client_id} "
+        f"LEXOFFICE_API_BASE={base}"
+    )
+    click.echo("  lexoffice-auth --profile sandbox login --no-browser")
+    click.echo("  lexoffice-auth --profile sandbox contacts list")

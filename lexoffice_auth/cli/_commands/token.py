@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import click
 
 from .._profile import Profile
@@ -12,7 +14,14 @@ __all__ = ["token"]
 
 @click.command()
 @shared_options
-def token() -> None:
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    default=False,
+    help='Print {"access_token", "token_type", "source"} as JSON instead of the bare token.',
+)
+def token(as_json: bool) -> None:
     """Print a valid access token (refreshed if needed) and nothing else.
 
     \b
@@ -24,13 +33,19 @@ def token() -> None:
         settings = state.settings()
         key = settings.api_key
         if key:
-            click.echo(key)
+            click.echo(_shown(key, "api_key", as_json))
             return
         profile = await Profile.load(settings)
         if profile.tokens is not None:
             state.redact.add(secrets_of(profile.tokens))
         value = await profile.access_token(settings)
         state.redact.add(value)
-        click.echo(value)
+        click.echo(_shown(value, "oauth", as_json))
 
     run(main)
+
+
+def _shown(value: str, source: str, as_json: bool) -> str:
+    if not as_json:
+        return value
+    return json.dumps({"access_token": value, "token_type": "Bearer", "source": source})
