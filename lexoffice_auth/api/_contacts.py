@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import AsyncIterator
+from typing import Any
 
 from ..errors import ConfigurationError
 from ._common import MAX_PAGE_SIZE, deprecated
@@ -66,29 +67,13 @@ class ContactsApi(Get[Contact], Create[Contact], Update[Contact]):
         params = _filters(email, name, number, customer, vendor, wildcards)
         return self._pager(params, page, size)
 
-    def iter(
-        self,
-        *,
-        email: str | None = None,
-        name: str | None = None,
-        number: int | None = None,
-        customer: bool | None = None,
-        vendor: bool | None = None,
-        wildcards: bool = False,
-        page_size: int = MAX_PAGE_SIZE,
-    ) -> AsyncIterator[Contact]:
-        """Deprecated (removed in 0.4): ``async for c in contacts.list(..., size=250)``."""
+    def iter(self, *, page_size: int = MAX_PAGE_SIZE, **filters: Any) -> AsyncIterator[Contact]:
+        """Deprecated (removed in 0.4): ``async for c in contacts.list(..., size=250)``.
+
+        Takes ``list``'s filters (not ``page``/``size``) and ``page_size``.
+        """
         deprecated("contacts.iter(...)", "contacts.list(...)")
-        pager = self.list(
-            email=email,
-            name=name,
-            number=number,
-            customer=customer,
-            vendor=vendor,
-            wildcards=wildcards,
-            size=page_size,
-        )
-        return pager.__aiter__()
+        return self.list(**filters, size=page_size).__aiter__()
 
     async def create(self, item: Contact) -> ActionResult:
         """Create a contact (sent with ``version`` 0, as lexoffice requires)."""

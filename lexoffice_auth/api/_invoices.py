@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
+from typing import Any
 
 from ._common import MAX_PAGE_SIZE, deprecated
 from ._pager import Pager
@@ -74,38 +75,11 @@ class InvoicesApi(Get[Invoice], ByNumber[Invoice], CreateDraft[Invoice], Pursue[
         )
 
     def iter(
-        self,
-        *,
-        voucher_type: str | Iterable[str] = "invoice",
-        voucher_status: str | Iterable[str] = "any",
-        archived: bool | None = None,
-        contact_id: str | None = None,
-        voucher_number: str | None = None,
-        voucher_date_from: DateLike | None = None,
-        voucher_date_to: DateLike | None = None,
-        created_date_from: DateLike | None = None,
-        created_date_to: DateLike | None = None,
-        updated_date_from: DateLike | None = None,
-        updated_date_to: DateLike | None = None,
-        sort: str | None = None,
-        split_by: DateField = "voucherDate",
-        page_size: int = MAX_PAGE_SIZE,
+        self, *, page_size: int = MAX_PAGE_SIZE, **filters: Any
     ) -> AsyncIterator[VoucherListItem]:
-        """Deprecated (removed in 0.4): ``async for row in invoices.list(..., size=250)``."""
+        """Deprecated (removed in 0.4): ``async for row in invoices.list(..., size=250)``.
+
+        Takes ``list``'s filters (not ``page``/``size``) and ``page_size``.
+        """
         deprecated("invoices.iter(...)", "invoices.list(...)")
-        return self.list(
-            voucher_type=voucher_type,
-            voucher_status=voucher_status,
-            archived=archived,
-            contact_id=contact_id,
-            voucher_number=voucher_number,
-            voucher_date_from=voucher_date_from,
-            voucher_date_to=voucher_date_to,
-            created_date_from=created_date_from,
-            created_date_to=created_date_to,
-            updated_date_from=updated_date_from,
-            updated_date_to=updated_date_to,
-            sort=sort,
-            split_by=split_by,
-            size=page_size,
-        ).__aiter__()
+        return self.list(**filters, size=page_size).__aiter__()
