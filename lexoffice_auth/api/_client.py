@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 import sys
 import time
@@ -15,7 +14,7 @@ from urllib.parse import quote
 
 import anyio
 import httpx
-from pydantic import BaseModel, RootModel, ValidationError
+from pydantic import BaseModel
 
 from .. import telemetry
 from .._core.http import is_http_error
@@ -23,7 +22,7 @@ from .._core.wire import host_label
 from .._session.refreshing import RefreshingTokenSource
 from .._session.revocation import record_connection_id
 from ..errors import ApiError, ConfigurationError, NetworkError, RateLimited
-from ..rules import API_BASE_URL, origin_of, require_secure_url
+from ..rules import API_BASE_URL
 from ._articles import ArticlesApi
 from ._contacts import ContactsApi
 from ._countries import CountriesApi
@@ -35,7 +34,7 @@ from ._errors import error_from_response
 from ._events import EventSubscriptionsApi
 from ._files import FilesApi
 from ._invoices import InvoicesApi
-from ._json import decode_model, encode
+from ._json import encode, parse_array, parse_model
 from ._order_confirmations import OrderConfirmationsApi
 from ._pacing import RateLimiter, TokenBucket
 from ._payment_conditions import PaymentConditionsApi
@@ -45,6 +44,7 @@ from ._print_layouts import PrintLayoutsApi
 from ._quotations import QuotationsApi
 from ._recurring_templates import RecurringTemplatesApi
 from ._retry import Retryable, RetryPolicy, call_with_retries
+from ._setup import check_auth, check_base_url, check_deadline, check_limit
 from ._streams import ACCEPT_ENCODING, read_capped, save_stream
 from ._voucherlist import VoucherlistApi
 from ._vouchers import VouchersApi
@@ -72,50 +72,6 @@ _NOT_SENT = ("ConnectError", "ConnectTimeout", "PoolTimeout")
 
 def _class_names(exc: BaseException) -> set[str]:
     return {cls.__name__ for cls in type(exc).__mro__}
-
-
-def _check_base_url(base_url: str) -> httpx.URL:
-    if not isinstance(base_url, str):
-        raise ConfigurationError(f"base_url must be a str, not {type(base_url).__name__}")
-    require_secure_url(base_url, "base_url")  # https, or http to a loopback host
-    try:
-        url = httpx.URL(base_url.rstrip("/"))
-    except (httpx.InvalidURL, ValueError) as exc:
-        raise ConfigurationError(f"base_url is not a valid URL: {base_url!r}") from exc
-    if url.query or url.fragment:
-        raise ConfigurationError(f"base_url must have no query or fragment, got {base_url!r}")
-    return url
-
-
-def _origin(url: str) -> str:
-    # Through httpx first, so that an internationalised host compares in one spelling.
-    return origin_of(str(httpx.URL(url)))
-
-
-def _check_auth(auth: object, base: httpx.URL) -> None:
-    if not callable(getattr(auth, "async_auth_flow", None)):
-        raise ConfigurationError(
-            "auth must be an httpx.Auth such as ApiKeyAuth or LexofficeAuth, "
-            f"not {type(auth).__name__}"
-        )
-    origins = getattr(auth, "api_origins", None)
-    if origins is None:
-        return
-    if isinstance(origins, str):
-        origins = (origins,)
-    normalized = set()
-    for origin in origins:
-        try:
-            normalized.add(_origin(str(origin)))
-        except (httpx.InvalidURL, ValueError):  # ConfigurationError is a ValueError too
-            continue
-    here = _origin(str(base))
-    if here not in normalized:
-        raise ConfigurationError(
-            f"the auth may send its credential only to {sorted(normalized)}, but base_url is "
-            f"{here}: pass api_origins=[{here!r}] to the auth, or use one of its origins as "
-            "base_url"
-        )
 
 
 class LexofficeClient:
@@ -174,17 +130,17 @@ class LexofficeClient:
         deadline: float | None = None,
         download_deadline: float | None = None,
     ) -> None:
-        self._base = _check_base_url(base_url)
+        self._base = check_base_url(base_url)
         self._base_text = str(self._base).rstrip("/")
-        self._deadline = _check_deadline(3 * timeout if deadline is None else deadline, "deadline")
+        self._deadline = check_deadline(3 * timeout if deadline is None else deadline, "deadline")
         self._download_deadline = (
             None
             if download_deadline is None
-            else _check_deadline(download_deadline, "download_deadline")
+            else check_deadline(download_deadline, "download_deadline")
         )
-        self._max_json_bytes = _check_limit(max_json_bytes)
-        self._max_download_bytes = _check_limit(max_download_bytes)
-        _check_auth(auth, self._base)
+        self._max_json_bytes = check_limit(max_json_bytes)
+        self._max_download_bytes = check_limit(max_download_bytes)
+        check_auth(auth, self._base)
         self._auth = auth
         if limiter is not None:
             if not callable(getattr(limiter, "acquire", None)):
@@ -340,7 +296,7 @@ class LexofficeClient:
         ``max_bytes`` (default: the client's ``max_json_bytes``), counted after
         decompression: a larger one raises ``ResponseTooLarge``.
         """
-        limit = self._max_json_bytes if max_bytes is None else _check_limit(max_bytes)
+        limit = self._max_json_bytes if max_bytes is None else check_limit(max_bytes)
         response, content = await self._call(
             method, path, params, json_body, accept, files, data, limit
         )
@@ -531,7 +487,7 @@ class LexofficeClient:
         response, content = await self._call(
             "GET", path, None, None, "application/json", None, None, self._max_json_bytes
         )
-        return parse_model("GET", path, response.status_code, content, _array_of(model)).root
+        return parse_array("GET", path, response.status_code, content, model)
 
     async def get_json(self, path: str) -> Any:
         """GET ``path`` and return the decoded JSON (an ``ApiError`` if it is not JSON)."""
@@ -576,7 +532,7 @@ class LexofficeClient:
         on the sales-voucher resources); larger than ``max_bytes`` (default
         ``max_download_bytes``) raises ``ResponseTooLarge``
         and leaves nothing at ``to``."""
-        limit = self._max_download_bytes if max_bytes is None else _check_limit(max_bytes)
+        limit = self._max_download_bytes if max_bytes is None else check_limit(max_bytes)
         what = f"GET {path}"
 
         async def read(response: httpx.Response) -> DownloadedFile:
@@ -596,31 +552,6 @@ def _param(value: str | int | bool) -> str:
     return str(value)
 
 
-def parse_model(method: str, path: str, status: int, content: bytes, model: type[M]) -> M:
-    """``model`` from a response's JSON; anything unusable is an ``ApiError``."""
-    try:
-        return decode_model(model, content)
-    except (ValidationError, RecursionError, ValueError) as exc:
-        errors = exc.errors() if isinstance(exc, ValidationError) else []
-        if not errors or errors[0]["type"] == "json_invalid":
-            raise ApiError(
-                f"{method} {path}: lexoffice's answer (HTTP {status}) is not JSON",
-                status_code=status,
-            ) from None
-        where = ".".join(str(p) for p in errors[0]["loc"]) or "(top level)"
-        name = getattr(model, "__name__", "answer")
-        raise ApiError(
-            f"{method} {path}: lexoffice's answer (HTTP {status}) is not a valid "
-            f"{name} (first problem at {where})",
-            status_code=status,
-        ) from None
-
-
-@functools.cache
-def _array_of(model: type[M]) -> type[RootModel[list[M]]]:
-    return RootModel[list[model]]  # type: ignore[valid-type]
-
-
 def _sent_credentials(response: httpx.Response) -> tuple[str, ...]:
     """The credential the request carried (an echo of it in an error gets redacted)."""
     try:
@@ -637,18 +568,6 @@ def _on_asyncio() -> bool:
     except RuntimeError:  # trio, or no loop at all
         return False
     return True
-
-
-def _check_deadline(value: object, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1e6:
-        raise ConfigurationError(f"{name} must be a number of seconds > 0, got {value!r}")
-    return float(value)
-
-
-def _check_limit(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ConfigurationError(f"max_bytes must be an int >= 1, got {value!r}")
-    return value
 
 
 def _settled(response: httpx.Response, content: bytes) -> httpx.Response:

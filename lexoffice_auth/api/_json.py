@@ -9,14 +9,17 @@ digits exactly, so only a body with a longer number takes the slower exact path
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, RootModel, ValidationError
 
-__all__ = ["decode_model", "encode"]
+from ..errors import ApiError
+
+__all__ = ["decode_model", "encode", "parse_array", "parse_model"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -104,3 +107,34 @@ def decode_model(model: type[M], content: bytes) -> M:
 
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
+
+
+def parse_model(method: str, path: str, status: int, content: bytes, model: type[M]) -> M:
+    """``model`` from a response's JSON; anything unusable is an ``ApiError``."""
+    try:
+        return decode_model(model, content)
+    except (ValidationError, RecursionError, ValueError) as exc:
+        errors = exc.errors() if isinstance(exc, ValidationError) else []
+        if not errors or errors[0]["type"] == "json_invalid":
+            raise ApiError(
+                f"{method} {path}: lexoffice's answer (HTTP {status}) is not JSON",
+                status_code=status,
+            ) from None
+        where = ".".join(str(p) for p in errors[0]["loc"]) or "(top level)"
+        name = getattr(model, "__name__", "answer")
+        raise ApiError(
+            f"{method} {path}: lexoffice's answer (HTTP {status}) is not a valid "
+            f"{name} (first problem at {where})",
+            status_code=status,
+        ) from None
+
+
+def parse_array(method: str, path: str, status: int, content: bytes, model: type[M]) -> list[M]:
+    """A JSON array of ``model`` items; anything unusable is an ``ApiError``."""
+    items: list[M] = parse_model(method, path, status, content, _array_of(model)).root
+    return items
+
+
+@functools.cache
+def _array_of(model: type[M]) -> type[RootModel[list[M]]]:
+    return RootModel[list[model]]  # type: ignore[valid-type]

@@ -37,8 +37,7 @@ from lexoffice_auth.api import (
     VoucherListItem,
     format_lexoffice_datetime,
 )
-from lexoffice_auth.api._client import parse_model
-from lexoffice_auth.api._json import decode_model
+from lexoffice_auth.api._json import decode_model, parse_model
 from lexoffice_auth.errors import ApiError
 from lexoffice_auth.testing import FakeLexoffice
 

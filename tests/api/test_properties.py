@@ -132,7 +132,7 @@ def test_arbitrary_bodies_raise_only_documented_errors(
 @settings(max_examples=150, deadline=None)
 @given(data=contact_like | invoice_like)
 def test_models_from_arbitrary_json_parse_or_raise_api_error(data: dict[str, Any]) -> None:
-    from lexoffice_auth.api._client import parse_model
+    from lexoffice_auth.api._json import parse_model
 
     content = json.dumps(data).encode()
     for model in (Contact, Invoice):

@@ -30,8 +30,7 @@ from lexoffice_auth.api import (
     TotalPrice,
     UnitPrice,
 )
-from lexoffice_auth.api._client import parse_model
-from lexoffice_auth.api._json import decode_model
+from lexoffice_auth.api._json import decode_model, parse_model
 from lexoffice_auth.errors import ApiError
 
 from ..test_properties import json_values
