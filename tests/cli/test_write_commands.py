@@ -20,6 +20,7 @@ from lexoffice_auth.cli._commands import cli
 from lexoffice_auth.cli._errors import EXIT_CODES, USAGE_EXIT, exit_code_for
 from lexoffice_auth.testing import FakeLexoffice
 
+from ..testing.api.world import VOUCHER  # the cash-register voucher of reference §3c
 from .helpers import ROOT, cli_env
 
 Sandbox = tuple[FakeLexoffice, dict[str, str], str]
@@ -51,31 +52,6 @@ INVOICE = {
         "shippingDate": "2025-09-15T00:00:00.000+02:00",
         "shippingType": "service",
     },
-}
-
-VOUCHER = {
-    "type": "salesinvoice",
-    "voucherNumber": "KA-2025-0915",
-    "voucherDate": "2025-09-15",
-    "dueDate": "2025-09-15",
-    "totalGrossAmount": 172.50,
-    "totalTaxAmount": 22.50,
-    "taxType": "gross",
-    "useCollectiveContact": True,
-    "voucherItems": [
-        {
-            "amount": 119.00,
-            "taxAmount": 19.00,
-            "taxRatePercent": 19,
-            "categoryId": "8f8664a8-fd86-11e1-a21f-0800200c9a66",
-        },
-        {
-            "amount": 53.50,
-            "taxAmount": 3.50,
-            "taxRatePercent": 7,
-            "categoryId": "8f8664a8-fd86-11e1-a21f-0800200c9a66",
-        },
-    ],
 }
 
 
