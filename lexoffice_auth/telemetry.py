@@ -90,9 +90,25 @@ def log_event(event: str, message: str, *, level: int = logging.INFO, **fields: 
 class _Otel:
     """The instruments, made once from a meter and a tracer."""
 
+    _recording: bool
+    _trace: Any
+
     def tracing(self) -> bool:
         """Whether a span would be recorded (a provider given, or one set globally since)."""
-        return self._explicit_tracer or not isinstance(self._global_provider(), self._proxy)
+        if self._recording:
+            return True
+        # opentelemetry-api keeps the global provider in a module attribute that is set once
+        # and for all; reading it skips get_tracer_provider()'s environment lookup on every
+        # API call. (It was called once in __init__, which loads a provider named by
+        # OTEL_PYTHON_TRACER_PROVIDER.) Should the attribute ever go, ask the function.
+        current = getattr(self._trace, "_TRACER_PROVIDER", self)
+        if current is None:
+            return False
+        if current is self:
+            current = self._trace.get_tracer_provider()
+        recording = not isinstance(current, self._trace.ProxyTracerProvider)
+        self._recording = recording
+        return recording
 
     def __init__(self, meter_provider: Any = None, tracer_provider: Any = None) -> None:
         from opentelemetry import metrics, trace
@@ -109,9 +125,9 @@ class _Otel:
         )
         # With no provider given and none set globally, opentelemetry-api hands out a proxy
         # whose spans record nothing; making them costs ~15 µs a request for nothing.
-        self._explicit_tracer = tracer_provider is not None
-        self._global_provider = trace.get_tracer_provider
-        self._proxy = trace.ProxyTracerProvider
+        self._recording = tracer_provider is not None
+        self._trace = trace
+        trace.get_tracer_provider()
         self.refreshes = meter.create_counter(
             "lexoffice.auth.refreshes", unit="1", description="Token refresh requests"
         )

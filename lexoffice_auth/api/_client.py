@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import json
-import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from os import PathLike
 from types import TracebackType
 from typing import IO, Any, TypeVar
 from urllib.parse import quote
 
-import anyio
 import httpx
 from pydantic import BaseModel
 
@@ -27,6 +25,7 @@ from ._articles import ArticlesApi
 from ._contacts import ContactsApi
 from ._countries import CountriesApi
 from ._credit_notes import CreditNotesApi
+from ._deadline import Watchdog
 from ._delivery_notes import DeliveryNotesApi
 from ._down_payment_invoices import DownPaymentInvoicesApi
 from ._dunnings import DunningsApi
@@ -133,6 +132,7 @@ class LexofficeClient:
         self._base = check_base_url(base_url)
         self._base_text = str(self._base).rstrip("/")
         self._deadline = check_deadline(3 * timeout if deadline is None else deadline, "deadline")
+        self._watchdog = Watchdog()
         self._download_deadline = (
             None
             if download_deadline is None
@@ -154,7 +154,10 @@ class LexofficeClient:
             raise ConfigurationError("retry must be a RetryPolicy")
         self._retry = retry or RetryPolicy()
         if http_client is None:
-            self._http: Any = httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=10.0))
+            self._http: Any = httpx.AsyncClient(
+                timeout=httpx.Timeout(timeout, connect=10.0),
+                headers={"Accept-Encoding": ACCEPT_ENCODING},
+            )
             self._owns_http = True
         else:
             if not callable(getattr(http_client, "send", None)) or not callable(
@@ -163,6 +166,15 @@ class LexofficeClient:
                 raise ConfigurationError("http_client must be an httpx.AsyncClient")
             self._http = http_client
             self._owns_http = False
+        # Only gzip and deflate may come back (the encodings read_capped inflates): said
+        # per request unless the httpx client says exactly that already.
+        own_headers = getattr(self._http, "headers", None)
+        self._headers: dict[str, str] = (
+            {}
+            if isinstance(own_headers, httpx.Headers)
+            and own_headers.get("accept-encoding") == ACCEPT_ENCODING
+            else {"Accept-Encoding": ACCEPT_ENCODING}
+        )
         self.articles = ArticlesApi(self)
         """Articles: list, get, create, update, modify, delete."""
         self.contacts = ContactsApi(self)
@@ -297,54 +309,45 @@ class LexofficeClient:
         decompression: a larger one raises ``ResponseTooLarge``.
         """
         limit = self._max_json_bytes if max_bytes is None else check_limit(max_bytes)
-        response, content = await self._call(
-            method, path, params, json_body, accept, files, data, limit
+        response, content = await self._send(
+            method,
+            path,
+            params=params,
+            json_body=json_body,
+            accept=accept,
+            files=files,
+            data=data,
+            read=limit,
+            deadline=self._deadline,
         )
         return _settled(response, content)
-
-    async def _call(
-        self,
-        method: str,
-        path: str,
-        params: Mapping[str, str | int | bool] | None,
-        json_body: Any,
-        accept: str,
-        files: Mapping[str, Any] | None,
-        data: Mapping[str, str] | None,
-        limit: int,
-    ) -> tuple[httpx.Response, bytes]:
-        async def read(response: httpx.Response) -> bytes:
-            return await read_capped(response, limit, f"{method.upper()} {path}")
-
-        with telemetry.api_request(method.upper(), path) as span:
-            response, content = await self._send(
-                method, path, params, json_body, accept, files, data, read, self._deadline
-            )
-            if span is not None:
-                span.set_attribute("http.response.status_code", response.status_code)
-            return response, content
 
     async def _send(
         self,
         method: str,
         path: str,
-        params: Mapping[str, str | int | bool] | None,
-        json_body: Any,
-        accept: str,
-        files: Mapping[str, Any] | None,
-        data: Mapping[str, str] | None,
-        read: Any,
-        deadline: float | None,
+        *,
+        params: Mapping[str, str | int | bool] | None = None,
+        json_body: Any = None,
+        accept: str = "application/json",
+        files: Mapping[str, Any] | None = None,
+        data: Mapping[str, str] | None = None,
+        read: int | Callable[[httpx.Response], Awaitable[Any]] | None = None,
+        deadline: float | None = None,
     ) -> tuple[httpx.Response, Any]:
-        """Pace, send, check the status, run ``read(response)``; retry as the policy says.
+        """Pace, send, check the status, read the body; retry as the policy says.
+
+        ``read`` is the most bytes to read (a JSON call: the body is returned whole;
+        default ``max_json_bytes``), or a function that consumes the (streamed) body (a
+        download). Either runs inside the
+        retried attempt, so a body cut off mid-way counts as a transport failure; the
+        result is returned with the response, which is closed afterwards.
 
         ``deadline`` bounds one attempt (sending and reading the whole answer), pacing
         excluded; ``None``: no bound beyond httpx's own timeouts.
-
-        ``read`` consumes the (streamed) body inside the retried attempt, so a body cut off
-        mid-way counts as a transport failure; its result is returned with the response,
-        which is closed afterwards.
         """
+        if read is None:
+            read = self._max_json_bytes
         method = method.upper()
         url = self.base_url + path
         if params:
@@ -352,7 +355,7 @@ class LexofficeClient:
             url += "?" + "&".join(
                 f"{quote(str(k), safe='')}={quote(_param(v), safe='')}" for k, v in params.items()
             )
-        headers = {"Accept": accept, "Accept-Encoding": ACCEPT_ENCODING}
+        headers = {"Accept": accept, **self._headers}
         content: bytes | None = None
         if json_body is not None:
             try:
@@ -361,6 +364,9 @@ class LexofficeClient:
                 raise ConfigurationError(f"{method} {path}: the body is not JSON: {exc}") from None
             headers["Content-Type"] = "application/json"
 
+        bound = self._watchdog.bound
+        what = f"{method} {path}"
+
         async def attempt() -> tuple[httpx.Response, Any]:
             if self._limiter is not None:
                 started = time.perf_counter()
@@ -368,49 +374,49 @@ class LexofficeClient:
                 waited = time.perf_counter() - started
                 if waited > 0.001:
                     telemetry.rate_limit_waited(waited)
-            if deadline is None:
-                return await exchange()
             try:
-                if sys.version_info >= (3, 11) and _on_asyncio():
-                    async with asyncio.timeout(deadline):  # a third of anyio's cost there
-                        return await exchange()
-                with anyio.fail_after(deadline):
-                    return await exchange()
-            except TimeoutError:
                 # httpx's timeouts bound each read; a server trickling one byte at a time
                 # stays under them forever. The deadline bounds the whole exchange.
+                with _UNBOUNDED if deadline is None else bound(deadline):
+                    try:
+                        request = self._http.build_request(
+                            method, url, content=content, headers=headers, files=files, data=data
+                        )
+                        response: httpx.Response = await self._http.send(
+                            request, auth=self._auth, stream=True
+                        )
+                    except Exception as exc:
+                        if not is_http_error(exc):
+                            raise
+                        raise self._transport_failure(method, path, exc) from exc
+                    try:
+                        if response.status_code >= 400:
+                            body = await read_capped(response, _ERROR_BODY_LIMIT, "", truncate=True)
+                            failure = self._status_failure(method, path, response, body)
+                            self._feedback(
+                                isinstance(failure, Retryable) and failure.kind == "rate"
+                            )
+                            raise failure
+                        if self._limiter is not None:
+                            self._feedback(False)
+                        if isinstance(read, int):
+                            return response, await read_capped(response, read, what)
+                        return response, await read(response)
+                    except Exception as exc:
+                        if not is_http_error(exc):
+                            raise
+                        raise self._transport_failure(method, path, exc) from exc
+                    finally:
+                        await response.aclose()
+            except TimeoutError:
                 raise self._transport_failure(
                     method, path, TimeoutError(), f"no complete answer within {deadline:g} s"
                 ) from None
 
-        async def exchange() -> tuple[httpx.Response, Any]:
-            try:
-                request = self._http.build_request(
-                    method, url, content=content, headers=headers, files=files, data=data
-                )
-                response: httpx.Response = await self._http.send(
-                    request, auth=self._auth, stream=True
-                )
-            except Exception as exc:
-                if not is_http_error(exc):
-                    raise
-                raise self._transport_failure(method, path, exc) from exc
-            try:
-                if response.status_code >= 400:
-                    body = await read_capped(response, _ERROR_BODY_LIMIT, "", truncate=True)
-                    failure = self._status_failure(method, path, response, body)
-                    self._feedback(isinstance(failure, Retryable) and failure.kind == "rate")
-                    raise failure
-                self._feedback(False)
-                return response, await read(response)
-            except Exception as exc:
-                if not is_http_error(exc):
-                    raise
-                raise self._transport_failure(method, path, exc) from exc
-            finally:
-                await response.aclose()
-
-        result: tuple[httpx.Response, Any] = await call_with_retries(attempt, self._retry)
+        with telemetry.api_request(method, path) as span:
+            result: tuple[httpx.Response, Any] = await call_with_retries(attempt, self._retry)
+            if span is not None:
+                span.set_attribute("http.response.status_code", result[0].status_code)
         return result
 
     def _status_failure(
@@ -477,23 +483,17 @@ class LexofficeClient:
         self, path: str, model: type[M], *, params: Mapping[str, str | int | bool] | None = None
     ) -> M:
         """GET ``path`` and parse the JSON body as ``model``."""
-        response, content = await self._call(
-            "GET", path, params, None, "application/json", None, None, self._max_json_bytes
-        )
+        response, content = await self._send("GET", path, params=params, deadline=self._deadline)
         return parse_model("GET", path, response.status_code, content, model)
 
     async def get_array(self, path: str, model: type[M]) -> list[M]:
         """GET ``path``, a plain JSON array, and parse each item as ``model``."""
-        response, content = await self._call(
-            "GET", path, None, None, "application/json", None, None, self._max_json_bytes
-        )
+        response, content = await self._send("GET", path, deadline=self._deadline)
         return parse_array("GET", path, response.status_code, content, model)
 
     async def get_json(self, path: str) -> Any:
         """GET ``path`` and return the decoded JSON (an ``ApiError`` if it is not JSON)."""
-        response, content = await self._call(
-            "GET", path, None, None, "application/json", None, None, self._max_json_bytes
-        )
+        response, content = await self._send("GET", path, deadline=self._deadline)
         try:
             return json.loads(content)
         except (ValueError, RecursionError):
@@ -514,8 +514,14 @@ class LexofficeClient:
         data: Mapping[str, str] | None = None,
     ) -> M:
         """Send ``body`` as JSON (or ``files``/``data`` as multipart); parse the answer."""
-        response, content = await self._call(
-            method, path, params, body, "application/json", files, data, self._max_json_bytes
+        response, content = await self._send(
+            method,
+            path,
+            params=params,
+            json_body=body,
+            files=files,
+            data=data,
+            deadline=self._deadline,
         )
         return parse_model(method.upper(), path, response.status_code, content, model)
 
@@ -538,12 +544,14 @@ class LexofficeClient:
         async def read(response: httpx.Response) -> DownloadedFile:
             return await save_stream(response, to, limit, what, progress)
 
-        with telemetry.api_request("GET", path):
-            _, result = await self._send(
-                "GET", path, None, None, accept, None, None, read, self._download_deadline
-            )
+        _, result = await self._send(
+            "GET", path, accept=accept, read=read, deadline=self._download_deadline
+        )
         downloaded: DownloadedFile = result
         return downloaded
+
+
+_UNBOUNDED: contextlib.nullcontext[None] = contextlib.nullcontext()
 
 
 def _param(value: str | int | bool) -> str:
@@ -560,14 +568,6 @@ def _sent_credentials(response: httpx.Response) -> tuple[str, ...]:
         return ()
     _, _, credential = header.partition(" ")
     return (credential.strip(),) if credential.strip() else ()
-
-
-def _on_asyncio() -> bool:
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:  # trio, or no loop at all
-        return False
-    return True
 
 
 def _settled(response: httpx.Response, content: bytes) -> httpx.Response:

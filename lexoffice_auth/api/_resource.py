@@ -146,7 +146,8 @@ class Get(_Typed[M]):
 
     async def get(self, item_id: str) -> M:
         """The item with this id (``NotFound`` if there is none)."""
-        return await self._client.get_model(self._item_path(item_id), self._model())
+        path = f"{self.path}/{check_id(item_id, self.id_label)}"
+        return await self._client.get_model(path, cast("type[M]", self.model))
 
 
 class Create(_Typed[M]):

@@ -92,9 +92,21 @@ async def call_with_retries(attempt: Callable[[], Awaitable[T]], policy: RetryPo
     retries are used up (or the policy's time is over) the carried error is raised, with
     ``retried`` set to the number of retries made.
     """
+    started = time.monotonic()
+    # The common case, one try that works, sets up nothing else (not even the counters).
+    try:
+        return await attempt()
+    except Retryable as exc:
+        first = exc
+    return await _retry(attempt, policy, first, started)
+
+
+async def _retry(
+    attempt: Callable[[], Awaitable[T]], policy: RetryPolicy, first: Retryable, started: float
+) -> T:
+    """Retry after the first attempt failed with ``first``; see ``call_with_retries``."""
     counts = {"rate": 0, "read": 0}
     limits = {"rate": policy.attempts, "read": policy.read_attempts}
-    started = time.monotonic()
 
     def backoff(exc: Exception) -> bool | float:
         if not isinstance(exc, Retryable):
@@ -111,11 +123,6 @@ async def call_with_retries(attempt: Callable[[], Awaitable[T]], policy: RetryPo
             return float(error.retry_after)
         return True
 
-    # The common case, one try that works, skips setting up tenacity's machinery.
-    try:
-        return await attempt()
-    except Retryable as exc:
-        first: Retryable | None = exc
     import tenacity  # only now: a client whose calls all succeed never loads it
 
     exponential = tenacity.wait_exponential(
@@ -145,6 +152,7 @@ async def call_with_retries(attempt: Callable[[], Awaitable[T]], policy: RetryPo
             )
 
     tries = 1
+    pending: Retryable | None = first
     try:
         async for try_ in tenacity.AsyncRetrying(
             retry=tenacity.retry_if_exception(may_retry),
@@ -156,8 +164,8 @@ async def call_with_retries(attempt: Callable[[], Awaitable[T]], policy: RetryPo
             reraise=True,
         ):
             with try_:
-                if first is not None:  # hand the first failure to tenacity as its attempt 1
-                    failure, first = first, None
+                if pending is not None:  # hand the first failure to tenacity as its attempt 1
+                    failure, pending = pending, None
                     raise failure
                 tries += 1
                 return await attempt()

@@ -48,6 +48,11 @@ def _too_large(what: str, limit: int) -> ResponseTooLarge:
 def _declared_length(response: httpx.Response) -> int | None:
     if response.headers.get("content-encoding", "identity").lower() != "identity":
         return None  # the header counts compressed bytes
+    return _length(response)
+
+
+def _length(response: httpx.Response) -> int | None:
+    """``Content-Length``, if it is a number (of the bytes as sent)."""
     try:
         length = int(response.headers.get("content-length", ""))
     except ValueError:
@@ -139,12 +144,19 @@ async def read_capped(
         if len(content) > limit and not truncate:
             raise _too_large(what, limit)
         return content[:limit]
-    declared = _declared_length(response)
-    if declared is not None and declared > limit and not truncate:
-        raise _too_large(what, limit)
+    coding = response.headers.get("content-encoding", "identity").strip().lower()
+    chunks: AsyncIterator[bytes]
+    if coding in ("", "identity"):
+        # Most answers: read straight from the raw stream (no chunking, no inflater).
+        declared = _length(response)
+        if declared is not None and declared > limit and not truncate:
+            raise _too_large(what, limit)
+        chunks = response.aiter_raw()
+    else:
+        chunks = decoded_chunks(response, what)
     parts: list[bytes] = []
     size = 0
-    async for chunk in decoded_chunks(response, what):
+    async for chunk in chunks:
         size += len(chunk)
         if size > limit:
             if truncate:

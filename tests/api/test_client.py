@@ -13,12 +13,10 @@ import pytest
 from lexoffice_auth import ApiKeyAuth, LexofficeAuth
 from lexoffice_auth.api import (
     LexofficeClient,
-    RetryPolicy,
 )
 from lexoffice_auth.errors import (
     ApiKeyRejected,
     ConfigurationError,
-    NetworkError,
     NotFound,
     Unauthorized,
 )
@@ -316,47 +314,6 @@ async def test_a_loopback_callback_url_may_use_plain_http(url: str) -> None:
 
 
 KEY = "lx-key-0123456789abcdefghijklmnopqrstuvwxyz"
-
-
-class Trickle(httpx.AsyncByteStream):
-    """A body that never ends: one byte a second (each byte well inside httpx's timeout)."""
-
-    async def __aiter__(self):  # type: ignore[no-untyped-def]
-        import trio
-
-        yield b"{"
-        while True:
-            await trio.sleep(1.0)
-            yield b" "
-
-
-def test_a_trickling_server_is_cut_off_by_the_deadline() -> None:
-    import trio
-    import trio.testing
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, headers={"Content-Type": "application/json"}, stream=Trickle())
-
-    outcome: dict[str, object] = {}
-
-    async def main() -> None:
-        started = trio.current_time()
-        http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
-        retry = RetryPolicy(read_attempts=2, wait_jitter=0.0, wait_initial=0.5)
-        async with LexofficeClient(
-            ApiKeyAuth(KEY), http_client=http, rate_limit=None, retry=retry, timeout=3.0
-        ) as lx:
-            try:
-                await lx.profile()
-            except NetworkError as exc:
-                outcome["error"] = exc
-        outcome["elapsed"] = trio.current_time() - started
-        await http.aclose()
-
-    trio.run(main, clock=trio.testing.MockClock(autojump_threshold=0))
-    assert isinstance(outcome.get("error"), NetworkError)
-    assert "9 s" in str(outcome["error"])  # the default deadline: 3 x timeout
-    assert 18 <= float(outcome["elapsed"]) < 20  # type: ignore[arg-type]  # two attempts, cut
 
 
 def test_deadlines_are_checked() -> None:

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from lexoffice_auth import LexofficeAuth, OAuthClient, TokenSet, telemetry
+from lexoffice_auth import ApiKeyAuth, LexofficeAuth, OAuthClient, TokenSet, telemetry
 from lexoffice_auth.api import LexofficeClient, RetryPolicy
 from lexoffice_auth.errors import RateLimited, TokenStoreError
 from lexoffice_auth.stores import MemoryTokenStore
@@ -264,3 +264,35 @@ def test_import_lexoffice_auth_does_not_import_opentelemetry(anyio_backend: str)
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
     )
     assert done.stdout.strip() == "[]"
+
+
+async def test_a_global_tracer_provider_set_later_is_picked_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Spans start once the application sets its provider, even after the first call."""
+    from opentelemetry import trace
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+    from opentelemetry.util._once import Once
+
+    # A process sets its global provider once; give this test a process-like fresh start.
+    monkeypatch.setattr(trace, "_TRACER_PROVIDER", None)
+    monkeypatch.setattr(trace, "_TRACER_PROVIDER_SET_ONCE", Once())
+    telemetry.disable_opentelemetry()
+    assert telemetry.use_opentelemetry()
+    try:
+        http = httpx.AsyncClient(
+            transport=httpx.MockTransport(lambda request: httpx.Response(200, json={}))
+        )
+        client = LexofficeClient(ApiKeyAuth("k" * 40), http_client=http, rate_limit=None)
+        await client.request("GET", "/v1/ping")  # no provider yet: no span, nothing breaks
+        spans = InMemorySpanExporter()
+        provider = TracerProvider()
+        provider.add_span_processor(SimpleSpanProcessor(spans))
+        trace.set_tracer_provider(provider)
+        await client.request("GET", "/v1/ping")
+        await http.aclose()
+    finally:
+        telemetry.disable_opentelemetry()
+    assert [s.name for s in spans.get_finished_spans()] == ["lexoffice.api.request"]
