@@ -8,6 +8,10 @@ cost about a tenth of a fast call. A :class:`Watchdog` instead keeps the in-flig
 exchanges of one client in a dict and arms a single timer for the earliest of them: a call
 costs a dict insert and delete, and the timer is re-armed about once per deadline.
 
+The timer is left armed when the last exchange ends (cancelling it would put the cost
+back); firing with nothing due, it does nothing and is not re-armed. So a client that
+goes quiet leaves at most one idle timer behind, for at most one deadline.
+
 Expiry has ``asyncio.timeout``'s semantics: the task is cancelled, and the cancellation
 turns into ``TimeoutError`` where the deadline was set unless someone else cancelled the
 task too. On trio (or without a running asyncio loop) it is ``anyio.fail_after``, since
