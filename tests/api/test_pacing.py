@@ -20,6 +20,7 @@ from lexoffice_auth.errors import ConfigurationError, Conflict, NetworkError, Ra
 from lexoffice_auth.testing import API_BASE_URL, FakeLexoffice
 
 from ..support.redis_server import RedisServer, redis_server_fixture  # noqa: F401
+from ..support.virtual_time import loop_clock, virtual_backend
 
 
 class Clock:
@@ -81,12 +82,15 @@ async def test_waiting_does_not_block_the_loop_and_can_be_cancelled() -> None:
     assert bucket.reserve()[0] < 1.0
 
 
-@pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"])
+@pytest.mark.parametrize(
+    "anyio_backend", [virtual_backend("asyncio"), virtual_backend("trio")], ids=["asyncio", "trio"]
+)
 async def test_one_bucket_shared_by_two_clients_paces_both() -> None:
-    fake = FakeLexoffice(rate_limit=10.0, rate_limit_capacity=2.0)
+    # Virtual time: the bucket, the sandbox's limiter and the test read the loop's clock.
+    fake = FakeLexoffice(rate_limit=10.0, rate_limit_capacity=2.0, clock=loop_clock())
     cid = fake.add_contact(name="Geteilt GmbH")
     auth = ApiKeyAuth(fake.add_api_key(), api_origins=[fake.api_base])
-    shared = TokenBucket(10.0)
+    shared = TokenBucket(10.0, clock=anyio.current_time)
     clients = [
         LexofficeClient(
             auth,
@@ -97,11 +101,11 @@ async def test_one_bucket_shared_by_two_clients_paces_both() -> None:
         )
         for _ in range(2)
     ]
-    start = time.monotonic()
+    start = anyio.current_time()
     async with anyio.create_task_group() as tg:
         for i in range(20):
             tg.start_soon(clients[i % 2].contacts.get, cid)
-    assert time.monotonic() - start >= 1.8  # 20 requests at 10/s, one free token
+    assert anyio.current_time() - start == pytest.approx(1.9, abs=0.05)  # 20 at 10/s, 1 free
     assert fake.calls["contacts:get"] == 20
 
 

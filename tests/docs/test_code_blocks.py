@@ -7,6 +7,7 @@ that names its reason, so the skipped blocks stay visible in the test report.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 from collections.abc import Iterator
@@ -15,8 +16,10 @@ from typing import Any
 
 import pytest
 
+from lexoffice_auth.api import TokenBucket
 from lexoffice_auth.testing import API_BASE_URL, FakeLexoffice
 from tests.docs.code_blocks import ROOT, Step, pages, run, steps
+from tests.support.virtual_time import virtual_backend
 
 TEXTS = {page: steps(page.read_text("utf-8")) for page in pages()}
 PAGES = [p for p, found in TEXTS.items() if any(s.kind != "fragment" for s in found)]
@@ -30,6 +33,37 @@ FRAGMENTS = [
 
 def _name(page: Path) -> str:
     return page.relative_to(ROOT).as_posix()
+
+
+class _LoopTime:
+    """``time`` for the pacing code: ``monotonic`` follows the running loop's clock."""
+
+    def __init__(self) -> None:
+        import time
+
+        self._real = time
+
+    def monotonic(self) -> float:
+        return asyncio.get_running_loop().time()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+
+def _in_loop_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pace the client and the sandbox by the (virtual) event loop's clock.
+
+    The pages run as users run them: clients pace at lexoffice's 2 requests/second and the
+    sandbox enforces that rate. Under virtual time those waits end at once, but only if both
+    sides measure time by the loop: ``TokenBucket``'s default clock and the sandbox's
+    ticking ``FakeClock`` read ``time.monotonic``, so both are pointed at the loop here.
+    """
+    from lexoffice_auth.testing import _clock
+
+    defaults = dict(TokenBucket.__init__.__kwdefaults__ or {})
+    defaults["clock"] = _LoopTime().monotonic
+    monkeypatch.setattr(TokenBucket.__init__, "__kwdefaults__", defaults)
+    monkeypatch.setattr(_clock, "time", _LoopTime())
 
 
 @contextlib.contextmanager
@@ -51,11 +85,17 @@ def _page_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
         yield {"__name__": "__docs__", "mount_sandbox": mount_sandbox}
 
 
+@pytest.fixture
+def anyio_backend() -> tuple[str, dict[str, Any]]:
+    return virtual_backend("asyncio")  # waits (pacing, retries) take no real time
+
+
 @pytest.mark.parametrize("page", PAGES, ids=_name)
 async def test_the_code_blocks_of_the_page_run(
     page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     todo = [s for s in TEXTS[page] if s.kind != "fragment"]
+    _in_loop_time(monkeypatch)
     with _page_environment(tmp_path, monkeypatch) as namespace:
         for step in todo:
             await run(step, page, namespace)

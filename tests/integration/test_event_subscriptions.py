@@ -244,7 +244,9 @@ async def test_a_late_token_revoked_for_an_old_connection_leaves_the_new_login_a
     async with fake.client() as http:
         oauth = oauth_for(fake, http)
         pool = AuthPool(oauth, store, api_origins=[fake.api_base])
-        lx = LexofficeClient(pool.get("acme"), base_url=fake.api_base, http_client=http)
+        lx = LexofficeClient(
+            pool.get("acme"), base_url=fake.api_base, http_client=http, rate_limit=None
+        )
         await pool.get("acme").source.save(await log_in(fake, oauth))
         old = await lx.record_connection()
         await pool.get("acme").source.save(await log_in(fake, oauth))
@@ -279,7 +281,9 @@ async def test_a_new_login_not_recorded_yet_is_not_revoked_for_the_old_connectio
     async with fake.client() as http:
         oauth = oauth_for(fake, http)
         pool = AuthPool(oauth, store, api_origins=[fake.api_base])
-        lx = LexofficeClient(pool.get("acme"), base_url=fake.api_base, http_client=http)
+        lx = LexofficeClient(
+            pool.get("acme"), base_url=fake.api_base, http_client=http, rate_limit=None
+        )
         await pool.get("acme").source.save(await log_in(fake, oauth))
         old = await lx.record_connection()
         await pool.get("acme").source.save(await log_in(fake, oauth))  # not recorded
