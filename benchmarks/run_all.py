@@ -1,12 +1,13 @@
 """Run every benchmark side by side and write docs/benchmarks.md and docs/benchmarks.png.
 
-Run: ``python benchmarks/run_all.py [--requests N] [--quick]`` after
-``pip install -e ".[dev,bench]"``. About 2-3 minutes on 2 cores with the defaults.
+Run: ``python benchmarks/run_all.py [--requests N]`` after ``pip install -e ".[dev,bench]"``.
+About 2-3 minutes on 2 cores with the defaults. ``--plot-only`` measures nothing: it redraws
+docs/benchmarks.png from the bench_auth figures that docs/benchmarks.md records.
 
 * ``bench_auth`` runs in this process so its figures are kept as data: the per-request cost of
   ``LexofficeAuth`` next to a static header, Authlib and httpx-auth (medians and ratios), and
   each one's refresh count under a burst of concurrent requests with an expired token. These
-  two go into the plot (matplotlib; without it, a hand-written SVG).
+  two go into the plot (``auth_plot.py``, matplotlib; without it, a hand-written SVG).
 * ``bench_import``, ``bench_api``, ``bench_pool``, ``bench_background`` and
   ``bench_resources``, ``bench_pacing`` (whichever exist)
   run as their own processes with smaller counts; their output is copied into the page as
@@ -28,6 +29,8 @@ from pathlib import Path
 HERE = Path(__file__).parent
 DOCS = HERE.parent / "docs"
 sys.path.insert(0, str(HERE))
+
+import auth_plot  # noqa: E402  (a sibling module, found through the line above)
 
 # script -> arguments that keep the whole run within a few minutes
 OTHERS = {
@@ -65,7 +68,7 @@ def _machine() -> list[str]:
     ]
 
 
-async def _auth_rows(n: int) -> list[dict[str, object]]:
+async def _auth_rows(n: int) -> list[auth_plot.Row]:
     import bench_auth
 
     costs = await bench_auth.per_request_seconds(n)
@@ -74,7 +77,7 @@ async def _auth_rows(n: int) -> list[dict[str, object]]:
         for i, (name, lib, _, _) in enumerate(bench_auth.ROWS)
         if name == "static header"
     }
-    rows: list[dict[str, object]] = []
+    rows: list[auth_plot.Row] = []
     for i, (name, lib, factory, _) in enumerate(bench_auth.ROWS):
         best, median = costs[i]
         refreshes: int | None = None
@@ -82,75 +85,39 @@ async def _auth_rows(n: int) -> list[dict[str, object]]:
         if name != "static header":
             refreshes, ok = await bench_auth.burst_refreshes(factory)
         rows.append(
-            {
-                "name": name,
-                "lib": lib,
-                "best_us": best * 1e6,
-                "median_us": median * 1e6,
-                "ratio": median / base[lib],
-                "refreshes": refreshes,
-                "ok": ok,
-            }
+            auth_plot.Row(
+                name=name,
+                lib=lib,
+                best_us=best * 1e6,
+                median_us=median * 1e6,
+                ratio=median / base[lib],
+                refreshes=refreshes,
+                ok=ok,
+            )
         )
     return rows
 
 
-def _plot(rows: list[dict[str, object]], burst: int, out: Path) -> str:
-    labels = [f"{r['name']}\n({r['lib']})" for r in rows]
-    costs = [float(r["median_us"]) for r in rows]  # type: ignore[arg-type]
-    refresh_rows = [r for r in rows if r["refreshes"] is not None]
+def _plot(rows: list[auth_plot.Row], burst: int, out: Path) -> str:
     try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        import matplotlib  # noqa: F401
     except ImportError:
-        return _svg(rows, burst, out.with_suffix(".svg"))
-    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.8), width_ratios=[3, 2])
-    left.barh(
-        labels, costs, color=["#999" if r["name"] == "static header" else "#2b6cb0" for r in rows]
-    )
-    left.invert_yaxis()
-    left.set_xlabel("CPU µs per request (median chunk; lower is better)")
-    left.set_title("Per-request cost, valid token, MockTransport")
-    for y, value in enumerate(costs):
-        left.text(value, y, f" {value:.1f}", va="center", fontsize=8)
-    right.barh(
-        [f"{r['name']}\n({r['lib']})" for r in refresh_rows],
-        [int(r["refreshes"]) for r in refresh_rows],  # type: ignore[call-overload]
-        color="#c05621",
-    )
-    right.invert_yaxis()
-    right.set_xscale("symlog")
-    right.set_xlabel(f"token requests for {burst:,} concurrent requests (lower is better)")
-    right.set_title("Refreshes under a burst with an expired token")
-    for y, r in enumerate(refresh_rows):
-        right.text(int(r["refreshes"]), y, f" {r['refreshes']}", va="center", fontsize=8)  # type: ignore[call-overload]
-    fig.tight_layout()
-    fig.savefig(out, dpi=110)
-    return out.name
+        return auth_plot.write_svg(rows, burst, out.with_suffix(".svg"))
+    return auth_plot.write_png(rows, burst, out)
 
 
-def _svg(rows: list[dict[str, object]], burst: int, out: Path) -> str:
-    top = max(float(r["median_us"]) for r in rows)  # type: ignore[arg-type]
-    height = 40 + 24 * len(rows)
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="760" height="{height}"'
-        ' font-family="sans-serif" font-size="12">',
-        f'<text x="10" y="20">CPU µs per request (median); refreshes, burst of {burst:,}</text>',
-    ]
-    for i, r in enumerate(rows):
-        y = 36 + 24 * i
-        width = 400 * float(r["median_us"]) / top  # type: ignore[arg-type]
-        parts.append(f'<text x="10" y="{y + 12}">{r["name"]} ({r["lib"]})</text>')
-        parts.append(f'<rect x="250" y="{y}" width="{width:.0f}" height="16" fill="#2b6cb0"/>')
-        extra = "" if r["refreshes"] is None else f", {r['refreshes']} refreshes"
-        parts.append(
-            f'<text x="{255 + width:.0f}" y="{y + 12}">{float(r["median_us"]):.1f}{extra}</text>'
-        )  # type: ignore[arg-type]
-    parts.append("</svg>")
-    out.write_text("\n".join(parts), encoding="utf-8")
-    return out.name
+def _replot(page: Path) -> int:
+    """Redraw the page's plot from the figures the page records; nothing is measured."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        print("--plot-only needs matplotlib: pip install -e '.[dev,bench]'", file=sys.stderr)
+        return 2
+    rows, burst = auth_plot.recorded_rows(page.read_text(encoding="utf-8"))
+    out = page.with_name("benchmarks.png")
+    auth_plot.write_png(rows, burst, out)
+    print(f"wrote {out} from the {len(rows)} bench_auth rows recorded in {page}")
+    return 0
 
 
 def _run_script(script: str, args: list[str]) -> tuple[str, float] | None:
@@ -171,7 +138,14 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=10_000, help="per row of bench_auth")
     parser.add_argument("--out", type=Path, default=DOCS / "benchmarks.md")
+    parser.add_argument(
+        "--plot-only",
+        action="store_true",
+        help="measure nothing: redraw benchmarks.png from the figures the page --out records",
+    )
     options = parser.parse_args(argv)
+    if options.plot_only:
+        return _replot(options.out)
 
     import bench_auth
 
@@ -213,8 +187,8 @@ def main(argv: list[str]) -> int:
         refreshes = "n/a" if r["refreshes"] is None else f"{r['refreshes']:,}"
         ok = "" if r["ok"] is None else f"{r['ok']:,}"
         lines.append(
-            f"| {r['name']} | {r['lib']} | {float(r['median_us']):.1f} | "  # type: ignore[arg-type]
-            f"{float(r['ratio']):.2f}x | {float(r['best_us']):.1f} | {refreshes} | {ok} |"  # type: ignore[arg-type]
+            f"| {r['name']} | {r['lib']} | {r['median_us']:.1f} | "
+            f"{r['ratio']:.2f}x | {r['best_us']:.1f} | {refreshes} | {ok} |"
         )
     lines += ["", f"![Per-request cost and refresh counts]({picture})", ""]
     for script, args, output, seconds in outputs:

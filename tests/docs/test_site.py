@@ -1,7 +1,8 @@
-"""The built documentation site: no raw Sphinx roles, a canonical URL.
+"""The built documentation site: no raw Sphinx roles, no invented site URL.
 
-The site is built once per session into a temporary directory (``mkdocs build --strict``);
-the checks read the HTML. Skipped when MkDocs is not installed (the ``docs`` extra).
+The site is built once per session into a temporary directory (``mkdocs build --strict``,
+without ``SITE_URL``, as a reader's checkout builds it); the checks read the HTML. Skipped
+when MkDocs is not installed (the ``docs`` extra).
 """
 
 from __future__ import annotations
@@ -30,7 +31,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         capture_output=True,
         text=True,
         timeout=300,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        env={
+            **{k: v for k, v in os.environ.items() if k != "SITE_URL"},
+            "NO_MKDOCS_2_WARNING": "1",
+        },
     )
     assert result.returncode == 0, result.stderr
     return out
@@ -47,8 +51,21 @@ def test_no_raw_sphinx_role_is_left_in_the_built_site(site: Path) -> None:
     assert not leftovers, leftovers[:20]
 
 
-def test_the_site_has_a_canonical_url(site: Path) -> None:
-    assert '<link rel="canonical" href="https://' in (site / "index.html").read_text("utf-8")
+def test_without_site_url_the_site_builds_and_names_no_host(site: Path) -> None:
+    # The project owns no docs host: no page may claim one as its canonical address.
+    for page in (site / "index.html", site / "tokens" / "index.html"):
+        assert 'rel="canonical"' not in page.read_text("utf-8")
+    assert "<loc>" not in (site / "sitemap.xml").read_text("utf-8")
+
+
+def test_site_url_comes_only_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    yaml = pytest.importorskip("mkdocs.utils.yaml")
+    config = ROOT / "mkdocs.yml"
+    monkeypatch.delenv("SITE_URL", raising=False)
+    assert yaml.yaml_load(config.read_text("utf-8"))["site_url"] is None
+    monkeypatch.setenv("SITE_URL", "https://docs.example.test/lexoffice-auth/")
+    loaded = yaml.yaml_load(config.read_text("utf-8"))["site_url"]
+    assert loaded == "https://docs.example.test/lexoffice-auth/"
 
 
 def test_the_role_check_catches_a_role() -> None:
