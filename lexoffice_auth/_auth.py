@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncGenerator, Callable, Generator, Iterable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from typing_extensions import Self
 
+from ._core.checks import conforms
 from ._core.clock import Clock
 from ._core.http import URL, Auth, Request, Response, httpx, with_httpx2_auth
 from ._session.source import StaticTokenSource, TokenSource
@@ -40,10 +42,7 @@ class _OriginGuard:
                 "api_origins must be an iterable of origin strings such as "
                 f"'https://api.lexware.io', got {type(origins).__name__}"
             ) from None
-        keys = set()
-        for origin in origins:
-            url = _parse_origin(origin)
-            keys.add((url.scheme, url.host, url.port))
+        keys = {_origin_key(origin) for origin in origins}
         if not keys:
             raise ConfigurationError("at least one API origin is needed")
         self.keys = frozenset(keys)
@@ -62,6 +61,20 @@ class _OriginGuard:
             f"refusing to send the token to {origin}: it is not one of the configured "
             f"API origins {list(self.origins)} (pass api_origins= to allow it)"
         )
+
+
+def _origin_key(origin: str) -> tuple[str, str, int | None]:
+    """``(scheme, host, port)`` of an origin; checked once per distinct string."""
+    if isinstance(origin, str):
+        return _checked_origin_key(origin)
+    url = _parse_origin(origin)  # refuses it with the same message
+    return url.scheme, url.host, url.port
+
+
+@functools.lru_cache(maxsize=64)
+def _checked_origin_key(origin: str) -> tuple[str, str, int | None]:
+    url = _parse_origin(origin)
+    return url.scheme, url.host, url.port
 
 
 def _parse_origin(origin: str) -> URL:
@@ -121,7 +134,7 @@ class LexofficeAuth(Auth, Generic[S]):
         return super().__new__(with_httpx2_auth(cls))
 
     def __init__(self, source: S, *, api_origins: Iterable[str] = DEFAULT_API_ORIGINS) -> None:
-        if not isinstance(source, TokenSource):
+        if not conforms(source, TokenSource):
             raise ConfigurationError(
                 "LexofficeAuth needs a token source (async authorize(request) and "
                 f"rejected(request, response)), got {type(source).__name__}"

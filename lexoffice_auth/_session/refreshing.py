@@ -19,7 +19,7 @@ from typing import NoReturn, Protocol
 
 import anyio
 
-from .._core.checks import check_own_account_key
+from .._core.checks import check_own_account_key, conforms
 from .._core.clock import Clock, system_clock
 from .._core.http import Request, Response
 from .._oauth.tokens import TokenSet, check_token_set
@@ -127,7 +127,7 @@ class RefreshingTokenSource:
                 "refresher needs an async refresh(token_set) method (e.g. an OAuthClient), "
                 f"got {type(refresher).__name__}"
             )
-        if store is not None and not isinstance(store, TokenStore):
+        if store is not None and not conforms(store, TokenStore):
             raise ConfigurationError(
                 "store must have async load/save/delete and lock() (a TokenStore), "
                 f"got {type(store).__name__}"
