@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from tests.docs.code_blocks import ROOT, Step, pages, steps
+from tests.support.lean_pytest import UNUSED_PLUGINS
 
 RUNNERS = {
     "strict": ("asyncio_mode = strict\n", []),
@@ -85,6 +86,7 @@ def test_the_test_examples_pass_in_a_fresh_project(runner: str, tmp_path: Path) 
             "no:cacheprovider",
             "-p",
             "no:randomly",
+            *UNUSED_PLUGINS,
             *options,
             str(tmp_path),
         ],

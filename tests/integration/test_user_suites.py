@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from ..support.lean_pytest import UNUSED_PLUGINS
+
 pytest_plugins = ["pytester"]
 
 BODY = """
@@ -78,6 +80,7 @@ def test_fixtures_work_in_a_users_suite(
     result = pytester.runpytest_subprocess(
         "-p",
         "no:cacheprovider",
+        *UNUSED_PLUGINS,
         "-o",
         f"asyncio_mode={mode}",
         "-o",

@@ -8,6 +8,8 @@ import pytest
 
 from lexoffice_auth.testing import TokenStoreContract
 
+from ..support.lean_pytest import UNUSED_PLUGINS
+
 pytest_plugins = ["pytester"]
 # Each test runs pytest in a fresh process, under a different async test runner.
 pytestmark = pytest.mark.slow
@@ -150,7 +152,9 @@ def test_the_contract_runs_under_each_async_test_runner(
     pytester: pytest.Pytester, options: list[str]
 ) -> None:
     pytester.makepyfile(test_good=GOOD_STORE)
-    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider", *options)
+    result = pytester.runpytest_subprocess(
+        "-q", "-p", "no:cacheprovider", *UNUSED_PLUGINS, *options
+    )
     result.assert_outcomes(passed=2 * (CONTRACT_TESTS - 2), skipped=2 * 2)
 
 
@@ -158,7 +162,9 @@ def test_the_contract_fails_broken_stores(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_broken=textwrap.dedent(BROKEN_STORES))
     # --tb=no: only the summary's FAILED lines are read; formatting 29 tracebacks was half
     # of this test's time.
-    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider", "-rfs", "--tb=no")
+    result = pytester.runpytest_subprocess(
+        "-q", "-p", "no:cacheprovider", *UNUSED_PLUGINS, "-rfs", "--tb=no"
+    )
     failed = {
         line.split("::")[1] + "::" + line.split("::")[2].split("[")[0].split(" ")[0]
         for line in result.outlines

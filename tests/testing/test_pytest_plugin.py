@@ -12,6 +12,8 @@ import textwrap
 
 import pytest
 
+from ..support.lean_pytest import UNUSED_PLUGINS
+
 pytest_plugins = ["pytester"]
 
 # docs/testing.md, "The pytest fixtures" (the marker line differs by runner).
@@ -75,7 +77,7 @@ def lexoffice_sandbox_options():
 
 
 def _run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    return pytester.runpytest_subprocess("--strict-markers", "-W", "error", *args)
+    return pytester.runpytest_subprocess("--strict-markers", "-W", "error", *UNUSED_PLUGINS, *args)
 
 
 @pytest.mark.parametrize(
@@ -160,7 +162,7 @@ def test_marker_with_positional_arguments_is_a_usage_error(pytester: pytest.Pyte
 
 
 def test_marker_is_registered(pytester: pytest.Pytester) -> None:
-    result = pytester.runpytest_subprocess("--markers")
+    result = pytester.runpytest_subprocess("--markers", *UNUSED_PLUGINS)
     result.stdout.fnmatch_lines(["@pytest.mark.lexoffice_sandbox(**options):*"])
 
 
