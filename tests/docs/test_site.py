@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 from tests.docs.code_blocks import ROOT
 
@@ -24,7 +25,17 @@ _RAW_ROLE = re.compile(r":(?:py:)?(?:class|meth|func|attr|exc|mod|data|obj|const
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     pytest.importorskip("mkdocs")
-    out = tmp_path_factory.mktemp("site")
+    # Once per run, not once per xdist worker: the workers share the base temp directory's
+    # parent, and the first one to take the lock builds (a build costs ~5 s of CPU).
+    shared = tmp_path_factory.getbasetemp().parent
+    out = shared / "mkdocs-site"
+    with FileLock(str(shared / "mkdocs-site.lock")):
+        if not (out / "index.html").exists():
+            _build(out)
+    return out
+
+
+def _build(out: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", str(out)],
         cwd=ROOT,
@@ -37,7 +48,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         },
     )
     assert result.returncode == 0, result.stderr
-    return out
 
 
 def test_no_raw_sphinx_role_is_left_in_the_built_site(site: Path) -> None:
