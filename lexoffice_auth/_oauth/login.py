@@ -275,7 +275,8 @@ def build_login(
     scope_separator: str = " ",
     extra_params: Mapping[str, str] | None = None,
 ) -> PendingLogin:
-    """A fresh ``PendingLogin`` with its authorization URL (PKCE S256, state, nonce)."""
+    """A fresh ``PendingLogin`` with its authorization URL (PKCE S256, state, nonce; and
+    ``prompt=consent`` when OpenID scopes ask for ``offline_access``)."""
     if not metadata.supports_pkce_s256:
         raise ConfigurationError("the provider does not support PKCE with S256")
     extra = dict(extra_params or {})
@@ -297,6 +298,11 @@ def build_login(
         params[scope_param] = scope_separator.join(scopes)
     if nonce is not None:
         params["nonce"] = nonce
+        if "offline_access" in scopes:
+            # OpenID Connect Core §11: a request for offline access MUST carry prompt=consent
+            # (providers that follow it drop offline_access otherwise, and with it the
+            # refresh token). A prompt the caller chose wins.
+            params["prompt"] = "consent"
     params.update(extra)
     endpoint = urlsplit(metadata.authorization_endpoint)
     # Keep any query the provider put in its endpoint (RFC 6749 §3.1).

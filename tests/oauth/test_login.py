@@ -61,6 +61,21 @@ def test_each_login_is_fresh() -> None:
     assert a.nonce != b.nonce
 
 
+def _query(pending: PendingLogin) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlsplit(pending.authorization_url).query).items()}
+
+
+def test_offline_access_asks_for_consent_as_openid_connect_requires() -> None:
+    # OIDC Core §11: without prompt=consent, a provider drops offline_access (no refresh).
+    assert _query(login(("openid", "offline_access")))["prompt"] == "consent"
+    assert (
+        _query(login(("openid", "offline_access"), extra_params={"prompt": "login"}))["prompt"]
+        == "login"
+    )  # the caller's choice wins
+    assert "prompt" not in _query(login(("openid", "email")))
+    assert "prompt" not in _query(login(("offline_access",)))  # plain OAuth: no such rule
+
+
 def test_extra_params_cannot_override_protocol_params() -> None:
     with pytest.raises(ConfigurationError, match="state"):
         login(extra_params={"state": "fixed"})
