@@ -116,14 +116,23 @@ def normalize_htu(url: str) -> str:
     """
     if not isinstance(url, str) or not url:
         raise ConfigurationError("a DPoP htu must be a non-empty URL")
-    # Cut query and fragment first: they are not part of the htu, and a query may hold a
-    # secret the cache below should not keep.
+    return _normalized_htu(_without_query(url))
+
+
+def _without_query(url: str) -> str:
+    """``url`` up to its query or fragment: neither is part of an htu or an origin, and a
+    query may hold a secret that the caches here should not keep."""
     end = len(url)
     for mark in "?#":
         found = url.find(mark, 0, end)
         if found != -1:
             end = found
-    return _normalized_htu(url[:end])
+    return url[:end]
+
+
+@functools.lru_cache(maxsize=256)
+def _origin(url: str) -> str:
+    return origin_of(url)
 
 
 @functools.lru_cache(maxsize=1024)  # an API client calls the same few URLs again and again
@@ -300,13 +309,13 @@ class DPoPNonces:
 
     def get(self, url: str) -> str | None:
         """The latest nonce the origin of ``url`` sent, if any."""
-        return self._nonces.get(origin_of(url))
+        return self._nonces.get(_origin(_without_query(url)))
 
     def remember(self, url: str, nonce: str) -> None:
         """Record ``nonce`` as the latest of the origin of ``url``."""
         if not isinstance(nonce, str) or _NONCE.fullmatch(nonce) is None:
             raise ConfigurationError("a DPoP nonce must be printable ASCII without quotes")
-        origin = origin_of(url)
+        origin = _origin(_without_query(url))
         self._nonces[origin] = nonce
         self._nonces.move_to_end(origin)
         while len(self._nonces) > self._max:
