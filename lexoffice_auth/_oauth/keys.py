@@ -278,10 +278,15 @@ class SigningKey:
         return {name: str(value) for name, value in full.items()}
 
     def sign(self, claims: Mapping[str, Any], headers: Mapping[str, Any]) -> str:
-        """A compact JWS of ``claims`` with ``headers`` (``alg`` is set from the key)."""
-        import jwt
+        """A compact JWS of the JSON ``claims`` with ``headers`` (``alg`` is set from the key).
 
-        return jwt.encode(dict(claims), self._key, algorithm=self._alg, headers=dict(headers))
+        The claims are plain JSON values (no ``datetime``): they go to PyJWT's JWS layer as
+        compact JSON, which spares a DPoP proof the JWT layer's checks (~10 µs a request).
+        """
+        from jwt import api_jws
+
+        payload = json.dumps(dict(claims), separators=(",", ":")).encode("utf-8")
+        return api_jws.encode(payload, self._key, algorithm=self._alg, headers=dict(headers))
 
     def __repr__(self) -> str:
         kid = f", kid={self._kid!r}" if self._kid is not None else ""
