@@ -82,6 +82,7 @@ def test_the_first_request_with_a_stored_oauth_token_loads_no_pydantic(tmp_path:
         "anyio.run(main)"
     )
     assert not loaded["pydantic"] and not loaded["jwt"] and not loaded["cryptography"], loaded
+    assert not loaded["httpx2"]  # an httpx program does not load it, installed or not
 
 
 def test_the_sandbox_alone_imports_no_pydantic() -> None:
