@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import functools
 from collections.abc import AsyncGenerator, Callable, Generator, Iterable
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
-
-from typing_extensions import Self
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from ._core.checks import conforms
 from ._core.clock import Clock
-from ._core.http import URL, Auth, Request, Response, httpx, with_httpx2_auth
+from ._core.http import URL, Auth, Httpx2Compatible, Request, Response, httpx
 from ._session.source import StaticTokenSource, TokenSource
 from .errors import ConfigurationError, UnsafeRequestError
 from .rules import API_BASE_URL, is_loopback_host, require_secure_url
@@ -105,7 +103,7 @@ def _body_in_memory(request: Request) -> bool:
     return True
 
 
-class LexofficeAuth(Auth, Generic[S]):
+class LexofficeAuth(Httpx2Compatible, Auth, Generic[S]):
     """``Authorization: Bearer …`` from any ``TokenSource``, for httpx clients.
 
     * Each request asks the source for its credential; a refreshing source answers from
@@ -127,11 +125,6 @@ class LexofficeAuth(Auth, Generic[S]):
 
     requires_request_body = False
     requires_response_body = False
-
-    def __new__(cls, *args: Any, **kwargs: Any) -> Self:
-        # Also an httpx2.Auth when httpx2 is installed (imported on the first auth, not
-        # with lexoffice_auth): httpx2 clients accept only their own Auth class.
-        return super().__new__(with_httpx2_auth(cls))
 
     def __init__(self, source: S, *, api_origins: Iterable[str] = DEFAULT_API_ORIGINS) -> None:
         if not conforms(source, TokenSource):

@@ -7,10 +7,11 @@ this file alone.
 
 from __future__ import annotations
 
+import sys
 import zlib
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 from httpx import (
@@ -37,6 +38,7 @@ __all__ = [
     "Auth",
     "HTTPError",
     "HTTPStatusError",
+    "Httpx2Compatible",
     "MockTransport",
     "Request",
     "Response",
@@ -50,7 +52,6 @@ __all__ = [
     "is_transient_status",
     "is_transport_error",
     "read_limited",
-    "with_httpx2_auth",
 ]
 
 
@@ -258,33 +259,32 @@ def _looks_like_zlib(data: bytes) -> bool:
     return len(data) >= 2 and data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0
 
 
-T = TypeVar("T", bound=Auth)
-
-_UNSET: Any = object()
-_httpx2_auth: Any = _UNSET
-_with_httpx2: dict[type[Auth], type[Auth]] = {}
+_as_httpx2: dict[tuple[type, type], type] = {}
 
 
-def with_httpx2_auth(cls: type[T]) -> type[T]:
-    """``cls``, or a subclass that is also ``httpx2.Auth`` when httpx2 is installed.
-
-    httpx2 clients accept only instances of their own ``Auth``; the two classes have the same
-    API, so one class can be both, and our auth plug-ins work with either client. httpx2 is
-    imported here, on the first auth created, not when lexoffice_auth is imported: a program
-    that uses httpx alone never pays for it.
-    """
-    global _httpx2_auth
-    if _httpx2_auth is _UNSET:
-        try:
-            import httpx2
-        except ImportError:  # pragma: no cover - httpx2 is optional
-            _httpx2_auth = None
-        else:
-            _httpx2_auth = httpx2.Auth
-    if _httpx2_auth is None:
+def _presented_class(self: object) -> type[Any]:
+    """``type(self)``, or a subclass of it and ``httpx2.Auth`` while httpx2 is imported."""
+    cls = type(self)
+    module = sys.modules.get("httpx2")
+    httpx2_auth = getattr(module, "Auth", None)  # None: not imported, or still importing
+    if not isinstance(httpx2_auth, type) or issubclass(cls, httpx2_auth):
         return cls
-    both = _with_httpx2.get(cls)
+    both = _as_httpx2.get((cls, httpx2_auth))
     if both is None:
         namespace = {"__module__": cls.__module__, "__qualname__": cls.__qualname__}
-        both = _with_httpx2[cls] = type(cls.__name__, (cls, _httpx2_auth), namespace)
-    return both  # type: ignore[return-value]
+        both = _as_httpx2[cls, httpx2_auth] = type(cls.__name__, (cls, httpx2_auth), namespace)
+    return both
+
+
+class Httpx2Compatible:
+    """A mixin for our ``httpx.Auth`` classes: their instances are ``httpx2.Auth`` ones too.
+
+    httpx2 clients accept only instances of their own ``Auth`` class, which has the same API
+    as httpx's. ``isinstance(obj, cls)`` looks at ``obj.__class__`` when ``type(obj)`` is not
+    a subclass of ``cls``, so ``__class__`` names a subclass of both classes while httpx2 is
+    imported (by the program: never by us). A program that uses httpx alone does not load
+    httpx2, even where it is installed, and an auth made before httpx2 was imported is still
+    accepted by an httpx2 client.
+    """
+
+    __class__ = property(_presented_class)

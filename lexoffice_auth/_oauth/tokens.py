@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import math
 import re
 from collections.abc import Mapping
 from typing import Any, Literal
@@ -16,6 +15,7 @@ from .._core.checks import describe_validation_error, is_transient_status
 from .._core.model import CheckedModel
 from ..errors import ConfigurationError, TokenEndpointError, TokenStoreError
 from .claims import IdTokenClaims
+from .token_rules import check_extra, check_token_type, check_token_value, unstorable
 
 __all__ = [
     "ClientAuthMethod",
@@ -69,34 +69,20 @@ class TokenSet(CheckedModel):
     @field_validator("access_token", "refresh_token", "id_token")
     @classmethod
     def _header_safe(cls, value: SecretStr | None, info: Any) -> SecretStr | None:
-        # Tokens travel in headers and form bodies: refuse empty ones and any character
-        # outside printable ASCII (CR/LF would let a token smuggle in another header).
-        if value is None:
-            return None
-        raw = value.get_secret_value()
-        if not raw:
-            raise ValueError(f"{info.field_name} must not be empty")
-        if any(ord(c) < 0x21 or ord(c) > 0x7E for c in raw):
-            raise ValueError(f"{info.field_name} contains characters a token cannot have")
+        if value is not None:
+            check_token_value(info.field_name, value.get_secret_value())
         return value
 
     @field_validator("extra")
     @classmethod
     def _storable(cls, value: dict[str, Any]) -> dict[str, Any]:
-        # Whatever a TokenSet holds must survive to_json(): plain JSON, not too deep.
-        for key, item in value.items():
-            problem = _unstorable(item)
-            if problem is not None:
-                raise ValueError(f"extra[{key!r}] cannot be stored: {problem}")
-        return value
+        # Whatever a TokenSet holds must survive to_json().
+        return check_extra(value)
 
     @field_validator("token_type")
     @classmethod
     def _bearer_only(cls, value: str) -> str:
-        # RFC 6749 §5.1: token_type is case-insensitive; we only speak Bearer (RFC 6750).
-        if value.lower() != "bearer":
-            raise ValueError(f"token_type must be Bearer, got {value!r}")
-        return "Bearer"
+        return check_token_type(value)
 
     @property
     def lifetime(self) -> float | None:
@@ -168,44 +154,15 @@ class TokenSet(CheckedModel):
             ) from exc
 
 
-KEPT_EXTRA = ("connection_id",)
-"""Keys of ``TokenSet.extra`` that a refresh carries over from the token set it refreshed."""
-
-# Unknown token-response fields are kept in TokenSet.extra only up to this nesting depth
-# (a scalar is 0, ``{}`` is 1); deeper ones cannot be serialised reliably and are dropped.
-MAX_EXTRA_DEPTH = 32
-
-
-def _unstorable(value: object, depth: int = 0) -> str | None:
-    """Why ``value`` cannot be stored as JSON in ``extra``; ``None`` when it can."""
-    if value is None or isinstance(value, (str, bool)):
-        return None
-    if isinstance(value, int):  # JSON has no limit, Python's int-to-str conversion does
-        return None if value.bit_length() < 10_000 else "a number too large to store"
-    if isinstance(value, float):
-        return None if math.isfinite(value) else "not a finite number"
-    if depth >= MAX_EXTRA_DEPTH:
-        return f"nested deeper than {MAX_EXTRA_DEPTH} levels"
-    if isinstance(value, list | tuple):
-        for item in value:
-            if (problem := _unstorable(item, depth + 1)) is not None:
-                return problem
-        return None
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if not isinstance(key, str):
-                return "an object key that is not a string"
-            if (problem := _unstorable(item, depth + 1)) is not None:
-                return problem
-        return None
-    return f"a {type(value).__name__} is not JSON"
-
-
 def check_token_set(token_set: Any) -> TokenSet:
     """``token_set`` if it is a ``TokenSet`` (only the type is named: a dict may hold secrets)."""
     if not isinstance(token_set, TokenSet):
         raise ConfigurationError(f"expected a TokenSet, not {type(token_set).__name__}")
     return token_set
+
+
+KEPT_EXTRA = ("connection_id",)
+"""Keys of ``TokenSet.extra`` that a refresh carries over from the token set it refreshed."""
 
 
 def client_auth(
@@ -378,7 +335,7 @@ def parse_token_response(
         refresh_secret = SecretStr(refresh) if refresh else None
     # Unknown fields are kept only when they can be stored; the others (nested absurdly
     # deep, say) are dropped rather than make the whole token set unsavable.
-    extra = {k: v for k, v in data.items() if k not in _KNOWN and _unstorable(v) is None}
+    extra = {k: v for k, v in data.items() if k not in _KNOWN and unstorable(v) is None}
     if previous is not None:
         # What the SDK recorded with the tokens (the lexoffice connection id) belongs to
         # the grant, not to one response: it is kept unless the response names it anew.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal, Protocol
 
 from .._core.checks import check_count, check_seconds
 from ..errors import (
@@ -19,13 +19,25 @@ from ..errors import (
     TokenEndpointError,
 )
 
-if TYPE_CHECKING:
-    from .._oauth.tokens import TokenSet
-
-__all__ = ["Outcome", "RefreshPolicy"]
+__all__ = ["Expiring", "Outcome", "RefreshPolicy"]
 
 Outcome = Literal["terminal", "transient", "fatal"]
 """What a failed refresh means: log in again / try again later / give up on this refresh."""
+
+
+class Expiring(Protocol):
+    """What the policy reads of a token set: a ``TokenSet``, or a stored one not yet built."""
+
+    @property
+    def expires_at(self) -> float | None:
+        """When the access token expires (seconds since the epoch), if known."""
+        ...
+
+    @property
+    def lifetime(self) -> float | None:
+        """Seconds between issue and expiry, if both are known."""
+        ...
+
 
 # RFC 6749 §5.2 errors after which the same refresh token can never succeed.
 _TERMINAL_ERRORS = frozenset({"invalid_grant", "invalid_client", "unauthorized_client"})
@@ -89,13 +101,13 @@ class RefreshPolicy:
             return math.inf
         return expires_at - self._lead(lifetime)
 
-    def deadline_of(self, token_set: TokenSet, now: float) -> float:
+    def deadline_of(self, token_set: Expiring, now: float) -> float:
         """``refresh_deadline`` of a token set; an unknown lifetime counts from ``now``."""
         if token_set.expires_at is None:
             return math.inf
         return token_set.expires_at - self.lead_of(token_set, now)
 
-    def lead_of(self, token_set: TokenSet, now: float) -> float:
+    def lead_of(self, token_set: Expiring, now: float) -> float:
         """How many seconds before its expiry ``token_set`` is refreshed.
 
         Example:

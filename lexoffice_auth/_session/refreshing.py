@@ -15,14 +15,13 @@ import logging
 import math
 import random
 from collections.abc import Awaitable, Callable
-from typing import NoReturn, Protocol
+from typing import TYPE_CHECKING, NoReturn, Protocol
 
 import anyio
 
 from .._core.checks import check_own_account_key, conforms
 from .._core.clock import Clock, system_clock
 from .._core.http import Request, Response
-from .._oauth.tokens import TokenSet, check_token_set
 from ..errors import (
     ConfigurationError,
     ReauthenticationRequired,
@@ -31,15 +30,21 @@ from ..errors import (
     TokenStoreError,
 )
 from ..stores import MemoryTokenStore, TokenStore
+from ..stores._stored import StoredTokenSet, access_token_of
 from ..telemetry import current_trigger, refreshing, store_error, triggered_by
 from .policy import RefreshPolicy
 from .revocation import next_generation
+
+if TYPE_CHECKING:
+    # pydantic loads with the first token set built, not with this module: a request with
+    # a valid token in a FileTokenStore needs none (see _renew_locked).
+    from .._oauth.tokens import TokenSet
 
 __all__ = ["Refresher", "RefreshingTokenSource", "TokenHook"]
 
 logger = logging.getLogger("lexoffice_auth")
 
-TokenHook = Callable[[TokenSet], Awaitable[None] | None]
+TokenHook = Callable[["TokenSet"], Awaitable[None] | None]
 """Called with every new token set after it is saved and the locks are released.
 
 A plain or an async function; it can be cancelled, and its exceptions are only logged.
@@ -149,7 +154,8 @@ class RefreshingTokenSource:
         # The hot path reads only these two: the precomputed header and when to stop using it.
         self._header = ""
         self._refresh_at = -math.inf
-        self._current: TokenSet | None = None
+        # A StoredTokenSet until someone asks for the TokenSet (see current).
+        self._current: TokenSet | StoredTokenSet | None = None
         # Bumped whenever a token set is adopted: a waiter seeing it change was served.
         self._generation = 0
         # (token set refreshed from, its successor) while the successor is not yet saved.
@@ -195,6 +201,8 @@ class RefreshingTokenSource:
     @property
     def current(self) -> TokenSet | None:
         """The cached token set, without any I/O or refresh (``None`` before the first use)."""
+        if isinstance(self._current, StoredTokenSet):
+            self._current = self._current.token_set()
         return self._current
 
     @property
@@ -269,8 +277,9 @@ class RefreshingTokenSource:
     async def token_set(self) -> TokenSet:
         """The whole current token set (e.g. for its scopes or id_token claims)."""
         await self.access_token()
-        assert self._current is not None  # _renew either adopts a token set or raises
-        return self._current
+        current = self.current
+        assert current is not None  # _renew either adopts a token set or raises
+        return current
 
     async def refresh(self) -> TokenSet:
         """Refresh now, even if the token still looks valid (unless another holder just did)."""
@@ -281,8 +290,9 @@ class RefreshingTokenSource:
             # Loading may itself have refreshed a due token: that is the refresh asked for.
             if self._attempts == attempts:
                 await self._renew(self._header)
-        assert self._current is not None
-        return self._current
+        current = self.current
+        assert current is not None
+        return current
 
     # --- writing --------------------------------------------------------------------------
 
@@ -291,6 +301,8 @@ class RefreshingTokenSource:
 
         Clears a remembered ``ReauthenticationRequired``.
         """
+        from .._oauth.tokens import check_token_set  # loaded already if it is a TokenSet
+
         check_token_set(token_set)
         async with self._lock, self._store.lock(self._account_key):
             with anyio.CancelScope(shield=True):
@@ -355,7 +367,17 @@ class RefreshingTokenSource:
     async def _renew_locked(self, rejected: str | None) -> TokenSet | None:
         """Adopt a usable token set, refreshing if needed; the new one if it was saved now."""
         key = self._account_key
-        first = await self._store.load(key)
+        if self._terminal is None and self._unsaved is None:
+            # The common case, a valid stored token, needs no TokenSet (nor pydantic) from a
+            # store that can do without: only its access token and expiry.
+            peek = await self._load_stored(key)
+            if self._usable(peek, rejected):
+                assert peek is not None
+                self._adopt(peek)
+                return None
+            first = peek.token_set() if peek is not None else None
+        else:
+            first = await self._store.load(key)
         if self._terminal is not None:
             # Fail fast, without the token endpoint, until the store holds other tokens.
             if first is None or first == self._terminal_tokens:
@@ -504,13 +526,22 @@ class RefreshingTokenSource:
         self._last_failure = error
         raise error
 
-    def _usable(self, token_set: TokenSet | None, rejected: str | None) -> bool:
+    async def _load_stored(self, key: str) -> StoredTokenSet | None:
+        """The stored token set, unbuilt when the store can (``FileTokenStore.load_stored``)."""
+        load_stored = getattr(self._store, "load_stored", None)
+        if load_stored is not None:
+            stored: StoredTokenSet | None = await load_stored(key)
+            return stored
+        token_set = await self._store.load(key)
+        return StoredTokenSet.of(token_set) if token_set is not None else None
+
+    def _usable(self, token_set: TokenSet | StoredTokenSet | None, rejected: str | None) -> bool:
         if token_set is None or _is_rejected(token_set, rejected):
             return False
         now = self._clock()
         return now < self._policy.deadline_of(token_set, now)
 
-    def _adopt(self, token_set: TokenSet) -> None:
+    def _adopt(self, token_set: TokenSet | StoredTokenSet) -> None:
         self._current = token_set
         self._header = _bearer(token_set)
         self._refresh_at = self._policy.deadline_of(token_set, self._clock())
@@ -575,9 +606,9 @@ def _raise_for_waiter(failure: Exception) -> NoReturn:
     raise fresh from failure
 
 
-def _is_rejected(token_set: TokenSet, rejected: str | None) -> bool:
+def _is_rejected(token_set: TokenSet | StoredTokenSet, rejected: str | None) -> bool:
     return rejected is not None and _bearer(token_set) == rejected
 
 
-def _bearer(token_set: TokenSet) -> str:
-    return "Bearer " + token_set.access_token.get_secret_value()
+def _bearer(token_set: TokenSet | StoredTokenSet) -> str:
+    return "Bearer " + access_token_of(token_set)

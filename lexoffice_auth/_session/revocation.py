@@ -11,14 +11,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pydantic import SecretStr
-
 from .._core.checks import check_account_key, check_own_account_key
-from .._oauth.tokens import TokenSet
 from ..errors import ReauthenticationRequired, TokenStoreError
 from ..stores._index import CONNECTION_INDEX_PREFIX, check_connection_id, connection_index_for
 
 if TYPE_CHECKING:
+    from .._oauth.tokens import TokenSet
     from ..stores import TokenStore
 
 __all__ = [
@@ -45,6 +43,10 @@ _PLACEHOLDER = "revoked"
 
 def revoked_token_set(*, at: float, reason: str) -> TokenSet:
     """The tombstone of a revoked account (no secret in it)."""
+    from pydantic import SecretStr
+
+    from .._oauth.tokens import TokenSet
+
     return TokenSet(
         access_token=SecretStr(_PLACEHOLDER),
         expires_at=0.0,

@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # imported where used: `token` with a valid token needs none 
         RefreshingTokenSource,
         TokenSet,
     )
+    from lexoffice_auth.stores import StoredTokenSet
 
 from ._settings import Settings
 
@@ -130,11 +131,16 @@ class _MarkingRefresher:
 
 @dataclass
 class Profile:
-    """One profile of the token store, as loaded."""
+    """One profile of the token store, as loaded.
+
+    The entry is read without building its ``TokenSet`` (``stored``), with the same checks:
+    ``token`` with a valid token needs only the access token and its expiry, and so never
+    loads pydantic. ``tokens`` builds the ``TokenSet`` on first use.
+    """
 
     name: str
     store: FileTokenStore
-    tokens: TokenSet | None
+    stored: StoredTokenSet | None
 
     @classmethod
     async def load(cls, settings: Settings) -> Profile:
@@ -142,27 +148,40 @@ class Profile:
 
         store = FileTokenStore(settings.store_path)
         name = settings.profile
-        return cls(name, store, await store.load(name))
+        return cls(name, store, await store.load_stored(name))
+
+    @property
+    def tokens(self) -> TokenSet | None:
+        """The stored ``TokenSet``, or ``None`` when the profile is not logged in."""
+        return self.stored.token_set() if self.stored is not None else None
+
+    @property
+    def secret(self) -> str | None:
+        """The stored access token (for the redactor), or ``None``."""
+        return self.stored.access_token_value() if self.stored is not None else None
 
     @property
     def marker(self) -> dict[str, Any]:
-        raw = self.tokens.extra.get(MARKER) if self.tokens is not None else None
+        raw = self.stored.extra.get(MARKER) if self.stored is not None else None
         return raw if isinstance(raw, dict) else {}
 
     @property
     def kind(self) -> str | None:
         """``oauth``, ``api_key``, ``unknown`` (saved by other code) or ``None`` (no login)."""
-        if self.tokens is None:
+        if self.stored is None:
             return None
         kind = self.marker.get("kind")
         return kind if kind in ("oauth", "api_key") else "unknown"
 
     def require(self) -> TokenSet:
-        if self.tokens is None:
+        return self._require_stored().token_set()
+
+    def _require_stored(self) -> StoredTokenSet:
+        if self.stored is None:
             raise ReauthenticationRequired(
                 f"not logged in (profile {self.name!r}, store {self.store.path})"
             )
-        return self.tokens
+        return self.stored
 
     def api_base(self, settings: Settings) -> str:
         """``--api-base`` / env / config, else the one recorded at login, else lexoffice's.
@@ -208,9 +227,9 @@ class Profile:
 
     async def access_token(self, settings: Settings) -> str:
         """A valid access token: the key as is, or the OAuth token refreshed if needed."""
-        tokens = self.require()
+        tokens = self._require_stored()
         if self.kind != "oauth":
-            return tokens.access_token.get_secret_value()
+            return tokens.access_token_value()
         # A token well before its refresh deadline needs no OAuth client (and none of its
         # imports): `$(lexoffice-auth token)` in a script stays fast. The deadline is the
         # one RefreshingTokenSource would use.
@@ -219,7 +238,7 @@ class Profile:
         from lexoffice_auth import RefreshPolicy
 
         if time.time() < RefreshPolicy().deadline_of(tokens, time.time()) < math.inf:
-            return tokens.access_token.get_secret_value()
+            return tokens.access_token_value()
         async with self.oauth(settings) as oauth:
             return await self._source(oauth).access_token()
 

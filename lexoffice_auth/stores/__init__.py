@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from ._memory import MemoryTokenStore
     from ._protocol import TokenStore
     from ._redis import RedisConnectionIndex, RedisTokenStore
+    from ._stored import StoredTokenSet
 
 __all__ = [
     "ConnectionIndex",
@@ -35,6 +36,7 @@ __all__ = [
     "MemoryTokenStore",
     "RedisConnectionIndex",
     "RedisTokenStore",
+    "StoredTokenSet",
     "TokenStore",
 ]
 
@@ -47,6 +49,7 @@ _WHERE = {
     "MemoryTokenStore": "._memory",
     "RedisConnectionIndex": "._redis",
     "RedisTokenStore": "._redis",
+    "StoredTokenSet": "._stored",
     "TokenStore": "._protocol",
 }
 

@@ -16,20 +16,24 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import anyio.to_thread
-from filelock import FileLock, Timeout
 
 if sys.platform != "win32":
     import fcntl
 
 from .._core.checks import check_account_key, check_seconds
-from .._oauth.tokens import TokenSet, check_token_set
 from ..errors import ConfigurationError, TokenStoreError
 from ._envelope import check_generation, generation_of, read_envelope
 from ._index import check_connection_id
+from ._stored import StoredTokenSet, read_stored
+
+if TYPE_CHECKING:
+    from filelock import FileLock
+
+    from .._oauth.tokens import TokenSet
 
 __all__ = ["FileConnectionIndex", "FileTokenStore"]
 
@@ -113,13 +117,30 @@ class FileTokenStore:
 
     async def load(self, account_key: str) -> TokenSet | None:
         """The token set of ``account_key`` or ``None``; ``TokenStoreError`` if unreadable."""
+        stored = await self._read_stored(account_key)
+        return stored.token_set() if stored is not None else None
+
+    async def load_stored(self, account_key: str) -> StoredTokenSet | None:
+        """``load`` without building the ``TokenSet``, so without loading pydantic.
+
+        For code that needs only the access token and its expiry (``lexoffice-auth token``;
+        a ``RefreshingTokenSource`` reads its first token this way): the same checks and
+        the same ``TokenStoreError`` as ``load``; ``.token_set()`` builds the token set.
+        A subclass that overrides ``load`` is read through its ``load``.
+        """
+        if getattr(self.load, "__func__", None) is not FileTokenStore.load:  # overridden
+            token_set = await self.load(account_key)
+            return StoredTokenSet.of(token_set) if token_set is not None else None
+        return await self._read_stored(account_key)
+
+    async def _read_stored(self, account_key: str) -> StoredTokenSet | None:
         check_account_key(account_key)
         accounts = await anyio.to_thread.run_sync(self._read_accounts)
         raw = accounts.get(account_key)
         if raw is None:
             return None
         try:
-            return TokenSet.from_dict(raw)
+            return read_stored(raw)
         except TokenStoreError as exc:
             raise TokenStoreError(
                 f"{self.path}: the entry of account {account_key!r} is invalid: {exc}"
@@ -130,6 +151,8 @@ class FileTokenStore:
 
         ``TokenSetSuperseded`` if the file holds the same or a newer generation.
         """
+        from .._oauth.tokens import check_token_set  # loaded already if it is a TokenSet
+
         entry = check_token_set(token_set).to_dict()
         await anyio.to_thread.run_sync(self._update, check_account_key(account_key), entry)
 
@@ -451,6 +474,8 @@ class _LockFile:
 
     def try_acquire(self) -> bool:
         if sys.platform == "win32":  # pragma: no cover - no flock(); filelock's own lock
+            from filelock import FileLock, Timeout
+
             self._fallback = self._fallback or FileLock(self._path, mode=0o600)
             try:
                 self._fallback.acquire(blocking=False)

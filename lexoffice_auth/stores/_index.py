@@ -13,8 +13,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from pydantic import SecretStr
-
 from .._core.checks import RESERVED_KEY_PREFIX, check_account_key
 from ..errors import ConfigurationError, TokenStoreError
 
@@ -115,6 +113,8 @@ class TokenSetConnectionIndex:
 
     async def record(self, connection_id: str, account_key: str) -> None:
         """Save the entry of ``connection_id`` under the store's lock of its key."""
+        from pydantic import SecretStr
+
         from .._oauth.tokens import TokenSet
 
         key = CONNECTION_INDEX_PREFIX + check_connection_id(connection_id)

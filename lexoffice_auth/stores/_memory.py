@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 import anyio
 
 from .._core.checks import check_account_key
-from .._oauth.tokens import TokenSet, check_token_set
 from ._envelope import check_generation
 from ._index import MemoryConnectionIndex
+
+if TYPE_CHECKING:
+    from .._oauth.tokens import TokenSet
 
 __all__ = ["MemoryTokenStore"]
 
@@ -44,6 +47,8 @@ class MemoryTokenStore:
 
     async def save(self, account_key: str, token_set: TokenSet) -> None:
         """Store ``token_set`` for ``account_key``; ``TokenSetSuperseded`` if it is stale."""
+        from .._oauth.tokens import check_token_set  # loaded already if it is a TokenSet
+
         check_account_key(account_key)
         check_token_set(token_set)
         stored = self._tokens.get(account_key)

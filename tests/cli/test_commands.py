@@ -292,6 +292,69 @@ def test_help_and_token_import_no_command_modules_pydantic_or_the_api() -> None:
     assert out.stderr.strip() == "[]"
 
 
+def _seed_profiles(tmp_path: Path) -> dict[str, str]:
+    """A store with an API-key profile and an OAuth profile whose token is valid for a day."""
+    import time
+
+    import anyio
+
+    from lexoffice_auth import FileTokenStore, TokenSet
+    from lexoffice_auth.cli._profile import mark
+    from lexoffice_auth.oidc import IdTokenClaims
+
+    env = cli_env(tmp_path)
+    now = time.time()
+    claims = IdTokenClaims(iss="https://id.example", sub="42", aud="cli", exp=2, iat=1)
+    entries = {
+        "key": mark(TokenSet(access_token="lx-key-0123"), {"kind": "api_key"}),
+        "oauth": mark(
+            TokenSet(
+                access_token="at-valid",
+                refresh_token="rt-1",
+                expires_at=now + 86400,
+                issued_at=now,
+                id_token="a.b.c",
+                id_claims=claims,
+            ),
+            {"kind": "oauth", "provider": "oidc", "issuer": "https://id.example"},
+        ),
+    }
+    store = FileTokenStore(env["LEXOFFICE_TOKEN_STORE"])
+    for name, tokens in entries.items():
+        anyio.run(store.save, name, tokens)
+    return env
+
+
+@pytest.mark.parametrize(("profile", "printed"), [("key", "lx-key-0123"), ("oauth", "at-valid")])
+def test_token_with_a_stored_login_imports_no_pydantic_nor_httpx(
+    tmp_path: Path, profile: str, printed: str
+) -> None:
+    # `$(lexoffice-auth token)` in a script: the stored token set is read without its model.
+    import subprocess
+    import sys
+
+    from .helpers import process_env
+
+    code = (
+        "import sys; from lexoffice_auth.cli import main\n"
+        "try:\n    main(sys.argv[1:])\nexcept SystemExit: pass\n"
+        "heavy = {'pydantic', 'httpx', 'cryptography', 'jwt', 'filelock', 'lexoffice_auth.api',"
+        " 'lexoffice_auth._oauth.tokens', 'lexoffice_auth.cli._commands.login'}\n"
+        "print(sorted(heavy & set(sys.modules)), file=sys.stderr)"
+    )
+    env = process_env(_seed_profiles(tmp_path))
+    out = subprocess.run(
+        [sys.executable, "-c", code, "--profile", profile, "token"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+        timeout=60,
+    )
+    assert out.stdout == printed + "\n"
+    assert out.stderr.strip() == "[]"
+
+
 def test_token_json_names_the_token_and_its_source(tmp_path: Path) -> None:
     env = {**cli_env(tmp_path), "LEXOFFICE_API_KEY": "lx-key-0123456789"}
     result = CliRunner().invoke(cli, ["token", "--json"], env=env)

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
+from pathlib import Path
 
+import anyio
 import pytest
 
 import lexoffice_auth
@@ -55,6 +58,31 @@ def test_the_oauth_path_defers_pydantic_jwt_and_cryptography_to_first_use() -> N
     # cryptography with the first JWKS (an id_token to verify).
     assert not loaded["pydantic"] and not loaded["jwt"] and not loaded["cryptography"], loaded
     assert not loaded["redis"] and not loaded["respx"]
+
+
+def test_the_first_request_with_a_stored_oauth_token_loads_no_pydantic(tmp_path: Path) -> None:
+    # What benchmarks/bench_startup.py times: a valid token in a FileTokenStore is read and
+    # sent without building a TokenSet (pydantic loads with the first refresh or login).
+    from lexoffice_auth import FileTokenStore, TokenSet
+
+    path = tmp_path / "tokens.json"
+    valid = TokenSet(access_token="at-1", refresh_token="rt-1", expires_at=time.time() + 86400)
+    anyio.run(FileTokenStore(path).save, "acme", valid)
+    loaded = loaded_after(
+        "import anyio, httpx\n"
+        "from lexoffice_auth import FileTokenStore, LexofficeAuth, OAuthClient\n"
+        "def answer(request):\n"
+        "    assert request.headers['Authorization'] == 'Bearer at-1'\n"
+        "    return httpx.Response(200, json={})\n"
+        "async def main():\n"
+        "    oauth = OAuthClient('c', 'http://127.0.0.1/cb', issuer='https://id.example.com')\n"
+        f"    auth = LexofficeAuth.from_oauth(oauth, 'acme', FileTokenStore({str(path)!r}))\n"
+        "    async with httpx.AsyncClient(transport=httpx.MockTransport(answer), auth=auth) as c:\n"
+        "        (await c.get('https://api.lexware.io/v1/profile')).raise_for_status()\n"
+        "anyio.run(main)"
+    )
+    assert not loaded["pydantic"] and not loaded["jwt"] and not loaded["cryptography"], loaded
+    assert not loaded["httpx2"]  # an httpx program does not load it, installed or not
 
 
 def test_the_sandbox_alone_imports_no_pydantic() -> None:

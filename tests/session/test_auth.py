@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib.util
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -301,6 +303,35 @@ async def test_httpx2_async_client_accepts_both_auths() -> None:
         assert response.status_code == 200
         with pytest.raises(UnsafeRequestError):
             await http.get("https://evil.example/", auth=auth)
+
+
+@pytest.mark.skipif(not HTTPX2, reason="httpx2 is not installed")
+def test_httpx2_is_never_imported_for_httpx_yet_an_earlier_auth_works_with_it() -> None:
+    # httpx2 is the program's to import: an httpx program does not pay for it, and an auth
+    # made before httpx2 was imported is still an httpx2.Auth for an httpx2 client.
+    code = """
+import sys, anyio, httpx
+from lexoffice_auth import ApiKeyAuth
+auth = ApiKeyAuth("key-1")
+async def main():
+    seen = []
+    def api(request):
+        seen.append(request.headers["Authorization"])
+        return (httpx2 if "httpx2" in sys.modules else httpx).Response(200)
+    async with httpx.AsyncClient(transport=httpx.MockTransport(api)) as http:
+        await http.get("https://api.lexware.io/v1/profile", auth=auth)
+    print("httpx2" in sys.modules)
+    import httpx2
+    globals()["httpx2"] = httpx2
+    async with httpx2.AsyncClient(transport=httpx2.MockTransport(api)) as http:
+        await http.get("https://api.lexware.io/v1/profile", auth=auth)
+    print(isinstance(auth, httpx2.Auth), isinstance(auth, httpx.Auth), seen)
+anyio.run(main)
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert out.stdout.splitlines() == ["False", "True True ['Bearer key-1', 'Bearer key-1']"]
 
 
 # --- ApiKeyAuth ---------------------------------------------------------------------------

@@ -318,6 +318,46 @@ async def test_cancelling_while_waiting_for_the_store_lock(tmp_path: Any) -> Non
     assert provider.calls == 1
 
 
+async def test_a_valid_token_in_a_file_store_serves_before_any_token_set_is_built(
+    tmp_path: Any,
+) -> None:
+    # The first request reads the entry without the model (FileTokenStore.load_stored); the
+    # token set callers ask for afterwards is the one the store's load returns.
+    clock = FakeClock()
+    store = FileTokenStore(tmp_path / "tokens.json")
+    now = clock()
+    valid = TokenSet(
+        access_token=SecretStr("at-9"),
+        refresh_token=SecretStr("rt-0"),
+        expires_at=now + 3600,
+        issued_at=now,
+    )
+    await store.save("acme", valid)
+    provider = FakeProvider(clock)
+    source = make_source(provider.oauth(), "acme", store, clock=clock)
+    assert await source.access_token() == "at-9"
+    assert source.refresh_due_at == now + 3600 - 60
+    assert source.current == valid == await store.load("acme")
+    assert await source.token_set() is source.current
+    clock.advance(3600)  # due: refreshed from the built token set, as before
+    assert await source.access_token() == "at-1"
+    assert provider.calls == 1
+
+
+async def test_a_broken_entry_in_a_file_store_is_the_stores_error(tmp_path: Any) -> None:
+    path = tmp_path / "tokens.json"
+    store = FileTokenStore(path)
+    await store.save("acme", TokenSet(access_token=SecretStr("at-9"), generation=1))
+    path.write_text(path.read_text().replace('"generation": 1', '"generation": -1'))
+    source = make_source(FakeProvider(FakeClock()).oauth(), "acme", store)
+    with pytest.raises(TokenStoreError) as info:
+        await source.access_token()
+    with pytest.raises(TokenStoreError) as loading:
+        await store.load("acme")
+    assert str(info.value) == str(loading.value)
+    assert "generation" in str(info.value) and "at-9" not in str(info.value)
+
+
 async def test_repr_and_errors_hide_secrets() -> None:
     _, provider, source, _ = await setup()
     await source.access_token()

@@ -7,7 +7,7 @@ import json
 import click
 
 from .._profile import Profile
-from ._context import State, run, secrets_of, shared_options
+from ._context import State, run, shared_options
 
 __all__ = ["token"]
 
@@ -36,8 +36,7 @@ def token(as_json: bool) -> None:
             click.echo(_shown(key, "api_key", as_json))
             return
         profile = await Profile.load(settings)
-        if profile.tokens is not None:
-            state.redact.add(secrets_of(profile.tokens))
+        state.redact.add(profile.secret)
         value = await profile.access_token(settings)
         state.redact.add(value)
         click.echo(_shown(value, "oauth", as_json))
