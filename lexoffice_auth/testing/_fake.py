@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import copy
+import functools
+import math
+import re
 import secrets
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -15,11 +19,19 @@ from lexoffice_auth.errors import ConfigurationError
 from ._clock import Clock, FakeClock
 from ._events import Delivery, Events
 from ._keys import SigningKey
+from ._latency import delayed
 from ._model import ConsentRequest, FakeClient, FakeUser, Grant
 from ._provider import PROVIDER_PATHS, Provider
 from ._seeding import Seeding
 from ._shared import Shared
-from ._state import Credential, OAuthState, SandboxState
+from ._state import (
+    Credential,
+    OAuthState,
+    RefreshTokenReuse,
+    SandboxState,
+    TokenNames,
+    TokenRejection,
+)
 from ._urls import origin_of, require_secure_url
 from .api import ROUTES, SCOPES, Api
 from .api._lists import seed_lists
@@ -52,10 +64,12 @@ DEFAULT_USER = FakeUser(
 )
 """The user who logs in unless told otherwise."""
 
-TokenFailure = Literal["500", "timeout", "garbage", "temporarily_unavailable"]
+TokenFailure = Literal["500", "timeout", "garbage", "temporarily_unavailable", "unreachable"]
 """How ``FakeLexoffice.fail_next_token_requests`` fails a token call."""
 
-_FAILURES = ("500", "timeout", "garbage", "temporarily_unavailable")
+_FAILURES = ("500", "timeout", "garbage", "temporarily_unavailable", "unreachable")
+# RFC 6749 §5.2: an error code is printable ASCII without '"' and '\'.
+_ERROR_CODE = re.compile(r"[\x20-\x21\x23-\x5b\x5d-\x7e]+")
 _SCOPES = tuple(
     dict.fromkeys(
         (
@@ -75,16 +89,46 @@ _SCOPES = tuple(
 )
 
 
+@functools.lru_cache(maxsize=64)  # a sandbox has two bases; parsing them per request is slow
+def _origin_and_prefix(base: str) -> tuple[tuple[str, str, int | None], str]:
+    base_url = URL(base)
+    return (base_url.scheme, base_url.host, base_url.port), base_url.path.rstrip("/")
+
+
 def _relative(url: URL, base: str) -> str | None:
     """The path of ``url`` below ``base`` (same origin, path prefix), or None."""
-    base_url = URL(base)
-    if (url.scheme, url.host, url.port) != (base_url.scheme, base_url.host, base_url.port):
+    origin, prefix = _origin_and_prefix(base)
+    if (url.scheme, url.host, url.port) != origin:
         return None
-    prefix = base_url.path.rstrip("/")
     path = url.path
     if prefix and not (path == prefix or path.startswith(prefix + "/")):
         return None
     return path[len(prefix) :] or "/"
+
+
+def _as_seen(request: Request) -> Request:
+    """A copy of ``request`` whose headers stay as sent.
+
+    An auth flow that retries changes its request's headers in place; the record must not.
+    """
+    seen = copy.copy(request)
+    seen.headers = request.headers.copy()
+    return seen
+
+
+def _check_count(n: object) -> None:
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        raise ConfigurationError("n must be a whole number >= 0")
+
+
+def _check_delay(seconds: object) -> None:
+    if (
+        isinstance(seconds, bool)
+        or not isinstance(seconds, (int, float))
+        or not math.isfinite(seconds)
+        or seconds < 0
+    ):
+        raise ConfigurationError("token_delay must be a finite number of seconds >= 0")
 
 
 class FakeLexoffice(Seeding):
@@ -129,9 +173,17 @@ class FakeLexoffice(Seeding):
         company_name: str = "Sandbox GmbH",
         quirks: Iterable[str] | None = None,
         features: Iterable[str] | None = None,
+        token_names: TokenNames = "random",  # noqa: S107 - a naming scheme, no secret
+        refresh_token_reuse: RefreshTokenReuse = "revoke",  # noqa: S107 - a policy name
+        token_delay: float = 0.0,
     ) -> None:
         if rate_limit is not None and (rate_limit <= 0 or rate_limit_capacity < 1):
             raise ConfigurationError("rate_limit must be > 0 and rate_limit_capacity >= 1")
+        if token_names not in ("random", "sequential"):
+            raise ConfigurationError('token_names must be "random" or "sequential"')
+        if refresh_token_reuse not in ("revoke", "reject"):
+            raise ConfigurationError('refresh_token_reuse must be "revoke" or "reject"')
+        _check_delay(token_delay)
         oauth = OAuthState(
             current_user=user,
             access_token_lifetime=access_token_lifetime,
@@ -142,6 +194,9 @@ class FakeLexoffice(Seeding):
             id_token_on_refresh=id_token_on_refresh,
             scopes_supported=_SCOPES,
             users={user.sub: user},
+            token_names=token_names,
+            refresh_token_reuse=refresh_token_reuse,
+            token_delay=token_delay,
         )
         self.state = SandboxState(
             clock=clock if clock is not None else FakeClock(),
@@ -161,7 +216,7 @@ class FakeLexoffice(Seeding):
         seed_lists(self.state)
         self.api_keys: dict[str, tuple[FakeUser, str]] = {}
         self.requests: list[Request] = []
-        """Every request the sandbox answered, in order."""
+        """Every request the sandbox answered, in order, with its headers as they were sent."""
         self._lock = self.state.lock
         self.provider = Provider(self.state)
         self.api = Api(self.state, ROUTES)
@@ -224,6 +279,24 @@ class FakeLexoffice(Seeding):
     rotate_refresh_tokens: Shared[bool] = Shared("Rotate refresh tokens on use.", oauth=True)
     issue_refresh_tokens: Shared[bool] = Shared("Issue refresh tokens at all.", oauth=True)
     id_token_on_refresh: Shared[bool] = Shared("Send a new id_token on refresh.", oauth=True)
+    token_names: Shared[TokenNames] = Shared(
+        '``"random"`` tokens, or ``"sequential"`` ones: ``at-0``, ``rt-0``, ``at-1``, ...',
+        oauth=True,
+    )
+    refresh_token_reuse: Shared[RefreshTokenReuse] = Shared(
+        'A rotated-away refresh token presented again: ``"revoke"`` its grant, or only '
+        '``"reject"`` the request (``invalid_grant`` either way).',
+        oauth=True,
+    )
+    reused_refresh_tokens: Shared[list[str]] = Shared(
+        "Every rotated-away refresh token presented again, in order (either policy).",
+        oauth=True,
+        writable=False,
+    )
+    token_delay: Shared[float] = Shared(
+        "Seconds each token-endpoint answer takes to arrive (the state changes at once).",
+        oauth=True,
+    )
 
     def _credential(self, token: str) -> Credential | None:
         owner = self.api_keys.get(token)
@@ -333,14 +406,46 @@ class FakeLexoffice(Seeding):
         """Fail the next ``n`` token-endpoint calls without processing them.
 
         ``kind``: ``"500"`` (HTML 500), ``"garbage"`` (200 with a non-JSON body),
-        ``"temporarily_unavailable"`` (503 with that OAuth error), or ``"timeout"``
+        ``"temporarily_unavailable"`` (503 with that OAuth error), ``"timeout"``
         (``httpx.ReadTimeout`` through the transport and respx mountings; the served
-        server holds the request open until the client gives up).
+        server holds the request open until the client gives up), or ``"unreachable"``
+        (``httpx.ConnectError`` through the transport and respx mountings; the served
+        server answers ``502`` like a gateway whose provider is down).
+
+        Failures queue up in order, with those of ``reject_next_token_requests``.
         """
         if kind not in _FAILURES:
             raise ConfigurationError(f"kind must be one of {', '.join(_FAILURES)}")
+        _check_count(n)
         with self._lock:
             self.state.oauth.token_failures.extend([kind] * n)
+
+    def reject_next_token_requests(
+        self, n: int = 1, error: str = "invalid_grant", *, status: int = 400
+    ) -> None:
+        """Answer the next ``n`` token-endpoint calls with OAuth ``error``, unprocessed.
+
+        The answer is ``status`` with ``{"error": error, "error_description": ...}``: a
+        refresh token the provider forgot (``invalid_grant``), a client it disabled
+        (``invalid_client``, ``status=401``), or ``slow_down`` with ``429``. The refresh
+        token sent is not spent. Queued in order with ``fail_next_token_requests``.
+
+        Example:
+            >>> import httpx
+            >>> fake = FakeLexoffice()
+            >>> fake.reject_next_token_requests(1, "temporarily_unavailable", status=503)
+            >>> with httpx.Client(transport=fake.transport()) as http:
+            ...     r = http.post(f"{fake.issuer}/oauth2/token", data={"grant_type": "x"})
+            >>> r.status_code, r.json()["error"]
+            (503, 'temporarily_unavailable')
+        """
+        _check_count(n)
+        if not isinstance(error, str) or not _ERROR_CODE.fullmatch(error):
+            raise ConfigurationError("error must be an OAuth error code (printable ASCII)")
+        if isinstance(status, bool) or not isinstance(status, int) or not 400 <= status <= 599:
+            raise ConfigurationError("status must be an HTTP error status (400-599)")
+        with self._lock:
+            self.state.oauth.token_failures.extend([TokenRejection(status, error)] * n)
 
     def revoke_all(self) -> None:
         """Revoke every grant (refresh and access tokens) and every API key."""
@@ -388,11 +493,37 @@ class FakeLexoffice(Seeding):
         """Wait (without blocking the event loop) for the queued webhook events."""
         return await self.events.wait_async(timeout)
 
-    def revoke_access_tokens(self) -> None:
-        """Invalidate every access token but keep refresh tokens (forces a 401 → refresh)."""
+    def revoke_access_tokens(self, tokens: Iterable[str] | None = None) -> None:
+        """Invalidate every access token (or only ``tokens``) but keep refresh tokens.
+
+        The next API call with a revoked token gets a 401, so your auth has to refresh.
+        Unknown tokens are ignored.
+        """
+        if isinstance(tokens, str):
+            raise ConfigurationError("tokens must be an iterable of tokens, not one string")
         with self._lock:
-            for record in self.provider.access_tokens.values():
-                record.revoked = True
+            records = self.provider.access_tokens
+            chosen = records.values() if tokens is None else [records.get(t) for t in tokens]
+            for record in chosen:
+                if record is not None:
+                    record.revoked = True
+
+    def token_is_live(self, token: str) -> bool:
+        """True if the sandbox accepts ``token`` now.
+
+        That is an access token or API key the API takes, or a refresh token the token
+        endpoint would honour (not rotated away, not expired, its grant not revoked).
+        Handy to check that a store kept the refresh token that still works.
+
+        Example:
+            >>> fake = FakeLexoffice(token_names="sequential")
+            >>> fake.mint_tokens()["refresh_token"]
+            'rt-0'
+            >>> fake.token_is_live("rt-0"), fake.token_is_live("rt-1")
+            (True, False)
+        """
+        with self._lock:
+            return token in self.api_keys or self.provider.is_live(token)
 
     def set_invoice_status(self, invoice_id: str, status: str) -> None:
         """Change an invoice's status (lexoffice's API cannot; its users can)."""
@@ -404,11 +535,12 @@ class FakeLexoffice(Seeding):
             self.state.emit("invoice.status.changed", invoice_id.lower())
 
     def reset_counters(self) -> None:
-        """Zero ``calls`` and ``token_calls`` and forget ``requests``."""
+        """Zero ``calls`` and ``token_calls``, forget ``requests`` and ``reused_refresh_tokens``."""
         with self._lock:
             self.calls.clear()
             self.token_calls.clear()
             self.requests.clear()
+            self.reused_refresh_tokens.clear()
 
     # --- signing keys and tokens -------------------------------------------------------
 
@@ -469,10 +601,12 @@ class FakeLexoffice(Seeding):
         """Answer one request; the single entry point behind every mounting.
 
         Requests to any other origin raise ``httpx.ConnectError``: nothing leaks past the
-        sandbox, and a credential sent to a foreign host fails loudly.
+        sandbox, and a credential sent to a foreign host fails loudly. With a
+        ``token_delay``, a token answer's body is held back: read it (``read()``,
+        ``aread()``) to wait, as every mounting does.
         """
         with self._lock:
-            self.requests.append(request)
+            self.requests.append(_as_seen(request))
             for base, is_provider in ((self.issuer, True), (self.api_base, False)):
                 rel = _relative(request.url, base)
                 if rel is None:
@@ -482,7 +616,10 @@ class FakeLexoffice(Seeding):
                     if name is None:
                         continue
                     self.calls[name] += 1
-                    return self.provider.handle(name, request)
+                    response = self.provider.handle(name, request)
+                    if name == "token":
+                        return delayed(response, self.token_delay)
+                    return response
                 return self.api.handle(request, rel)
             origin = origin_of(str(request.url))
             if origin in (origin_of(self.issuer), origin_of(self.api_base)):

@@ -30,7 +30,7 @@ from ._model import (
     RefreshTokenRecord,
 )
 from ._responses import json_response
-from ._state import SandboxState
+from ._state import SandboxState, TokenRejection
 
 __all__ = ["PROVIDER_PATHS", "Provider"]
 
@@ -319,9 +319,13 @@ class Provider:
             return {}, _oauth_error("invalid_request", "the body is not UTF-8")
 
     @staticmethod
-    def _injected(kind: str, request: Request) -> Response:
+    def _injected(kind: str | TokenRejection, request: Request) -> Response:
+        if isinstance(kind, TokenRejection):
+            return _oauth_error(kind.error, "the sandbox was told to answer so", kind.status)
         if kind == "timeout":
             raise httpx.ReadTimeout("sandbox: simulated token endpoint timeout", request=request)
+        if kind == "unreachable":
+            raise httpx.ConnectError("sandbox: simulated unreachable provider", request=request)
         if kind == "garbage":
             return Response(
                 200, headers={"Content-Type": "text/html"}, text="<html>not a token</html>"
@@ -429,12 +433,15 @@ class Provider:
         grant = self.grants.get(record.grant_id) if record else None
         if record is None or grant is None or grant.client_id != client.client_id:
             return _oauth_error("invalid_grant", "unknown refresh token")
-        if grant.revoked:
-            return _oauth_error("invalid_grant", "the grant has been revoked")
         if not record.active:
+            oauth.reused_refresh_tokens.append(presented)
+            if oauth.refresh_token_reuse == "reject":
+                return _oauth_error("invalid_grant", "refresh token was already used")
             # Reuse of a rotated refresh token: assume theft and end the whole grant.
             self.revoke_grant(grant.grant_id)
             return _oauth_error("invalid_grant", "refresh token was already used; grant revoked")
+        if grant.revoked:
+            return _oauth_error("invalid_grant", "the grant has been revoked")
         if record.expires_at is not None and self.state.now() >= record.expires_at:
             return _oauth_error("invalid_grant", "refresh token has expired")
         scopes = grant.scopes
@@ -480,7 +487,7 @@ class Provider:
         oauth = self.oauth
         now = self.state.now()
         scopes = grant.scopes if scopes is None else scopes
-        access = "sbx_at_" + secrets.token_urlsafe(32)
+        access = self._new_token("at")
         lifetime = oauth.access_token_lifetime
         self.access_tokens[access] = AccessTokenRecord(grant.grant_id, now + lifetime)
         body: dict[str, Any] = {
@@ -491,7 +498,7 @@ class Provider:
         if scopes:
             body["scope"] = " ".join(scopes)
         if with_refresh and oauth.issue_refresh_tokens:
-            refresh = "sbx_rt_" + secrets.token_urlsafe(32)
+            refresh = self._new_token("rt")
             life = oauth.refresh_token_lifetime
             self.refresh_tokens[refresh] = RefreshTokenRecord(
                 grant.grant_id, None if life is None else now + life
@@ -500,6 +507,26 @@ class Provider:
         if "openid" in scopes:
             body["id_token"] = self.id_token(grant, access_token=access, nonce=nonce, now=now)
         return body
+
+    def _new_token(self, kind: str) -> str:
+        """A fresh token of ``kind`` (``"at"`` or ``"rt"``), named as ``token_names`` says."""
+        number = self.oauth.issued[kind]
+        self.oauth.issued[kind] += 1
+        if self.oauth.token_names == "sequential":
+            return f"{kind}-{number}"
+        return f"sbx_{kind}_" + secrets.token_urlsafe(32)
+
+    def is_live(self, token: str) -> bool:
+        """True if ``token`` is an access token the API accepts or a refresh token that works."""
+        if self.grant_for_access_token(token) is not None:
+            return True
+        record = self.refresh_tokens.get(token)
+        if record is None or not record.active:
+            return False
+        grant = self.grants.get(record.grant_id)
+        if grant is None or grant.revoked:
+            return False
+        return record.expires_at is None or self.state.now() < record.expires_at
 
     def revoke_grant(self, grant_id: str) -> None:
         """End a grant: its refresh tokens and access tokens stop working."""

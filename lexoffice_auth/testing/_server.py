@@ -10,7 +10,7 @@ from types import TracebackType
 from typing import Any, Protocol
 
 import anyio.to_thread
-from httpx import Request, Response, TimeoutException
+from httpx import ConnectError, Request, Response, TimeoutException
 
 from lexoffice_auth.errors import ConfigurationError
 
@@ -73,6 +73,9 @@ def asgi_app(fake: Servable, *, hold: float = 30.0) -> ASGIApp:
             if await _wait_for_disconnect(receive, hold):
                 return
             response = Response(504, json={"message": "Endpoint request timed out"})
+        except ConnectError:  # a simulated unreachable provider, behind a gateway
+            response = Response(502, json={"message": "Bad Gateway"})
+        content = await response.aread()  # a slow answer (token_delay) waits here
         await send(
             {
                 "type": "http.response.start",
@@ -80,7 +83,7 @@ def asgi_app(fake: Servable, *, hold: float = 30.0) -> ASGIApp:
                 "headers": [(k.lower(), v) for k, v in response.headers.raw],
             }
         )
-        await send({"type": "http.response.body", "body": response.content})
+        await send({"type": "http.response.body", "body": content})
 
     return app
 

@@ -22,12 +22,35 @@ from ._model import ConsentRequest, FakeClient, FakeUser
 if TYPE_CHECKING:
     from ._keys import SigningKey
 
-__all__ = ["FEATURES", "QUIRKS", "Credential", "OAuthState", "Record", "SandboxState"]
+__all__ = [
+    "FEATURES",
+    "QUIRKS",
+    "Credential",
+    "OAuthState",
+    "Record",
+    "RefreshTokenReuse",
+    "SandboxState",
+    "TokenNames",
+    "TokenRejection",
+]
 
 QUIRKS = frozenset({"stale_version_406", "rate_limit_500", "file_accept_json_base64"})
 """Opt-in live behaviour that integrators report but lexoffice's docs do not (§3d)."""
 FEATURES = frozenset({"e-invoice"})
 """Account settings the sandbox knows: ``"e-invoice"`` lets ``POST /v1/files`` take XML."""
+
+TokenNames = Literal["random", "sequential"]
+"""How the provider names its tokens: unguessable, or ``at-0``, ``rt-0``, ``at-1``, ..."""
+RefreshTokenReuse = Literal["revoke", "reject"]
+"""What a rotated-away refresh token costs: the whole grant, or only that request."""
+
+
+@dataclass(frozen=True)
+class TokenRejection:
+    """A queued token-endpoint answer: an OAuth ``error`` with an HTTP ``status``."""
+
+    status: int
+    error: str
 
 
 @dataclass(frozen=True)
@@ -68,11 +91,20 @@ class OAuthState:
     consent: Callable[[ConsentRequest], bool] | None = None
     """Optional hook deciding each authorization request; return False to deny."""
     denials: list[str] = field(default_factory=list)
-    token_failures: list[str] = field(default_factory=list)
+    token_failures: list[str | TokenRejection] = field(default_factory=list)
+    """Queued answers of the next token requests: a failure kind or an OAuth error."""
     keys: list[SigningKey] = field(default_factory=list)
     token_calls: Counter[str] = field(default_factory=Counter)
     """Token requests per grant type, e.g. ``token_calls["refresh_token"]``."""
     logouts: int = 0
+    token_names: TokenNames = "random"
+    issued: Counter[str] = field(default_factory=Counter)
+    """How many tokens of each kind (``"at"``, ``"rt"``) were issued: the sequential names."""
+    refresh_token_reuse: RefreshTokenReuse = "revoke"
+    reused_refresh_tokens: list[str] = field(default_factory=list)
+    """Every rotated-away refresh token presented again, in order."""
+    token_delay: float = 0.0
+    """Seconds each token-endpoint answer takes to arrive."""
 
 
 def _no_event(event_type: str, resource_id: str) -> int:

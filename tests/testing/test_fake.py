@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import subprocess
 import sys
+import time
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import anyio
 import httpx
 import pytest
 import respx
 
 from lexoffice_auth.errors import ConfigurationError
 from lexoffice_auth.testing import API_BASE_URL, FakeLexoffice
+
+from ..support.virtual_time import virtual_backend
 
 REDIRECT = "http://127.0.0.1:53682/callback"
 VERIFIER = "k" * 64
@@ -229,3 +234,137 @@ async def test_served_timeout_hold_works_without_asyncio_timeout(
 ) -> None:
     monkeypatch.delattr(asyncio, "timeout", raising=False)  # as on Python 3.10
     await test_served_timeout_answers_504_after_the_hold()
+
+
+# --- the hooks for testing refresh logic: a slow token endpoint, the options -----------------
+
+
+def sequential(**options: Any) -> FakeLexoffice:
+    return FakeLexoffice(token_names="sequential", rate_limit=None, **options)
+
+
+def refresh_form(refresh_token: str) -> dict[str, str]:
+    return {"grant_type": "refresh_token", "refresh_token": refresh_token, "client_id": CLIENT}
+
+
+CLIENT = "sandbox-client"
+
+
+@pytest.mark.parametrize(
+    "anyio_backend", [virtual_backend("asyncio"), virtual_backend("trio")], ids=["asyncio", "trio"]
+)
+@pytest.mark.parametrize("mounting", ["transport", "respx"])
+async def test_a_slow_token_endpoint_waits_in_the_event_loops_time(mounting: str) -> None:
+    fake = sequential(token_delay=30)
+    fake.mint_tokens()
+    started, real_start = anyio.current_time(), time.monotonic()
+    with fake.mock() if mounting == "respx" else contextlib.nullcontext():
+        client = fake.client() if mounting == "transport" else httpx.AsyncClient()
+        async with client as http:
+            url = f"{fake.issuer}/oauth2/token"
+            # A client that gives up first has still spent its refresh token: the sandbox
+            # changed its state at once and only the answer is late.
+            with anyio.move_on_after(10):
+                await http.post(url, data=refresh_form("rt-0"))
+            assert anyio.current_time() - started == pytest.approx(10, abs=0.5)
+            assert not fake.token_is_live("rt-0") and fake.token_is_live("rt-1")
+            answer = await http.post(url, data=refresh_form("rt-1"))
+    assert anyio.current_time() - started == pytest.approx(40, abs=0.5)
+    assert answer.json()["access_token"] == "at-2"
+    assert time.monotonic() - real_start < 5  # virtual seconds, not real ones
+
+
+def test_a_slow_token_endpoint_sleeps_for_a_sync_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    slept: list[float] = []
+    monkeypatch.setattr(time, "sleep", slept.append)
+    fake = sequential(token_delay=0.5)
+    fake.mint_tokens()
+    key = fake.add_api_key()
+    with httpx.Client(transport=fake.transport()) as http:
+        ok = http.post(f"{fake.issuer}/oauth2/token", data=refresh_form("rt-0"))
+        fake.reject_next_token_requests(1, "slow_down", status=429)
+        slow_down = http.post(f"{fake.issuer}/oauth2/token", data=refresh_form("rt-1"))
+        http.get(f"{fake.api_base}/v1/ping", headers={"Authorization": f"Bearer {key}"})
+        http.get(f"{fake.issuer}/.well-known/openid-configuration")
+    assert ok.json()["refresh_token"] == "rt-1"
+    assert slow_down.status_code == 429  # injected answers are late too
+    assert slept == [0.5, 0.5]  # the token endpoint only
+
+
+async def test_the_served_sandbox_holds_token_answers_concurrently() -> None:
+    fake = sequential(token_delay=0.2)
+    for _ in range(3):
+        fake.mint_tokens()
+    async with fake.serve() as base_url, httpx.AsyncClient() as http:
+        start = time.monotonic()
+        answers: list[httpx.Response] = []
+
+        async def call(refresh_token: str) -> None:
+            answers.append(
+                await http.post(base_url + "/oauth2/token", data=refresh_form(refresh_token))
+            )
+
+        async with anyio.create_task_group() as tg:
+            for n in range(3):
+                tg.start_soon(call, f"rt-{n}")
+        took = time.monotonic() - start
+    assert sorted(a.json()["refresh_token"] for a in answers) == ["rt-3", "rt-4", "rt-5"]
+    assert 0.2 <= took < 0.5  # each answer 0.2 s late, all at once (in turn: 0.6 s)
+
+
+async def test_an_unreachable_provider_behind_the_served_gateway_is_a_502() -> None:
+    fake = FakeLexoffice()
+    fake.fail_next_token_requests(1, "unreachable")
+    async with fake.serve() as base_url, httpx.AsyncClient() as http:
+        response = await http.post(base_url + "/oauth2/token", data={"grant_type": "x"})
+    assert response.status_code == 502
+    assert response.json() == {"message": "Bad Gateway"}
+
+
+def test_the_recorded_requests_keep_the_headers_they_were_sent_with() -> None:
+    fake = FakeLexoffice()
+    key = fake.add_api_key()
+    request = httpx.Request("GET", f"{fake.api_base}/v1/ping", headers={"Authorization": "x"})
+    assert fake.handle(request).status_code == 401
+    request.headers["Authorization"] = f"Bearer {key}"  # as an auth flow's retry does
+    assert fake.handle(request).status_code == 200
+    assert [r.headers["Authorization"] for r in fake.requests] == ["x", f"Bearer {key}"]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"token_names": "uuid"},
+        {"refresh_token_reuse": "ignore"},
+        {"token_delay": -1},
+        {"token_delay": float("nan")},
+        {"token_delay": float("inf")},
+        {"token_delay": "1"},
+        {"token_delay": True},
+    ],
+)
+def test_bad_options_are_configuration_errors(options: dict[str, Any]) -> None:
+    with pytest.raises(ConfigurationError):
+        FakeLexoffice(**options)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda fake: fake.fail_next_token_requests(-1),
+        lambda fake: fake.fail_next_token_requests(1.5),
+        lambda fake: fake.fail_next_token_requests(1, "503"),
+        lambda fake: fake.reject_next_token_requests(-1),
+        lambda fake: fake.reject_next_token_requests(True),
+        lambda fake: fake.reject_next_token_requests(1, ""),
+        lambda fake: fake.reject_next_token_requests(1, 'in"valid'),
+        lambda fake: fake.reject_next_token_requests(1, "invalid_grant", status=200),
+        lambda fake: fake.reject_next_token_requests(1, "invalid_grant", status=600),
+        lambda fake: fake.reject_next_token_requests(1, "invalid_grant", status="400"),
+    ],
+)
+def test_bad_failure_requests_are_configuration_errors(call: Any) -> None:
+    fake = FakeLexoffice()
+    with pytest.raises(ConfigurationError):
+        call(fake)
+    assert fake.state.oauth.token_failures == []

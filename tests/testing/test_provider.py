@@ -16,6 +16,7 @@ import httpx
 import jwt
 import pytest
 
+from lexoffice_auth.errors import ConfigurationError
 from lexoffice_auth.testing import FakeClock, FakeLexoffice
 
 REDIRECT = "http://127.0.0.1:8765/callback"
@@ -632,3 +633,134 @@ def test_malformed_input_gets_a_4xx_not_a_crash() -> None:
             headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
         )
         assert 400 <= deep.status_code < 500
+
+
+# --- hooks for testing refresh logic ------------------------------------------------------
+
+
+def refresh(http: httpx.Client, fake: FakeLexoffice, refresh_token: str) -> httpx.Response:
+    return token(http, fake, grant_type="refresh_token", refresh_token=refresh_token)
+
+
+def test_sequential_token_names_count_every_token_issued(clock: FakeClock) -> None:
+    fake = FakeLexoffice(clock=clock, token_names="sequential", rate_limit=None)
+    with httpx.Client(transport=fake.transport()) as http:
+        tokens = login(http, fake)
+        assert (tokens["access_token"], tokens["refresh_token"]) == ("at-0", "rt-0")
+        first = refresh(http, fake, "rt-0").json()
+        assert (first["access_token"], first["refresh_token"]) == ("at-1", "rt-1")
+        assert ping(http, fake, "at-1").status_code == 200
+        # A second grant continues the count: names stay unique across the sandbox.
+        other = fake.mint_tokens()
+        assert (other["access_token"], other["refresh_token"]) == ("at-2", "rt-2")
+        fake.rotate_refresh_tokens = False
+        kept = refresh(http, fake, "rt-1").json()
+        assert kept["access_token"] == "at-3" and "refresh_token" not in kept
+
+
+def test_random_token_names_are_the_default(http: httpx.Client, fake: FakeLexoffice) -> None:
+    tokens = login(http, fake)
+    assert tokens["access_token"].startswith("sbx_at_")
+    assert tokens["refresh_token"].startswith("sbx_rt_")
+    assert len(tokens["access_token"]) > 40
+
+
+def test_a_rejected_refresh_token_reuse_keeps_the_grant_and_is_counted(clock: FakeClock) -> None:
+    fake = FakeLexoffice(
+        clock=clock, token_names="sequential", refresh_token_reuse="reject", rate_limit=None
+    )
+    with httpx.Client(transport=fake.transport()) as http:
+        login(http, fake)
+        assert refresh(http, fake, "rt-0").status_code == 200
+        for _ in range(2):
+            reuse = refresh(http, fake, "rt-0")
+            assert reuse.status_code == 400
+            assert reuse.json()["error"] == "invalid_grant"
+            assert "revoked" not in reuse.json()["error_description"]
+        # Both reuses are recorded, and the grant lives on: rt-1 and at-1 still work.
+        assert fake.reused_refresh_tokens == ["rt-0", "rt-0"]
+        assert ping(http, fake, "at-1").status_code == 200
+        assert refresh(http, fake, "rt-1").json()["refresh_token"] == "rt-2"
+        assert fake.reused_refresh_tokens == ["rt-0", "rt-0"]
+
+
+def test_a_revoking_reuse_is_counted_too(http: httpx.Client, fake: FakeLexoffice) -> None:
+    assert fake.refresh_token_reuse == "revoke"
+    tokens = login(http, fake)
+    rotated = refresh(http, fake, tokens["refresh_token"]).json()
+    assert refresh(http, fake, tokens["refresh_token"]).json()["error"] == "invalid_grant"
+    assert refresh(http, fake, tokens["refresh_token"]).json()["error"] == "invalid_grant"
+    assert fake.reused_refresh_tokens == [tokens["refresh_token"]] * 2
+    assert ping(http, fake, rotated["access_token"]).status_code == 401
+    # Tokens that were never rotated away are no reuse, whatever else is wrong with them.
+    assert refresh(http, fake, rotated["refresh_token"]).json()["error"] == "invalid_grant"
+    assert refresh(http, fake, "unknown").json()["error"] == "invalid_grant"
+    assert len(fake.reused_refresh_tokens) == 2
+    fake.reset_counters()
+    assert fake.reused_refresh_tokens == []
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [("invalid_grant", 400), ("invalid_client", 401), ("slow_down", 429), ("server_error", 500)],
+)
+def test_rejected_token_requests_answer_the_oauth_error_and_spend_nothing(
+    http: httpx.Client, fake: FakeLexoffice, error: str, status: int
+) -> None:
+    tokens = login(http, fake)
+    fake.reject_next_token_requests(2, error, status=status)
+    for _ in range(2):
+        failed = refresh(http, fake, tokens["refresh_token"])
+        assert failed.status_code == status
+        assert failed.json()["error"] == error
+        assert failed.headers["cache-control"] == "no-store"
+    # The refresh token sent twice was not spent: the third call is answered normally.
+    assert refresh(http, fake, tokens["refresh_token"]).status_code == 200
+    assert fake.reused_refresh_tokens == []
+    assert fake.token_calls["refresh_token"] == 3
+
+
+def test_failures_and_rejections_queue_in_order(http: httpx.Client, fake: FakeLexoffice) -> None:
+    fake.reject_next_token_requests(1, "invalid_grant")
+    fake.fail_next_token_requests(1, "unreachable")
+    fake.reject_next_token_requests(1, "temporarily_unavailable", status=503)
+    assert refresh(http, fake, "x").json()["error"] == "invalid_grant"
+    with pytest.raises(httpx.ConnectError):
+        refresh(http, fake, "x")
+    assert refresh(http, fake, "x").status_code == 503
+    processed = refresh(http, fake, "x").json()  # the queue is empty: looked at again
+    assert processed["error_description"] == "unknown refresh token"
+    assert fake.calls["token"] == 4
+
+
+def test_token_is_live_follows_rotation_expiry_and_revocation(clock: FakeClock) -> None:
+    fake = FakeLexoffice(
+        clock=clock, token_names="sequential", refresh_token_lifetime=600, rate_limit=None
+    )
+    with httpx.Client(transport=fake.transport()) as http:
+        login(http, fake)
+        assert fake.token_is_live("at-0") and fake.token_is_live("rt-0")
+        refresh(http, fake, "rt-0")
+        assert not fake.token_is_live("rt-0")  # rotated away
+        assert fake.token_is_live("at-0")  # access tokens live out their lifetime
+        assert fake.token_is_live("rt-1")
+        fake.revoke_access_tokens(["at-0"])
+        assert not fake.token_is_live("at-0") and fake.token_is_live("at-1")
+        clock.advance(600)
+        assert not fake.token_is_live("rt-1")  # expired
+        assert not fake.token_is_live("unknown")
+        key = fake.add_api_key()
+        assert fake.token_is_live(key)
+        fake.revoke_all()
+        assert not fake.token_is_live("at-1") and not fake.token_is_live(key)
+
+
+def test_revoke_access_tokens_takes_a_choice(http: httpx.Client, fake: FakeLexoffice) -> None:
+    first, second = login(http, fake), login(http, fake)
+    fake.revoke_access_tokens([first["access_token"], "unknown"])
+    assert ping(http, fake, first["access_token"]).status_code == 401
+    assert ping(http, fake, second["access_token"]).status_code == 200
+    with pytest.raises(ConfigurationError):
+        fake.revoke_access_tokens(second["access_token"])
+    fake.revoke_access_tokens()
+    assert ping(http, fake, second["access_token"]).status_code == 401
