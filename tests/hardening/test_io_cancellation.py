@@ -19,7 +19,7 @@ import pytest
 from lexoffice_auth import TokenSet
 from lexoffice_auth._oauth.client import OAuthClient
 from lexoffice_auth.stores import FileTokenStore, MemoryTokenStore, TokenStore
-from tests.support.fake_provider import FakeClock, FakeProvider
+from tests.support.refresh_sandbox import frozen_clock, login_tokens, oauth_client, refresh_sandbox
 from tests.support.sources import make_source
 
 pytestmark = pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"])
@@ -81,17 +81,17 @@ class CheckpointRefresher:
 
 async def scenario(kind: str, tmp_path: Path, cancel_at: int) -> int:
     """Cancel a refresh at checkpoint ``cancel_at``, check the aftermath; checkpoints seen."""
-    clock = FakeClock()
-    provider = FakeProvider(clock, delay=0.001)
+    clock = frozen_clock()
+    fake = refresh_sandbox(clock, token_delay=0.001)
     inner: TokenStore = (
         MemoryTokenStore()
         if kind == "memory"
         else FileTokenStore(tmp_path / f"tokens-{cancel_at}.json", lock_timeout=2)
     )
-    await inner.save("acme", provider.expired_tokens())
+    await inner.save("acme", login_tokens(fake, expired=True))
     point = Checkpoints()
     store = CheckpointStore(inner, point)
-    source = make_source(CheckpointRefresher(provider.oauth(), point), "acme", store, clock=clock)
+    source = make_source(CheckpointRefresher(oauth_client(fake), point), "acme", store, clock=clock)
     point.cancel_at = cancel_at
     with anyio.CancelScope() as scope:
         point.scope = scope
@@ -106,11 +106,13 @@ async def scenario(kind: str, tmp_path: Path, cancel_at: int) -> int:
     # The store holds the refresh token the provider accepts now (old or new, never dead).
     stored = await inner.load("acme")
     assert stored is not None and stored.refresh_token is not None
-    assert stored.refresh_token.get_secret_value() == provider.live_refresh
-    # And the next call works without replaying a rotated-away refresh token.
+    assert fake.token_is_live(stored.refresh_token.get_secret_value())
+    # And the next call works without replaying a rotated-away refresh token: it gets the
+    # newest access token (at-n after n refreshes).
     token = await source.access_token()
-    assert token in provider.valid_access
-    assert provider.stale_refresh_uses == []
+    assert token == f"at-{fake.token_calls['refresh_token']}"
+    assert fake.token_is_live(token)
+    assert fake.reused_refresh_tokens == []
     return seen
 
 

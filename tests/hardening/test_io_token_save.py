@@ -21,7 +21,16 @@ from pydantic import SecretStr
 from lexoffice_auth import LexofficeAuth, RefreshingTokenSource, TokenSet
 from lexoffice_auth.errors import TokenStoreError
 from lexoffice_auth.stores import FileTokenStore, MemoryTokenStore, TokenStore
-from tests.support.fake_provider import API, FakeClock, FakeProvider, dump
+from lexoffice_auth.testing import FakeLexoffice
+from tests.support.refresh_sandbox import (
+    API,
+    api_client,
+    dump,
+    frozen_clock,
+    login_tokens,
+    oauth_client,
+    refresh_sandbox,
+)
 from tests.support.sources import make_source
 
 
@@ -35,28 +44,29 @@ def nested(depth: int) -> dict[str, Any]:
 async def test_a_refresh_answered_with_deep_extra_is_saved_and_rotation_is_kept(
     tmp_path: Path,
 ) -> None:
-    clock = FakeClock()
-    provider = FakeProvider(clock)
-    original = provider.token_endpoint
+    clock = frozen_clock()
+    fake = refresh_sandbox(clock)
 
-    async def with_deep_extra(request: httpx.Request) -> httpx.Response:
-        response = await original(request)
+    def with_deep_extra(request: httpx.Request) -> httpx.Response:
+        # The sandbox's answer, plus an extra member nested 256 levels deep.
+        response = fake.handle(request)
         if response.status_code != 200:
             return response
         body = json.loads(response.content)
         body["deep"] = nested(256)
         return httpx.Response(200, json=body)
 
-    provider.token_endpoint = with_deep_extra  # type: ignore[method-assign]
+    http = httpx.AsyncClient(transport=httpx.MockTransport(with_deep_extra))
     store = FileTokenStore(tmp_path / "tokens.json")
-    await store.save("acme", provider.expired_tokens())
-    source = make_source(provider.oauth(), "acme", store, clock=clock)
+    await store.save("acme", login_tokens(fake, expired=True))
+    source = make_source(oauth_client(fake, http_client=http), "acme", store, clock=clock)
     assert await source.access_token() == "at-1"
     stored = await store.load("acme")
-    assert stored is not None and stored.refresh_token == SecretStr(provider.live_refresh)
+    assert stored is not None and stored.refresh_token == SecretStr("rt-1")
     clock.advance(7200)
     assert await source.access_token() == "at-2"
-    assert provider.stale_refresh_uses == []
+    assert fake.calls["token"] == 2
+    assert fake.reused_refresh_tokens == []
 
 
 # --- a refresh that worked but could not be saved -------------------------------------------
@@ -87,26 +97,26 @@ FAILURES: dict[str, BaseException] = {
 
 async def flaky_setup(
     failure: BaseException | None,
-) -> tuple[Any, FakeProvider, RefreshingTokenSource, FlakyStore]:
-    clock = FakeClock()
-    provider = FakeProvider(clock)
+) -> tuple[Any, FakeLexoffice, RefreshingTokenSource, FlakyStore]:
+    clock = frozen_clock()
+    fake = refresh_sandbox(clock)
     store = FlakyStore()
-    await store.save("acme", provider.expired_tokens())
+    await store.save("acme", login_tokens(fake, expired=True))
     store.failure = failure
-    return clock, provider, make_source(provider.oauth(), "acme", store, clock=clock), store
+    return clock, fake, make_source(oauth_client(fake), "acme", store, clock=clock), store
 
 
 @pytest.mark.parametrize("failure", list(FAILURES), ids=list(FAILURES))
 async def test_a_failed_save_keeps_the_new_tokens_in_use_and_loses_nothing(failure: str) -> None:
-    clock, provider, source, store = await flaky_setup(FAILURES[failure])
+    clock, fake, source, store = await flaky_setup(FAILURES[failure])
     with pytest.raises(TokenStoreError, match="could not be saved") as caught:
         await source.access_token()
     assert "rt-1" not in str(caught.value) and "at-1" not in str(caught.value)
-    assert provider.calls == 1
+    assert fake.calls["token"] == 1
     # Requests keep working with the new token while the store cannot be written.
     for _ in range(5):
         assert await source.access_token() == "at-1"
-    assert provider.calls == 1
+    assert fake.calls["token"] == 1
     assert source.current is not None and source.current.access_token == SecretStr("at-1")
     stored = await store.load("acme")
     assert stored is not None and stored.refresh_token == SecretStr("rt-0")
@@ -116,51 +126,51 @@ async def test_a_failed_save_keeps_the_new_tokens_in_use_and_loses_nothing(failu
     with pytest.raises(TokenStoreError, match="could not be saved"):
         await source.access_token()
     assert await source.access_token() == "at-2"
-    assert provider.stale_refresh_uses == []
+    assert fake.reused_refresh_tokens == []
     # Once the store works again the newest token set is saved.
     store.failure = None
     assert await source.access_token() == "at-2"
     assert dump(await store.load("acme")) == dump(source.current)
     clock.advance(7200)
     assert await source.access_token() == "at-3"
-    assert provider.stale_refresh_uses == []
+    assert fake.reused_refresh_tokens == []
 
 
 async def test_after_a_failed_save_a_401_refreshes_from_the_live_token_set() -> None:
-    _clock, provider, source, _store = await flaky_setup(FAILURES["disk full"])
+    _clock, fake, source, _store = await flaky_setup(FAILURES["disk full"])
     auth = LexofficeAuth(source)
-    async with provider.api_client(auth) as client:
+    async with api_client(fake, auth) as client:
         with pytest.raises(TokenStoreError):
             await client.get(f"{API}/v1/contacts")
         assert (await client.get(f"{API}/v1/contacts")).status_code == 200
-        provider.valid_access = set()  # the API revokes at-1: refreshed from rt-1
+        fake.revoke_access_tokens()  # the API revokes at-1: refreshed from rt-1
         with pytest.raises(TokenStoreError):
             await client.get(f"{API}/v1/contacts")
         assert (await client.get(f"{API}/v1/contacts")).status_code == 200
-    assert provider.calls == 2
-    assert provider.stale_refresh_uses == []
+    assert fake.calls["token"] == 2
+    assert fake.reused_refresh_tokens == []
     assert source.current is not None and source.current.access_token == SecretStr("at-2")
 
 
 async def test_after_a_failed_save_a_forced_refresh_uses_the_live_refresh_token() -> None:
-    _clock, provider, source, store = await flaky_setup(FAILURES["store error"])
+    _clock, fake, source, store = await flaky_setup(FAILURES["store error"])
     with pytest.raises(TokenStoreError):
         await source.access_token()
     store.failure = None
     refreshed = await source.refresh()
     assert refreshed.access_token == SecretStr("at-2")
-    assert provider.stale_refresh_uses == []
+    assert fake.reused_refresh_tokens == []
     assert dump(await store.load("acme")) == dump(refreshed)
 
 
 async def test_the_unsaved_tokens_are_saved_at_the_next_call_and_then_notified() -> None:
     seen: list[str] = []
-    clock = FakeClock()
-    provider = FakeProvider(clock)
+    clock = frozen_clock()
+    fake = refresh_sandbox(clock)
     store = FlakyStore()
-    await store.save("acme", provider.expired_tokens())
+    await store.save("acme", login_tokens(fake, expired=True))
     source = make_source(
-        provider.oauth(),
+        oauth_client(fake),
         "acme",
         store,
         clock=clock,
@@ -175,11 +185,11 @@ async def test_the_unsaved_tokens_are_saved_at_the_next_call_and_then_notified()
     assert seen == ["at-1"]
     stored = await store.load("acme")
     assert stored is not None and stored.refresh_token == SecretStr("rt-1")
-    assert provider.calls == 1
+    assert fake.calls["token"] == 1
 
 
 async def test_a_new_login_saved_meanwhile_replaces_the_unsaved_tokens() -> None:
-    clock, _provider, source, store = await flaky_setup(FAILURES["disk full"])
+    clock, _fake, source, store = await flaky_setup(FAILURES["disk full"])
     with pytest.raises(TokenStoreError):
         await source.access_token()
     store.failure = None
@@ -198,13 +208,13 @@ async def test_a_new_login_saved_meanwhile_replaces_the_unsaved_tokens() -> None
 async def test_file_store_disk_full_and_permission_errors_are_store_errors(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
 ) -> None:
-    clock = FakeClock()
-    provider = FakeProvider(clock)
+    clock = frozen_clock()
+    fake = refresh_sandbox(clock)
     path = tmp_path / "tokens.json"
     store: TokenStore = FileTokenStore(path)
-    await store.save("acme", provider.expired_tokens())
+    await store.save("acme", login_tokens(fake, expired=True))
     before = path.read_bytes()
-    source = make_source(provider.oauth(), "acme", store, clock=clock)
+    source = make_source(oauth_client(fake), "acme", store, clock=clock)
     error = OSError(errno.ENOSPC, "No space left on device")
     if where == "replace":
         error = PermissionError(errno.EACCES, "Permission denied")
@@ -223,11 +233,11 @@ async def test_file_store_disk_full_and_permission_errors_are_store_errors(
     assert await source.access_token() == "at-1"  # and saved at the next call
     stored = await store.load("acme")
     assert stored is not None and stored.refresh_token == SecretStr("rt-1")
-    assert provider.calls == 1 and provider.stale_refresh_uses == []
+    assert fake.calls["token"] == 1 and fake.reused_refresh_tokens == []
 
 
 async def test_a_login_that_cannot_be_saved_is_a_store_error_and_changes_nothing() -> None:
-    clock, _provider, source, store = await flaky_setup(FAILURES["disk full"])
+    clock, _fake, source, store = await flaky_setup(FAILURES["disk full"])
     login = TokenSet(
         access_token=SecretStr("at-login"),
         refresh_token=SecretStr("rt-login"),

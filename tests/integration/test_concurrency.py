@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -14,16 +12,24 @@ import pytest
 import respx
 from pydantic import SecretStr
 
-from lexoffice_auth import OAuthClient, TokenSet
+from lexoffice_auth import OAuthClient
 from lexoffice_auth._oauth.idtoken import at_hash
 from lexoffice_auth.errors import IdTokenError, ReauthenticationRequired
 from lexoffice_auth.stores import FileTokenStore, MemoryTokenStore, TokenStore
 from tests.support.sources import make_auth, make_source
 
 from ..session.test_refreshing import concurrent_errors
-from ..support.fake_provider import FakeClock, FakeProvider, TokenServer
 from ..support.jwt_helpers import CLIENT_ID, ISSUER, JWKS_URI, NOW, claims, jwks, metadata, rsa_key
 from ..support.processes import run_workers
+from ..support.refresh_sandbox import (
+    api_client,
+    bearers,
+    frozen_clock,
+    login_tokens,
+    oauth_client,
+    refresh_sandbox,
+    served_refresh_sandbox,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIRECT = "https://app.example.com/callback"
@@ -38,60 +44,51 @@ def make_store(kind: str, tmp_path: Path) -> TokenStore:
 async def test_1000_concurrent_requests_with_an_expired_token_refresh_once(
     kind: str, tmp_path: Path
 ) -> None:
-    clock = FakeClock()
-    provider = FakeProvider(clock, delay=0.01)
+    clock = frozen_clock()
+    fake = refresh_sandbox(clock, token_delay=0.01)
     store = make_store(kind, tmp_path)
-    await store.save("acme", provider.expired_tokens())
-    auth = make_auth(provider.oauth(), "acme", store, clock=clock)
+    await store.save("acme", login_tokens(fake, expired=True))
+    auth = make_auth(oauth_client(fake), "acme", store, clock=clock)
     statuses: list[int] = []
 
     async def call(http: Any) -> None:
         statuses.append((await http.get("/v1/profile")).status_code)
 
-    async with provider.api_client(auth) as http, anyio.create_task_group() as tg:
+    async with api_client(fake, auth) as http, anyio.create_task_group() as tg:
         for _ in range(1000):
             tg.start_soon(call, http)
-    assert provider.calls == 1
+    assert fake.calls["token"] == 1
     assert statuses == [200] * 1000
-    assert set(provider.api_auth_headers) == {"Bearer at-1"}
+    assert set(bearers(fake)) == {"Bearer at-1"}
 
 
 @pytest.mark.parametrize(("fraction", "refreshes"), [(0.25, 0), (1.0, 1000)])
 async def test_30_second_tokens_1000_requests_in_20_seconds(
     fraction: float, refreshes: int
 ) -> None:
-    clock = FakeClock()
-    provider = FakeProvider(clock, expires_in=30)
+    clock = frozen_clock()
+    fake = refresh_sandbox(clock, access_token_lifetime=30)
     store = MemoryTokenStore()
-    await store.save(
-        "acme",
-        TokenSet(
-            access_token=SecretStr("at-0"),
-            expires_at=clock() + 30,
-            issued_at=clock(),
-            refresh_token=SecretStr("rt-0"),
-        ),
-    )
-    auth = make_auth(provider.oauth(), "acme", store, clock=clock, leeway_fraction=fraction)
-    provider.valid_access = {"at-0"}
-    async with provider.api_client(auth) as http:
+    await store.save("acme", login_tokens(fake))  # at-0, valid for 30 s
+    auth = make_auth(oauth_client(fake), "acme", store, clock=clock, leeway_fraction=fraction)
+    async with api_client(fake, auth) as http:
         for _ in range(1000):
             clock.advance(0.02)
             assert (await http.get("/v1/profile")).status_code == 200
     # The default (a quarter of the lifetime) never refreshes; a leeway as long as the
     # lifetime (Authlib's fixed 60 s does worse) refreshes on every request.
-    assert provider.calls == refreshes
+    assert fake.calls["token"] == refreshes
 
 
 @pytest.mark.parametrize("kind", ["memory", "file"])
 async def test_rotating_refresh_tokens_are_never_reused(kind: str, tmp_path: Path) -> None:
-    clock = FakeClock()
-    provider = FakeProvider(clock, delay=0.005)
+    clock = frozen_clock()
+    fake = refresh_sandbox(clock, token_delay=0.005)
     store = make_store(kind, tmp_path)
-    await store.save("acme", provider.expired_tokens())
+    await store.save("acme", login_tokens(fake, expired=True))
     # Two sources on one store, as two workers of one service would have.
-    auths = [make_auth(provider.oauth(), "acme", store, clock=clock) for _ in range(2)]
-    clients = [provider.api_client(auth) for auth in auths]
+    auths = [make_auth(oauth_client(fake), "acme", store, clock=clock) for _ in range(2)]
+    clients = [api_client(fake, auth) for auth in auths]
     statuses: list[int] = []
 
     async def call(http: Any) -> None:
@@ -101,14 +98,14 @@ async def test_rotating_refresh_tokens_are_never_reused(kind: str, tmp_path: Pat
         async with anyio.create_task_group() as tg:
             for i in range(100):
                 tg.start_soon(call, clients[i % 2])
-        assert provider.calls == round_
+        assert fake.calls["token"] == round_
         stored = await store.load("acme")
-        assert stored is not None and stored.refresh_token is not None
-        assert stored.refresh_token.get_secret_value() == provider.live_refresh
+        assert stored is not None and stored.refresh_token == SecretStr(f"rt-{round_}")
+        assert fake.token_is_live(f"rt-{round_}")
         clock.advance(3601)
     for http in clients:
         await http.aclose()
-    assert provider.stale_refresh_uses == []
+    assert fake.reused_refresh_tokens == []
     assert statuses == [200] * 1000
 
 
@@ -118,15 +115,15 @@ async def test_rotating_refresh_tokens_are_never_reused(kind: str, tmp_path: Pat
 WORKER = """
 import asyncio, json, sys
 import httpx
-from lexoffice_auth import ProviderMetadata
+from lexoffice_auth import OAuthClient, ProviderMetadata
 from tests.support.sources import make_auth
-from lexoffice_auth._oauth.client import OAuthClient
 from lexoffice_auth.stores import FileTokenStore
 
 async def main(path, base):
-    metadata = ProviderMetadata(issuer=base, authorization_endpoint=base + "/authorize",
-                                token_endpoint=base + "/token")
-    oauth = OAuthClient("client-1", "https://app.example/cb", metadata=metadata,
+    # The served sandbox's provider and its public client (no sandbox import: it costs time).
+    metadata = ProviderMetadata(issuer=base, authorization_endpoint=base + "/oauth2/authorize",
+                                token_endpoint=base + "/oauth2/token")
+    oauth = OAuthClient("sandbox-client", "http://127.0.0.1/callback", metadata=metadata,
                         http_client=httpx.AsyncClient(trust_env=False))
     auth = make_auth(oauth, "acme", FileTokenStore(path))
     def api(request):
@@ -142,26 +139,16 @@ asyncio.run(main(sys.argv[1], sys.argv[2]))
 """
 
 
-@pytest.fixture
-def token_server() -> Iterator[TokenServer]:
-    with TokenServer() as server:
-        yield server
-
-
 @pytest.mark.slow
-def test_four_processes_share_one_refresh(tmp_path: Path, token_server: TokenServer) -> None:
+def test_four_processes_share_one_refresh(tmp_path: Path) -> None:
     path = tmp_path / "tokens.json"
-    expired = TokenSet(
-        access_token=SecretStr("at-0"),
-        expires_at=time.time() - 10,
-        issued_at=time.time() - 3610,
-        refresh_token=SecretStr("rt-0"),
-    )
-    anyio.run(FileTokenStore(path).save, "acme", expired)
-    results = run_workers(WORKER, [[str(path), token_server.url]] * 4)
+    fake = served_refresh_sandbox()
+    anyio.run(FileTokenStore(path).save, "acme", login_tokens(fake, expired=True))
+    with fake.serve() as base_url:
+        results = run_workers(WORKER, [[str(path), base_url]] * 4)
     assert [r["statuses"] for r in results] == [[200] * 100] * 4
-    assert token_server.calls == 1
-    assert token_server.stale == 0
+    assert fake.calls["token"] == 1
+    assert fake.reused_refresh_tokens == []
     stored = anyio.run(FileTokenStore(path).load, "acme")
     assert stored is not None and stored.refresh_token == SecretStr("rt-1")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -13,13 +12,19 @@ import anyio.to_thread
 import pytest
 from pydantic import SecretStr
 
-from lexoffice_auth import TokenSet
 from lexoffice_auth.stores._redis import RedisTokenStore
 from tests.support.sources import make_auth
 
-from ..support.fake_provider import FakeClock, FakeProvider, TokenServer
 from ..support.processes import run_workers
 from ..support.redis_server import RedisServer, redis_server_fixture  # noqa: F401
+from ..support.refresh_sandbox import (
+    api_client,
+    frozen_clock,
+    login_tokens,
+    oauth_client,
+    refresh_sandbox,
+    served_refresh_sandbox,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 HOSTS = 4
@@ -47,29 +52,29 @@ async def _burst(clients: list[Any], requests: int) -> list[int]:
 async def test_1000_requests_through_4_hosts_refresh_once_and_rotate_safely(
     redis_server: RedisServer, prefix: str
 ) -> None:
-    clock = FakeClock()
-    provider = FakeProvider(clock, delay=0.05)
+    clock = frozen_clock()
+    fake = refresh_sandbox(clock, token_delay=0.05)
     # Four "hosts": each its own Redis connection pool, OAuthClient, source and auth.
     stores = [RedisTokenStore(url=redis_server.url, prefix=prefix) for _ in range(HOSTS)]
     assert len({id(store._client) for store in stores}) == HOSTS
-    await stores[0].save("acme", provider.expired_tokens())
-    oauths = [provider.oauth() for _ in range(HOSTS)]
+    await stores[0].save("acme", login_tokens(fake, expired=True))
+    oauths = [oauth_client(fake) for _ in range(HOSTS)]
     clients = [
-        provider.api_client(make_auth(oauth, "acme", store, clock=clock))
+        api_client(fake, make_auth(oauth, "acme", store, clock=clock))
         for oauth, store in zip(oauths, stores, strict=True)
     ]
     try:
         assert await _burst(clients, 1000) == [200] * 1000
-        assert provider.calls == 1
+        assert fake.calls["token"] == 1
         # Later expiries: every round is one refresh with the newest refresh token.
         for round_ in range(2, 5):
             clock.advance(3601)
             assert await _burst(clients, 200) == [200] * 200
-            assert provider.calls == round_
+            assert fake.calls["token"] == round_
             stored = await stores[3].load("acme")
-            assert stored is not None and stored.refresh_token is not None
-            assert stored.refresh_token.get_secret_value() == provider.live_refresh
-        assert provider.stale_refresh_uses == []
+            assert stored is not None and stored.refresh_token == SecretStr(f"rt-{round_}")
+            assert fake.token_is_live(f"rt-{round_}")
+        assert fake.reused_refresh_tokens == []
     finally:
         for http, oauth, store in zip(clients, oauths, stores, strict=True):
             await http.aclose()
@@ -82,15 +87,15 @@ async def test_1000_requests_through_4_hosts_refresh_once_and_rotate_safely(
 WORKER = """
 import asyncio, json, sys
 import httpx
-from lexoffice_auth import ProviderMetadata
+from lexoffice_auth import OAuthClient, ProviderMetadata
 from tests.support.sources import make_auth
-from lexoffice_auth._oauth.client import OAuthClient
 from lexoffice_auth.stores._redis import RedisTokenStore
 
 async def main(url, prefix, base, requests):
-    metadata = ProviderMetadata(issuer=base, authorization_endpoint=base + "/authorize",
-                                token_endpoint=base + "/token")
-    oauth = OAuthClient("client-1", "https://app.example/cb", metadata=metadata,
+    # The served sandbox's provider and its public client (no sandbox import: it costs time).
+    metadata = ProviderMetadata(issuer=base, authorization_endpoint=base + "/oauth2/authorize",
+                                token_endpoint=base + "/oauth2/token")
+    oauth = OAuthClient("sandbox-client", "http://127.0.0.1/callback", metadata=metadata,
                         http_client=httpx.AsyncClient(trust_env=False))
     store = RedisTokenStore(url=url, prefix=prefix)
     auth = make_auth(oauth, "acme", store)
@@ -110,13 +115,8 @@ asyncio.run(main(sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])))
 
 @pytest.mark.slow  # three real processes against a real redis-server
 def test_three_processes_share_one_refresh(redis_server: RedisServer, prefix: str) -> None:
-    token_server = TokenServer()
-    expired = TokenSet(
-        access_token=SecretStr("at-0"),
-        expires_at=time.time() - 10,
-        issued_at=time.time() - 3610,
-        refresh_token=SecretStr("rt-0"),
-    )
+    fake = served_refresh_sandbox()
+    expired = login_tokens(fake, expired=True)
 
     async def store_call(method: str, *args: Any) -> Any:
         async with RedisTokenStore(url=redis_server.url, prefix=prefix) as store:
@@ -124,14 +124,14 @@ def test_three_processes_share_one_refresh(redis_server: RedisServer, prefix: st
 
     asyncio.run(store_call("save", "acme", expired))
     shares = [334, 333, 333]
-    with token_server:
+    with fake.serve() as base_url:
         results = run_workers(
             WORKER,
-            [[redis_server.url, prefix, token_server.url, str(n)] for n in shares],
+            [[redis_server.url, prefix, base_url, str(n)] for n in shares],
             within=60,
         )
     assert [r["statuses"] for r in results] == [[200] * n for n in shares]
-    assert token_server.calls == 1
-    assert token_server.stale == 0
+    assert fake.calls["token"] == 1
+    assert fake.reused_refresh_tokens == []
     stored = asyncio.run(store_call("load", "acme"))
     assert stored is not None and stored.refresh_token == SecretStr("rt-1")

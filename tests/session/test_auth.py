@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -16,95 +17,103 @@ from pydantic import SecretStr
 from lexoffice_auth import ApiKeyAuth, LexofficeAuth, RefreshingTokenSource, TokenSet
 from lexoffice_auth.errors import ApiKeyRejected, ConfigurationError, UnsafeRequestError
 from lexoffice_auth.stores import MemoryTokenStore
+from lexoffice_auth.testing import FakeClock, FakeLexoffice
 from tests.support.sources import make_auth, make_source
 
-from ..support.fake_provider import API, TOKEN_URL, FakeClock, FakeProvider
+from ..support.refresh_sandbox import (
+    API,
+    api_client,
+    bearers,
+    frozen_clock,
+    login_tokens,
+    oauth_client,
+    refresh_sandbox,
+)
+
+# A contact the sandbox's API accepts: the body a retried request must carry again.
+CONTACT = {"version": 0, "roles": {"customer": {}}, "company": {"name": "ACME"}}
 
 
 async def fresh_auth(
-    **kwargs: Any,
-) -> tuple[FakeClock, FakeProvider, LexofficeAuth[RefreshingTokenSource], MemoryTokenStore]:
-    clock = FakeClock()
-    provider = FakeProvider(clock)
+    *, api_base: str = API, **kwargs: Any
+) -> tuple[FakeClock, FakeLexoffice, LexofficeAuth[RefreshingTokenSource], MemoryTokenStore]:
+    """A logged-in account (``at-0``, ``rt-0``, valid for an hour) on a new sandbox."""
+    clock = frozen_clock()
+    fake = refresh_sandbox(clock, api_base=api_base)
     store = MemoryTokenStore()
-    await store.save(
-        "acme",
-        TokenSet(
-            access_token=SecretStr("at-0"),
-            expires_at=clock() + 3600,
-            issued_at=clock(),
-            refresh_token=SecretStr("rt-0"),
-        ),
-    )
-    auth = make_auth(provider.oauth(), "acme", store, clock=clock, **kwargs)
-    return clock, provider, auth, store
+    await store.save("acme", login_tokens(fake))
+    auth = make_auth(oauth_client(fake), "acme", store, clock=clock, **kwargs)
+    return clock, fake, auth, store
+
+
+def api_bodies(fake: FakeLexoffice) -> list[bytes]:
+    host = httpx.URL(fake.api_base).host
+    return [r.content for r in fake.requests if r.url.host == host]
 
 
 async def test_valid_token_is_sent_as_bearer() -> None:
-    _, provider, auth, _ = await fresh_auth()
-    async with provider.api_client(auth) as http:
+    _, fake, auth, _ = await fresh_auth()
+    async with api_client(fake, auth) as http:
         response = await http.get("/v1/profile")
     assert response.status_code == 200
-    assert provider.api_auth_headers == ["Bearer at-0"]
-    assert provider.calls == 0
+    assert bearers(fake) == ["Bearer at-0"]
+    assert fake.calls["token"] == 0
 
 
 async def test_401_with_current_token_refreshes_once_and_retries_with_body() -> None:
-    _, provider, auth, store = await fresh_auth()
-    provider.valid_access = set()  # the provider revoked at-0 early
-    async with provider.api_client(auth) as http:
-        response = await http.post("/v1/contacts", json={"name": "ACME"})
-    assert response.status_code == 200
-    assert response.json()["body"] == '{"name":"ACME"}'
-    assert provider.calls == 1
-    assert provider.api_auth_headers == ["Bearer at-0", "Bearer at-1"]
+    _, fake, auth, store = await fresh_auth()
+    fake.revoke_access_tokens()  # the provider revoked at-0 early
+    async with api_client(fake, auth) as http:
+        response = await http.post("/v1/contacts", json=CONTACT)
+    assert response.status_code == 201  # the sandbox accepted the replayed body
+    sent = json.dumps(CONTACT, separators=(",", ":")).encode()
+    assert api_bodies(fake) == [sent, sent]
+    assert fake.calls["token"] == 1
+    assert bearers(fake) == ["Bearer at-0", "Bearer at-1"]
     assert (await store.load("acme")).access_token == SecretStr("at-1")  # type: ignore[union-attr]
     assert [r.status_code for r in response.history] == [401]
 
 
 async def test_401_with_an_already_replaced_token_retries_without_refresh() -> None:
-    _, provider, auth, _ = await fresh_auth()
+    _, fake, auth, _ = await fresh_auth()
     source = auth.source
 
-    async def api(request: httpx.Request) -> httpx.Response:
+    async def api_refreshing_meanwhile(request: httpx.Request) -> httpx.Response:
         if request.headers["Authorization"] == "Bearer at-0":
-            # While this request was in flight, another task refreshed the token.
+            # While this request was in flight, another task refreshed the token, and the
+            # provider ended the old one with that refresh.
             await source.refresh()
-        return await provider.api(request)
+            fake.revoke_access_tokens(["at-0"])
+        return fake.handle(request)
 
-    provider.valid_access = {"at-0"}
     async with httpx.AsyncClient(
-        base_url=API, auth=auth, transport=httpx.MockTransport(api)
+        base_url=API, auth=auth, transport=httpx.MockTransport(api_refreshing_meanwhile)
     ) as http:
         response = await http.get("/v1/profile")
     assert response.status_code == 200
-    assert provider.calls == 1  # only the other task's refresh
-    assert provider.api_auth_headers == ["Bearer at-0", "Bearer at-1"]
+    assert fake.calls["token"] == 1  # only the other task's refresh
+    assert bearers(fake) == ["Bearer at-0", "Bearer at-1"]
 
 
 async def test_401_after_another_process_replaced_the_token_adopts_it_without_refresh() -> None:
-    clock, provider, auth, store = await fresh_auth()
-    async with provider.api_client(auth) as http:
+    _, fake, auth, store = await fresh_auth()
+    async with api_client(fake, auth) as http:
         assert (await http.get("/v1/profile")).status_code == 200
-        newer = TokenSet(
-            access_token=SecretStr("at-other"),
-            expires_at=clock() + 3600,
-            issued_at=clock(),
-            refresh_token=SecretStr("rt-other"),
-        )
-        await store.save("acme", newer)  # written by another process's refresh
-        provider.valid_access = {"at-other"}
+        newer = login_tokens(fake)  # at-1, rt-1: another process's login, in the store
+        await store.save("acme", newer)
+        fake.revoke_access_tokens(["at-0"])
         response = await http.get("/v1/profile")
     assert response.status_code == 200
-    assert provider.calls == 0
-    assert provider.api_auth_headers[-2:] == ["Bearer at-0", "Bearer at-other"]
+    assert fake.calls["token"] == 0
+    assert bearers(fake)[-2:] == ["Bearer at-0", "Bearer at-1"]
 
 
 async def test_second_401_is_returned_without_a_loop() -> None:
-    _, provider, auth, _ = await fresh_auth()
+    _, fake, auth, _ = await fresh_auth()
+    sent: list[str] = []
 
     async def always_401(request: httpx.Request) -> httpx.Response:
-        provider.api_auth_headers.append(request.headers["Authorization"])
+        sent.append(request.headers["Authorization"])
         return httpx.Response(401)
 
     async with httpx.AsyncClient(
@@ -112,12 +121,12 @@ async def test_second_401_is_returned_without_a_loop() -> None:
     ) as http:
         response = await http.get("/v1/profile")
     assert response.status_code == 401
-    assert provider.calls == 1
-    assert provider.api_auth_headers == ["Bearer at-0", "Bearer at-1"]
+    assert fake.calls["token"] == 1
+    assert sent == ["Bearer at-0", "Bearer at-1"]
 
 
 async def test_an_api_that_rejects_every_token_backs_off_exponentially() -> None:
-    clock, provider, auth, _ = await fresh_auth()
+    clock, fake, auth, _ = await fresh_auth()
     start = clock()
     sent: list[str] = []
 
@@ -130,9 +139,9 @@ async def test_an_api_that_rejects_every_token_backs_off_exponentially() -> None
     ) as http:
         refreshed_at: list[float] = []
         for _ in range(20):
-            calls = provider.calls
+            calls = fake.calls["token"]
             assert (await http.get("/v1/profile")).status_code == 401
-            if provider.calls != calls:
+            if fake.calls["token"] != calls:
                 refreshed_at.append(round(clock() - start, 1))
             clock.advance(0.4)  # 8 s in all
         # The first 401 refreshes at once; a new token rejected again backs off 1, 2, 4 s.
@@ -143,64 +152,66 @@ async def test_an_api_that_rejects_every_token_backs_off_exponentially() -> None
 
 
 async def test_the_401_throttle_covers_only_a_token_the_source_refreshed_itself() -> None:
-    clock, provider, auth, _ = await fresh_auth()
-    provider.valid_access = set()
-    async with provider.api_client(auth) as http:
+    clock, fake, auth, _ = await fresh_auth()
+    fake.revoke_access_tokens()
+    async with api_client(fake, auth) as http:
         assert (await http.get("/v1/profile")).status_code == 200  # at-0 refused, at-1 works
-        assert provider.calls == 1
+        assert fake.calls["token"] == 1
         login = TokenSet(
             access_token=SecretStr("at-login"),
             expires_at=clock() + 3600,
-            refresh_token=SecretStr(provider.live_refresh),
+            refresh_token=SecretStr("rt-1"),  # the live one
         )
         await auth.source.save(login)  # a new login right after the refresh
         response = await http.get("/v1/profile")
     assert response.status_code == 200  # the login's token was refused and refreshed
-    assert provider.calls == 2
-    assert provider.api_auth_headers[-2:] == ["Bearer at-login", "Bearer at-2"]
+    assert fake.calls["token"] == 2
+    assert bearers(fake)[-2:] == ["Bearer at-login", "Bearer at-2"]
 
 
 async def test_the_401_backoff_is_configurable() -> None:
-    _, provider, auth, _ = await fresh_auth(rejection_backoff=0)
+    _, fake, auth, _ = await fresh_auth(rejection_backoff=0)
     async with httpx.AsyncClient(
         base_url=API, auth=auth, transport=httpx.MockTransport(lambda r: httpx.Response(401))
     ) as http:
         for _ in range(3):
             await http.get("/v1/profile")
-    assert provider.calls == 3
+    assert fake.calls["token"] == 3
 
 
 async def test_streamed_body_is_not_replayed_but_the_next_request_works() -> None:
-    _, provider, auth, _ = await fresh_auth()
-    provider.valid_access = set()
+    _, fake, auth, _ = await fresh_auth()
+    fake.revoke_access_tokens()
 
     async def body() -> AsyncIterator[bytes]:
-        yield b"part-1,"
-        yield b"part-2"
+        yield b'{"version":0,'
+        yield b'"roles":{"customer":{}},"company":{"name":"ACME"}}'
 
-    async with provider.api_client(auth) as http:
-        response = await http.post("/v1/files", content=body())
+    async with api_client(fake, auth) as http:
+        headers = {"Content-Type": "application/json"}
+        response = await http.post("/v1/contacts", content=body(), headers=headers)
         assert response.status_code == 401  # a stream cannot be sent twice honestly
-        assert provider.calls == 1
-        response = await http.post("/v1/files", content=b"again")
-    assert response.status_code == 200
-    assert provider.api_auth_headers == ["Bearer at-0", "Bearer at-1"]
+        assert fake.calls["token"] == 1
+        response = await http.post("/v1/contacts", json=CONTACT)
+    assert response.status_code == 201
+    assert bearers(fake) == ["Bearer at-0", "Bearer at-1"]
 
 
 async def test_token_endpoint_calls_counted_with_respx() -> None:
-    clock = FakeClock()
-    provider = FakeProvider(clock)
+    clock = frozen_clock()
+    fake = refresh_sandbox(clock)
     store = MemoryTokenStore()
-    await store.save("acme", provider.expired_tokens())
+    await store.save("acme", login_tokens(fake, expired=True))
     with respx.mock(assert_all_called=False) as router:
-        token_route = router.post(TOKEN_URL).mock(side_effect=provider.token_endpoint)
-        router.route(host="api.lexware.io").mock(side_effect=provider.api)
-        oauth = provider.oauth(http_client=httpx.AsyncClient())  # respx intercepts it
+        token_route = router.post(f"{fake.issuer}/oauth2/token").mock(side_effect=fake.handle)
+        router.route(host="api.lexware.io").mock(side_effect=fake.handle)
+        oauth = oauth_client(fake, http_client=httpx.AsyncClient())  # respx intercepts it
         auth = make_auth(oauth, "acme", store, clock=clock)
         async with httpx.AsyncClient(base_url=API, auth=auth) as http:
             for _ in range(3):
                 assert (await http.get("/v1/profile")).status_code == 200
     assert token_route.call_count == 1
+    assert bearers(fake) == ["Bearer at-1"] * 3
 
 
 @pytest.mark.parametrize(
@@ -214,20 +225,21 @@ async def test_token_endpoint_calls_counted_with_respx() -> None:
     ],
 )
 async def test_foreign_origin_or_plain_http_is_refused_before_sending(url: str) -> None:
-    _, provider, auth, _ = await fresh_auth()
-    async with provider.api_client(auth) as http:
+    _, fake, auth, _ = await fresh_auth()
+    async with api_client(fake, auth) as http:
         with pytest.raises(UnsafeRequestError, match="refusing to send the token") as info:
             await http.get(url)
-    assert provider.api_calls == 0
+    assert fake.requests == []
     assert "at-0" not in str(info.value)
     if url.startswith("http://"):
         assert "plain HTTP" in str(info.value)
 
 
 async def test_loopback_http_origin_can_be_allowed() -> None:
-    _, provider, auth, _ = await fresh_auth(api_origins=["http://127.0.0.1:8080"])
-    assert auth.api_origins == ("http://127.0.0.1:8080",)
-    async with httpx.AsyncClient(auth=auth, transport=httpx.MockTransport(provider.api)) as http:
+    origin = "http://127.0.0.1:8080"
+    _, fake, auth, _ = await fresh_auth(api_base=origin, api_origins=[origin])
+    assert auth.api_origins == (origin,)
+    async with httpx.AsyncClient(auth=auth, transport=fake.transport()) as http:
         assert (await http.get("http://127.0.0.1:8080/v1/profile")).status_code == 200
         with pytest.raises(UnsafeRequestError):
             await http.get("http://127.0.0.1:9999/v1/profile")
@@ -259,7 +271,7 @@ async def test_bad_origins_are_configuration_errors(origin: str, error: type[Exc
     ],
 )
 def test_unusable_api_origins_are_configuration_errors(origins: Any) -> None:
-    source = make_source(FakeProvider(FakeClock()).oauth(), "acme")
+    source = make_source(oauth_client(refresh_sandbox()), "acme")
     with pytest.raises(ConfigurationError):
         LexofficeAuth(source, api_origins=origins)
     with pytest.raises(ConfigurationError):
@@ -267,7 +279,7 @@ def test_unusable_api_origins_are_configuration_errors(origins: Any) -> None:
 
 
 def test_sync_client_is_refused_with_advice() -> None:
-    auth = LexofficeAuth(make_source(FakeProvider(FakeClock()).oauth(), "acme"))
+    auth = LexofficeAuth(make_source(oauth_client(refresh_sandbox()), "acme"))
     transport = httpx.MockTransport(lambda r: httpx.Response(200))
     with httpx.Client(transport=transport) as http, pytest.raises(ConfigurationError):
         http.get(f"{API}/v1/profile", auth=auth)
@@ -284,8 +296,8 @@ HTTPX2 = importlib.util.find_spec("httpx2") is not None
 async def test_httpx2_async_client_accepts_both_auths() -> None:
     import httpx2
 
-    _, provider, auth, _ = await fresh_auth()
-    provider.valid_access = set()
+    _, fake, auth, _ = await fresh_auth()
+    fake.revoke_access_tokens()
     seen: list[str] = []
 
     async def api(request: Any) -> Any:
@@ -298,7 +310,7 @@ async def test_httpx2_async_client_accepts_both_auths() -> None:
         response = await http.post(f"{API}/v1/contacts", json={"a": 1}, auth=auth)
         assert response.status_code == 200
         assert seen == ["Bearer at-0", "Bearer at-1"]
-        assert provider.calls == 1
+        assert fake.calls["token"] == 1
         response = await http.get(f"{API}/v1/profile", auth=ApiKeyAuth("key-1"))
         assert response.status_code == 200
         with pytest.raises(UnsafeRequestError):
@@ -410,6 +422,5 @@ async def test_api_key_origin_rules() -> None:
 
 
 def test_source_is_exposed_for_status_checks() -> None:
-    provider = FakeProvider(FakeClock())
-    source = make_source(provider.oauth(), "acme")
+    source = make_source(oauth_client(refresh_sandbox()), "acme")
     assert LexofficeAuth(source).source is source

@@ -6,7 +6,6 @@ import logging
 from typing import Any
 
 import anyio
-import httpx
 import pytest
 from pydantic import SecretStr
 
@@ -20,9 +19,16 @@ from lexoffice_auth.errors import (
     TokenStoreError,
 )
 from lexoffice_auth.stores import FileTokenStore, MemoryTokenStore
+from lexoffice_auth.testing import FakeClock, FakeLexoffice
 from tests.support.sources import make_source
 
-from ..support.fake_provider import FakeClock, FakeProvider, dump
+from ..support.refresh_sandbox import (
+    dump,
+    frozen_clock,
+    login_tokens,
+    oauth_client,
+    refresh_sandbox,
+)
 
 
 class CountingStore(MemoryTokenStore):
@@ -63,27 +69,28 @@ async def concurrent_errors(source: RefreshingTokenSource, n: int) -> list[Excep
 
 
 async def setup(
-    *, store: Any = None, tokens: TokenSet | None = None, **opts: Any
-) -> tuple[FakeClock, FakeProvider, RefreshingTokenSource, Any]:
-    clock = FakeClock()
-    provider = FakeProvider(clock)
+    *, store: Any = None, expired: bool = True, refresh: bool = True, **opts: Any
+) -> tuple[FakeClock, FakeLexoffice, RefreshingTokenSource, Any]:
+    """A source over a stored login (``at-0``, ``rt-0``; expired unless told otherwise)."""
+    clock = frozen_clock()
+    fake = refresh_sandbox(clock)
     store = store if store is not None else CountingStore()
-    await store.save("acme", tokens if tokens is not None else provider.expired_tokens())
+    await store.save("acme", login_tokens(fake, expired=expired, refresh=refresh))
     if isinstance(store, CountingStore):
         store.saves.clear()
     opts.setdefault("backoff", 0.001)
-    source = make_source(provider.oauth(), "acme", store, clock=clock, **opts)
-    return clock, provider, source, store
+    source = make_source(oauth_client(fake), "acme", store, clock=clock, **opts)
+    return clock, fake, source, store
 
 
 async def test_valid_token_is_served_from_memory_without_store_io() -> None:
-    _clock, provider, source, store = await setup()
+    _clock, fake, source, store = await setup()
     assert await source.access_token() == "at-1"
     loads = store.loads
     for _ in range(100):
         assert await source.access_token() == "at-1"
     assert store.loads == loads
-    assert provider.calls == 1
+    assert fake.calls["token"] == 1
 
 
 async def test_new_token_is_saved_before_hook_and_use() -> None:
@@ -94,12 +101,13 @@ async def test_new_token_is_saved_before_hook_and_use() -> None:
         seen.append(dump(await store.load("acme")))
         assert dump(token_set) == seen[-1]
 
-    _, provider, source, _ = await setup(store=store, on_token=hook)
+    _, fake, source, _ = await setup(store=store, on_token=hook)
     token_set = await source.token_set()
     assert seen == [dump(token_set)]
     assert [dump(t) for t in store.saves] == [dump(token_set)]
     assert token_set.refresh_token is not None
-    assert token_set.refresh_token.get_secret_value() == provider.live_refresh
+    assert token_set.refresh_token.get_secret_value() == "rt-1"
+    assert fake.token_is_live("rt-1") and not fake.token_is_live("rt-0")
 
 
 async def test_sync_hook_and_failing_hook(caplog: pytest.LogCaptureFixture) -> None:
@@ -119,73 +127,70 @@ async def test_sync_hook_and_failing_hook(caplog: pytest.LogCaptureFixture) -> N
 
 
 async def test_response_without_refresh_token_keeps_the_old_one() -> None:
-    clock = FakeClock()
-    provider = FakeProvider(clock, rotate=False)
+    clock = frozen_clock()
+    fake = refresh_sandbox(clock, rotate=False)
     store = MemoryTokenStore()
-    await store.save("acme", provider.expired_tokens())
-    source = make_source(provider.oauth(), "acme", store, clock=clock)
+    await store.save("acme", login_tokens(fake, expired=True))
+    source = make_source(oauth_client(fake), "acme", store, clock=clock)
     token_set = await source.token_set()
     assert token_set.access_token.get_secret_value() == "at-1"
     assert token_set.refresh_token == SecretStr("rt-0")
 
 
 async def test_leeway_is_capped_by_a_fraction_of_the_lifetime() -> None:
-    clock = FakeClock()
-    provider = FakeProvider(clock, expires_in=40)
+    clock = frozen_clock()
+    fake = refresh_sandbox(clock, access_token_lifetime=40)
     store = MemoryTokenStore()
-    await store.save("acme", provider.expired_tokens())
-    source = make_source(provider.oauth(), "acme", store, clock=clock, leeway_fraction=0.25)
+    await store.save("acme", login_tokens(fake, expired=True))
+    source = make_source(oauth_client(fake), "acme", store, clock=clock, leeway_fraction=0.25)
     await source.access_token()
     clock.advance(29.9)  # 40 s token: leeway min(60, 10) = 10 s
     await source.access_token()
-    assert provider.calls == 1
+    assert fake.calls["token"] == 1
     clock.advance(0.2)
     await source.access_token()
-    assert provider.calls == 2
+    assert fake.calls["token"] == 2
 
 
 async def test_no_stored_token_asks_for_login() -> None:
-    clock = FakeClock()
-    provider = FakeProvider(clock)
-    source = make_source(provider.oauth(), "acme", MemoryTokenStore(), clock=clock)
+    clock = frozen_clock()
+    fake = refresh_sandbox(clock)
+    source = make_source(oauth_client(fake), "acme", MemoryTokenStore(), clock=clock)
     with pytest.raises(ReauthenticationRequired, match="log in first"):
         await source.access_token()
-    assert provider.calls == 0
+    assert fake.calls["token"] == 0
 
 
 @pytest.mark.parametrize("error", ["invalid_grant", "invalid_client", "unauthorized_client"])
 async def test_terminal_error_is_remembered_until_a_new_login(error: str) -> None:
-    _, provider, source, store = await setup()
-    provider.failures.append((400, error))
+    _, fake, source, store = await setup()
+    fake.reject_next_token_requests(1, error)
     with pytest.raises(ReauthenticationRequired, match=error):
         await source.access_token()
     for _ in range(5):
         with pytest.raises(ReauthenticationRequired):
             await source.access_token()
-    assert provider.calls == 1
+    assert fake.calls["token"] == 1
     assert store.saves == []  # the stored grant is not overwritten
-    fresh = TokenSet(access_token=SecretStr("at-login"), expires_at=provider.clock() + 3600)
-    provider.valid_access = {"at-login"}
+    fresh = TokenSet(access_token=SecretStr("at-login"), expires_at=fake.clock() + 3600)
     await source.save(fresh)
     assert await source.access_token() == "at-login"
-    assert provider.calls == 1
+    assert fake.calls["token"] == 1
 
 
 async def test_terminal_state_clears_when_another_process_stores_new_tokens() -> None:
-    _, provider, source, store = await setup()
-    provider.failures.append((400, "invalid_grant"))
+    _, fake, source, store = await setup()
+    fake.reject_next_token_requests(1, "invalid_grant")
     with pytest.raises(ReauthenticationRequired):
         await source.access_token()
-    other = TokenSet(access_token=SecretStr("at-other"), expires_at=provider.clock() + 3600)
+    other = TokenSet(access_token=SecretStr("at-other"), expires_at=fake.clock() + 3600)
     await MemoryTokenStore.save(store, "acme", other)  # as another process's login would
     assert await source.access_token() == "at-other"
-    assert provider.calls == 1
+    assert fake.calls["token"] == 1
 
 
 async def test_no_refresh_token_is_terminal_without_calling_the_provider() -> None:
-    clock = FakeClock()
-    provider = FakeProvider(clock)
-    _, _, source, _ = await setup(tokens=provider.expired_tokens(refresh=None))
+    _, _, source, _ = await setup(refresh=False)
     with pytest.raises(ReauthenticationRequired, match="no refresh token"):
         await source.access_token()
     with pytest.raises(ReauthenticationRequired):
@@ -198,76 +203,72 @@ async def test_no_refresh_token_is_terminal_without_calling_the_provider() -> No
         (503, "temporarily_unavailable"),
         (500, "server_error"),
         (429, "slow_down"),
-        httpx.ConnectError("down"),
+        "unreachable",
     ],
     ids=["temporarily_unavailable", "5xx", "429", "network"],
 )
 async def test_transient_errors_are_retried_keeping_the_refresh_token(failure: Any) -> None:
-    _, provider, source, store = await setup(retries=2)
-    provider.failures.extend([failure, failure])
+    _, fake, source, store = await setup(retries=2)
+    if failure == "unreachable":
+        fake.fail_next_token_requests(2, "unreachable")  # httpx.ConnectError
+    else:
+        status, error = failure
+        fake.reject_next_token_requests(2, error, status=status)
     assert await source.access_token() == "at-1"
-    assert provider.calls == 3
-    assert provider.stale_refresh_uses == []
+    assert fake.calls["token"] == 3
+    assert fake.reused_refresh_tokens == []
     assert len(store.saves) == 1
 
 
 async def test_retries_are_bounded_and_the_grant_survives() -> None:
-    _, provider, source, store = await setup(retries=1)
-    provider.failures.extend([httpx.ConnectError("down")] * 3)
+    _, fake, source, store = await setup(retries=1)
+    fake.fail_next_token_requests(3, "unreachable")  # httpx.ConnectError
     with pytest.raises(NetworkError):
         await source.access_token()
-    assert provider.calls == 2
+    assert fake.calls["token"] == 2
     assert (await store.load("acme")).refresh_token == SecretStr("rt-0")
     # A new call tries again: one failure left, then success within its two attempts.
     assert await source.access_token() == "at-1"
-    assert provider.calls == 4
+    assert fake.calls["token"] == 4
 
 
 async def test_waiters_share_the_failure_of_the_refresh_they_waited_for() -> None:
-    _, provider, source, _ = await setup(retries=0)
-    provider.delay = 0.02
-    provider.failures.append((503, "temporarily_unavailable"))
+    _, fake, source, _ = await setup(retries=0)
+    fake.token_delay = 0.02
+    fake.reject_next_token_requests(1, "temporarily_unavailable", status=503)
     errors = await concurrent_errors(source, 20)
     assert len(errors) == 20 and all(isinstance(e, TokenEndpointError) for e in errors)
-    assert provider.calls == 1
+    assert fake.calls["token"] == 1
     # Same error for all, but each task raises an object of its own (its own traceback).
     assert len({id(e) for e in errors}) == 20
     assert len({(type(e), str(e), vars(e).items().__repr__()) for e in errors}) == 1
 
 
 async def test_non_transient_endpoint_error_is_not_retried() -> None:
-    _, provider, source, _ = await setup(retries=3)
-    provider.failures.append((400, "invalid_scope"))
+    _, fake, source, _ = await setup(retries=3)
+    fake.reject_next_token_requests(1, "invalid_scope")
     with pytest.raises(TokenEndpointError, match="invalid_scope"):
         await source.access_token()
-    assert provider.calls == 1
+    assert fake.calls["token"] == 1
     assert await source.access_token() == "at-1"  # not terminal: a later call may succeed
 
 
 async def test_a_refreshed_token_that_could_not_be_saved_is_not_lost() -> None:
     store = CountingStore()
-    _, provider, source, _ = await setup(store=store)
+    _, fake, source, _ = await setup(store=store)
     store.fail_saves = 1
     with pytest.raises(TokenStoreError):
         await source.access_token()
-    assert provider.calls == 1
+    assert fake.calls["token"] == 1
     # The next call saves the token it already has instead of reusing the dead refresh token.
     assert await source.access_token() == "at-1"
-    assert provider.calls == 1
-    assert provider.stale_refresh_uses == []
+    assert fake.calls["token"] == 1
+    assert fake.reused_refresh_tokens == []
     assert dump(await store.load("acme")) == dump(source.current)
 
 
 async def test_forced_refresh_and_forget() -> None:
-    clock = FakeClock()
-    FakeProvider(clock)
-    fresh = TokenSet(
-        access_token=SecretStr("at-0"),
-        expires_at=clock() + 3600,
-        issued_at=clock(),
-        refresh_token=SecretStr("rt-0"),
-    )
-    _, _provider, source, store = await setup(tokens=fresh)
+    _, _fake, source, store = await setup(expired=False)
     assert await source.access_token() == "at-0"
     assert (await source.refresh()).access_token == SecretStr("at-1")
     await source.forget()
@@ -279,17 +280,17 @@ async def test_forced_refresh_and_forget() -> None:
 async def test_a_forced_refresh_of_an_unloaded_due_token_refreshes_once() -> None:
     # Loading a due token refreshes it; that is the refresh asked for, not a reason for a
     # second grant (with rotating refresh tokens each grant spends one).
-    _clock, provider, source, store = await setup()  # the stored token is expired
+    _clock, fake, source, store = await setup()  # the stored token is expired
     tokens = await source.refresh()
-    assert provider.calls == 1
+    assert fake.calls["token"] == 1
     assert tokens.access_token == SecretStr("at-1")
     assert dump(await store.load("acme")) == dump(tokens)
 
 
 async def test_cancelling_in_the_middle_of_a_refresh_leaves_no_lock(tmp_path: Any) -> None:
     store = FileTokenStore(tmp_path / "tokens.json")
-    _, provider, source, _ = await setup(store=store)
-    provider.delay = 0.3
+    _, fake, source, _ = await setup(store=store)
+    fake.token_delay = 0.3  # the answer arrives 0.3 s after the sandbox rotated rt-0
     with anyio.move_on_after(0.05) as scope:
         async with anyio.create_task_group() as tg:
             for _ in range(50):
@@ -301,13 +302,13 @@ async def test_cancelling_in_the_middle_of_a_refresh_leaves_no_lock(tmp_path: An
             pass
     # The refresh already sent was seen through and saved: no second refresh, no reuse.
     assert await source.access_token() == "at-1"
-    assert provider.calls == 1
-    assert provider.stale_refresh_uses == []
+    assert fake.calls["token"] == 1
+    assert fake.reused_refresh_tokens == []
 
 
 async def test_cancelling_while_waiting_for_the_store_lock(tmp_path: Any) -> None:
     store = FileTokenStore(tmp_path / "tokens.json")
-    _, provider, source, _ = await setup(store=store)
+    _, fake, source, _ = await setup(store=store)
     other = FileTokenStore(tmp_path / "tokens.json")
     async with other.lock("acme"):  # another process is refreshing
         with anyio.move_on_after(0.1) as scope:
@@ -315,7 +316,7 @@ async def test_cancelling_while_waiting_for_the_store_lock(tmp_path: Any) -> Non
         assert scope.cancelled_caught
     assert not source._lock.locked()
     assert await source.access_token() == "at-1"
-    assert provider.calls == 1
+    assert fake.calls["token"] == 1
 
 
 async def test_a_valid_token_in_a_file_store_serves_before_any_token_set_is_built(
@@ -323,7 +324,9 @@ async def test_a_valid_token_in_a_file_store_serves_before_any_token_set_is_buil
 ) -> None:
     # The first request reads the entry without the model (FileTokenStore.load_stored); the
     # token set callers ask for afterwards is the one the store's load returns.
-    clock = FakeClock()
+    clock = frozen_clock()
+    fake = refresh_sandbox(clock)
+    fake.mint_tokens(scopes=())  # at-0, rt-0: the grant the stored set refreshes from
     store = FileTokenStore(tmp_path / "tokens.json")
     now = clock()
     valid = TokenSet(
@@ -333,15 +336,14 @@ async def test_a_valid_token_in_a_file_store_serves_before_any_token_set_is_buil
         issued_at=now,
     )
     await store.save("acme", valid)
-    provider = FakeProvider(clock)
-    source = make_source(provider.oauth(), "acme", store, clock=clock)
+    source = make_source(oauth_client(fake), "acme", store, clock=clock)
     assert await source.access_token() == "at-9"
     assert source.refresh_due_at == now + 3600 - 60
     assert source.current == valid == await store.load("acme")
     assert await source.token_set() is source.current
     clock.advance(3600)  # due: refreshed from the built token set, as before
     assert await source.access_token() == "at-1"
-    assert provider.calls == 1
+    assert fake.calls["token"] == 1
 
 
 async def test_a_broken_entry_in_a_file_store_is_the_stores_error(tmp_path: Any) -> None:
@@ -349,7 +351,7 @@ async def test_a_broken_entry_in_a_file_store_is_the_stores_error(tmp_path: Any)
     store = FileTokenStore(path)
     await store.save("acme", TokenSet(access_token=SecretStr("at-9"), generation=1))
     path.write_text(path.read_text().replace('"generation": 1', '"generation": -1'))
-    source = make_source(FakeProvider(FakeClock()).oauth(), "acme", store)
+    source = make_source(oauth_client(refresh_sandbox()), "acme", store)
     with pytest.raises(TokenStoreError) as info:
         await source.access_token()
     with pytest.raises(TokenStoreError) as loading:
@@ -359,9 +361,9 @@ async def test_a_broken_entry_in_a_file_store_is_the_stores_error(tmp_path: Any)
 
 
 async def test_repr_and_errors_hide_secrets() -> None:
-    _, provider, source, _ = await setup()
+    _, fake, source, _ = await setup()
     await source.access_token()
-    provider.failures.append((400, "invalid_grant"))
+    fake.reject_next_token_requests(1, "invalid_grant")
     text = repr(source)
     assert "acme" in text and "at-1" not in text and "rt-1" not in text
     with pytest.raises(ReauthenticationRequired) as info:
@@ -405,7 +407,7 @@ class SyncRefresher:
 )
 def test_bad_configuration(kwargs: dict[str, Any]) -> None:
     args: dict[str, Any] = {
-        "refresher": FakeProvider(FakeClock()).oauth(),
+        "refresher": oauth_client(refresh_sandbox()),
         "account_key": "acme",
         **kwargs,
     }
@@ -422,8 +424,8 @@ async def test_save_rejects_non_token_sets() -> None:
 class FailsAfterRotating:
     """Refreshes at the provider (rotating the refresh token), then raises ``exc``."""
 
-    def __init__(self, provider: FakeProvider, exc: Exception) -> None:
-        self.oauth = provider.oauth()
+    def __init__(self, fake: FakeLexoffice, exc: Exception) -> None:
+        self.oauth = oauth_client(fake)
         self.exc = exc
 
     async def refresh(self, token_set: TokenSet) -> TokenSet:
@@ -442,14 +444,14 @@ class FailsAfterRotating:
 async def test_waiters_never_replay_a_refresh_token_after_an_unlisted_error(
     exc: Exception, expected: str
 ) -> None:
-    clock = FakeClock()
-    provider = FakeProvider(clock, delay=0.02)
+    clock = frozen_clock()
+    fake = refresh_sandbox(clock, token_delay=0.02)
     store = MemoryTokenStore()
-    await store.save("acme", provider.expired_tokens())
-    source = make_source(FailsAfterRotating(provider, exc), "acme", store, clock=clock)
+    await store.save("acme", login_tokens(fake, expired=True))
+    source = make_source(FailsAfterRotating(fake, exc), "acme", store, clock=clock)
     errors = await concurrent_errors(source, 5)
-    assert provider.calls == 1
-    assert provider.stale_refresh_uses == []
+    assert fake.calls["token"] == 1
+    assert fake.reused_refresh_tokens == []
     assert len(errors) == 5
     # Each task gets an exception object of its own (no traceback shared across tasks).
     assert len({id(e) for e in errors}) == 5
@@ -458,7 +460,7 @@ async def test_waiters_never_replay_a_refresh_token_after_an_unlisted_error(
         assert len({str(e) for e in errors}) == 1
         with pytest.raises(ReauthenticationRequired):
             await source.access_token()
-        assert provider.calls == 1
+        assert fake.calls["token"] == 1
     else:
         assert sum(e is exc for e in errors) == 1  # the task that ran the refresh
         waiters = [e for e in errors if e is not exc]
@@ -468,8 +470,8 @@ async def test_waiters_never_replay_a_refresh_token_after_an_unlisted_error(
 
 async def test_hook_runs_after_the_locks_are_released_and_can_be_cancelled(tmp_path: Any) -> None:
     path = tmp_path / "tokens.json"
-    clock = FakeClock()
-    provider = FakeProvider(clock)
+    clock = frozen_clock()
+    fake = refresh_sandbox(clock)
     hook_started = anyio.Event()
 
     async def slow_hook(token_set: TokenSet) -> None:
@@ -477,11 +479,11 @@ async def test_hook_runs_after_the_locks_are_released_and_can_be_cancelled(tmp_p
         await anyio.sleep(3)
 
     source = make_source(
-        provider.oauth(), "acme", FileTokenStore(path), clock=clock, on_token=slow_hook
+        oauth_client(fake), "acme", FileTokenStore(path), clock=clock, on_token=slow_hook
     )
     # The same file through a second store and source: another process, as far as locks go.
-    other = make_source(provider.oauth(), "acme", FileTokenStore(path), clock=clock)
-    login = provider.expired_tokens()
+    other = make_source(oauth_client(fake), "acme", FileTokenStore(path), clock=clock)
+    login = login_tokens(fake, expired=True)
     newer = TokenSet(access_token=SecretStr("at-9"), expires_at=clock() + 3600)
     async with anyio.create_task_group() as tg:
         tg.start_soon(source.save, login)
@@ -514,7 +516,7 @@ async def test_refresh_hook_runs_outside_the_store_lock(tmp_path: Any) -> None:
                 return
         lock_free.append(False)
 
-    _, provider, source, _ = await setup(store=store, on_token=hook)
+    _, fake, source, _ = await setup(store=store, on_token=hook)
     assert await source.access_token() == "at-1"
     assert lock_free == [True]
-    assert provider.calls == 1
+    assert fake.calls["token"] == 1

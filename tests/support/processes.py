@@ -1,5 +1,5 @@
 """Real OS processes for the multi-process tests: a start barrier so that every worker bursts
-at once. Their loopback token endpoint is ``fake_provider.TokenServer``."""
+at once. Their provider is the sandbox served on a loopback port (``refresh_sandbox``)."""
 
 from __future__ import annotations
 
