@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import functools
 import math
 import re
@@ -111,7 +110,9 @@ def _as_seen(request: Request) -> Request:
 
     An auth flow that retries changes its request's headers in place; the record must not.
     """
-    seen = copy.copy(request)
+    # A shallow copy by hand: copy.copy goes through httpx's pickling hooks, 4 times slower.
+    seen = Request.__new__(Request)
+    seen.__dict__.update(vars(request))
     seen.headers = request.headers.copy()
     return seen
 

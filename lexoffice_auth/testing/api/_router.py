@@ -118,6 +118,9 @@ class Api:
         self.state = state
         self.routes = tuple(routes)
         self.buckets: dict[str, TokenBucket] = {}
+        # path -> its route and arguments: bursts ask for the same few paths again and
+        # again, and a miss tries every pattern of the table in turn.
+        self._routed: dict[str, tuple[Route | None, tuple[str, ...]]] = {}
 
     @property
     def contacts(self) -> dict[str, Record]:
@@ -137,11 +140,16 @@ class Api:
         self, method: str, path: str
     ) -> tuple[Route | None, Endpoint | None, tuple[str, ...]]:
         """The route, endpoint (None: method not served) and path arguments of a request."""
-        for route in self.routes:
-            match = route.regex.match(path)
-            if match:
-                return route, route.methods.get(method), match.groups()
-        return None, None, ()
+        found = self._routed.get(path)
+        if found is None:
+            found = next(
+                ((r, m.groups()) for r in self.routes if (m := r.regex.match(path))), (None, ())
+            )
+            if len(self._routed) >= 4096:  # many ids: start afresh rather than grow
+                self._routed.clear()
+            self._routed[path] = found
+        route, args = found
+        return route, None if route is None else route.methods.get(method), args
 
     def handle(self, request: Request, path: str) -> Response:
         """Route, then Bearer check, rate limit and scope, then the endpoint."""

@@ -84,6 +84,23 @@ async def test_unrouted_paths_and_methods_get_the_gateways_403(
     assert lx.fake.calls["api:unknown"] == 1
 
 
+def test_a_path_routes_the_same_when_asked_again_and_by_any_method() -> None:
+    api = FakeLexoffice().api
+    first = api.route("GET", f"/v1/contacts/{UNKNOWN}")
+    assert first[0] is not None and first[2] == (UNKNOWN,)
+    assert api.route("GET", f"/v1/contacts/{UNKNOWN}") == first
+    put = api.route("PUT", f"/v1/contacts/{UNKNOWN}")
+    assert put[0] is first[0] and put[1] is not None and put[1] is not first[1]
+    assert api.route("DELETE", f"/v1/contacts/{UNKNOWN}")[1] is None  # not served
+    assert api.route("GET", "/v1/nothing") == (None, None, ())
+    assert api.route("GET", "/v1/nothing") == (None, None, ())
+    # Many distinct ids: each still routes to its own arguments, and memory stays bounded.
+    for n in range(5000):
+        item = f"00000000-0000-4000-8000-{n:012d}"
+        assert api.route("GET", f"/v1/invoices/{item}")[2] == (item,)
+    assert len(api._routed) <= 4096
+
+
 async def test_without_a_key_every_resource_is_the_gateways_401(lx: Lx) -> None:
     for path in ("/v1/articles", "/v1/countries", f"/v1/dunnings/{UNKNOWN}", "/v1/ping"):
         response = await lx.http.get(path, headers={"Authorization": "Bearer wrong"})
