@@ -145,14 +145,14 @@ def _failure(status_code: int, body: bytes) -> PushedAuthorizationError:
             status_code=status_code,
             transient=is_transient_status(status_code),
         )
-    description = data.get("error_description")
-    described = isinstance(description, str) and bool(description)
-    detail = f" ({escape_controls(description)})" if described else ""
+    found = data.get("error_description")
+    description = found if isinstance(found, str) and found else None
+    detail = f" ({escape_controls(description)})" if description else ""
     return PushedAuthorizationError(
         f"pushed authorization request failed: {escape_controls(error)}{detail} "
         f"[HTTP {status_code}]",
         error=error,
-        error_description=description if described else None,
+        error_description=description,
         status_code=status_code,
         transient=error in _TRANSIENT_ERRORS or is_transient_status(status_code),
     )
