@@ -77,7 +77,7 @@ class StoredTokenSet:
         issued_at: float | None,
         generation: int,
         extra: dict[str, Any],
-        token_type: str = "Bearer",
+        token_type: str = "Bearer",  # noqa: S107 - a scheme name, not a secret
         dpop_key: DPoPKey | None = None,
         model: TokenSet | None = None,
     ) -> None:
