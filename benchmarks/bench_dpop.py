@@ -20,7 +20,7 @@ from __future__ import annotations
 import statistics
 import sys
 import time
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 
 import anyio
 import httpx
@@ -42,7 +42,7 @@ class _NoRefresh:
         raise AssertionError("the benchmark's token never expires")
 
 
-async def _auth(key: DPoPKey | None) -> LexofficeAuth[object]:
+async def _auth(key: DPoPKey | None) -> httpx.Auth:
     """``LexofficeAuth`` over a refreshing source holding a valid Bearer or DPoP token set."""
     fields: dict[str, object] = {"access_token": TOKEN, "expires_at": time.time() + 86_400}
     if key is not None:
@@ -51,7 +51,7 @@ async def _auth(key: DPoPKey | None) -> LexofficeAuth[object]:
         _NoRefresh(), "bench", MemoryTokenStore(), api_origins=["https://api.example"]
     )
     await auth.source.save(TokenSet.model_validate(fields))
-    return auth  # type: ignore[return-value]
+    return auth
 
 
 def _handler(request: httpx.Request) -> httpx.Response:
