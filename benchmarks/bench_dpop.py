@@ -4,12 +4,11 @@ Run: ``python benchmarks/bench_dpop.py [requests]`` (default 20,000 per row).
 
 What a DPoP request adds over Bearer: a fresh proof (a JWS with its own ``jti``, ``htm``,
 ``htu``, ``iat``, the origin's nonce and ``ath``), signed with the client's key, plus the
-``DPoP`` header, and learning the ``DPoP-Nonce`` of each response. The SDK's modules do all
-of that without I/O (``lexoffice_auth._oauth.dpop``); until they are wired into
-``LexofficeAuth``, this script puts them into a minimal ``httpx.Auth`` that does per request
-exactly what the integrated one will, and sends through ``httpx.AsyncClient`` over a
-``MockTransport`` (no sockets) on asyncio and on trio. The "proof only" rows time the
-pure step alone.
+``DPoP`` header, and learning the ``DPoP-Nonce`` of each response. The rows send through
+``httpx.AsyncClient`` over a ``MockTransport`` (no sockets) on asyncio and on trio, with
+the SDK's own ``LexofficeAuth`` over a ``RefreshingTokenSource`` holding a valid token set
+(Bearer, or DPoP-bound with an ES256 or Ed25519 key), as an application has after a login.
+The "proof only" rows time the pure step alone.
 
 Rows are timed in interleaved chunks of 1,000 requests (CPU time of this process); the best
 and the median chunk are reported. "added" is the median of a row minus the median of the
@@ -21,12 +20,14 @@ from __future__ import annotations
 import statistics
 import sys
 import time
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 
 import anyio
 import httpx
 
-from lexoffice_auth._oauth.dpop import DPoPKey, DPoPNonces, resource_headers
+from lexoffice_auth import LexofficeAuth, MemoryTokenStore, TokenSet
+from lexoffice_auth._oauth.dpop import resource_headers
+from lexoffice_auth.keys import DPoPKey
 
 URL = "https://api.example/v1/contacts?page=0&size=25"
 TOKEN = "AT-jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y"
@@ -34,36 +35,23 @@ CHUNK = 1000
 TARGET_US = 150.0
 
 
-class BearerAuth(httpx.Auth):
-    """The baseline: a static Bearer header."""
+class _NoRefresh:
+    """The refresher of a source whose token stays valid for the whole run."""
 
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        request.headers["Authorization"] = f"Bearer {TOKEN}"
-        yield request
+    async def refresh(self, token_set: TokenSet) -> TokenSet:
+        raise AssertionError("the benchmark's token never expires")
 
 
-class DPoPAuth(httpx.Auth):
-    """What the integrated auth does per request with a DPoP-bound token."""
-
-    def __init__(self, key: DPoPKey) -> None:
-        self._key = key
-        self._nonces = DPoPNonces()
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        url = str(request.url)
-        headers = resource_headers(
-            "DPoP",
-            TOKEN,
-            method=request.method,
-            url=url,
-            now=time.time(),
-            key=self._key,
-            nonce=self._nonces.get(url),
-        )
-        request.headers["Authorization"] = headers["Authorization"]
-        request.headers["DPoP"] = headers["DPoP"]
-        response = yield request
-        self._nonces.learn(url, response.headers)
+async def _auth(key: DPoPKey | None) -> httpx.Auth:
+    """``LexofficeAuth`` over a refreshing source holding a valid Bearer or DPoP token set."""
+    fields: dict[str, object] = {"access_token": TOKEN, "expires_at": time.time() + 86_400}
+    if key is not None:
+        fields.update(token_type="DPoP", dpop_jwk=key.to_jwk())
+    auth = LexofficeAuth.from_oauth(
+        _NoRefresh(), "bench", MemoryTokenStore(), api_origins=["https://api.example"]
+    )
+    await auth.source.save(TokenSet.model_validate(fields))
+    return auth
 
 
 def _handler(request: httpx.Request) -> httpx.Response:
@@ -82,7 +70,10 @@ def _proof_only(key: DPoPKey) -> Callable[[], object]:
     return step
 
 
-async def _http_rows(auths: dict[str, httpx.Auth], n: int) -> dict[str, tuple[float, float]]:
+async def _http_rows(keys: dict[str, DPoPKey], n: int) -> dict[str, tuple[float, float]]:
+    auths: dict[str, httpx.Auth] = {"Bearer": await _auth(None)}
+    for alg, key in keys.items():
+        auths[f"DPoP {alg}"] = await _auth(key)
     clients = {
         name: httpx.AsyncClient(transport=httpx.MockTransport(_handler), auth=auth)
         for name, auth in auths.items()
@@ -136,9 +127,7 @@ def main(n: int) -> None:
         print(f"{name:<34}{best * 1e6:>10.1f}{median * 1e6:>11.1f}")
     verdicts: list[str] = []
     for backend in ("asyncio", "trio"):
-        auths: dict[str, httpx.Auth] = {"Bearer": BearerAuth()}
-        auths.update({f"DPoP {alg}": DPoPAuth(k) for alg, k in keys.items()})
-        rows = anyio.run(_http_rows, auths, n, backend=backend)
+        rows = anyio.run(_http_rows, keys, n, backend=backend)
         base = rows["Bearer"][1]
         for name, (best, median) in rows.items():
             added = (median - base) * 1e6

@@ -1,4 +1,4 @@
-"""``LexofficeAuth``: one Bearer ``httpx.Auth`` over any token source; ``ApiKeyAuth``."""
+"""``LexofficeAuth``: one ``httpx.Auth`` over any token source (Bearer or DPoP); ``ApiKeyAuth``."""
 
 from __future__ import annotations
 
@@ -104,10 +104,15 @@ def _body_in_memory(request: Request) -> bool:
 
 
 class LexofficeAuth(Httpx2Compatible, Auth, Generic[S]):
-    """``Authorization: Bearer …`` from any ``TokenSource``, for httpx clients.
+    """``Authorization: Bearer …`` (or ``DPoP …`` with a proof) from any ``TokenSource``,
+    for httpx clients.
 
     * Each request asks the source for its credential; a refreshing source answers from
-      memory (no lock, no I/O) while its token is valid.
+      memory (no lock, no I/O) while its token is valid. A DPoP-bound token (RFC 9449)
+      goes with a fresh proof per request, retries included.
+    * A 401 that asks for a proof with the server's nonce (``use_dpop_nonce``) is sent
+      once more with a new proof, without a refresh; ``DPoP-Nonce`` headers of every
+      response are kept per origin.
     * On a 401 the source decides (``rejected``): a refreshing source refreshes only if
       the rejected token is still its current one, and the request is sent once more.
       A body held in memory is sent again; a streamed body cannot be replayed, so then
@@ -136,6 +141,14 @@ class LexofficeAuth(Httpx2Compatible, Auth, Generic[S]):
         self._guard = _OriginGuard(api_origins)
         # Optional: a source that wants to know which tokens the API accepted (the 401 rule).
         self._accepted: Callable[[Request], None] | None = getattr(source, "accepted", None)
+        # Optional, for sender-constrained (DPoP) sources: keep a server's nonce, and say
+        # whether a 401 only asked for a proof with it.
+        self._learn_nonce: Callable[[Request, Response], None] | None = getattr(
+            source, "learn_nonce", None
+        )
+        self._challenged: Callable[[Request, Response], bool] | None = getattr(
+            source, "challenged", None
+        )
 
     @staticmethod
     def from_oauth(
@@ -206,23 +219,36 @@ class LexofficeAuth(Httpx2Compatible, Auth, Generic[S]):
         return _static_flow(source, request)
 
     async def async_auth_flow(self, request: Request) -> AsyncGenerator[Request, Response]:
-        """Authorise ``request``; on 401 let the source decide, retry at most once."""
+        """Authorise ``request``; on 401 let the source decide, retry at most once (and once
+        more for a DPoP nonce challenge)."""
         self._guard.check(request)
         replayable = _body_in_memory(request)
         await self._source.authorize(request)
         response = yield request
-        if response.status_code != 401:
-            if self._accepted is not None:
-                self._accepted(request)
-            return
-        # No lock is held here: a source takes and releases its own around a refresh.
-        if await self._source.rejected(request, response) and replayable:
-            await self._source.authorize(request)
-            response = yield request
+        nonce_retry = refresh_retry = True
+        while True:
+            if self._learn_nonce is not None and "dpop-nonce" in response.headers:
+                self._learn_nonce(request, response)
             if response.status_code != 401:
                 if self._accepted is not None:
                     self._accepted(request)
-                unauthorized_recovered(getattr(self._source, "account_key", None))
+                if not refresh_retry:
+                    unauthorized_recovered(getattr(self._source, "account_key", None))
+                return
+            if nonce_retry and self._challenged is not None and self._challenged(request, response):
+                # The token was not refused: only the proof lacked the server's nonce.
+                nonce_retry = False
+                if not replayable:
+                    return
+            # No lock is held here: a source takes and releases its own around a refresh.
+            elif not (
+                refresh_retry and await self._source.rejected(request, response) and replayable
+            ):
+                return
+            else:
+                refresh_retry = False
+            await self._source.authorize(request)
+            response = yield request
 
 
 def _static_flow(source: StaticTokenSource, request: Request) -> Generator[Request, Response, None]:

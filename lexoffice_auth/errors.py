@@ -41,6 +41,7 @@ __all__ = [
     "NotFound",
     "PagingError",
     "ProviderError",
+    "PushedAuthorizationError",
     "RateLimited",
     "ReauthenticationRequired",
     "ResponseTooLarge",
@@ -126,8 +127,8 @@ class ProviderError(LexofficeAuthError):
     """The provider answered, but not with something we can use.
 
     Attributes:
-        endpoint: which endpoint: ``"discovery"``, ``"token"``, ``"revocation"``, ``"jwks"``
-            or ``"userinfo"``.
+        endpoint: which endpoint: ``"discovery"``, ``"token"``, ``"par"``, ``"revocation"``,
+            ``"jwks"`` or ``"userinfo"``.
         status_code: the HTTP status, when there was a response.
     """
 
@@ -157,6 +158,23 @@ class TokenEndpointError(ProviderError):
     error: str | None = None
     error_description: str | None = None
     error_uri: str | None = None
+    retry_after: float | None = None
+
+
+class PushedAuthorizationError(ProviderError):
+    """The pushed authorization request endpoint (RFC 9126) did not accept the login's
+    parameters, or answered with something that is no ``request_uri``.
+
+    Attributes:
+        error: the OAuth error code (``invalid_request``, ``invalid_client``, ...), or
+            ``None`` when the response was no OAuth error.
+        error_description: the provider's description, if any.
+        retry_after: seconds the provider asked to wait (``Retry-After`` on a 503 or 429).
+    """
+
+    endpoint = "par"
+    error: str | None = None
+    error_description: str | None = None
     retry_after: float | None = None
 
 

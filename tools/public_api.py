@@ -22,6 +22,7 @@ PUBLIC_MODULES = (
     "lexoffice_auth",
     "lexoffice_auth.api",
     "lexoffice_auth.errors",
+    "lexoffice_auth.keys",
     "lexoffice_auth.oidc",
     "lexoffice_auth.presets",
     "lexoffice_auth.rules",

@@ -23,13 +23,15 @@ from ..errors import (
     ProviderError,
     ReauthenticationRequired,
 )
-from .config import ClientConfig, check_scopes, lexoffice_partner_preset
+from .config import ClientConfig, Profile, check_scopes, lexoffice_partner_preset
 from .discovery import Discovery
-from .idtoken import IdTokenVerifier, end_session_url, fetch_userinfo
+from .idtoken import IdTokenVerifier, UserinfoDPoP, end_session_url, fetch_userinfo
 from .token_endpoint import TokenEndpoint
 
 if TYPE_CHECKING:
     # The pydantic models (and pydantic) load with the first login or refresh, not on import.
+    from .assertions import ClientKey
+    from .dpop import DPoPKey
     from .login import PendingLogin
     from .metadata import ProviderMetadata
     from .tokens import ClientAuthMethod, TokenSet
@@ -45,7 +47,9 @@ class OAuthClient:
     Give either ``issuer`` (metadata is discovered from
     ``{issuer}/.well-known/openid-configuration``) or ``metadata`` (static endpoints).
     The keyword arguments are those of ``ClientConfig``; ``OAuthClient.from_config``
-    takes a ready configuration.
+    takes a ready configuration. ``client_key=`` (``private_key_jwt``), ``par=``,
+    ``dpop=`` and ``profile="fapi2"`` make sender-constrained and pushed logins (see
+    ``ClientConfig`` and docs/fapi.md); the rest of the SDK works with them unchanged.
 
     Example (against the sandbox, where ``fake.approve`` plays the user's browser):
         >>> import anyio
@@ -85,6 +89,10 @@ class OAuthClient:
         id_token_max_age: float | None = None,
         allow_hs256_id_tokens: bool = False,
         basic_auth_encoding: Literal["form", "raw"] = "form",
+        client_key: ClientKey | Mapping[str, Any] | str | bytes | None = None,
+        par: bool | None = None,
+        dpop: bool | DPoPKey | None = None,
+        profile: Profile | None = None,
     ) -> None:
         config = ClientConfig(
             client_id,
@@ -103,6 +111,10 @@ class OAuthClient:
             id_token_leeway=id_token_leeway,
             id_token_max_age=id_token_max_age,
             allow_hs256_id_tokens=allow_hs256_id_tokens,
+            client_key=client_key,  # type: ignore[arg-type]  # loaded into a ClientKey
+            par=par,
+            dpop=dpop,
+            profile=profile,
         )
         self._setup(config, http_client, clock)
 
@@ -134,6 +146,7 @@ class OAuthClient:
             else None
         )
         self._tokens = TokenEndpoint(config, self._http, clock)
+        self._fapi2_checked: ProviderMetadata | None = None
         self._id_tokens = IdTokenVerifier(
             client_id=config.client_id,
             http_client=self._http,
@@ -257,20 +270,63 @@ class OAuthClient:
             await self._http.aclose()
 
     def __repr__(self) -> str:
-        secret = ", client_secret=***" if self._config.client_secret else ""
-        return f"OAuthClient(client_id={self.client_id!r}, issuer={self.issuer!r}{secret})"
+        config = self._config
+        secret = ", client_secret=***" if config.client_secret else ""
+        key = f", client_key={config.client_key!r}" if config.client_key is not None else ""
+        profile = f", profile={config.profile!r}" if config.profile else ""
+        return (
+            f"OAuthClient(client_id={self.client_id!r}, issuer={self.issuer!r}"
+            f"{secret}{key}{profile})"
+        )
 
     # --- discovery ----------------------------------------------------------------------------
 
     async def metadata(self) -> ProviderMetadata:
         """The provider's metadata: static, or discovered once and cached for ``metadata_ttl``.
 
-        Concurrent first calls share one fetch, and its failure.
+        Concurrent first calls share one fetch, and its failure. With ``profile="fapi2"``
+        metadata that lacks what FAPI 2.0 needs raises one ``ConfigurationError`` naming
+        each missing requirement.
         """
         if self._discovery is None:
             assert self._config.metadata is not None
-            return self._config.metadata
-        return await self._discovery.metadata()
+            metadata = self._config.metadata
+        else:
+            metadata = await self._discovery.metadata()
+        if self._config.profile == "fapi2" and metadata is not self._fapi2_checked:
+            self._require_fapi2(metadata)
+            self._fapi2_checked = metadata
+        return metadata
+
+    def _require_fapi2(self, metadata: ProviderMetadata) -> None:
+        from .dpop import DPoPKey
+        from .fapi2 import FAPI2Client, require_fapi2
+
+        config = self._config
+        dpop = config.dpop
+        require_fapi2(
+            metadata,
+            FAPI2Client(
+                config.token_endpoint_auth_method,
+                sender_constraint="dpop" if config.uses_dpop else None,
+                par=config.par,
+                client_key_alg=config.client_key.alg if config.client_key else None,
+                dpop_alg=dpop.alg if isinstance(dpop, DPoPKey) else None,
+            ),
+        )
+
+    def _login_dpop_key(self, metadata: ProviderMetadata) -> tuple[DPoPKey | None, bool]:
+        """The DPoP key a new login binds to, and whether it was made for this login."""
+        from .dpop import DPoPKey, choose_dpop_algorithm
+        from .metadata_fields import metadata_value
+
+        dpop = self._config.dpop
+        if isinstance(dpop, DPoPKey):
+            return dpop, False
+        if not dpop:
+            return None, False
+        supported = metadata_value(metadata, "dpop_signing_alg_values_supported")
+        return DPoPKey.generate(choose_dpop_algorithm(supported)), True
 
     # --- login ---------------------------------------------------------------------------------
 
@@ -285,22 +341,51 @@ class OAuthClient:
         ``extra_params`` adds parameters such as ``prompt`` or ``login_hint``. A ``nonce`` is
         added when ``openid`` is among the scopes.
         """
-        from .login import build_login
+        from .login import front_channel_url, login_request, pending_login
+        from .par import par_authorization_url, par_endpoint
 
         config = self._config
         metadata = await self.metadata()
-        return build_login(
+        chosen = (
+            check_scopes(scopes, config.scope_separator) if scopes is not None else config.scopes
+        )
+        dpop_key, made_for_login = self._login_dpop_key(metadata)
+        push_to = par_endpoint(metadata, config.par)
+        request = login_request(
             metadata,
             client_id=config.client_id,
             redirect_uri=config.redirect_uri,
-            scopes=check_scopes(scopes, config.scope_separator)
-            if scopes is not None
-            else config.scopes,
-            now=self._clock(),
-            lifetime=config.login_lifetime,
+            scopes=chosen,
             scope_param=config.scope_param,
             scope_separator=config.scope_separator,
             extra_params=extra_params,
+            # Without PAR the code is bound to the key by its thumbprint (RFC 9449 §10);
+            # a push carries a proof, which binds it as well.
+            dpop_jkt=dpop_key.jkt if dpop_key is not None and push_to is None else None,
+        )
+        url_expires_at = None
+        if push_to is None:
+            url = front_channel_url(metadata, request.params)
+        else:
+            pushed = await self._tokens.push(metadata, push_to, request.params, dpop_key=dpop_key)
+            url = par_authorization_url(
+                metadata.authorization_endpoint,
+                client_id=config.client_id,
+                request_uri=pushed.request_uri,
+            )
+            url_expires_at = pushed.expires_at
+        return pending_login(
+            request,
+            url,
+            metadata,
+            client_id=config.client_id,
+            redirect_uri=config.redirect_uri,
+            scopes=chosen,
+            now=self._clock(),
+            lifetime=config.login_lifetime,
+            dpop_key=dpop_key,
+            keep_dpop_key=made_for_login,
+            authorization_url_expires_at=url_expires_at,
         )
 
     async def complete_login(self, callback_url: str, pending: PendingLogin) -> TokenSet:
@@ -313,7 +398,13 @@ class OAuthClient:
 
         metadata = await self.metadata()
         self._check_pending(pending, metadata)
-        code = parse_callback(callback_url, pending, metadata, now=self._clock())
+        code = parse_callback(
+            callback_url,
+            pending,
+            metadata,
+            now=self._clock(),
+            require_iss=self._config.profile == "fapi2",
+        )
         return await self._exchange(code, pending, metadata)
 
     async def exchange_code(self, code: str, pending: PendingLogin) -> TokenSet:
@@ -337,6 +428,7 @@ class OAuthClient:
         Without it a login started with provider A could be completed at provider B's token
         endpoint with A's PKCE verifier, or an expired one be exchanged (issue 11 #8).
         """
+        from .dpop import DPoPKey
         from .login import PendingLogin
 
         if not isinstance(pending, PendingLogin):
@@ -363,6 +455,31 @@ class OAuthClient:
             raise LoginError(
                 "the login took too long and has expired; start a new one", reason="expired"
             )
+        if pending.dpop_jkt is not None and pending.dpop_jwk is None:
+            dpop = config.dpop
+            if not isinstance(dpop, DPoPKey) or dpop.jkt != pending.dpop_jkt:
+                raise LoginError(
+                    "this pending login is bound to a DPoP key this client does not hold "
+                    "(it was started with another dpop= key)",
+                    reason="client",
+                )
+        elif pending.dpop_jwk is None and self._config.profile == "fapi2":
+            raise LoginError(
+                "this pending login has no DPoP key, which the fapi2 profile requires; "
+                "start a new login",
+                reason="client",
+            )
+
+    def _pending_dpop_key(self, pending: PendingLogin) -> DPoPKey | None:
+        """The DPoP key ``pending`` is bound to (checked by ``_check_pending``)."""
+        if pending.dpop_jwk is not None:
+            return pending.dpop_key
+        if pending.dpop_jkt is not None:
+            from .dpop import DPoPKey
+
+            assert isinstance(self._config.dpop, DPoPKey)
+            return self._config.dpop
+        return None
 
     async def _exchange(
         self, code: str, pending: PendingLogin, metadata: ProviderMetadata
@@ -373,7 +490,12 @@ class OAuthClient:
             "redirect_uri": pending.redirect_uri,
             "code_verifier": pending.code_verifier.get_secret_value(),
         }
-        tokens = await self._tokens.grant(metadata, form, requested_scopes=pending.scopes)
+        tokens = await self._tokens.grant(
+            metadata,
+            form,
+            requested_scopes=pending.scopes,
+            dpop_key=self._pending_dpop_key(pending),
+        )
         return await self._checked_login_tokens(metadata, tokens, pending)
 
     async def _checked_login_tokens(
@@ -451,12 +573,14 @@ class OAuthClient:
                 "no verified id_token to compare userinfo with: log in with the openid scope first"
             )
         metadata = await self.metadata()
+        key = token_set.dpop_key if token_set.token_type == "DPoP" else None
         return await fetch_userinfo(
             self._http,
             metadata,
             token_set.access_token.get_secret_value(),
             token_set.id_claims.sub,
             timeout=self._config.timeout,
+            dpop=UserinfoDPoP(key, self._tokens.nonces, self._clock) if key is not None else None,
         )
 
     async def end_session_url(
@@ -497,7 +621,10 @@ class OAuthClient:
             "grant_type": "refresh_token",
             "refresh_token": token_set.refresh_token.get_secret_value(),
         }
-        tokens = await self._tokens.grant(metadata, form, previous=token_set)
+        # A DPoP-bound refresh token is refreshed with its own key (RFC 9449 §5).
+        tokens = await self._tokens.grant(
+            metadata, form, previous=token_set, dpop_key=token_set.dpop_key
+        )
         return await self._checked_refreshed_tokens(metadata, tokens, token_set)
 
     async def revoke(

@@ -14,12 +14,31 @@ from ..rules import require_secure_url
 
 if TYPE_CHECKING:
     # The pydantic models load when first used, so importing OAuthClient stays cheap.
+    from .assertions import ClientKey
+    from .dpop import DPoPKey
     from .metadata import ProviderMetadata
     from .tokens import ClientAuthMethod
 
-__all__ = ["ClientConfig", "ProviderPreset", "check_scopes", "lexoffice_partner_preset"]
+__all__ = [
+    "ClientConfig",
+    "Profile",
+    "ProviderPreset",
+    "check_scopes",
+    "lexoffice_partner_preset",
+]
 
-_AUTH_METHODS = (None, "none", "client_secret_basic", "client_secret_post")
+_AUTH_METHODS = (
+    None,
+    "none",
+    "client_secret_basic",
+    "client_secret_post",
+    "private_key_jwt",
+    "client_secret_jwt",
+)
+_HS256_MIN_BYTES = 32  # RFC 7518 §3.2: an HMAC key at least as long as the hash
+
+Profile = Literal["fapi2"]
+"""A security profile a client can be held to: ``"fapi2"``, the FAPI 2.0 Security Profile."""
 
 
 @dataclass(frozen=True)
@@ -126,7 +145,21 @@ class ClientConfig:
     """Everything an ``OAuthClient`` is configured with, checked when it is built.
 
     Give either ``issuer`` (discovery) or ``metadata`` (static endpoints, e.g. from a
-    ``ProviderPreset``). The client secret is hidden from ``repr``.
+    ``ProviderPreset``). The client secret and ``client_key`` are hidden from ``repr``.
+
+    Sender-constrained and pushed logins:
+
+    * ``client_key`` (a private JWK dict or JSON, PEM, or a ``ClientKey``): authenticate by
+      ``private_key_jwt`` (RFC 7523), a fresh signed assertion per request; loaded here, so
+      a bad key fails at once. ``token_endpoint_auth_method`` then defaults to
+      ``private_key_jwt``; ``client_secret_jwt`` signs with the client secret instead.
+    * ``par``: ``None`` pushes the authorization request (RFC 9126) when the provider
+      requires it, ``True``/``False`` force it either way.
+    * ``dpop``: ``True`` binds tokens to a key made per login (RFC 9449), or a ``DPoPKey``
+      to use for every login; ``None`` (the default) and ``False`` do not.
+    * ``profile="fapi2"``: PAR, PKCE S256, DPoP and ``private_key_jwt``, ``iss`` required
+      on the callback; nothing weaker is accepted, and a provider lacking any of it is
+      refused with one error naming each requirement.
 
     Example:
         >>> cfg = ClientConfig("app", "https://app.example/cb", issuer="https://id.example")
@@ -151,6 +184,10 @@ class ClientConfig:
     id_token_leeway: float = 60.0
     id_token_max_age: float | None = None
     allow_hs256_id_tokens: bool = False
+    client_key: ClientKey | None = field(default=None, repr=False)
+    par: bool | None = None
+    dpop: bool | DPoPKey | None = None
+    profile: Profile | None = None
     # Deprecated alias of token_endpoint_auth_method (the name OAuthClient, ProviderPreset
     # and RFC 8414 use), accepted until 0.4; keyword only, so it comes last.
     auth_method: InitVar[ClientAuthMethod | None] = None
@@ -183,8 +220,17 @@ class ClientConfig:
         method = self.token_endpoint_auth_method
         if method not in _AUTH_METHODS:
             raise ConfigurationError(f"unsupported token_endpoint_auth_method {method!r}")
-        if method in ("client_secret_basic", "client_secret_post") and not secret:
+        if method in ("client_secret_basic", "client_secret_post", "client_secret_jwt") and (
+            not secret
+        ):
             raise ConfigurationError(f"{method} needs a client_secret")
+        if method == "client_secret_jwt" and len(str(secret).encode()) < _HS256_MIN_BYTES:
+            # Only the length is named, never the secret.
+            raise ConfigurationError(
+                f"client_secret_jwt signs with HS256, which needs a client secret of at least "
+                f"{_HS256_MIN_BYTES} bytes (RFC 7518 §3.2); use a longer one or private_key_jwt"
+            )
+        self._check_sender_constraints()
         if self.basic_auth_encoding not in ("form", "raw"):
             raise ConfigurationError("basic_auth_encoding must be 'form' or 'raw'")
         for name in ("scope_param", "scope_separator"):
@@ -199,6 +245,61 @@ class ClientConfig:
         check_seconds("id_token_leeway", self.id_token_leeway)
         if self.id_token_max_age is not None:
             check_seconds("id_token_max_age", self.id_token_max_age)
+
+    def _check_sender_constraints(self) -> None:
+        """client_key, par, dpop and profile: each valid, and together what the profile asks."""
+        if self.client_key is not None:
+            from .assertions import ClientKey
+
+            object.__setattr__(self, "client_key", ClientKey.load(self.client_key))
+            if self.token_endpoint_auth_method is None:
+                object.__setattr__(self, "token_endpoint_auth_method", "private_key_jwt")
+            elif self.token_endpoint_auth_method != "private_key_jwt":
+                raise ConfigurationError(
+                    "client_key is for private_key_jwt, but token_endpoint_auth_method is "
+                    f"{self.token_endpoint_auth_method!r}"
+                )
+        elif self.token_endpoint_auth_method == "private_key_jwt":
+            raise ConfigurationError(
+                "private_key_jwt needs client_key= (the client's private key: a JWK or PEM)"
+            )
+        if self.par is not None and not isinstance(self.par, bool):
+            raise ConfigurationError(
+                f"par must be True, False or None, not {type(self.par).__name__}"
+            )
+        dpop = self.dpop
+        if dpop is not None and not isinstance(dpop, bool):
+            from .dpop import DPoPKey
+
+            if not isinstance(dpop, DPoPKey):
+                raise ConfigurationError(
+                    f"dpop must be True, False, None or a DPoPKey, not {type(dpop).__name__}"
+                )
+        if self.profile is None:
+            return
+        if self.profile != "fapi2":
+            raise ConfigurationError(f"unknown profile {self.profile!r}; the one known is 'fapi2'")
+        weaker = []
+        if self.par is False:
+            weaker.append("par=False (FAPI 2.0 requires pushed authorization requests)")
+        if dpop is False:
+            weaker.append("dpop=False (FAPI 2.0 requires sender-constrained tokens)")
+        if self.token_endpoint_auth_method != "private_key_jwt":
+            shown = self.token_endpoint_auth_method or "none configured"
+            weaker.append(
+                f"client authentication {shown!r} (FAPI 2.0 requires private_key_jwt: "
+                "pass client_key=)"
+            )
+        if weaker:
+            raise ConfigurationError("profile='fapi2' cannot use " + "; ".join(weaker))
+        object.__setattr__(self, "par", True)
+        if dpop is None:
+            object.__setattr__(self, "dpop", True)
+
+    @property
+    def uses_dpop(self) -> bool:
+        """True when logins bind tokens to a DPoP key."""
+        return self.dpop is not None and self.dpop is not False
 
     def __getattr__(self, name: str) -> object:
         # Only reached for names the instance lacks: the deprecated auth_method. Reading

@@ -176,7 +176,7 @@ class DPoPKey(SigningKey):
         True
     """
 
-    __slots__ = ()
+    __slots__ = ("_proof_header",)
 
     _what = "the DPoP key"
     _algorithms = DPOP_ALGORITHMS
@@ -225,7 +225,16 @@ class DPoPKey(SigningKey):
             claims["nonce"] = nonce
         if access_token is not None:
             claims["ath"] = access_token_hash(access_token)
-        return self.sign(claims, {"typ": "dpop+jwt", "jwk": self._public_jwk})
+        header = getattr(self, "_proof_header", None)
+        if header is None:
+            # The header is the same for every proof of this key: encoded once.
+            text = json.dumps(
+                {"alg": self.alg, "typ": "dpop+jwt", "jwk": self._public_jwk},
+                separators=(",", ":"),
+                sort_keys=True,
+            )
+            header = self._proof_header = base64.urlsafe_b64encode(text.encode()).rstrip(b"=")
+        return self.compact(header, claims)
 
 
 def choose_dpop_algorithm(supported: object, preferred: str = "ES256") -> str:

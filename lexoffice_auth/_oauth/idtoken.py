@@ -32,6 +32,7 @@ import hashlib
 import math
 import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -44,11 +45,13 @@ from .jwks import ASYMMETRIC_ALGORITHMS, JWK, MAX_BODY_BYTES, JWKSCache
 if TYPE_CHECKING:
     # pydantic and the models load with the first id_token, like PyJWT: importing stays cheap.
     from .claims import IdTokenClaims
+    from .dpop import DPoPKey, DPoPNonces
     from .metadata import ProviderMetadata
 
 __all__ = [
     "HMAC_ALGORITHMS",
     "IdTokenVerifier",
+    "UserinfoDPoP",
     "allowed_algorithms",
     "at_hash",
     "check_claims",
@@ -458,6 +461,7 @@ async def fetch_userinfo(
     expected_sub: str,
     *,
     timeout: float = 10.0,
+    dpop: UserinfoDPoP | None = None,
 ) -> dict[str, Any]:
     """Call the userinfo endpoint (Core §5.3) and return its claims.
 
@@ -465,25 +469,49 @@ async def fetch_userinfo(
     may belong to another user (§5.3.4). Signed or encrypted (``application/jwt``) responses
     are not supported. Raises ``ProviderError`` (endpoint ``userinfo``). ``timeout`` bounds
     the whole exchange, however slowly the endpoint sends its body. The public way in is
-    ``OAuthClient.userinfo(token_set)``.
+    ``OAuthClient.userinfo(token_set)``. A DPoP-bound token (``dpop``) goes with a fresh
+    proof, and once more after a ``use_dpop_nonce`` challenge.
     """
     endpoint = metadata.userinfo_endpoint
     if endpoint is None:
         raise _userinfo_error("the provider has no userinfo_endpoint")
     if not access_token:
         raise _userinfo_error("no access token to call the userinfo endpoint with")
-    headers = {"Authorization": f"Bearer {access_token}", "Accept": "application/json"}
-    reply = await read_limited(
-        http_client,
-        "GET",
-        endpoint,
-        headers=headers,
-        limit=MAX_BODY_BYTES,
-        time_limit=timeout,
-        failure=lambda exc: _userinfo_error(
-            f"userinfo endpoint could not be reached ({type(exc).__name__})"
-        ),
-    )
+    retried = False
+    while True:
+        if dpop is None:
+            headers = {"Authorization": f"Bearer {access_token}"}
+        else:
+            from .dpop import resource_headers
+
+            headers = resource_headers(
+                "DPoP",
+                access_token,
+                method="GET",
+                url=endpoint,
+                now=dpop.clock(),
+                key=dpop.key,
+                nonce=dpop.nonces.get(endpoint),
+            )
+        reply = await read_limited(
+            http_client,
+            "GET",
+            endpoint,
+            headers={**headers, "Accept": "application/json"},
+            limit=MAX_BODY_BYTES,
+            time_limit=timeout,
+            failure=lambda exc: _userinfo_error(
+                f"userinfo endpoint could not be reached ({type(exc).__name__})"
+            ),
+        )
+        if dpop is None:
+            break
+        from .dpop import should_retry_with_nonce
+
+        dpop.nonces.learn(endpoint, reply.headers)
+        if not should_retry_with_nonce(reply.status_code, reply.headers, b"", retried=retried):
+            break
+        retried = True
     if reply.status_code != 200:
         # RFC 6750 §3: the reason, if any, is in WWW-Authenticate; it holds no secret.
         challenge = reply.headers.get("www-authenticate", "")
@@ -504,6 +532,15 @@ async def fetch_userinfo(
     if not _same(sub, expected_sub):
         raise _userinfo_error("userinfo sub differs from the id_token's; response discarded")
     return data
+
+
+@dataclass(frozen=True)
+class UserinfoDPoP:
+    """What a userinfo call with a DPoP-bound token needs: the key, the nonces, a clock."""
+
+    key: DPoPKey
+    nonces: DPoPNonces
+    clock: Clock
 
 
 def end_session_url(

@@ -74,6 +74,10 @@ def jwk_thumbprint(jwk: Mapping[str, Any]) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
+def _b64(data: bytes) -> bytes:
+    return base64.urlsafe_b64encode(data).rstrip(b"=")
+
+
 def _fail(what: str, problem: str) -> NoReturn:
     # ``from None``: the library's own exception may quote the key material.
     raise ConfigurationError(f"{what} {problem}") from None
@@ -110,7 +114,7 @@ class SigningKey:
     secret). Keys are immutable: ``copy.copy`` returns the same object.
     """
 
-    __slots__ = ("_alg", "_key", "_kid", "_public_jwk", "_thumbprint")
+    __slots__ = ("_alg", "_key", "_kid", "_public_jwk", "_signer", "_thumbprint")
 
     _what = "the signing key"
     # Algorithms this kind of key may use; subclasses narrow it.
@@ -143,6 +147,7 @@ class SigningKey:
         self._kid = kid
         self._public_jwk: dict[str, str] = {"kty": kty, **public}
         self._thumbprint = jwk_thumbprint(self._public_jwk)
+        self._signer: Any = None  # PyJWT's algorithm object, made by the first compact()
 
     @classmethod
     def _check_alg(cls, alg: object) -> str:
@@ -287,6 +292,24 @@ class SigningKey:
 
         payload = json.dumps(dict(claims), separators=(",", ":")).encode("utf-8")
         return api_jws.encode(payload, self._key, algorithm=self._alg, headers=dict(headers))
+
+    def compact(self, header_segment: bytes, claims: Mapping[str, Any]) -> str:
+        """A compact JWS of ``claims`` under a header already encoded (``header_segment``:
+        base64url of the header JSON, whose ``alg`` must be this key's).
+
+        The same JWS as ``sign`` makes, for a header used again and again (a DPoP proof's
+        is fixed per key): encoding it once, and signing through PyJWT's algorithm object
+        without its JWS layer, saves about a third of a proof's cost.
+        """
+        signer = self._signer
+        if signer is None:
+            from jwt.algorithms import get_default_algorithms
+
+            signer = self._signer = get_default_algorithms()[self._alg]
+        payload = json.dumps(dict(claims), separators=(",", ":")).encode("utf-8")
+        signing_input = header_segment + b"." + _b64(payload)
+        signature: bytes = signer.sign(signing_input, self._key)
+        return (signing_input + b"." + _b64(signature)).decode("ascii")
 
     def __repr__(self) -> str:
         kid = f", kid={self._kid!r}" if self._kid is not None else ""

@@ -6,6 +6,7 @@ import json
 import re
 import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -13,6 +14,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    Secret,
     SecretStr,
     SerializationInfo,
     ValidationError,
@@ -24,12 +26,23 @@ from .._core.checks import describe_validation_error, json_object
 from ..errors import AuthorizationDenied, ConfigurationError, LoginError
 from ..rules import escape_controls, is_loopback_host
 from .metadata import ProviderMetadata
+from .par import is_request_uri_error, request_uri_error
 from .pkce import code_challenge, is_code_verifier, new_code_verifier
+from .token_rules import check_dpop_jwk
 
 if TYPE_CHECKING:
+    from .dpop import DPoPKey
     from .seal import SealKeys
 
-__all__ = ["PendingLogin", "build_login", "parse_callback"]
+__all__ = [
+    "LoginRequest",
+    "PendingLogin",
+    "build_login",
+    "front_channel_url",
+    "login_request",
+    "parse_callback",
+    "pending_login",
+]
 
 # Parameters the SDK owns; callers may not override them through ``extra_params``.
 _RESERVED = frozenset(
@@ -41,6 +54,7 @@ _RESERVED = frozenset(
         "nonce",
         "code_challenge",
         "code_challenge_method",
+        "dpop_jkt",
     }
 )
 
@@ -104,6 +118,13 @@ class PendingLogin(BaseModel):
     that started it (``issuer``, ``client_id``, ``redirect_uri``): another ``OAuthClient``
     refuses it.
 
+    A DPoP login (``OAuthClient(dpop=True)``) holds the private key made for it
+    (``dpop_jwk``, a secret) until the code is exchanged: such a login is kept with
+    ``seal`` only, and ``to_json`` refuses it, so the key is never stored in clear.
+    ``dpop_jkt`` is the thumbprint of the key the login is bound to. With a pushed
+    request (PAR), ``authorization_url`` carries only ``client_id`` and ``request_uri``
+    and must be opened before ``authorization_url_expires_at``.
+
     Example (``OAuthClient.start_login`` makes one; here from the sandbox):
         >>> import anyio
         >>> from lexoffice_auth import OAuthClient
@@ -131,6 +152,32 @@ class PendingLogin(BaseModel):
     scopes: tuple[str, ...] = ()
     created_at: float
     expires_at: float
+    dpop_jwk: Secret[dict[str, str]] | None = Field(default=None, repr=False)
+    dpop_jkt: str | None = None
+    authorization_url_expires_at: float | None = None
+
+    @field_validator("dpop_jwk")
+    @classmethod
+    def _loadable_key(cls, value: Secret[dict[str, str]] | None) -> Secret[dict[str, str]] | None:
+        if value is not None:
+            check_dpop_jwk(value.get_secret_value())
+        return value
+
+    @field_validator("dpop_jkt")
+    @classmethod
+    def _thumbprint(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{43}", value):
+            raise ValueError("dpop_jkt must be a SHA-256 JWK thumbprint (43 base64url characters)")
+        return value
+
+    @property
+    def dpop_key(self) -> DPoPKey | None:
+        """The DPoP key made for this login (``None`` for a client-wide key, or no DPoP)."""
+        if self.dpop_jwk is None:
+            return None
+        from .dpop import DPoPKey
+
+        return DPoPKey.from_jwk(self.dpop_jwk.get_secret_value())
 
     @field_validator("state", "nonce")
     @classmethod
@@ -179,11 +226,26 @@ class PendingLogin(BaseModel):
         return now >= self.expires_at
 
     def to_json(self) -> str:
-        """Serialise with the secrets, for server-side storage only."""
-        data = self.model_dump(mode="json", context={_REVEAL: True})
+        """Serialise with the secrets, for server-side storage only.
+
+        A DPoP login holding its private key is refused (``ConfigurationError``): keep it
+        with ``seal``, which encrypts it.
+        """
+        if self.dpop_jwk is not None:
+            raise ConfigurationError(
+                "this pending login holds the DPoP private key made for it, which must not "
+                "be stored in clear: keep pending.seal(key) instead of to_json() (the sealed "
+                "value is encrypted; PendingLogin.unseal reads it back)"
+            )
+        return self._json()
+
+    def _json(self) -> str:
+        data = self.model_dump(mode="json", context={_REVEAL: True}, exclude={"dpop_jwk"})
         data["state"] = self.state.get_secret_value()
         data["code_verifier"] = self.code_verifier.get_secret_value()
         data["nonce"] = self.nonce.get_secret_value() if self.nonce else None
+        if self.dpop_jwk is not None:
+            data["dpop_jwk"] = self.dpop_jwk.get_secret_value()
         return json.dumps(data, separators=(",", ":"))
 
     def seal(self, key: SealKeys) -> str:
@@ -214,7 +276,7 @@ class PendingLogin(BaseModel):
         """
         from .seal import seal
 
-        return seal(self.to_json().encode("utf-8"), key, purpose=_SEAL_PURPOSE)
+        return seal(self._json().encode("utf-8"), key, purpose=_SEAL_PURPOSE)
 
     @classmethod
     def unseal(
@@ -263,20 +325,40 @@ class PendingLogin(BaseModel):
 _SEAL_PURPOSE = b"lexoffice-auth PendingLogin v1"
 
 
-def build_login(
+@dataclass(frozen=True)
+class LoginRequest:
+    """The authorization request of one login, before it goes anywhere.
+
+    Attributes:
+        params: every authorization parameter (PKCE included), for the browser URL or a
+            pushed request.
+        verifier: the PKCE code verifier (secret).
+        state: the ``state`` value (secret).
+        nonce: the OpenID ``nonce`` (secret), when ``openid`` is asked for.
+    """
+
+    params: dict[str, str]
+    verifier: str
+    state: str
+    nonce: str | None
+
+    def __repr__(self) -> str:
+        return "LoginRequest(...)"
+
+
+def login_request(
     metadata: ProviderMetadata,
     *,
     client_id: str,
     redirect_uri: str,
     scopes: tuple[str, ...],
-    now: float,
-    lifetime: float = 600.0,
     scope_param: str = "scope",
     scope_separator: str = " ",
     extra_params: Mapping[str, str] | None = None,
-) -> PendingLogin:
-    """A fresh ``PendingLogin`` with its authorization URL (PKCE S256, state, nonce; and
-    ``prompt=consent`` when OpenID scopes ask for ``offline_access``)."""
+    dpop_jkt: str | None = None,
+) -> LoginRequest:
+    """A fresh authorization request (PKCE S256, state, nonce; ``prompt=consent`` when
+    OpenID scopes ask for ``offline_access``; ``dpop_jkt`` when given, RFC 9449 §10)."""
     if not metadata.supports_pkce_s256:
         raise ConfigurationError("the provider does not support PKCE with S256")
     extra = dict(extra_params or {})
@@ -303,22 +385,88 @@ def build_login(
             # (providers that follow it drop offline_access otherwise, and with it the
             # refresh token). A prompt the caller chose wins.
             params["prompt"] = "consent"
+    if dpop_jkt is not None:
+        params["dpop_jkt"] = dpop_jkt
     params.update(extra)
+    return LoginRequest(params=params, verifier=verifier, state=state, nonce=nonce)
+
+
+def front_channel_url(metadata: ProviderMetadata, params: Mapping[str, str]) -> str:
+    """The authorization endpoint with ``params`` in its query (no PAR)."""
     endpoint = urlsplit(metadata.authorization_endpoint)
     # Keep any query the provider put in its endpoint (RFC 6749 §3.1).
     query = f"{endpoint.query}&{urlencode(params)}" if endpoint.query else urlencode(params)
-    url = urlunsplit((endpoint.scheme, endpoint.netloc, endpoint.path, query, ""))
+    return urlunsplit((endpoint.scheme, endpoint.netloc, endpoint.path, query, ""))
+
+
+def pending_login(
+    request: LoginRequest,
+    authorization_url: str,
+    metadata: ProviderMetadata,
+    *,
+    client_id: str,
+    redirect_uri: str,
+    scopes: tuple[str, ...],
+    now: float,
+    lifetime: float = 600.0,
+    dpop_key: DPoPKey | None = None,
+    keep_dpop_key: bool = False,
+    authorization_url_expires_at: float | None = None,
+) -> PendingLogin:
+    """The ``PendingLogin`` of ``request`` sent as ``authorization_url``.
+
+    ``dpop_key`` is the key the login is bound to; ``keep_dpop_key`` keeps its private
+    half in the pending login (a key made for this login only).
+    """
     return PendingLogin(
-        authorization_url=url,
-        state=SecretStr(state),
-        code_verifier=SecretStr(verifier),
-        nonce=SecretStr(nonce) if nonce else None,
+        authorization_url=authorization_url,
+        state=SecretStr(request.state),
+        code_verifier=SecretStr(request.verifier),
+        nonce=SecretStr(request.nonce) if request.nonce else None,
         issuer=metadata.issuer,
         client_id=client_id,
         redirect_uri=redirect_uri,
         scopes=scopes,
         created_at=now,
         expires_at=now + lifetime,
+        dpop_jwk=Secret(dpop_key.to_jwk()) if dpop_key is not None and keep_dpop_key else None,
+        dpop_jkt=dpop_key.jkt if dpop_key is not None else None,
+        authorization_url_expires_at=authorization_url_expires_at,
+    )
+
+
+def build_login(
+    metadata: ProviderMetadata,
+    *,
+    client_id: str,
+    redirect_uri: str,
+    scopes: tuple[str, ...],
+    now: float,
+    lifetime: float = 600.0,
+    scope_param: str = "scope",
+    scope_separator: str = " ",
+    extra_params: Mapping[str, str] | None = None,
+) -> PendingLogin:
+    """A fresh ``PendingLogin`` with its authorization URL (PKCE S256, state, nonce; and
+    ``prompt=consent`` when OpenID scopes ask for ``offline_access``)."""
+    request = login_request(
+        metadata,
+        client_id=client_id,
+        redirect_uri=redirect_uri,
+        scopes=scopes,
+        scope_param=scope_param,
+        scope_separator=scope_separator,
+        extra_params=extra_params,
+    )
+    return pending_login(
+        request,
+        front_channel_url(metadata, request.params),
+        metadata,
+        client_id=client_id,
+        redirect_uri=redirect_uri,
+        scopes=scopes,
+        now=now,
+        lifetime=lifetime,
     )
 
 
@@ -376,12 +524,15 @@ def parse_callback(
     metadata: ProviderMetadata,
     *,
     now: float,
+    require_iss: bool = False,
 ) -> str:
     """Check an authorization response and return its code.
 
     Checks, in order: the pending login has not expired; the callback arrived at the
     login's ``redirect_uri`` (scheme, host, port and path); ``state`` matches (constant
-    time); ``iss`` per RFC 9207; an ``error=`` response; then the code itself.
+    time); ``iss`` per RFC 9207 (required whatever the metadata says with
+    ``require_iss``, as FAPI 2.0 does); an ``error=`` response (``invalid_request_uri``:
+    the pushed request expired or was used); then the code itself.
     """
     if not isinstance(callback_url, str):
         raise LoginError("callback URL must be a string", reason="callback")
@@ -407,6 +558,11 @@ def parse_callback(
 
     iss = _single(params, "iss")
     if iss is None:
+        if require_iss:
+            raise LoginError(
+                "callback lacks the iss parameter, which this client's profile requires (RFC 9207)",
+                reason="iss",
+            )
         if metadata.authorization_response_iss_parameter_supported:
             raise LoginError(
                 "callback lacks the iss parameter that this provider promises (RFC 9207)",
@@ -422,6 +578,8 @@ def parse_callback(
     if error is not None:
         code_name = error or "unknown_error"
         description = _single(params, "error_description")
+        if is_request_uri_error(code_name):
+            raise request_uri_error(escape_controls(description) if description else None)
         # Provider text goes into a message that terminals and logs show: no controls.
         text = f"authorization denied by the provider: {escape_controls(code_name)}"
         if description:

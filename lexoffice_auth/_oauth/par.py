@@ -19,7 +19,13 @@ from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from .._core.checks import is_transient_status, json_object
-from ..errors import AuthorizationDenied, ConfigurationError, LoginError, ProviderError
+from ..errors import (
+    AuthorizationDenied,
+    ConfigurationError,
+    LoginError,
+    PushedAuthorizationError,
+)
+from ..rules import escape_controls
 from .metadata_fields import metadata_flag, metadata_url
 
 __all__ = [
@@ -37,7 +43,6 @@ PAR_ENDPOINT_FIELD = "pushed_authorization_request_endpoint"
 """The metadata field naming the PAR endpoint (RFC 9126 §5)."""
 
 _REQUIRED_FIELD = "require_pushed_authorization_requests"
-_ENDPOINT = "par"  # ProviderError.endpoint for failures at the PAR endpoint
 _TRANSIENT_ERRORS = frozenset({"temporarily_unavailable", "server_error"})
 _MAX_REQUEST_URI = 2048
 _START_AGAIN = "start the login again (a pushed request can be used once, for a short time)"
@@ -128,24 +133,26 @@ def par_form(
     return form
 
 
-def _failure(status_code: int, body: bytes) -> ProviderError:
+def _failure(status_code: int, body: bytes) -> PushedAuthorizationError:
     try:
-        data = json_object(body, "PAR error response", ProviderError)
-    except ProviderError:
+        data = json_object(body, "PAR error response", PushedAuthorizationError)
+    except PushedAuthorizationError:
         data = {}
     error = data.get("error")
     if not isinstance(error, str) or not error:
-        return ProviderError(
+        return PushedAuthorizationError(
             f"pushed authorization request failed with HTTP {status_code}",
-            endpoint=_ENDPOINT,
             status_code=status_code,
             transient=is_transient_status(status_code),
         )
-    description = data.get("error_description")
-    detail = f" ({description})" if isinstance(description, str) and description else ""
-    return ProviderError(
-        f"pushed authorization request failed: {error}{detail} [HTTP {status_code}]",
-        endpoint=_ENDPOINT,
+    found = data.get("error_description")
+    description = found if isinstance(found, str) and found else None
+    detail = f" ({escape_controls(description)})" if description else ""
+    return PushedAuthorizationError(
+        f"pushed authorization request failed: {escape_controls(error)}{detail} "
+        f"[HTTP {status_code}]",
+        error=error,
+        error_description=description,
         status_code=status_code,
         transient=error in _TRANSIENT_ERRORS or is_transient_status(status_code),
     )
@@ -155,8 +162,8 @@ def parse_par_response(status_code: int, body: bytes, *, now: float) -> PushedRe
     """Read the PAR endpoint's answer (RFC 9126 §2.2, §2.3) into a ``PushedRequest``.
 
     201 (or 200, see the module notes) with ``request_uri`` and a positive ``expires_in``;
-    anything else is a ``ProviderError`` (``endpoint="par"``) naming what is wrong, with the
-    provider's OAuth error code when it sent one.
+    anything else is a ``PushedAuthorizationError`` (``endpoint="par"``) naming what is
+    wrong, with the provider's OAuth error code (``error``) when it sent one.
 
     Example:
         >>> body = b'{"request_uri": "urn:ietf:params:oauth:request_uri:6esc", "expires_in": 60}'
@@ -166,10 +173,8 @@ def parse_par_response(status_code: int, body: bytes, *, now: float) -> PushedRe
     if status_code not in (200, 201):
         raise _failure(status_code, body)
 
-    def invalid(message: str) -> ProviderError:
-        return ProviderError(
-            f"invalid PAR response: {message}", endpoint=_ENDPOINT, status_code=status_code
-        )
+    def invalid(message: str) -> PushedAuthorizationError:
+        return PushedAuthorizationError(f"invalid PAR response: {message}", status_code=status_code)
 
     data = json_object(body, "PAR response", invalid)
     missing = [name for name in ("request_uri", "expires_in") if name not in data]

@@ -8,11 +8,19 @@ set is read.
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from ..errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from .dpop import DPoPKey
 
 __all__ = [
     "MAX_EXTRA_DEPTH",
     "TOKEN_SET_FIELDS",
+    "check_dpop_binding",
+    "check_dpop_jwk",
     "check_extra",
     "check_token_type",
     "check_token_value",
@@ -31,6 +39,7 @@ TOKEN_SET_FIELDS = frozenset(
         "id_claims",
         "extra",
         "generation",
+        "dpop_jwk",
     }
 )
 """The fields of ``TokenSet`` (it forbids any other key)."""
@@ -53,14 +62,44 @@ def check_token_value(field: str, value: str) -> str:
     return value
 
 
-def check_token_type(value: str) -> str:
-    """``"Bearer"`` for any spelling of it, else ``ValueError``.
+_TOKEN_TYPES = {"bearer": "Bearer", "dpop": "DPoP"}
 
-    RFC 6749 §5.1: token_type is case-insensitive; we only speak Bearer (RFC 6750).
+
+def check_token_type(value: str) -> str:
+    """``"Bearer"`` or ``"DPoP"`` for any spelling of them, else ``ValueError``.
+
+    RFC 6749 §5.1: token_type is case-insensitive; the SDK speaks Bearer (RFC 6750) and
+    DPoP (RFC 9449).
     """
-    if value.lower() != "bearer":
-        raise ValueError(f"token_type must be Bearer, got {value!r}")
-    return "Bearer"
+    spelt = _TOKEN_TYPES.get(value.lower())
+    if spelt is None:
+        raise ValueError(f"token_type must be Bearer or DPoP, got {value[:40]!r}")
+    return spelt
+
+
+def check_dpop_jwk(value: object) -> DPoPKey:
+    """The ``DPoPKey`` a stored private JWK (``dpop_jwk``) holds; ``ValueError`` naming the
+    problem, never the key, when it is none.
+
+    The key is loaded, not only looked at: a key that cannot sign would fail the first
+    request after a restart, long after it was saved.
+    """
+    from .dpop import DPoPKey
+
+    if not isinstance(value, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise ValueError("dpop_jwk must be a JWK object of strings")
+    try:
+        return DPoPKey.from_jwk(value)
+    except ConfigurationError as exc:  # its message names the problem, never the key
+        raise ValueError(f"dpop_jwk: {exc}") from None
+
+
+def check_dpop_binding(token_type: str, has_key: bool) -> None:
+    """A DPoP-bound token set carries its key: without it no request could be made."""
+    if token_type == "DPoP" and not has_key:
+        raise ValueError("a DPoP token set needs dpop_jwk, the private key its tokens are bound to")
 
 
 def check_extra(value: dict[str, Any]) -> dict[str, Any]:

@@ -6,16 +6,34 @@ import base64
 import json
 import re
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
 
-from pydantic import ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    ConfigDict,
+    Field,
+    Secret,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from .._core.checks import describe_validation_error, is_transient_status
 from .._core.model import CheckedModel
 from ..errors import ConfigurationError, TokenEndpointError, TokenStoreError
 from .claims import IdTokenClaims
-from .token_rules import check_extra, check_token_type, check_token_value, unstorable
+from .token_rules import (
+    check_dpop_binding,
+    check_dpop_jwk,
+    check_extra,
+    check_token_type,
+    check_token_value,
+    unstorable,
+)
+
+if TYPE_CHECKING:
+    from .dpop import DPoPKey
 
 __all__ = [
     "ClientAuthMethod",
@@ -27,8 +45,11 @@ __all__ = [
     "parse_token_response",
 ]
 
-ClientAuthMethod = Literal["none", "client_secret_basic", "client_secret_post"]
-"""How the client authenticates at the token endpoint (RFC 6749 §2.3, RFC 8414 names)."""
+ClientAuthMethod = Literal[
+    "none", "client_secret_basic", "client_secret_post", "private_key_jwt", "client_secret_jwt"
+]
+"""How the client authenticates at the token endpoint (RFC 6749 §2.3, RFC 7523 §2.2, RFC
+8414 names)."""
 
 
 class TokenSet(CheckedModel):
@@ -65,6 +86,7 @@ class TokenSet(CheckedModel):
     id_claims: IdTokenClaims | None = Field(default=None, repr=False)
     extra: dict[str, Any] = Field(default_factory=dict, repr=False)
     generation: int = Field(default=0, ge=0, strict=True)
+    dpop_jwk: Secret[dict[str, str]] | None = Field(default=None, repr=False)
 
     @field_validator("access_token", "refresh_token", "id_token")
     @classmethod
@@ -81,8 +103,29 @@ class TokenSet(CheckedModel):
 
     @field_validator("token_type")
     @classmethod
-    def _bearer_only(cls, value: str) -> str:
+    def _bearer_or_dpop(cls, value: str) -> str:
         return check_token_type(value)
+
+    @field_validator("dpop_jwk")
+    @classmethod
+    def _loadable_key(cls, value: Secret[dict[str, str]] | None) -> Secret[dict[str, str]] | None:
+        if value is not None:
+            check_dpop_jwk(value.get_secret_value())
+        return value
+
+    @model_validator(mode="after")
+    def _bound_to_its_key(self) -> TokenSet:
+        check_dpop_binding(self.token_type, self.dpop_jwk is not None)
+        return self
+
+    @property
+    def dpop_key(self) -> DPoPKey | None:
+        """The DPoP key this token set is bound to (loaded from ``dpop_jwk``), if any."""
+        if self.dpop_jwk is None:
+            return None
+        from .dpop import DPoPKey
+
+        return DPoPKey.from_jwk(self.dpop_jwk.get_secret_value())
 
     @property
     def lifetime(self) -> float | None:
@@ -128,7 +171,19 @@ class TokenSet(CheckedModel):
             data["refresh_token"] = self.refresh_token.get_secret_value()
         if self.id_token is not None:
             data["id_token"] = self.id_token.get_secret_value()
+        if self.dpop_jwk is not None:
+            data["dpop_jwk"] = dict(self.dpop_jwk.get_secret_value())
         return data
+
+    def __getstate__(self) -> dict[Any, Any]:
+        if self.dpop_jwk is not None:
+            # A pickle is a copy in clear nobody keeps track of; the key belongs in a store.
+            raise ConfigurationError(
+                "a TokenSet bound to a DPoP key is not picklable: it holds the private key. "
+                "Keep it in a token store (an EncryptedTokenStore encrypts it), or send "
+                "to_json() where it stays as secret as the tokens"
+            )
+        return super().__getstate__()
 
     @classmethod
     def from_json(cls, data: str | bytes) -> TokenSet:
@@ -270,12 +325,20 @@ def parse_token_response(
     now: float,
     previous: TokenSet | None = None,
     requested_scopes: tuple[str, ...] = (),
+    dpop_jwk: dict[str, str] | None = None,
+    require_dpop: bool = False,
 ) -> TokenSet:
     """Turn a token-endpoint response into a ``TokenSet`` (RFC 6749 §5.1), or raise.
 
     ``previous`` is the token set being refreshed: its refresh token is kept when the
     response has none, and its id_token claims carry over when no new id_token comes.
+    ``dpop_jwk`` is the private JWK of the DPoP key the request was proven with: a
+    ``DPoP`` token type needs one (``token_scheme``), and the new set keeps it, as the
+    refresh token is bound to it whatever ``token_type`` the access token has.
+    ``require_dpop`` refuses a Bearer answer to a DPoP request (FAPI 2.0).
     """
+    from .dpop import token_scheme
+
     if not 200 <= status_code < 300:
         raise parse_token_error(status_code, body)
     data = _json_object(body)
@@ -296,9 +359,13 @@ def parse_token_response(
     access = data.get("access_token")
     if not isinstance(access, str) or not access:
         raise bad("access_token is missing or not a string")
-    token_type = data.get("token_type", "Bearer")
-    if not isinstance(token_type, str) or token_type.lower() != "bearer":
-        raise bad("token_type must be Bearer")
+    try:
+        scheme = token_scheme(
+            data.get("token_type"), dpop=dpop_jwk is not None, require_dpop=require_dpop
+        )
+    except TokenEndpointError as exc:
+        exc.status_code = status_code
+        raise
     expires_in = data.get("expires_in")
     expires_at: float | None = None
     if expires_in is not None:
@@ -345,7 +412,7 @@ def parse_token_response(
     try:
         return TokenSet(
             access_token=SecretStr(access),
-            token_type="Bearer",
+            token_type=scheme,
             expires_at=expires_at,
             issued_at=now,
             refresh_token=refresh_secret,
@@ -353,6 +420,7 @@ def parse_token_response(
             id_token=SecretStr(id_token) if id_token else (previous.id_token if previous else None),
             id_claims=previous.id_claims if previous is not None else None,
             extra=extra,
+            dpop_jwk=None if dpop_jwk is None else Secret(dpop_jwk),
         )
     except ConfigurationError as exc:  # e.g. a token with characters no header may carry
         raise bad(str(exc).removeprefix("invalid TokenSet: ")) from exc

@@ -38,7 +38,12 @@ from .revocation import next_generation
 if TYPE_CHECKING:
     # pydantic loads with the first token set built, not with this module: a request with
     # a valid token in a FileTokenStore needs none (see _renew_locked).
+    from .._oauth.dpop import DPoPKey, DPoPNonces
     from .._oauth.tokens import TokenSet
+
+# What authorize puts on a request: the Authorization header, the access token, and the
+# DPoP key to prove possession with (None for a Bearer token). Read and replaced as one.
+_Credential = tuple[str, str, "DPoPKey | None"]
 
 __all__ = ["Refresher", "RefreshingTokenSource", "TokenHook"]
 
@@ -64,6 +69,12 @@ class RefreshingTokenSource:
 
     ``await access_token()`` returns a token valid for at least the policy's leeway,
     refreshing first when needed; ``LexofficeAuth`` calls ``authorize`` per request.
+
+    A token set whose ``token_type`` is ``DPoP`` (RFC 9449) goes as ``Authorization: DPoP
+    <token>`` with a fresh ``DPoP`` proof per request (its own ``jti``, ``ath``, and the
+    latest nonce of the request's origin), signed with the key stored with the tokens; a
+    Bearer token goes alone. A 401 ``use_dpop_nonce`` challenge is answered by a new proof
+    with the server's nonce (``challenged``), not by a refresh.
 
     Refresh is single-flight: concurrent callers in this process share one refresh (an
     ``anyio.Lock``), and processes sharing the store share one too (``store.lock``); after
@@ -151,9 +162,13 @@ class RefreshingTokenSource:
         self._clock = clock
         self._on_token = on_token
         self._lock = anyio.Lock()
-        # The hot path reads only these two: the precomputed header and when to stop using it.
+        # The hot path reads only these two: the precomputed credential and when to stop
+        # using it. _header is its first item, kept apart for the 401 comparisons.
+        self._credential: _Credential = ("", "", None)
         self._header = ""
         self._refresh_at = -math.inf
+        # The latest DPoP-Nonce of each resource origin (made with the first DPoP token).
+        self._nonces: DPoPNonces | None = None
         # A StoredTokenSet until someone asks for the TokenSet (see current).
         self._current: TokenSet | StoredTokenSet | None = None
         # Bumped whenever a token set is adopted: a waiter seeing it change was served.
@@ -230,11 +245,38 @@ class RefreshingTokenSource:
     # --- TokenSource -------------------------------------------------------------------------
 
     async def authorize(self, request: Request) -> None:
-        """Set ``Authorization: Bearer …`` with a token valid for at least the leeway."""
+        """Set ``Authorization`` (``Bearer …``, or ``DPoP …`` with a fresh ``DPoP`` proof)
+        with a token valid for at least the leeway."""
         if self._clock() < self._refresh_at:
-            request.headers["Authorization"] = self._header
+            header, token, key = self._credential
         else:
-            request.headers["Authorization"] = await self._renew(None)
+            header, token, key = await self._renew(None)
+        request.headers["Authorization"] = header
+        if key is not None:
+            url = str(request.url)
+            assert self._nonces is not None  # made with the first DPoP credential
+            request.headers["DPoP"] = key.proof(
+                request.method,
+                url,
+                now=self._clock(),
+                nonce=self._nonces.get(url),
+                access_token=token,
+            )
+
+    def learn_nonce(self, request: Request, response: Response) -> None:
+        """Keep the ``DPoP-Nonce`` a server sent in answer to a DPoP request (any status)."""
+        if self._nonces is not None and "DPoP" in request.headers:
+            self._nonces.learn(str(request.url), response.headers)
+
+    def challenged(self, request: Request, response: Response) -> bool:
+        """True when a 401 asks for a proof with the server's nonce (``use_dpop_nonce``,
+        RFC 9449 §9) and one was learnt: the request goes once more with a new proof,
+        without a refresh (the token itself was not refused)."""
+        if "DPoP" not in request.headers:
+            return False
+        from .._oauth.dpop import should_retry_with_nonce
+
+        return should_retry_with_nonce(response.status_code, response.headers, None, retried=False)
 
     def accepted(self, request: Request) -> None:
         """The API answered ``request`` with something other than 401 (``LexofficeAuth`` calls it).
@@ -271,8 +313,8 @@ class RefreshingTokenSource:
     async def access_token(self) -> str:
         """An access token valid for at least the leeway, refreshed first when needed."""
         if self._clock() >= self._refresh_at:
-            await self._renew(None)
-        return self._header[len("Bearer ") :]
+            return (await self._renew(None))[1]
+        return self._credential[1]
 
     async def token_set(self) -> TokenSet:
         """The whole current token set (e.g. for its scopes or id_token claims)."""
@@ -332,12 +374,15 @@ class RefreshingTokenSource:
         async with self._lock, self._store.lock(self._account_key):
             await self._store.delete(self._account_key)
             self._current = self._unsaved = None
+            self._credential = ("", "", None)
             self._header = ""
             self._refresh_at = -math.inf
 
     # --- the slow path ----------------------------------------------------------------------
 
-    async def _renew(self, rejected: str | None, *, rejection_streak: int | None = None) -> str:
+    async def _renew(
+        self, rejected: str | None, *, rejection_streak: int | None = None
+    ) -> _Credential:
         seen_attempts = self._attempts
         seen_generation = self._generation
         async with self._lock:
@@ -346,7 +391,7 @@ class RefreshingTokenSource:
             # adopted meanwhile serves us even if its lifetime is zero.
             served = self._generation != seen_generation or self._clock() < self._refresh_at
             if replaced and self._current is not None and served:
-                return self._header
+                return self._credential
             if self._attempts != seen_attempts and self._last_failure is not None:
                 # Share the failure of the refresh we waited for instead of repeating it.
                 _raise_for_waiter(self._last_failure)
@@ -359,10 +404,10 @@ class RefreshingTokenSource:
                 self._from_rejection = True
                 self._rejection_streak = rejection_streak
                 self._rejection_refreshed_at = self._clock()
-            header = self._header
+            credential = self._credential
         if new is not None:
             await self._notify(new)
-        return header
+        return credential
 
     async def _renew_locked(self, rejected: str | None) -> TokenSet | None:
         """Adopt a usable token set, refreshing if needed; the new one if it was saved now."""
@@ -543,7 +588,14 @@ class RefreshingTokenSource:
 
     def _adopt(self, token_set: TokenSet | StoredTokenSet) -> None:
         self._current = token_set
-        self._header = _bearer(token_set)
+        token = access_token_of(token_set)
+        key = token_set.dpop_key if token_set.token_type == "DPoP" else None
+        if key is not None and self._nonces is None:
+            from .._oauth.dpop import DPoPNonces
+
+            self._nonces = DPoPNonces()
+        self._header = f"{token_set.token_type} {token}"
+        self._credential = (self._header, token, key)
         self._refresh_at = self._policy.deadline_of(token_set, self._clock())
         self._terminal = self._terminal_tokens = None
         self._generation += 1
@@ -607,8 +659,8 @@ def _raise_for_waiter(failure: Exception) -> NoReturn:
 
 
 def _is_rejected(token_set: TokenSet | StoredTokenSet, rejected: str | None) -> bool:
-    return rejected is not None and _bearer(token_set) == rejected
+    return rejected is not None and _header_of(token_set) == rejected
 
 
-def _bearer(token_set: TokenSet | StoredTokenSet) -> str:
-    return "Bearer " + access_token_of(token_set)
+def _header_of(token_set: TokenSet | StoredTokenSet) -> str:
+    return f"{token_set.token_type} {access_token_of(token_set)}"

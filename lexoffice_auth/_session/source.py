@@ -1,10 +1,10 @@
 """The token-source idea: whatever puts a credential on a request and reacts when it is refused.
 
-In the spirit of golang.org/x/oauth2's ``TokenSource``: ``LexofficeAuth`` is one Bearer
-``httpx.Auth`` over any source. A static API key, a refreshing OAuth grant, or a future
-sender-constrained (DPoP, RFC 9449) source differ only here: the request is passed in so
-that a source can sign its method and URL, and ``rejected`` may ask for one retry (after a
-refresh, or after learning a server nonce).
+In the spirit of golang.org/x/oauth2's ``TokenSource``: ``LexofficeAuth`` is one
+``httpx.Auth`` over any source. A static API key and a refreshing OAuth grant (Bearer, or
+sender-constrained with DPoP, RFC 9449) differ only here: the request is passed in so that
+a source can sign its method and URL, and ``rejected`` may ask for one retry after a
+refresh (a DPoP source's optional ``challenged`` asks for one after learning a nonce).
 """
 
 from __future__ import annotations

@@ -18,12 +18,15 @@ from typing import TYPE_CHECKING, Any
 
 from .._oauth.token_rules import (
     TOKEN_SET_FIELDS,
+    check_dpop_binding,
+    check_dpop_jwk,
     check_extra,
     check_token_type,
     check_token_value,
 )
 
 if TYPE_CHECKING:
+    from .._oauth.dpop import DPoPKey
     from .._oauth.tokens import TokenSet
 
 __all__ = ["ID_CLAIM_TYPES", "StoredTokenSet", "access_token_of", "read_stored"]
@@ -34,7 +37,9 @@ class StoredTokenSet:
 
     ``FileTokenStore.load_stored`` returns it: what a short-lived process needs without
     pydantic, namely the access token (``access_token_value()``, a secret, never in
-    ``repr``), ``expires_at``, ``issued_at``, ``lifetime``, ``generation`` and ``extra``.
+    ``repr``), ``token_type`` (``Bearer`` or ``DPoP``), ``dpop_key`` (the loaded DPoP key
+    of a sender-constrained set, else None), ``expires_at``, ``issued_at``, ``lifetime``,
+    ``generation`` and ``extra``.
     ``token_set()`` builds the ``TokenSet`` that ``load`` returns (loading pydantic).
 
     Example:
@@ -55,10 +60,12 @@ class StoredTokenSet:
         "_access_token",
         "_model",
         "_raw",
+        "dpop_key",
         "expires_at",
         "extra",
         "generation",
         "issued_at",
+        "token_type",
     )
 
     def __init__(
@@ -70,6 +77,8 @@ class StoredTokenSet:
         issued_at: float | None,
         generation: int,
         extra: dict[str, Any],
+        token_type: str = "Bearer",  # noqa: S107 - a scheme name, not a secret
+        dpop_key: DPoPKey | None = None,
         model: TokenSet | None = None,
     ) -> None:
         self._raw = raw
@@ -79,6 +88,8 @@ class StoredTokenSet:
         self.issued_at = issued_at
         self.generation = generation
         self.extra = extra
+        self.token_type = token_type
+        self.dpop_key = dpop_key
 
     @classmethod
     def of(cls, token_set: TokenSet) -> StoredTokenSet:
@@ -90,6 +101,8 @@ class StoredTokenSet:
             issued_at=token_set.issued_at,
             generation=token_set.generation,
             extra=token_set.extra,
+            token_type=token_set.token_type,
+            dpop_key=token_set.dpop_key,
             model=token_set,
         )
 
@@ -149,7 +162,10 @@ def _checked(raw: dict[str, Any]) -> StoredTokenSet | None:
         for field in ("refresh_token", "id_token"):
             if raw.get(field) is not None:
                 check_token_value(field, _typed(raw[field], str))
-        check_token_type(_typed(raw.get("token_type", "Bearer"), str))
+        token_type = check_token_type(_typed(raw.get("token_type", "Bearer"), str))
+        jwk = raw.get("dpop_jwk")
+        dpop_key = check_dpop_jwk(_object(jwk)) if jwk is not None else None
+        check_dpop_binding(token_type, dpop_key is not None)
         scopes = _typed(raw.get("scopes", []), list)
         if not all(isinstance(scope, str) for scope in scopes):
             raise _Unchecked
@@ -167,6 +183,8 @@ def _checked(raw: dict[str, Any]) -> StoredTokenSet | None:
             issued_at=_seconds(raw.get("issued_at")),
             generation=generation,
             extra=extra,
+            token_type=token_type,
+            dpop_key=dpop_key,
         )
     except (_Unchecked, ValueError):  # a rule's ValueError: the model words the error
         return None

@@ -6,11 +6,16 @@ between two independent implementations of the same RFCs.
 
 from __future__ import annotations
 
+import time
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
 import httpx
 import pytest
 
 from lexoffice_auth import LexofficeAuth, MemoryTokenStore, OAuthClient
-from lexoffice_auth.errors import TokenEndpointError
+from lexoffice_auth.errors import AuthorizationDenied, TokenEndpointError
+from lexoffice_auth.keys import ClientKey
 from lexoffice_auth.testing import FakeClock
 
 from ..support.oidc_provider import REDIRECT, browse, client, oidc_provider
@@ -99,3 +104,138 @@ async def test_the_auth_refreshes_an_expired_token_before_a_userinfo_call() -> N
             stored = await store.load("acme")
             assert stored is not None and stored.generation == saved.generation + 1  # refreshed
             assert stored.access_token != saved.access_token
+
+
+# --- PAR, DPoP, private_key_jwt and FAPI 2.0 ------------------------------------------------
+
+CLIENT_KEY = ClientKey.load(ClientKey.generate("ES256").to_jwk(), kid="interop-1")
+
+
+def _key_client(client_id: str, **metadata: Any) -> dict[str, Any]:
+    """A client that authenticates by private_key_jwt with CLIENT_KEY."""
+    public = {**CLIENT_KEY.public_jwk, "kid": CLIENT_KEY.kid, "alg": CLIENT_KEY.alg, "use": "sig"}
+    return client(
+        client_id,
+        token_endpoint_auth_method="private_key_jwt",
+        token_endpoint_auth_signing_alg="ES256",
+        jwks={"keys": [public]},
+        **metadata,
+    )
+
+
+async def test_a_pushed_private_key_jwt_login_and_refresh() -> None:
+    with oidc_provider(clients=[_key_client("par")]) as issuer:
+        async with (
+            httpx.AsyncClient() as http,
+            OAuthClient(
+                "par",
+                REDIRECT,
+                issuer=issuer,
+                client_key=CLIENT_KEY,
+                par=True,
+                scopes=("openid", "offline_access"),
+                http_client=http,
+            ) as oauth,
+        ):
+            pending = await oauth.start_login()
+            query = parse_qs(urlsplit(pending.authorization_url).query)
+            assert set(query) == {"client_id", "request_uri"}
+            tokens = await oauth.complete_login(await browse(pending.authorization_url), pending)
+            assert tokens.token_type == "Bearer" and tokens.id_claims is not None
+            refreshed = await oauth.refresh(tokens)
+            assert refreshed.access_token != tokens.access_token
+            await oauth.revoke(refreshed)  # authenticated by an assertion too
+
+
+async def test_a_par_only_client_without_par_gets_a_clear_error() -> None:
+    registered = _key_client("par-only", require_pushed_authorization_requests=True)
+    with oidc_provider(clients=[registered]) as issuer:
+        async with (
+            httpx.AsyncClient() as http,
+            OAuthClient(
+                "par-only", REDIRECT, issuer=issuer, client_key=CLIENT_KEY, http_client=http
+            ) as oauth,
+        ):
+            pending = await oauth.start_login()  # the provider's metadata does not require it
+            assert "request_uri" not in pending.authorization_url
+            with pytest.raises(AuthorizationDenied, match="Pushed Authorization Request") as info:
+                await oauth.complete_login(await browse(pending.authorization_url), pending)
+            assert info.value.error == "invalid_request"
+
+
+async def test_dpop_login_userinfo_and_refresh_with_the_same_key_through_nonces() -> None:
+    registered = _key_client("dpop", dpop_bound_access_tokens=True)
+    challenges: list[tuple[str, int]] = []
+
+    requests: list[httpx.Request] = []
+
+    async def seen(response: httpx.Response) -> None:
+        requests.append(response.request)
+        if "use_dpop_nonce" in response.headers.get("www-authenticate", "") or (
+            response.status_code == 400 and b"use_dpop_nonce" in await response.aread()
+        ):
+            challenges.append((response.request.url.path, response.status_code))
+
+    with oidc_provider(clients=[registered], requireDpopNonce=True) as issuer:
+        async with (
+            httpx.AsyncClient(event_hooks={"response": [seen]}) as http,
+            OAuthClient(
+                "dpop",
+                REDIRECT,
+                issuer=issuer,
+                client_key=CLIENT_KEY,
+                dpop=True,
+                scopes=("openid", "offline_access"),
+                http_client=http,
+            ) as oauth,
+        ):
+            pending = await oauth.start_login()
+            assert "dpop_jkt=" in pending.authorization_url  # bound without PAR (§10)
+            tokens = await oauth.complete_login(await browse(pending.authorization_url), pending)
+            assert tokens.token_type == "DPoP" and tokens.dpop_key is not None
+            assert (await oauth.userinfo(tokens))["sub"] == "user-1"
+            # Saved as expired (the provider's clock is real, so the SDK's cannot jump):
+            # the auth refreshes first, with the same key, then calls userinfo with the
+            # new token; its first proof lacks the nonce, the retry carries it.
+            store = MemoryTokenStore()
+            auth = LexofficeAuth.from_oauth(oauth, "acme", store, api_origins=[issuer])
+            await auth.source.save(tokens.model_copy(update={"expires_at": time.time() - 1}))
+            userinfo = (await oauth.metadata()).userinfo_endpoint
+            assert userinfo is not None
+            response = await http.get(userinfo, auth=auth)
+            assert response.status_code == 200 and response.json()["sub"] == "user-1"
+            stored = await store.load("acme")
+            assert stored is not None and stored.access_token != tokens.access_token
+            assert stored.token_type == "DPoP" and stored.dpop_key == tokens.dpop_key
+            # Each server asked once for its nonce; each challenge was answered by one retry.
+            assert challenges == [("/token", 400), ("/me", 401)]
+            token_requests = [r for r in requests if r.url.path == "/token"]
+            assert len(token_requests) == 3  # the nonce challenge, the code, one refresh
+
+
+async def test_the_fapi2_profile_end_to_end() -> None:
+    registered = _key_client(
+        "fapi",
+        dpop_bound_access_tokens=True,
+        require_pushed_authorization_requests=True,
+    )
+    with oidc_provider(clients=[registered], fapi=True, requireDpopNonce=True) as issuer:
+        async with (
+            httpx.AsyncClient() as http,
+            OAuthClient(
+                "fapi",
+                REDIRECT,
+                issuer=issuer,
+                client_key=CLIENT_KEY,
+                profile="fapi2",
+                scopes=("openid", "offline_access"),
+                http_client=http,
+            ) as oauth,
+        ):
+            pending = await oauth.start_login()
+            assert "request_uri=" in pending.authorization_url
+            tokens = await oauth.complete_login(await browse(pending.authorization_url), pending)
+            assert tokens.token_type == "DPoP"
+            refreshed = await oauth.refresh(tokens)
+            assert refreshed.dpop_key == tokens.dpop_key
+            assert (await oauth.userinfo(refreshed))["sub"] == "user-1"

@@ -27,6 +27,7 @@ from lexoffice_auth.errors import (
     DiscoveryError,
     LoginError,
     ProviderError,
+    PushedAuthorizationError,
 )
 
 PAR = "https://id.example/par"
@@ -219,10 +220,21 @@ def test_par_errors_are_provider_errors(
     status: int, body: object, message: str, transient: bool
 ) -> None:
     raw = body.encode() if isinstance(body, str) else json.dumps(body).encode()
-    with pytest.raises(ProviderError, match=re.escape(message)) as caught:
+    with pytest.raises(PushedAuthorizationError, match=re.escape(message)) as caught:
         parse_par_response(status, raw, now=NOW)
+    assert isinstance(caught.value, ProviderError)
     assert caught.value.endpoint == "par" and caught.value.status_code == status
     assert caught.value.transient is transient
+    expected = body.get("error") if isinstance(body, dict) and status != 202 else None
+    assert caught.value.error == expected
+
+
+def test_a_par_error_keeps_the_provider_description_without_its_control_characters() -> None:
+    body = {"error": "invalid_request", "error_description": "bad\r\nscope"}
+    with pytest.raises(PushedAuthorizationError) as caught:
+        parse_par_response(400, json.dumps(body).encode(), now=NOW)
+    assert caught.value.error_description == "bad\r\nscope"
+    assert "\r" not in str(caught.value) and "\n" not in str(caught.value)
 
 
 # --- the browser -------------------------------------------------------------------------------

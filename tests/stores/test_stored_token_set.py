@@ -26,7 +26,7 @@ from lexoffice_auth.stores import StoredTokenSet
 from lexoffice_auth.stores._stored import ID_CLAIM_TYPES, _checked, read_stored
 from lexoffice_auth.testing._store_contract import full_token_set
 
-from .helpers import tokens
+from .helpers import DPOP_KEY, dpop_tokens, tokens
 
 
 def _entry(token_set: TokenSet) -> dict[str, Any]:
@@ -59,6 +59,10 @@ WRITTEN = {
         update={"extra": {"lexoffice_auth_cli": {"kind": "oauth", "scopes": ["openid"]}}}
     ),
     "tombstone": revoked_token_set(at=1.0, reason="token.revoked"),
+    "dpop bound": dpop_tokens(),
+    "bearer with a dpop key": dpop_tokens().model_validate(
+        {**dpop_tokens().to_dict(), "token_type": "bearer"}
+    ),
 }
 
 
@@ -79,6 +83,8 @@ def _assert_holds(stored: StoredTokenSet, token_set: TokenSet) -> None:
         token_set.lifetime,
     )
     assert (stored.generation, stored.extra) == (token_set.generation, token_set.extra)
+    assert stored.token_type == token_set.token_type
+    assert stored.dpop_key == token_set.dpop_key
 
 
 def _nested(depth: int) -> object:
@@ -120,6 +126,13 @@ _EDGES: list[object] = [
     {"k": 1},
     {"k": float("nan")},
     _nested(40),
+    "DPoP",
+    "dpop",
+    DPOP_KEY.to_jwk(),
+    DPOP_KEY.public_jwk,
+    {**DPOP_KEY.to_jwk(), "d": "AAAA"},
+    {**DPOP_KEY.to_jwk(), "alg": "HS256"},
+    {**DPOP_KEY.to_jwk(), "crv": 1},
 ]
 """Values a store's JSON can hold (json.loads reads NaN and Infinity too), odd ones first."""
 _EDGE_VALUES = st.one_of(st.sampled_from(_EDGES), st.floats(), st.text(max_size=4))
