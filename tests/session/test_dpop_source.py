@@ -19,7 +19,7 @@ from lexoffice_auth._oauth.dpop import DPoPKey
 from lexoffice_auth.errors import TokenEndpointError
 from lexoffice_auth.stores import EncryptedTokenStore, FileTokenStore, RedisTokenStore, TokenStore
 
-from ..support.fake_provider import FakeClock
+from ..support.refresh_sandbox import frozen_clock as FakeClock
 from ..support.fapi_provider import API, ISSUER, FapiProvider
 from ..support.redis_server import RedisServer, redis_server_fixture  # noqa: F401
 from ..support.virtual_time import loop_clock, virtual_backend
