@@ -19,9 +19,9 @@ from lexoffice_auth._oauth.dpop import DPoPKey
 from lexoffice_auth.errors import TokenEndpointError
 from lexoffice_auth.stores import EncryptedTokenStore, FileTokenStore, RedisTokenStore, TokenStore
 
-from ..support.refresh_sandbox import frozen_clock as FakeClock
 from ..support.fapi_provider import API, ISSUER, FapiProvider
 from ..support.redis_server import RedisServer, redis_server_fixture  # noqa: F401
+from ..support.refresh_sandbox import frozen_clock
 from ..support.virtual_time import loop_clock, virtual_backend
 
 PROFILE = f"{API}/v1/profile"
@@ -45,7 +45,7 @@ def _resource_proofs(provider: FapiProvider) -> list[dict[str, Any]]:
 
 
 async def test_each_request_carries_the_token_as_dpop_and_a_fresh_proof() -> None:
-    provider = FapiProvider(FakeClock())
+    provider = FapiProvider(frozen_clock())
     _oauth, auth, tokens = await _logged_in(provider)
     async with provider.http() as http:
         for page in range(3):
@@ -62,7 +62,7 @@ async def test_each_request_carries_the_token_as_dpop_and_a_fresh_proof() -> Non
 
 
 async def test_a_bearer_token_goes_without_a_proof() -> None:
-    provider = FapiProvider(FakeClock(), require_dpop=False)
+    provider = FapiProvider(frozen_clock(), require_dpop=False)
     _oauth, auth, tokens = await _logged_in(provider, dpop=False)
     assert tokens.token_type == "Bearer" and tokens.dpop_key is None
     async with provider.http() as http:
@@ -72,7 +72,7 @@ async def test_a_bearer_token_goes_without_a_proof() -> None:
 
 
 async def test_a_nonce_challenge_at_the_resource_is_answered_once_without_a_refresh() -> None:
-    provider = FapiProvider(FakeClock(), require_rs_nonce=True)
+    provider = FapiProvider(frozen_clock(), require_rs_nonce=True)
     _oauth, auth, _ = await _logged_in(provider)
     calls = provider.token_calls
     async with provider.http() as http:
@@ -93,7 +93,7 @@ async def test_a_nonce_challenge_at_the_resource_is_answered_once_without_a_refr
 
 
 async def test_a_nonce_is_only_offered_back_to_the_origin_that_sent_it() -> None:
-    provider = FapiProvider(FakeClock(), require_rs_nonce=True)
+    provider = FapiProvider(frozen_clock(), require_rs_nonce=True)
     _oauth, auth, _ = await _logged_in(provider)
     async with provider.http() as http:
         assert (await http.get(PROFILE, auth=auth)).status_code == 200
@@ -103,7 +103,7 @@ async def test_a_nonce_is_only_offered_back_to_the_origin_that_sent_it() -> None
 
 
 async def test_an_expired_dpop_token_is_refreshed_once_with_the_same_key() -> None:
-    provider = FapiProvider(FakeClock())
+    provider = FapiProvider(frozen_clock())
     _oauth, auth, tokens = await _logged_in(provider)
     provider.access[tokens.access_token.get_secret_value()].expires_at = 0  # revoked early
     calls = provider.token_calls
@@ -116,7 +116,7 @@ async def test_an_expired_dpop_token_is_refreshed_once_with_the_same_key() -> No
 
 
 async def test_a_token_bound_to_another_key_is_reported_clearly() -> None:
-    provider = FapiProvider(FakeClock())
+    provider = FapiProvider(frozen_clock())
     oauth, _auth, tokens = await _logged_in(provider)
     stolen = tokens.model_validate({**tokens.to_dict(), "dpop_jwk": DPoPKey.generate().to_jwk()})
     store = MemoryTokenStore()
@@ -169,7 +169,7 @@ async def test_the_dpop_key_survives_a_restart_and_the_refresh_after_it_uses_it(
     kind: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     redis_url = request.getfixturevalue("redis_server").url if kind == "redis" else None
-    clock = FakeClock()
+    clock = frozen_clock()
     provider = FapiProvider(clock)
     _, _, tokens = await _logged_in(provider, _stores(kind, tmp_path, redis_url))
     assert tokens.dpop_key is not None
