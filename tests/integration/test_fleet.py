@@ -4,6 +4,9 @@
 * A lock holder killed (SIGKILL) or paused (SIGSTOP) mid-refresh: another process takes
   over after the lease; the paused holder's late save does not overwrite the newer set.
 * Redis stopped and started during a run: TokenStoreError while down, no token lost.
+
+The provider is the sandbox with sequential token names (``refresh_sandbox``), served on a
+loopback port for the worker processes.
 """
 
 from __future__ import annotations
@@ -14,29 +17,24 @@ import select
 import signal
 import subprocess
 import sys
-import threading
 import time
 import uuid
-from collections import Counter
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
 import anyio
-import httpx
 import pytest
 import redis
-from pydantic import SecretStr
 
-from lexoffice_auth import ProviderMetadata, TokenSet
-from lexoffice_auth._oauth.client import OAuthClient
+from lexoffice_auth import TokenSet
 from lexoffice_auth.errors import TokenStoreError
-from lexoffice_auth.stores import FileTokenStore, RedisTokenStore
+from lexoffice_auth.stores import RedisTokenStore
+from lexoffice_auth.testing import FakeClock, FakeLexoffice
 from tests.support.sources import make_source
 
-from ..support.processes import ROOT, run_workers
+from ..support.processes import ROOT, open_store, run_workers, served_oauth_client
 from ..support.redis_server import (  # noqa: F401
     RedisServer,
     answers_ping,
@@ -44,114 +42,40 @@ from ..support.redis_server import (  # noqa: F401
     free_port,
     redis_server_fixture,
 )
+from ..support.refresh_sandbox import (
+    login_tokens,
+    oauth_client,
+    refresh_sandbox,
+    served_refresh_sandbox,
+)
 
 ACCOUNTS = 50
 REQUESTS = 20
 PROCESSES = 3
 
 
-class AccountsTokenServer:
-    """A loopback token endpoint for many accounts, rotating refresh tokens.
-
-    Refresh token ``rt-{account}-{n}`` gives ``at-{account}-{n+1}`` and ``rt-{account}-{n+1}``
-    (with ``rotate=False`` the refresh token stays). ``uses`` counts the requests per refresh
-    token; a dead one is answered ``invalid_grant`` and recorded in ``stale``.
-    """
-
-    def __init__(self, *, delay: float = 0.05, rotate: bool = True) -> None:
-        self.delay = delay
-        self.rotate = rotate
-        self.uses: Counter[str] = Counter()
-        self.stale: list[str] = []
-        self.live: dict[str, int] = {}  # account -> live refresh generation
-        self.issued: dict[str, int] = {}  # account -> last access token generation
-        self._lock = threading.Lock()
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length", "0"))
-                form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
-                status, body = outer.exchange(form.get("refresh_token", ""))
-                time.sleep(outer.delay)
-                data = json.dumps(body).encode()
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                except OSError:
-                    pass  # the client was killed (the SIGKILL test)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    @property
-    def calls(self) -> int:
-        return sum(self.uses.values())
-
-    def exchange(self, refresh: str) -> tuple[int, dict[str, Any]]:
-        with self._lock:
-            self.uses[refresh] += 1
-            account, _, n = refresh.removeprefix("rt-").rpartition("-")
-            if not n.isdigit() or self.live.get(account, 0) != int(n):
-                self.stale.append(refresh)
-                return 400, {"error": "invalid_grant"}
-            issued = self.issued.get(account, 0) + 1
-            self.issued[account] = issued
-            body: dict[str, Any] = {
-                "access_token": f"at-{account}-{issued}",
-                "token_type": "Bearer",
-                "expires_in": 3600,
-            }
-            if self.rotate:
-                self.live[account] = issued
-                body["refresh_token"] = f"rt-{account}-{issued}"
-            return 200, body
-
-    def __enter__(self) -> AccountsTokenServer:
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+def login(fake: FakeLexoffice) -> TokenSet:
+    """A login's tokens, expired and saved once before (``generation=1``)."""
+    return login_tokens(fake, expired=True).model_copy(update={"generation": 1})
 
 
-def expired(account: str, n: int = 0) -> TokenSet:
-    now = time.time()
-    return TokenSet(
-        access_token=SecretStr(f"at-{account}-{n}"),
-        expires_at=now - 10,
-        issued_at=now - 3610,
-        refresh_token=SecretStr(f"rt-{account}-{n}"),
-        generation=1,
+def refreshes(fake: FakeLexoffice) -> list[str]:
+    """The refresh token of every token request the sandbox answered, in order."""
+    return [
+        parse_qs(request.content.decode()).get("refresh_token", [""])[0]
+        for request in fake.requests
+        if request.url.path.endswith("/oauth2/token")
+    ]
+
+
+def secrets_of(token_set: TokenSet) -> tuple[str, str | None, int]:
+    """Access token, refresh token and generation, comparable (and readable when they differ)."""
+    refresh = token_set.refresh_token
+    return (
+        token_set.access_token.get_secret_value(),
+        refresh.get_secret_value() if refresh is not None else None,
+        token_set.generation,
     )
-
-
-def oauth_for(token_url: str) -> OAuthClient:
-    metadata = ProviderMetadata(
-        issuer=token_url,
-        authorization_endpoint=token_url + "/authorize",
-        token_endpoint=token_url + "/token",
-    )
-    return OAuthClient(
-        "client-1",
-        "https://app.example/cb",
-        metadata=metadata,
-        http_client=httpx.AsyncClient(trust_env=False),
-    )
-
-
-def open_store(kind: str, where: str, prefix: str, **options: Any) -> Any:
-    if kind == "redis":
-        return RedisTokenStore(url=where, prefix=prefix, **options)
-    return FileTokenStore(where, **options)
 
 
 async def seed(kind: str, where: str, prefix: str, tokens: dict[str, TokenSet]) -> None:
@@ -164,13 +88,15 @@ async def seed(kind: str, where: str, prefix: str, tokens: dict[str, TokenSet]) 
             await store.aclose()
 
 
-async def load(kind: str, where: str, prefix: str, account: str) -> TokenSet | None:
+async def load_all(kind: str, where: str, prefix: str, accounts: list[str]) -> list[TokenSet]:
     store = open_store(kind, where, prefix)
     try:
-        return await store.load(account)
+        loaded = [await store.load(account) for account in accounts]
     finally:
         if kind == "redis":
             await store.aclose()
+    assert None not in loaded
+    return [token_set for token_set in loaded if token_set is not None]
 
 
 @pytest.fixture
@@ -183,12 +109,12 @@ def prefix() -> str:
 BURST_WORKER = """
 import json, sys
 import anyio
-from tests.integration.test_fleet import oauth_for, open_store
+from tests.support.processes import open_store, served_oauth_client
 from tests.support.sources import make_source
 
-async def main(kind, where, prefix, token_url, accounts, requests, backend_name):
+async def main(kind, where, prefix, base_url, accounts, requests, backend_name):
     store = open_store(kind, where, prefix)
-    oauth = oauth_for(token_url)
+    oauth = served_oauth_client(base_url)
     sources = [make_source(oauth, f"acct{i}", store) for i in range(accounts)]
     await store.load("acct0")  # connect before the barrier
     print("ready", flush=True)
@@ -214,32 +140,39 @@ anyio.run(main, *sys.argv[1:5], int(sys.argv[5]), int(sys.argv[6]), sys.argv[7],
 
 
 def _fleet_burst(kind: str, where: str, prefix: str, backends: list[str]) -> dict[str, Any]:
-    accounts = {f"acct{i}": expired(f"acct{i}") for i in range(ACCOUNTS)}
+    fake = served_refresh_sandbox(token_delay=0.05)
+    accounts = {f"acct{i}": login(fake) for i in range(ACCOUNTS)}  # at-i, rt-i
+    account_of = {
+        t.refresh_token.get_secret_value(): a for a, t in accounts.items() if t.refresh_token
+    }
     anyio.run(seed, kind, where, prefix, accounts)
-    with AccountsTokenServer(delay=0.05) as server:
-        for account in accounts:
-            server.live[account] = 0
+    with fake.serve() as base_url:
         start = time.monotonic()
         results = run_workers(
             BURST_WORKER,
             [
-                [kind, where, prefix, server.url, str(ACCOUNTS), str(REQUESTS), backend]
+                [kind, where, prefix, base_url, str(ACCOUNTS), str(REQUESTS), backend]
                 for backend in backends
             ],
             within=120,
         )
         elapsed = time.monotonic() - start
     # Exactly one refresh per account, each with the account's only live refresh token.
-    assert server.calls == ACCOUNTS, f"{server.calls} refreshes for {ACCOUNTS} accounts"
-    assert set(server.uses) == {f"rt-{a}-0" for a in accounts}
-    assert set(server.uses.values()) == {1}, "a refresh token was used twice"
-    assert server.stale == []
-    for result in results:  # every request of every process got the one new token
-        assert result == {a: [f"at-{a}-1"] for a in accounts}
-    for account in ("acct0", f"acct{ACCOUNTS - 1}"):
-        stored = anyio.run(load, kind, where, prefix, account)
-        assert stored is not None and stored.refresh_token == SecretStr(f"rt-{account}-1")
-        assert stored.generation == 2
+    sent = refreshes(fake)
+    assert len(sent) == ACCOUNTS, f"{len(sent)} refreshes for {ACCOUNTS} accounts"
+    assert sorted(sent) == sorted(account_of), "a refresh token was used twice, or a foreign one"
+    assert fake.reused_refresh_tokens == []
+    # Each was spent, which only a refresh answered with new tokens does.
+    assert not any(fake.token_is_live(refresh) for refresh in account_of)
+    # Sequential names: the sandbox's n-th token answer carries at-n and rt-n, so the answer
+    # to the refresh of the account's login token is that account's new token set.
+    number = {account_of[refresh]: ACCOUNTS + n for n, refresh in enumerate(sent)}
+    for result in results:  # every request of every process got the account's one new token
+        assert result == {a: [f"at-{number[a]}"] for a in accounts}
+    stored = anyio.run(load_all, kind, where, prefix, list(accounts))
+    assert [secrets_of(t) for t in stored] == [
+        (f"at-{number[a]}", f"rt-{number[a]}", 2) for a in accounts
+    ]
     return {"elapsed": elapsed}
 
 
@@ -267,13 +200,13 @@ def test_50_accounts_x_20_requests_across_3_processes_on_a_file_refresh_50_times
 HOLDER = """
 import json, sys
 import anyio
-from tests.integration.test_fleet import oauth_for
+from tests.support.processes import served_oauth_client
 from lexoffice_auth.stores import RedisTokenStore
 from tests.support.sources import make_source
 
-async def main(url, prefix, token_url):
+async def main(url, prefix, base_url):
     store = RedisTokenStore(url=url, prefix=prefix, lock_lease=0.5, lock_timeout=0.5)
-    oauth = oauth_for(token_url)
+    oauth = served_oauth_client(base_url)
     source = make_source(oauth, "acct", store)
     await store.load("acct")
     print("ready", flush=True)
@@ -287,9 +220,9 @@ anyio.run(main, *sys.argv[1:4])
 """
 
 
-async def _take_over(url: str, prefix: str, token_url: str) -> tuple[str, int]:
+async def _take_over(url: str, prefix: str, base_url: str) -> tuple[str, int]:
     async with RedisTokenStore(url=url, prefix=prefix, lock_lease=0.5, lock_timeout=20) as store:
-        oauth = oauth_for(token_url)
+        oauth = served_oauth_client(base_url)
         try:
             source = make_source(oauth, "acct", store)
             token = await source.access_token()
@@ -305,12 +238,13 @@ def test_a_holder_stopped_mid_refresh_is_taken_over_and_its_late_save_is_refused
     redis_server: RedisServer, prefix: str, how: str
 ) -> None:
     raw = redis.Redis.from_url(redis_server.url)
-    anyio.run(seed, "redis", redis_server.url, prefix, {"acct": expired("acct")})
-    # rotate=False: the holder's refresh did not kill the refresh token the next one uses.
-    with AccountsTokenServer(delay=1.0, rotate=False) as server:
-        server.live["acct"] = 0
+    # Without rotation the holder's refresh does not spend the refresh token the next one
+    # uses; each answer takes a second, long enough to stop the holder while it waits.
+    fake = refresh_sandbox(FakeClock(), rotate=False, token_delay=1.0)
+    anyio.run(seed, "redis", redis_server.url, prefix, {"acct": login(fake)})  # at-0, rt-0
+    with fake.serve() as base_url:
         holder = subprocess.Popen(
-            [sys.executable, "-c", HOLDER, redis_server.url, prefix, server.url],
+            [sys.executable, "-c", HOLDER, redis_server.url, prefix, base_url],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             cwd=ROOT,
@@ -322,24 +256,24 @@ def test_a_holder_stopped_mid_refresh_is_taken_over_and_its_late_save_is_refused
             holder.stdin.write(b"go\n")
             holder.stdin.flush()
             deadline = time.monotonic() + 20
-            while server.calls == 0:  # the holder has the lock and its request is out
+            while fake.token_calls["refresh_token"] == 0:  # the holder has the lock, asks
                 assert time.monotonic() < deadline, "the holder never refreshed"
                 time.sleep(0.005)
             assert raw.exists(prefix + "lock:acct") == 1
             os.kill(holder.pid, getattr(signal, how))
             start = time.monotonic()
-            token, generation = anyio.run(_take_over, redis_server.url, prefix, server.url)
+            token, generation = anyio.run(_take_over, redis_server.url, prefix, base_url)
             took = time.monotonic() - start
             # It waited for the lease (0.5 s), not for the lock timeout, and refreshed.
             assert 0.3 < took < 10, took
-            assert (token, generation) == ("at-acct-2", 2)
-            assert server.calls == 2
+            assert (token, generation) == ("at-2", 2)
+            assert refreshes(fake) == ["rt-0", "rt-0"]
             if how == "SIGSTOP":
                 os.kill(holder.pid, signal.SIGCONT)
                 out, _ = holder.communicate(timeout=30)
                 assert holder.returncode == 0
-                # Its refresh (at-acct-1, generation 2) lost: it adopted the stored set.
-                assert json.loads(out) == {"token": "at-acct-2", "generation": 2}
+                # Its refresh (at-1, generation 2) lost: it adopted the stored set.
+                assert json.loads(out) == {"token": "at-2", "generation": 2}
             else:
                 holder.wait(10)
                 assert holder.returncode == -signal.SIGKILL
@@ -348,9 +282,8 @@ def test_a_holder_stopped_mid_refresh_is_taken_over_and_its_late_save_is_refused
                 os.kill(holder.pid, signal.SIGCONT)
                 holder.kill()
                 holder.wait()
-    stored = anyio.run(load, "redis", redis_server.url, prefix, "acct")
-    assert stored is not None
-    assert (stored.access_token.get_secret_value(), stored.generation) == ("at-acct-2", 2)
+    stored = anyio.run(load_all, "redis", redis_server.url, prefix, ["acct"])
+    assert [secrets_of(t) for t in stored] == [("at-2", "rt-0", 2)]
     raw.close()
 
 
@@ -398,33 +331,32 @@ async def test_redis_down_is_a_token_store_error_and_nothing_is_lost(
     restartable_redis: tuple[str, Any, Any],
 ) -> None:
     url, start, stop = restartable_redis
-    with AccountsTokenServer(delay=0.0) as server:
-        server.live["acct"] = 0
-        oauth = oauth_for(server.url)
-        store = RedisTokenStore(url=url, prefix="p:", lock_timeout=2)
-        try:
-            await store.save("acct", expired("acct"))
-            source = make_source(oauth, "acct", store)
-            assert await source.access_token() == "at-acct-1"
-            await anyio.to_thread.run_sync(stop)
-            # A cached valid token needs no store; anything that needs it fails typed.
-            assert await source.access_token() == "at-acct-1"
-            for _ in range(3):
-                with pytest.raises(TokenStoreError, match="ConnectionError"):
-                    await source.refresh()
-                with pytest.raises(TokenStoreError):
-                    await make_source(oauth, "acct", store).access_token()
-            assert server.calls == 1  # no refresh without the store
-            await anyio.to_thread.run_sync(start)
-            # Back: a new source finds the token saved before the outage (nothing lost).
-            fresh = make_source(oauth, "acct", store)
-            assert await fresh.access_token() == "at-acct-1"
-            assert server.calls == 1
-            refreshed = await source.refresh()
-            assert refreshed.access_token.get_secret_value() == "at-acct-2"
-            stored = await store.load("acct")
-            assert stored is not None and stored.generation == 3
-            assert stored.refresh_token == SecretStr("rt-acct-2")
-        finally:
-            await oauth.aclose()
-            await store.aclose()
+    fake = refresh_sandbox()  # in process: only Redis is a real server here
+    oauth = oauth_client(fake)
+    store = RedisTokenStore(url=url, prefix="p:", lock_timeout=2)
+    try:
+        await store.save("acct", login(fake))  # at-0, rt-0
+        source = make_source(oauth, "acct", store)
+        assert await source.access_token() == "at-1"
+        await anyio.to_thread.run_sync(stop)
+        # A cached valid token needs no store; anything that needs it fails typed.
+        assert await source.access_token() == "at-1"
+        for _ in range(3):
+            with pytest.raises(TokenStoreError, match="ConnectionError"):
+                await source.refresh()
+            with pytest.raises(TokenStoreError):
+                await make_source(oauth, "acct", store).access_token()
+        assert fake.token_calls["refresh_token"] == 1  # no refresh without the store
+        await anyio.to_thread.run_sync(start)
+        # Back: a new source finds the token saved before the outage (nothing lost).
+        fresh = make_source(oauth, "acct", store)
+        assert await fresh.access_token() == "at-1"
+        assert fake.token_calls["refresh_token"] == 1
+        refreshed = await source.refresh()
+        assert refreshed.access_token.get_secret_value() == "at-2"
+        stored = await store.load("acct")
+        assert stored is not None and secrets_of(stored) == ("at-2", "rt-2", 3)
+        assert fake.reused_refresh_tokens == []
+    finally:
+        await oauth.aclose()
+        await store.aclose()

@@ -11,6 +11,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+import httpx
+
+from lexoffice_auth import OAuthClient, ProviderMetadata
+from lexoffice_auth.stores import FileTokenStore, RedisTokenStore, TokenStore
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -51,3 +56,29 @@ def run_workers(code: str, argvs: list[list[str]], *, within: float = 120.0) -> 
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
+
+
+def served_oauth_client(base_url: str) -> OAuthClient:
+    """An ``OAuthClient`` of the served sandbox's public client, for worker processes.
+
+    Built from the sandbox's URLs without importing ``lexoffice_auth.testing``: every
+    worker would pay for that import before it is ready.
+    """
+    metadata = ProviderMetadata(
+        issuer=base_url,
+        authorization_endpoint=base_url + "/oauth2/authorize",
+        token_endpoint=base_url + "/oauth2/token",
+    )
+    return OAuthClient(
+        "sandbox-client",
+        "http://127.0.0.1/callback",
+        metadata=metadata,
+        http_client=httpx.AsyncClient(trust_env=False),
+    )
+
+
+def open_store(kind: str, where: str, prefix: str, **options: Any) -> TokenStore:
+    """A ``RedisTokenStore`` (``kind="redis"``, ``where`` its URL) or a ``FileTokenStore``."""
+    if kind == "redis":
+        return RedisTokenStore(url=where, prefix=prefix, **options)
+    return FileTokenStore(where, **options)
