@@ -34,7 +34,7 @@ def process_env(env: dict[str, str]) -> dict[str, str]:
     return base
 
 
-def start_cli(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+def start_cli(args: list[str], env: dict[str, str], *, cwd: Path = ROOT) -> subprocess.Popen[bytes]:
     """``lexoffice-auth ARGS`` in a new process (stdin, stdout and stderr piped)."""
     return subprocess.Popen(
         [sys.executable, "-c", CLI, *args],
@@ -42,12 +42,17 @@ def start_cli(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=process_env(env),
-        cwd=ROOT,
+        cwd=cwd,
     )
 
 
 def run_cli(
-    args: list[str], env: dict[str, str], *, within: float = 60.0
+    args: list[str],
+    env: dict[str, str],
+    *,
+    within: float = 60.0,
+    cwd: Path = ROOT,
+    stdin: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run ``lexoffice-auth ARGS`` to the end in a new process."""
     return subprocess.run(
@@ -55,7 +60,8 @@ def run_cli(
         capture_output=True,
         text=True,
         env=process_env(env),
-        cwd=ROOT,
+        cwd=cwd,
+        input=stdin,
         timeout=within,
         check=False,
     )

@@ -130,7 +130,9 @@ def _login_then_refresh(fake: FakeLexoffice, base: str, tmp_path: Path) -> None:
     # The stored token expires: the next `token` refreshes it (the issuer comes from the store).
     data = json.loads((tmp_path / "tokens.json").read_text())
     assert data["accounts"]["default"]["extra"]["lexoffice_auth_cli"]["issuer"] == base
-    time.sleep(1.5)  # the CLI reads the real clock: let the 1 s token expire
+    # The CLI reads the real clock: age the stored token instead of waiting for it.
+    data["accounts"]["default"]["expires_at"] = time.time() - 1
+    (tmp_path / "tokens.json").write_text(json.dumps(data))
     second = runner.invoke(cli, ["--profile", "default", "token"], env=env)
     assert second.exit_code == 0, second.output
     assert second.stdout.strip() != first
