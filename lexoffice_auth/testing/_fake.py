@@ -20,7 +20,6 @@ from ._events import Delivery, Events
 from ._keys import SigningKey
 from ._latency import delayed
 from ._model import ConsentRequest, FakeClient, FakeUser, Grant
-from ._provider import PROVIDER_PATHS, Provider
 from ._seeding import Seeding
 from ._shared import Shared
 from ._state import (
@@ -34,6 +33,7 @@ from ._state import (
 from ._urls import origin_of, require_secure_url
 from .api import ROUTES, SCOPES, Api
 from .api._lists import seed_lists
+from .provider import ENDPOINTS, PROVIDER_PATHS, Provider
 
 if TYPE_CHECKING:
     import respx
@@ -219,7 +219,7 @@ class FakeLexoffice(Seeding):
         self.requests: list[Request] = []
         """Every request the sandbox answered, in order, with its headers as they were sent."""
         self._lock = self.state.lock
-        self.provider = Provider(self.state)
+        self.provider = Provider(self.state, ENDPOINTS)
         self.api = Api(self.state, ROUTES)
         """The API half: its routing table and the resource stores (``api.contacts``, ...)."""
         self.events = Events(self.state)
