@@ -40,6 +40,8 @@ class AuthorizationRequest:
     scopes: tuple[str, ...]
     nonce: str | None
     login_hint: str | None
+    dpop_jkt: str | None = None
+    """The DPoP key the code will be bound to (RFC 9449 §10)."""
 
 
 def requested_scopes(
@@ -76,6 +78,9 @@ def checked_request(
     scopes, scope_error = requested_scopes(provider, params)
     if scope_error is not None:
         return scope_error
+    dpop_jkt = params.get("dpop_jkt")
+    if dpop_jkt is not None and not _CHALLENGE.fullmatch(dpop_jkt):
+        return ("invalid_request", "dpop_jkt is not a base64url SHA-256 thumbprint")
     return AuthorizationRequest(
         client_id=client.client_id,
         redirect_uri=redirect_uri,
@@ -84,6 +89,7 @@ def checked_request(
         scopes=scopes,
         nonce=params.get("nonce"),
         login_hint=params.get("login_hint"),
+        dpop_jkt=dpop_jkt,
     )
 
 
@@ -110,10 +116,20 @@ def authorize(provider: Provider, request: Request) -> Response:
     client = provider.oauth.clients.get(params.get("client_id", ""))
     if client is None:
         return page(400, "Unknown client", "client_id is missing or not registered")
+    if "request_uri" in params:
+        return _pushed(provider, client, params)
     redirect_uri = params.get("redirect_uri")
     if redirect_uri is None or not registered_redirect(client, redirect_uri):
         # Never redirect to an unregistered URI (RFC 6749 §4.1.2.1).
         return page(400, "Invalid redirect_uri", "redirect_uri is not registered")
+    if provider.oauth.par_required or client.require_pushed_authorization_requests:
+        return _back(
+            provider,
+            redirect_uri,
+            params.get("state"),
+            error="invalid_request",
+            error_description="push the authorization request first (PAR, RFC 9126)",
+        )
     checked = checked_request(provider, client, redirect_uri, params)
     if isinstance(checked, tuple):
         error, description = checked
@@ -121,6 +137,33 @@ def authorize(provider: Provider, request: Request) -> Response:
             provider, redirect_uri, params.get("state"), error=error, error_description=description
         )
     return grant_code(provider, checked)
+
+
+def _pushed(provider: Provider, client: FakeClient, params: Mapping[str, str]) -> Response:
+    """An authorization request by reference to a pushed one (RFC 9126 §4)."""
+    pushed = provider.pushed.get(params["request_uri"])
+    if pushed is None or pushed.request.client_id != client.client_id:
+        # Not this client's: its redirect URI is unknown, so the browser gets a page.
+        return page(400, "invalid_request_uri", "the request_uri is unknown to this client")
+    request = pushed.request
+
+    def fail(error: str, description: str) -> Response:
+        return _back(
+            provider,
+            request.redirect_uri,
+            request.state,
+            error=error,
+            error_description=description,
+        )
+
+    if set(params) - {"client_id", "request_uri"}:
+        return fail("invalid_request", "with request_uri, send only client_id and request_uri")
+    if pushed.used:
+        return fail("invalid_request_uri", "the request_uri was used before")
+    if provider.state.now() >= pushed.expires_at:
+        return fail("invalid_request_uri", "the request_uri has expired")
+    pushed.used = True
+    return grant_code(provider, request)
 
 
 def grant_code(provider: Provider, request: AuthorizationRequest) -> Response:
@@ -151,5 +194,6 @@ def grant_code(provider: Provider, request: AuthorizationRequest) -> Response:
         user=user,
         auth_time=int(now),
         expires_at=now + oauth.code_lifetime,
+        dpop_jkt=request.dpop_jkt,
     )
     return _back(provider, request.redirect_uri, request.state, code=code)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from httpx import Request, Response
 
@@ -22,8 +22,11 @@ from lexoffice_auth.testing._model import (
     Grant,
     RefreshTokenRecord,
 )
-from lexoffice_auth.testing._state import SandboxState
+from lexoffice_auth.testing._state import Credential, SandboxState
 from lexoffice_auth.testing.provider._http import wrong_method
+
+if TYPE_CHECKING:
+    from lexoffice_auth.testing.provider._par import PushedRequest
 
 __all__ = ["Handler", "Provider", "ProviderEndpoint"]
 
@@ -58,6 +61,8 @@ class Provider:
         self.grants: dict[str, Grant] = {}
         self.access_tokens: dict[str, AccessTokenRecord] = {}
         self.refresh_tokens: dict[str, RefreshTokenRecord] = {}
+        self.pushed: dict[str, PushedRequest] = {}
+        """Pushed authorization requests by ``request_uri`` (RFC 9126)."""
 
     # --- dispatch ------------------------------------------------------------------------
 
@@ -100,17 +105,23 @@ class Provider:
         nonce: str | None,
         with_refresh: bool,
         scopes: tuple[str, ...] | None = None,
+        jkt: str | None = None,
+        refresh_jkt: str | None = None,
     ) -> dict[str, Any]:
-        """A token response body for ``grant`` (access token, maybe refresh and id_token)."""
+        """A token response body for ``grant`` (access token, maybe refresh and id_token).
+
+        ``jkt``: bind the access token to that DPoP key (``token_type`` ``DPoP``);
+        ``refresh_jkt``: bind the refresh token too (a public client's, RFC 9449 §5).
+        """
         oauth = self.oauth
         now = self.state.now()
         scopes = grant.scopes if scopes is None else scopes
         access = self._new_token("at")
         lifetime = oauth.access_token_lifetime
-        self.access_tokens[access] = AccessTokenRecord(grant.grant_id, now + lifetime)
+        self.access_tokens[access] = AccessTokenRecord(grant.grant_id, now + lifetime, jkt=jkt)
         body: dict[str, Any] = {
             "access_token": access,
-            "token_type": "Bearer",
+            "token_type": "Bearer" if jkt is None else "DPoP",
             "expires_in": int(lifetime),
         }
         if scopes:
@@ -119,7 +130,7 @@ class Provider:
             refresh = self._new_token("rt")
             life = oauth.refresh_token_lifetime
             self.refresh_tokens[refresh] = RefreshTokenRecord(
-                grant.grant_id, None if life is None else now + life
+                grant.grant_id, None if life is None else now + life, jkt=refresh_jkt
             )
             body["refresh_token"] = refresh
         if "openid" in scopes:
@@ -151,6 +162,20 @@ class Provider:
         grant = self.grants.get(grant_id)
         if grant is not None:
             grant.revoked = True
+
+    def credential_for(self, token: str) -> Credential | None:
+        """The credential of a live access token, with the DPoP key it is bound to."""
+        grant = self.grant_for_access_token(token)
+        if grant is None:
+            return None
+        return Credential(
+            "grant:" + grant.grant_id,
+            grant.user,
+            grant.connection_id,
+            frozenset(grant.scopes),
+            grant_id=grant.grant_id,
+            jkt=self.access_tokens[token].jkt,
+        )
 
     def grant_for_access_token(self, token: str) -> Grant | None:
         """The live grant behind ``token``, or None if it is unknown, expired or revoked."""

@@ -16,6 +16,13 @@ from lexoffice_auth.testing._model import FakeClient
 from lexoffice_auth.testing._responses import json_response
 from lexoffice_auth.testing._state import TokenRejection
 from lexoffice_auth.testing.provider._client_auth import authenticate_client
+from lexoffice_auth.testing.provider._dpop import (
+    Proof,
+    ProofRefusal,
+    check_proof,
+    token_endpoint_refusal,
+    with_nonce,
+)
 from lexoffice_auth.testing.provider._http import NO_STORE, form_params, oauth_error
 
 if TYPE_CHECKING:
@@ -42,13 +49,30 @@ def token(provider: Provider, request: Request) -> Response:
         return _injected(injected, request)
     if bad is not None:
         return bad
+    # The proof first: a nonce challenge must not consume the code or refresh token.
+    proof = check_proof(provider.state, request, realm="provider")
+    if isinstance(proof, ProofRefusal):
+        return token_endpoint_refusal(provider.state, proof)
+    response = _granted(provider, request, form, grant_type, proof)
+    return response if proof is None else with_nonce(provider.state, response, "provider")
+
+
+def _granted(
+    provider: Provider,
+    request: Request,
+    form: Mapping[str, str],
+    grant_type: str,
+    proof: Proof | None,
+) -> Response:
     client = authenticate_client(provider, request, form)
     if isinstance(client, Response):
         return client
+    if proof is None and (provider.oauth.dpop_required or client.dpop_bound_access_tokens):
+        return oauth_error("invalid_dpop_proof", "a DPoP proof is required (RFC 9449)")
     if grant_type == "authorization_code":
-        return _code_grant(provider, client, form)
+        return _code_grant(provider, client, form, proof)
     if grant_type == "refresh_token":
-        return _refresh_grant(provider, client, form)
+        return _refresh_grant(provider, client, form, proof)
     if not grant_type:
         return oauth_error("invalid_request", "grant_type is missing")
     return oauth_error("unsupported_grant_type", f"grant_type {grant_type!r} is not supported")
@@ -70,7 +94,9 @@ def _injected(kind: str | TokenRejection, request: Request) -> Response:
     )
 
 
-def _code_grant(provider: Provider, client: FakeClient, form: Mapping[str, str]) -> Response:
+def _code_grant(
+    provider: Provider, client: FakeClient, form: Mapping[str, str], proof: Proof | None
+) -> Response:
     code = provider.codes.get(form.get("code", ""))
     if code is None or code.client_id != client.client_id:
         return oauth_error("invalid_grant", "unknown authorization code")
@@ -93,19 +119,40 @@ def _code_grant(provider: Provider, client: FakeClient, form: Mapping[str, str])
         _s256(verifier), code.code_challenge
     ):
         return oauth_error("invalid_grant", "code_verifier does not match the challenge")
+    jkt = None if proof is None else proof.jkt
+    if code.dpop_jkt is not None and code.dpop_jkt != jkt:
+        return oauth_error(
+            "invalid_dpop_proof", "the authorization request bound the code to another key"
+        )
     grant = provider.new_grant(client.client_id, code.user, code.scopes, code.auth_time)
     code.grant_id = grant.grant_id
-    body = provider.issue(grant, nonce=code.nonce, with_refresh=True)
+    body = provider.issue(
+        grant,
+        nonce=code.nonce,
+        with_refresh=True,
+        jkt=jkt,
+        refresh_jkt=jkt if client.is_public else None,
+    )
     return json_response(200, body, headers=NO_STORE)
 
 
-def _refresh_grant(provider: Provider, client: FakeClient, form: Mapping[str, str]) -> Response:
+def _refresh_grant(
+    provider: Provider, client: FakeClient, form: Mapping[str, str], proof: Proof | None
+) -> Response:
     oauth = provider.oauth
     presented = form.get("refresh_token", "")
     record = provider.refresh_tokens.get(presented)
     grant = provider.grants.get(record.grant_id) if record else None
     if record is None or grant is None or grant.client_id != client.client_id:
         return oauth_error("invalid_grant", "unknown refresh token")
+    jkt = None if proof is None else proof.jkt
+    if record.jkt is not None and record.jkt != jkt:
+        # RFC 9449 §5: a public client's refresh token works only with its key.
+        if proof is None:
+            return oauth_error(
+                "invalid_dpop_proof", "the refresh token is DPoP-bound: send a proof"
+            )
+        return oauth_error("invalid_grant", "the refresh token is bound to another DPoP key")
     if not record.active:
         oauth.reused_refresh_tokens.append(presented)
         if oauth.refresh_token_reuse == "reject":
@@ -126,7 +173,14 @@ def _refresh_grant(provider: Provider, client: FakeClient, form: Mapping[str, st
     rotate = oauth.rotate_refresh_tokens
     if rotate:
         record.active = False
-    body = provider.issue(grant, nonce=None, with_refresh=rotate, scopes=scopes)
+    body = provider.issue(
+        grant,
+        nonce=None,
+        with_refresh=rotate,
+        scopes=scopes,
+        jkt=jkt,
+        refresh_jkt=record.jkt or (jkt if client.is_public else None),
+    )
     if not oauth.id_token_on_refresh:
         body.pop("id_token", None)
     return json_response(200, body, headers=NO_STORE)

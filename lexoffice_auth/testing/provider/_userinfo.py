@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from httpx import Request, Response
 
 from lexoffice_auth.testing._responses import json_response
+from lexoffice_auth.testing.provider._resource import ResourceRefusal, presented_credential
 
 if TYPE_CHECKING:
     from lexoffice_auth.testing.provider._provider import Provider
@@ -16,14 +17,12 @@ __all__ = ["userinfo"]
 
 def userinfo(provider: Provider, request: Request) -> Response:
     """The claims of the access token's user, as its scopes allow."""
-    header = request.headers.get("authorization", "")
-    token = header[7:].strip() if header[:7].lower() == "bearer " else ""
-    grant = provider.grant_for_access_token(token) if token else None
-    if grant is None:
-        challenge = 'Bearer realm="lexoffice-sandbox"'
-        if token:
-            challenge += ', error="invalid_token"'
-        return Response(401, headers={"WWW-Authenticate": challenge})
+    who = presented_credential(
+        provider.state, request, realm="provider", lookup=provider.credential_for
+    )
+    if isinstance(who, ResourceRefusal):
+        return Response(401, headers=who.all_headers())
+    grant = provider.grants[who.grant_id or ""]
     if "openid" not in grant.scopes:
         return Response(
             403,
