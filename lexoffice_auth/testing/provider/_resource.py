@@ -44,9 +44,14 @@ def _bearer(error: str | None = None) -> ResourceRefusal:
     return ResourceRefusal(f"Bearer {_REALM}" + (f', error="{error}"' if error else ""))
 
 
-def _dpop(state: SandboxState, realm: Realm, error: str, description: str) -> ResourceRefusal:
+def _dpop(
+    state: SandboxState, realm: Realm, error: str | None, description: str
+) -> ResourceRefusal:
     algs = " ".join(dpop_algorithms(state.oauth))
-    challenge = f'DPoP {_REALM}, error="{error}", error_description="{description}", algs="{algs}"'
+    challenge = f"DPoP {_REALM}"
+    if error is not None:
+        challenge += f', error="{error}", error_description="{description}"'
+    challenge += f', algs="{algs}"'
     headers = {}
     if state.oauth.dpop_nonces:
         headers["DPoP-Nonce"] = current_nonce(state.oauth, realm, state.now())
@@ -70,8 +75,9 @@ def presented_credential(
     if kind == "dpop" and token:
         return _dpop_credential(state, request, token, realm=realm, lookup=lookup)
     if kind != "bearer" or not token:
+        # RFC 6750 §3.1, RFC 9449 §7.1: no error code when no credentials came at all.
         if state.oauth.dpop_required:
-            return _dpop(state, realm, "invalid_token", "present a DPoP-bound token")
+            return _dpop(state, realm, None, "")
         return _bearer()
     found = lookup(token)
     if found is None:
