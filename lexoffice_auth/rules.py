@@ -3,9 +3,11 @@
 Public so that ``lexoffice_auth.testing`` (which may import only public modules) can use
 them, but not meant for applications: the lexoffice API's base URL, the URL checks
 (HTTPS or loopback), how a ``Retry-After`` header is read, the token-bucket rule of
-lexoffice's rate limit, how server text is made safe for a terminal, and how a renamed
-public name keeps working for one release. The SDK's private modules (and its CLI) import
-them from here, and so does the sandbox: a rule changed here changes for both.
+lexoffice's rate limit, how server text is made safe for a terminal, how a renamed
+public name keeps working for one release, and DPoP's shared rules (the ``htu`` a proof
+names, the ``ath`` of an access token, a JWK's RFC 7638 thumbprint). The SDK's private
+modules (and its CLI) import them from here, and so does the sandbox: a rule changed here
+changes for both.
 
 Example:
     >>> API_BASE_URL
@@ -16,7 +18,11 @@ Example:
 
 from __future__ import annotations
 
+import base64
+import functools
+import hashlib
 import ipaddress
+import json
 import math
 import re
 import warnings
@@ -24,21 +30,27 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from .errors import ConfigurationError
 
 __all__ = [
     "API_BASE_URL",
+    "JWK_THUMBPRINT_MEMBERS",
     "VOUCHER_STATUSES",
     "VOUCHER_TYPES",
     "RefillingBucket",
-    "escape_controls",
+    "access_token_hash",
+    "checked_access_token",
     "deprecated_alias",
+    "escape_controls",
     "is_loopback_host",
+    "jwk_thumbprint",
+    "normalize_htu",
     "origin_of",
     "parse_retry_after",
     "require_secure_url",
+    "without_query",
 ]
 
 API_BASE_URL = "https://api.lexware.io"
@@ -263,3 +275,143 @@ def escape_controls(text: str) -> str:
 def _escape(match: re.Match[str]) -> str:
     code = ord(match.group())
     return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+# --- DPoP (RFC 9449) and JWK thumbprints (RFC 7638): what a client signs and a server checks.
+
+# An access token travels in a header: printable ASCII only (CR/LF would add a header).
+_TOKEN_CHARS = re.compile(r"[\x21-\x7e]+")
+_URL_FORBIDDEN = re.compile(r"[\s\x00-\x1f\x7f]")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+# Characters left as they are in the path: RFC 3986 §3.3's, '%' (existing percent-encodings
+# stay exactly as they go on the wire), and the few httpx sends unencoded ([]\^|), so that
+# the htu equals the path on the wire.
+_PATH_SAFE = "/!$&'()*+,;=:@-._~%[]\\^|"
+
+JWK_THUMBPRINT_MEMBERS: Mapping[str, tuple[str, ...]] = {
+    "EC": ("crv", "kty", "x", "y"),
+    "RSA": ("e", "kty", "n"),
+    "OKP": ("crv", "kty", "x"),
+}
+"""RFC 7638 §3.2 (and RFC 8037 §2 for OKP): the members a thumbprint covers, sorted."""
+
+
+def jwk_thumbprint(jwk: Mapping[str, Any]) -> str:
+    """The RFC 7638 SHA-256 thumbprint of a public (or private) JWK, base64url.
+
+    Only the required public members count, so ``kid``, ``alg`` or private members do not
+    change it.
+
+    Example (the Ed25519 key of RFC 8037 Appendix A.3 and its thumbprint there):
+        >>> jwk_thumbprint({"kty": "OKP", "crv": "Ed25519",
+        ...                 "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"})
+        'kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k'
+    """
+    kty = jwk.get("kty")
+    members = JWK_THUMBPRINT_MEMBERS.get(kty) if isinstance(kty, str) else None
+    if members is None:
+        raise ConfigurationError("a JWK thumbprint needs kty RSA, EC or OKP")
+    canonical: dict[str, str] = {}
+    for name in members:
+        value = jwk.get(name)
+        if not isinstance(value, str) or not value:
+            raise ConfigurationError(f"a {kty} JWK needs the member {name!r} for its thumbprint")
+        canonical[name] = value
+    # Sorted keys and no whitespace are exactly RFC 7638's canonical form; the values are
+    # base64url or a curve name, so no JSON escaping question arises.
+    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    digest = hashlib.sha256(text.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def checked_access_token(access_token: object) -> str:
+    """``access_token`` if it can travel in a header (printable ASCII), else a
+    ``ConfigurationError`` that never echoes it."""
+    if not isinstance(access_token, str) or not access_token:
+        raise ConfigurationError("the access token must be a non-empty str")
+    if _TOKEN_CHARS.fullmatch(access_token) is None:
+        raise ConfigurationError("the access token contains characters a token cannot have")
+    return access_token
+
+
+def access_token_hash(access_token: str) -> str:
+    """``ath``: base64url(SHA-256(ASCII(access_token))) without padding (RFC 9449 §4.2).
+
+    Example (the token and ``ath`` of RFC 9449 §7.1):
+        >>> access_token_hash("Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU")
+        'fUHyO2r2Z3DZ53EsNrWBb0xWXoaNy59IiKCAqksmQEo'
+    """
+    digest = hashlib.sha256(checked_access_token(access_token).encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def _remove_dot_segments(path: str) -> str:
+    """RFC 3986 §5.2.4 for an absolute path (one that starts with ``/``)."""
+    segments = path.split("/")
+    kept: list[str] = []
+    for segment in segments:
+        if segment == ".":
+            continue
+        if segment == "..":
+            if len(kept) > 1:  # kept[0] is the empty segment before the leading "/"
+                kept.pop()
+            continue
+        kept.append(segment)
+    if segments[-1] in (".", ".."):
+        kept.append("")  # "/a/." and "/a/b/.." name a directory: keep the trailing "/"
+    return "/".join(kept) or "/"
+
+
+def normalize_htu(url: str) -> str:
+    """The ``htu`` of a request to ``url``: its target URI without query and fragment.
+
+    Normalised as RFC 9449 §4.3 asks servers to compare (RFC 3986 §6.2.2, §6.2.3): scheme
+    and host lower-cased, the default port dropped, no user info, dot segments removed, an
+    empty path made ``/``, characters a path cannot hold percent-encoded as UTF-8. Existing
+    percent-encodings are kept as they are: they go on the wire so, and a server that does
+    not normalise compares against the wire. For a URL as httpx builds a request's (dot
+    segments already resolved), the result is exactly the scheme, host and path httpx sends.
+
+    Example:
+        >>> normalize_htu("HTTPS://Server.Example:443/a/../token?code=x#frag")
+        'https://server.example/token'
+    """
+    if not isinstance(url, str) or not url:
+        raise ConfigurationError("a DPoP htu must be a non-empty URL")
+    return _normalized_htu(without_query(url))
+
+
+def without_query(url: str) -> str:
+    """``url`` up to its query or fragment: neither is part of an htu or an origin, and a
+    query may hold a secret that the caches here should not keep."""
+    end = len(url)
+    for mark in "?#":
+        found = url.find(mark, 0, end)
+        if found != -1:
+            end = found
+    return url[:end]
+
+
+@functools.lru_cache(maxsize=1024)  # an API client calls the same few URLs again and again
+def _normalized_htu(url: str) -> str:
+    if _URL_FORBIDDEN.search(url) is not None:
+        raise ConfigurationError("a DPoP htu must not contain whitespace or control characters")
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    host = parts.hostname
+    if scheme not in _DEFAULT_PORTS or not host:
+        raise ConfigurationError("a DPoP htu must be an absolute http(s) URL")
+    try:
+        port = parts.port
+    except ValueError:
+        raise ConfigurationError("a DPoP htu has an invalid port") from None
+    if not host.isascii():
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise ConfigurationError("a DPoP htu has a host name IDNA cannot encode") from None
+    if ":" in host:
+        host = f"[{host}]"  # an IPv6 literal
+    authority = host if port is None or port == _DEFAULT_PORTS[scheme] else f"{host}:{port}"
+    path = _remove_dot_segments(quote(parts.path, safe=_PATH_SAFE) or "/")
+    return f"{scheme}://{authority}{path}"

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import functools
-import hashlib
 import json
 import math
 import re
@@ -21,10 +20,11 @@ import secrets
 from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any, Literal
-from urllib.parse import quote, urlsplit
 
 from ..errors import ConfigurationError, TokenEndpointError
-from ..rules import origin_of
+from ..rules import access_token_hash, normalize_htu, origin_of
+from ..rules import checked_access_token as _checked_token
+from ..rules import without_query as _without_query
 from .keys import SigningKey
 
 __all__ = [
@@ -53,111 +53,11 @@ TokenScheme = Literal["Bearer", "DPoP"]
 _METHOD = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 # RFC 9449 §8.1: nonce = 1*NQCHAR (printable ASCII except '"' and '\').
 _NONCE = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")
-# An access token travels in a header: printable ASCII only (CR/LF would add a header).
-_TOKEN_CHARS = re.compile(r"[\x21-\x7e]+")
-_URL_FORBIDDEN = re.compile(r"[\s\x00-\x1f\x7f]")
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-# Characters left as they are in the path: RFC 3986 §3.3's, '%' (existing percent-encodings
-# stay exactly as they go on the wire), and the few httpx sends unencoded ([]\^|), so that
-# the htu equals the path on the wire.
-_PATH_SAFE = "/!$&'()*+,;=:@-._~%[]\\^|"
-
-
-def _checked_token(access_token: object) -> str:
-    # Never echoed: only the kind of problem is named.
-    if not isinstance(access_token, str) or not access_token:
-        raise ConfigurationError("the access token must be a non-empty str")
-    if _TOKEN_CHARS.fullmatch(access_token) is None:
-        raise ConfigurationError("the access token contains characters a token cannot have")
-    return access_token
-
-
-def access_token_hash(access_token: str) -> str:
-    """``ath``: base64url(SHA-256(ASCII(access_token))) without padding (RFC 9449 §4.2).
-
-    Example (the token and ``ath`` of RFC 9449 §7.1):
-        >>> access_token_hash("Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU")
-        'fUHyO2r2Z3DZ53EsNrWBb0xWXoaNy59IiKCAqksmQEo'
-    """
-    digest = hashlib.sha256(_checked_token(access_token).encode("ascii")).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
-
-
-def _remove_dot_segments(path: str) -> str:
-    """RFC 3986 §5.2.4 for an absolute path (one that starts with ``/``)."""
-    segments = path.split("/")
-    kept: list[str] = []
-    for segment in segments:
-        if segment == ".":
-            continue
-        if segment == "..":
-            if len(kept) > 1:  # kept[0] is the empty segment before the leading "/"
-                kept.pop()
-            continue
-        kept.append(segment)
-    if segments[-1] in (".", ".."):
-        kept.append("")  # "/a/." and "/a/b/.." name a directory: keep the trailing "/"
-    return "/".join(kept) or "/"
-
-
-def normalize_htu(url: str) -> str:
-    """The ``htu`` of a request to ``url``: its target URI without query and fragment.
-
-    Normalised as RFC 9449 §4.3 asks servers to compare (RFC 3986 §6.2.2, §6.2.3): scheme
-    and host lower-cased, the default port dropped, no user info, dot segments removed, an
-    empty path made ``/``, characters a path cannot hold percent-encoded as UTF-8. Existing
-    percent-encodings are kept as they are: they go on the wire so, and a server that does
-    not normalise compares against the wire. For a URL as httpx builds a request's (dot
-    segments already resolved), the result is exactly the scheme, host and path httpx sends.
-
-    Example:
-        >>> normalize_htu("HTTPS://Server.Example:443/a/../token?code=x#frag")
-        'https://server.example/token'
-    """
-    if not isinstance(url, str) or not url:
-        raise ConfigurationError("a DPoP htu must be a non-empty URL")
-    return _normalized_htu(_without_query(url))
-
-
-def _without_query(url: str) -> str:
-    """``url`` up to its query or fragment: neither is part of an htu or an origin, and a
-    query may hold a secret that the caches here should not keep."""
-    end = len(url)
-    for mark in "?#":
-        found = url.find(mark, 0, end)
-        if found != -1:
-            end = found
-    return url[:end]
 
 
 @functools.lru_cache(maxsize=256)
 def _origin(url: str) -> str:
     return origin_of(url)
-
-
-@functools.lru_cache(maxsize=1024)  # an API client calls the same few URLs again and again
-def _normalized_htu(url: str) -> str:
-    if _URL_FORBIDDEN.search(url) is not None:
-        raise ConfigurationError("a DPoP htu must not contain whitespace or control characters")
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    host = parts.hostname
-    if scheme not in _DEFAULT_PORTS or not host:
-        raise ConfigurationError("a DPoP htu must be an absolute http(s) URL")
-    try:
-        port = parts.port
-    except ValueError:
-        raise ConfigurationError("a DPoP htu has an invalid port") from None
-    if not host.isascii():
-        try:
-            host = host.encode("idna").decode("ascii")
-        except UnicodeError:
-            raise ConfigurationError("a DPoP htu has a host name IDNA cannot encode") from None
-    if ":" in host:
-        host = f"[{host}]"  # an IPv6 literal
-    authority = host if port is None or port == _DEFAULT_PORTS[scheme] else f"{host}:{port}"
-    path = _remove_dot_segments(quote(parts.path, safe=_PATH_SAFE) or "/")
-    return f"{scheme}://{authority}{path}"
 
 
 class DPoPKey(SigningKey):

@@ -10,7 +10,6 @@ this module costs nothing they would.
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 from collections.abc import Mapping
 from typing import Any, NoReturn
@@ -18,6 +17,8 @@ from typing import Any, NoReturn
 from typing_extensions import Self
 
 from ..errors import ConfigurationError
+from ..rules import JWK_THUMBPRINT_MEMBERS as _THUMBPRINT_MEMBERS
+from ..rules import jwk_thumbprint
 
 __all__ = ["SIGNING_ALGORITHMS", "SigningKey", "jwk_thumbprint"]
 
@@ -35,43 +36,9 @@ SIGNING_ALGORITHMS: Mapping[str, tuple[str, str | None]] = {
 }
 """The asymmetric JWS algorithms a client key may sign with: ``alg`` → (``kty``, curve)."""
 
-# RFC 7638 §3.2 (and RFC 8037 §2 for OKP): the members a thumbprint covers, in sorted order.
-_THUMBPRINT_MEMBERS = {
-    "EC": ("crv", "kty", "x", "y"),
-    "RSA": ("e", "kty", "n"),
-    "OKP": ("crv", "kty", "x"),
-}
 _CURVE_NAMES = {"secp256r1": "P-256", "secp384r1": "P-384", "secp521r1": "P-521"}
 _DEFAULT_EC_ALG = {"P-256": "ES256", "P-384": "ES384", "P-521": "ES512"}
 _MIN_RSA_BITS = 2048
-
-
-def jwk_thumbprint(jwk: Mapping[str, Any]) -> str:
-    """The RFC 7638 SHA-256 thumbprint of a public (or private) JWK, base64url.
-
-    Only the required public members count, so ``kid``, ``alg`` or private members do not
-    change it.
-
-    Example (the Ed25519 key of RFC 8037 Appendix A.3 and its thumbprint there):
-        >>> jwk_thumbprint({"kty": "OKP", "crv": "Ed25519",
-        ...                 "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"})
-        'kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k'
-    """
-    kty = jwk.get("kty")
-    members = _THUMBPRINT_MEMBERS.get(kty) if isinstance(kty, str) else None
-    if members is None:
-        raise ConfigurationError("a JWK thumbprint needs kty RSA, EC or OKP")
-    canonical: dict[str, str] = {}
-    for name in members:
-        value = jwk.get(name)
-        if not isinstance(value, str) or not value:
-            raise ConfigurationError(f"a {kty} JWK needs the member {name!r} for its thumbprint")
-        canonical[name] = value
-    # Sorted keys and no whitespace are exactly RFC 7638's canonical form; the values are
-    # base64url or a curve name, so no JSON escaping question arises.
-    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    digest = hashlib.sha256(text.encode("ascii")).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
 def _b64(data: bytes) -> bytes:

@@ -7,7 +7,7 @@ import math
 import re
 import secrets
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
@@ -20,12 +20,12 @@ from ._events import Delivery, Events
 from ._keys import SigningKey
 from ._latency import delayed
 from ._model import ConsentRequest, FakeClient, FakeUser, Grant
-from ._provider import PROVIDER_PATHS, Provider
 from ._seeding import Seeding
 from ._shared import Shared
 from ._state import (
     Credential,
     OAuthState,
+    Profile,
     RefreshTokenReuse,
     SandboxState,
     TokenNames,
@@ -34,6 +34,16 @@ from ._state import (
 from ._urls import origin_of, require_secure_url
 from .api import ROUTES, SCOPES, Api
 from .api._lists import seed_lists
+from .provider import (
+    ENDPOINTS,
+    HMAC_ALGORITHMS,
+    PROVIDER_PATHS,
+    Provider,
+    Realm,
+    check_jwks,
+    current_nonce,
+    rotate_nonces,
+)
 
 if TYPE_CHECKING:
     import respx
@@ -66,6 +76,7 @@ DEFAULT_USER = FakeUser(
 TokenFailure = Literal["500", "timeout", "garbage", "temporarily_unavailable", "unreachable"]
 """How ``FakeLexoffice.fail_next_token_requests`` fails a token call."""
 
+_SECRET_METHODS = ("none", "client_secret_basic", "client_secret_post", "client_secret_jwt")
 _FAILURES = ("500", "timeout", "garbage", "temporarily_unavailable", "unreachable")
 # RFC 6749 §5.2: an error code is printable ASCII without '"' and '\'.
 _ERROR_CODE = re.compile(r"[\x20-\x21\x23-\x5b\x5d-\x7e]+")
@@ -115,6 +126,29 @@ def _as_seen(request: Request) -> Request:
     seen.__dict__.update(vars(request))
     seen.headers = request.headers.copy()
     return seen
+
+
+def _auth_method(secret: str | None, method: str | None, jwks: Mapping[str, Any] | None) -> str:
+    """The client's ``token_endpoint_auth_method``, checked against what it registered."""
+    if jwks is not None:
+        if secret is not None or method not in (None, "private_key_jwt"):
+            raise ConfigurationError("a client with jwks authenticates with private_key_jwt only")
+        try:
+            check_jwks(jwks)
+        except ValueError as exc:
+            raise ConfigurationError(str(exc)) from None
+        return "private_key_jwt"
+    chosen = method or ("client_secret_basic" if secret else "none")
+    if chosen == "private_key_jwt":
+        raise ConfigurationError("a private_key_jwt client needs jwks= (its public keys)")
+    if (chosen == "none") != (secret is None) or chosen not in _SECRET_METHODS:
+        raise ConfigurationError(
+            "token_endpoint_auth_method must be none for public clients and "
+            "client_secret_basic, client_secret_post or client_secret_jwt for ones with a secret"
+        )
+    if chosen == "client_secret_jwt" and len((secret or "").encode()) < HMAC_ALGORITHMS["HS256"]:
+        raise ConfigurationError("a client_secret_jwt secret needs 32 bytes at least (HS256)")
+    return chosen
 
 
 def _check_count(n: object) -> None:
@@ -177,6 +211,10 @@ class FakeLexoffice(Seeding):
         token_names: TokenNames = "random",  # noqa: S107 - a naming scheme, no secret
         refresh_token_reuse: RefreshTokenReuse = "revoke",  # noqa: S107 - a policy name
         token_delay: float = 0.0,
+        require_par: bool = False,
+        require_dpop: bool = False,
+        dpop_nonces: bool = False,
+        profile: Profile | None = None,
     ) -> None:
         if rate_limit is not None and (rate_limit <= 0 or rate_limit_capacity < 1):
             raise ConfigurationError("rate_limit must be > 0 and rate_limit_capacity >= 1")
@@ -185,6 +223,8 @@ class FakeLexoffice(Seeding):
         if refresh_token_reuse not in ("revoke", "reject"):
             raise ConfigurationError('refresh_token_reuse must be "revoke" or "reject"')
         _check_delay(token_delay)
+        if profile not in (None, "fapi2"):
+            raise ConfigurationError('profile must be None or "fapi2"')
         oauth = OAuthState(
             current_user=user,
             access_token_lifetime=access_token_lifetime,
@@ -198,6 +238,10 @@ class FakeLexoffice(Seeding):
             token_names=token_names,
             refresh_token_reuse=refresh_token_reuse,
             token_delay=token_delay,
+            profile=profile,
+            require_par=require_par,
+            require_dpop=require_dpop,
+            dpop_nonces=dpop_nonces,
         )
         self.state = SandboxState(
             clock=clock if clock is not None else FakeClock(),
@@ -219,7 +263,7 @@ class FakeLexoffice(Seeding):
         self.requests: list[Request] = []
         """Every request the sandbox answered, in order, with its headers as they were sent."""
         self._lock = self.state.lock
-        self.provider = Provider(self.state)
+        self.provider = Provider(self.state, ENDPOINTS)
         self.api = Api(self.state, ROUTES)
         """The API half: its routing table and the resource stores (``api.contacts``, ...)."""
         self.events = Events(self.state)
@@ -299,17 +343,35 @@ class FakeLexoffice(Seeding):
         oauth=True,
     )
 
+    profile: Shared[Profile | None] = Shared(
+        '``"fapi2"``: the FAPI 2.0 preset (PAR, PKCE S256, DPoP, ``private_key_jwt``).',
+        oauth=True,
+    )
+    require_par: Shared[bool] = Shared(
+        "Refuse authorization requests that were not pushed first (RFC 9126).", oauth=True
+    )
+    require_dpop: Shared[bool] = Shared(
+        "Refuse token requests without a DPoP proof, and Bearer OAuth tokens at the API.",
+        oauth=True,
+    )
+    dpop_nonces: Shared[bool] = Shared(
+        "Require the server's ``DPoP-Nonce`` in every DPoP proof (RFC 9449 §8, §9).", oauth=True
+    )
+    request_uri_lifetime: Shared[float] = Shared(
+        "Seconds a pushed request's ``request_uri`` stays usable (default 60).", oauth=True
+    )
+    dpop_nonce_lifetime: Shared[float] = Shared(
+        "Seconds between DPoP nonce rotations (default 300); the previous nonce stays good "
+        "until the next rotation.",
+        oauth=True,
+    )
+
     def _credential(self, token: str) -> Credential | None:
         owner = self.api_keys.get(token)
         if owner is not None:
             user, connection = owner
             return Credential("key:" + connection, user, connection, None)
-        grant = self.provider.grant_for_access_token(token)
-        if grant is None:
-            return None
-        return Credential(
-            "grant:" + grant.grant_id, grant.user, grant.connection_id, frozenset(grant.scopes)
-        )
+        return self.provider.credential_for(token)
 
     # --- URLs --------------------------------------------------------------------------
 
@@ -337,31 +399,46 @@ class FakeLexoffice(Seeding):
         client_secret: str | None = None,
         *,
         token_endpoint_auth_method: str | None = None,
+        jwks: Mapping[str, Any] | None = None,
+        require_pushed_authorization_requests: bool = False,
+        dpop_bound_access_tokens: bool = False,
     ) -> FakeClient:
         """Register (or replace) an OAuth client.
 
-        Without a secret the client is public (``none``); with one it must authenticate
-        with ``token_endpoint_auth_method`` (default ``client_secret_basic``).
+        Without a secret or keys the client is public (``none``). With a secret it must
+        authenticate with ``token_endpoint_auth_method``: ``client_secret_basic`` (the
+        default), ``client_secret_post`` or ``client_secret_jwt`` (RFC 7523; a secret of
+        32 bytes at least). With ``jwks`` (a JWK Set of its public keys) it authenticates
+        with ``private_key_jwt``. ``require_pushed_authorization_requests`` refuses its
+        authorization requests unless pushed (PAR); ``dpop_bound_access_tokens`` refuses
+        its token requests without a DPoP proof.
 
         Example:
             >>> fake = FakeLexoffice()
             >>> fake.register_client("shop", ["https://shop.example/cb"], "s3cret").is_public
             False
+            >>> import jwt
+            >>> from cryptography.hazmat.primitives.asymmetric import ec
+            >>> key = ec.generate_private_key(ec.SECP256R1())
+            >>> public = jwt.algorithms.ECAlgorithm.to_jwk(key.public_key(), as_dict=True)
+            >>> bank = fake.register_client("bank", ["https://bank.example/cb"],
+            ...                             jwks={"keys": [public | {"kid": "k1"}]})
+            >>> bank.token_endpoint_auth_method
+            'private_key_jwt'
         """
-        method = token_endpoint_auth_method or ("client_secret_basic" if client_secret else "none")
-        if (method == "none") != (client_secret is None) or method not in (
-            "none",
-            "client_secret_basic",
-            "client_secret_post",
-        ):
-            raise ConfigurationError(
-                "token_endpoint_auth_method must be none for public clients and "
-                "client_secret_basic or client_secret_post for confidential ones"
-            )
+        method = _auth_method(client_secret, token_endpoint_auth_method, jwks)
         uris = tuple(redirect_uris)
         if not uris:
             raise ConfigurationError("a client needs at least one redirect URI")
-        client = FakeClient(client_id, uris, client_secret, method)
+        client = FakeClient(
+            client_id,
+            uris,
+            client_secret,
+            method,
+            jwks=None if jwks is None else dict(jwks),
+            require_pushed_authorization_requests=require_pushed_authorization_requests,
+            dpop_bound_access_tokens=dpop_bound_access_tokens,
+        )
         with self._lock:
             self.clients[client_id] = client
         return client
@@ -525,6 +602,47 @@ class FakeLexoffice(Seeding):
         """
         with self._lock:
             return token in self.api_keys or self.provider.is_live(token)
+
+    def token_jkt(self, token: str) -> str | None:
+        """The DPoP key thumbprint (``cnf.jkt``) an access or refresh token is bound to.
+
+        None for a Bearer token, an unbound refresh token, or a token the sandbox never
+        issued.
+
+        Example:
+            >>> FakeLexoffice().token_jkt(FakeLexoffice().mint_tokens()["access_token"]) is None
+            True
+        """
+        with self._lock:
+            record = self.provider.access_tokens.get(token) or self.provider.refresh_tokens.get(
+                token
+            )
+            return None if record is None else record.jkt
+
+    def dpop_nonce(self, server: Realm = "provider") -> str:
+        """The ``DPoP-Nonce`` the provider (``"provider"``) or the API (``"api"``) wants now.
+
+        Each server has its own, and accepts no other: handy for building a proof by hand
+        without the ``use_dpop_nonce`` round trip.
+
+        Example:
+            >>> fake = FakeLexoffice(dpop_nonces=True)
+            >>> fake.dpop_nonce("api") != fake.dpop_nonce("provider")
+            True
+        """
+        if server not in ("provider", "api"):
+            raise ConfigurationError('server must be "provider" or "api"')
+        with self._lock:
+            return current_nonce(self.state.oauth, server, self.clock())
+
+    def rotate_dpop_nonces(self) -> None:
+        """Give the provider and the API fresh DPoP nonces; every earlier one is stale.
+
+        The next proof with an old nonce is answered ``use_dpop_nonce`` with the new one,
+        as a server does when its nonce has expired.
+        """
+        with self._lock:
+            rotate_nonces(self.state.oauth, self.clock())
 
     def set_invoice_status(self, invoice_id: str, status: str) -> None:
         """Change an invoice's status (lexoffice's API cannot; its users can)."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 __all__ = [
     "AccessTokenRecord",
@@ -35,19 +37,28 @@ class FakeClient:
     """An OAuth client registered with the sandbox.
 
     ``token_endpoint_auth_method`` is ``"none"`` for public clients and the method a
-    confidential client must use (the sandbox refuses the other one, as strict providers do).
-    The secret is hidden from ``repr``.
+    confidential client must use (the sandbox refuses every other one, as strict providers
+    do): ``client_secret_basic``, ``client_secret_post``, ``client_secret_jwt`` (an
+    assertion signed with the secret) or ``private_key_jwt`` (an assertion signed with a
+    key whose public half is in ``jwks``). The secret is hidden from ``repr``.
+
+    ``require_pushed_authorization_requests`` (RFC 9126 §6) refuses this client's plain
+    authorization requests; ``dpop_bound_access_tokens`` (RFC 9449 §5.2) refuses its token
+    requests without a DPoP proof.
     """
 
     client_id: str
     redirect_uris: tuple[str, ...]
     client_secret: str | None = field(default=None, repr=False)
     token_endpoint_auth_method: str = "none"
+    jwks: Mapping[str, Any] | None = field(default=None, compare=False)
+    require_pushed_authorization_requests: bool = False
+    dpop_bound_access_tokens: bool = False
 
     @property
     def is_public(self) -> bool:
-        """True for a client without a secret."""
-        return self.client_secret is None
+        """True for a client that does not authenticate (``none``)."""
+        return self.token_endpoint_auth_method == "none"
 
 
 @dataclass(frozen=True)
@@ -90,6 +101,8 @@ class AuthCode:
     expires_at: float
     used: bool = False
     grant_id: str | None = None
+    dpop_jkt: str | None = None
+    """The DPoP key the code is bound to (``dpop_jkt``, or the PAR request's proof)."""
 
 
 @dataclass
@@ -99,6 +112,8 @@ class AccessTokenRecord:
     grant_id: str
     expires_at: float
     revoked: bool = False
+    jkt: str | None = None
+    """The thumbprint of the DPoP key the token is bound to (its ``cnf.jkt``), if any."""
 
 
 @dataclass
@@ -108,3 +123,5 @@ class RefreshTokenRecord:
     grant_id: str
     expires_at: float | None
     active: bool = True
+    jkt: str | None = None
+    """The DPoP key a public client's refresh token is bound to, if any."""

@@ -27,6 +27,7 @@ __all__ = [
     "QUIRKS",
     "Credential",
     "OAuthState",
+    "Profile",
     "Record",
     "RefreshTokenReuse",
     "SandboxState",
@@ -43,6 +44,8 @@ TokenNames = Literal["random", "sequential"]
 """How the provider names its tokens: unguessable, or ``at-0``, ``rt-0``, ``at-1``, ..."""
 RefreshTokenReuse = Literal["revoke", "reject"]
 """What a rotated-away refresh token costs: the whole grant, or only that request."""
+Profile = Literal["fapi2"]
+"""A preset of provider requirements: ``"fapi2"`` is the FAPI 2.0 Security Profile's."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,9 @@ class Credential:
     user: FakeUser
     connection_id: str
     scopes: frozenset[str] | None  # None: an API key, allowed everything
+    grant_id: str | None = None  # None: an API key
+    jkt: str | None = None
+    """The DPoP key the access token is bound to: it must come with a proof by that key."""
 
 
 @dataclass
@@ -105,6 +111,37 @@ class OAuthState:
     """Every rotated-away refresh token presented again, in order."""
     token_delay: float = 0.0
     """Seconds each token-endpoint answer takes to arrive."""
+    profile: Profile | None = None
+    """A preset of requirements: ``"fapi2"`` (FAPI 2.0 Security Profile)."""
+    require_par: bool = False
+    """Refuse authorization requests that were not pushed first (RFC 9126)."""
+    require_dpop: bool = False
+    """Refuse token requests without a DPoP proof and Bearer tokens at the API (RFC 9449)."""
+    dpop_nonces: bool = False
+    """Require the server's ``DPoP-Nonce`` in every proof (RFC 9449 §8, §9)."""
+    request_uri_lifetime: float = 60.0
+    """Seconds a pushed request's ``request_uri`` stays usable."""
+    dpop_nonce_lifetime: float = 300.0
+    """Seconds between nonce rotations; the previous nonce stays good until the next one."""
+    seen_jtis: dict[str, float] = field(default_factory=dict)
+    """DPoP proof and client assertion ``jti`` values seen, until when they are remembered."""
+    nonces: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+    """The DPoP nonces each server (``"provider"``, ``"api"``) issued: (nonce, when)."""
+
+    @property
+    def fapi2(self) -> bool:
+        """True under the FAPI 2.0 profile."""
+        return self.profile == "fapi2"
+
+    @property
+    def par_required(self) -> bool:
+        """True if every authorization request must be pushed first."""
+        return self.require_par or self.fapi2
+
+    @property
+    def dpop_required(self) -> bool:
+        """True if tokens must be DPoP-bound."""
+        return self.require_dpop or self.fapi2
 
 
 def _no_event(event_type: str, resource_id: str) -> int:

@@ -24,7 +24,6 @@ from lexoffice_auth.errors import (
     TokenEndpointError,
 )
 
-from ..support.fake_provider import FakeClock
 from ..support.fapi_provider import (
     CLIENT_ID,
     CLIENT_KEY,
@@ -34,6 +33,7 @@ from ..support.fapi_provider import (
     FapiProvider,
     fapi_metadata,
 )
+from ..support.refresh_sandbox import frozen_clock
 
 
 def _form(request: httpx.Request) -> dict[str, str]:
@@ -51,7 +51,7 @@ async def _login(provider: FapiProvider, oauth: OAuthClient) -> Any:
 async def test_a_pushed_login_posts_every_parameter_and_the_browser_gets_only_the_reference() -> (
     None
 ):
-    provider = FapiProvider(FakeClock())
+    provider = FapiProvider(frozen_clock())
     async with provider.oauth(par=True) as oauth:
         pending = await oauth.start_login(extra_params={"login_hint": "anna"})
     (push,) = [r for r in provider.requests if r.url.path == "/par"]
@@ -76,7 +76,7 @@ async def test_a_pushed_login_posts_every_parameter_and_the_browser_gets_only_th
 
 
 async def test_par_none_follows_the_provider_and_false_sends_everything_in_the_url() -> None:
-    provider = FapiProvider(FakeClock())
+    provider = FapiProvider(frozen_clock())
     async with provider.oauth(par=None) as oauth:  # the metadata does not require PAR
         pending = await oauth.start_login()
     query = dict(parse_qsl(urlsplit(pending.authorization_url).query))
@@ -90,7 +90,7 @@ async def test_par_none_follows_the_provider_and_false_sends_everything_in_the_u
 
 
 async def test_a_login_completes_through_par_with_dpop_and_private_key_jwt() -> None:
-    provider = FapiProvider(FakeClock())
+    provider = FapiProvider(frozen_clock())
     async with provider.oauth(par=True) as oauth:
         tokens = await _login(provider, oauth)
     assert tokens.token_type == "DPoP"
@@ -100,7 +100,7 @@ async def test_a_login_completes_through_par_with_dpop_and_private_key_jwt() -> 
 
 
 async def test_an_expired_or_used_request_uri_is_a_clear_error() -> None:
-    provider = FapiProvider(FakeClock())
+    provider = FapiProvider(frozen_clock())
     async with provider.oauth(par=True) as oauth:
         pending = await oauth.start_login()
         provider.approve(pending.authorization_url)  # the browser used it once
@@ -112,7 +112,7 @@ async def test_an_expired_or_used_request_uri_is_a_clear_error() -> None:
 
 
 async def test_a_refused_push_is_a_pushed_authorization_error() -> None:
-    provider = FapiProvider(FakeClock())
+    provider = FapiProvider(frozen_clock())
     wrong = ClientKey.load(ClientKey.generate("ES256").to_jwk(), kid=KID)
     async with provider.oauth(par=True, client_key=wrong) as oauth:
         with pytest.raises(PushedAuthorizationError, match="invalid_client") as info:
@@ -121,7 +121,7 @@ async def test_a_refused_push_is_a_pushed_authorization_error() -> None:
 
 
 async def test_par_without_an_endpoint_is_a_configuration_error() -> None:
-    provider = FapiProvider(FakeClock())
+    provider = FapiProvider(frozen_clock())
     metadata = fapi_metadata(pushed_authorization_request_endpoint=None)
     async with provider.oauth(par=True, metadata=metadata) as oauth:
         with pytest.raises(ConfigurationError, match="no pushed_authorization_request_endpoint"):
@@ -133,7 +133,7 @@ async def test_par_without_an_endpoint_is_a_configuration_error() -> None:
 
 @pytest.mark.parametrize("par", [True, False])
 async def test_token_and_par_requests_carry_a_fresh_proof(par: bool) -> None:
-    provider = FapiProvider(FakeClock())
+    provider = FapiProvider(frozen_clock())
     async with provider.oauth(par=par) as oauth:
         tokens = await _login(provider, oauth)
         await oauth.refresh(tokens)
@@ -147,7 +147,7 @@ async def test_token_and_par_requests_carry_a_fresh_proof(par: bool) -> None:
 
 @pytest.mark.parametrize("par", [True, False])
 async def test_a_nonce_challenge_is_answered_once_without_using_up_the_code(par: bool) -> None:
-    provider = FapiProvider(FakeClock(), require_nonce=True)
+    provider = FapiProvider(frozen_clock(), require_nonce=True)
     async with provider.oauth(par=par) as oauth:
         pending = await oauth.start_login()
         callback = provider.approve(pending.authorization_url)
@@ -164,7 +164,7 @@ async def test_a_nonce_challenge_is_answered_once_without_using_up_the_code(par:
 
 
 async def test_a_second_nonce_challenge_in_a_row_is_not_retried_again() -> None:
-    provider = FapiProvider(FakeClock(), require_nonce=True)
+    provider = FapiProvider(frozen_clock(), require_nonce=True)
 
     async def always_a_new_nonce(request: httpx.Request) -> httpx.Response:
         provider.rotate_nonce()
@@ -178,7 +178,7 @@ async def test_a_second_nonce_challenge_in_a_row_is_not_retried_again() -> None:
 
 
 async def test_fapi2_refuses_a_bearer_token() -> None:
-    provider = FapiProvider(FakeClock())
+    provider = FapiProvider(frozen_clock())
     async with provider.oauth(profile="fapi2") as oauth:
         pending = await oauth.start_login()
         callback = provider.approve(pending.authorization_url)
@@ -193,7 +193,7 @@ async def test_fapi2_refuses_a_bearer_token() -> None:
 
 
 async def test_every_request_has_a_fresh_assertion_for_the_issuer() -> None:
-    provider = FapiProvider(FakeClock())
+    provider = FapiProvider(frozen_clock())
     async with provider.oauth(par=True) as oauth:
         tokens = await _login(provider, oauth)
         tokens = await oauth.refresh(tokens)
@@ -210,7 +210,7 @@ async def test_every_request_has_a_fresh_assertion_for_the_issuer() -> None:
 
 async def test_client_secret_jwt_signs_with_the_secret() -> None:
     secret = secrets.token_urlsafe(40)
-    provider = FapiProvider(FakeClock(), client_secret=secret)
+    provider = FapiProvider(frozen_clock(), client_secret=secret)
     async with provider.oauth(
         client_key=None,
         client_secret=secret,
@@ -288,7 +288,7 @@ def test_private_key_jwt_needs_a_key_and_a_key_needs_private_key_jwt() -> None:
 
 
 async def test_a_dpop_login_keeps_its_key_only_sealed() -> None:
-    provider = FapiProvider(FakeClock())
+    provider = FapiProvider(frozen_clock())
     async with provider.oauth(par=True) as oauth:
         pending = await oauth.start_login()
         assert pending.dpop_key is not None and pending.dpop_jkt == pending.dpop_key.jkt
@@ -306,7 +306,7 @@ async def test_a_dpop_login_keeps_its_key_only_sealed() -> None:
 
 
 async def test_the_provider_s_algorithm_list_chooses_the_key() -> None:
-    provider = FapiProvider(FakeClock())
+    provider = FapiProvider(frozen_clock())
     metadata = fapi_metadata(dpop_signing_alg_values_supported=["EdDSA"])
     async with provider.oauth(metadata=metadata, par=True) as oauth:
         tokens = await _login(provider, oauth)
@@ -314,7 +314,7 @@ async def test_the_provider_s_algorithm_list_chooses_the_key() -> None:
 
 
 async def test_a_client_wide_dpop_key_is_used_and_not_kept_in_the_login() -> None:
-    provider = FapiProvider(FakeClock())
+    provider = FapiProvider(frozen_clock())
     key = DPoPKey.generate()
     async with provider.oauth(dpop=key, par=False) as oauth:
         pending = await oauth.start_login()
@@ -329,7 +329,7 @@ async def test_a_client_wide_dpop_key_is_used_and_not_kept_in_the_login() -> Non
 
 
 async def test_userinfo_with_a_dpop_token_proves_the_key_and_answers_the_nonce() -> None:
-    provider = FapiProvider(FakeClock(), require_rs_nonce=True)
+    provider = FapiProvider(frozen_clock(), require_rs_nonce=True)
     async with provider.oauth(par=True) as oauth, provider.http() as http:
         tokens = await _login(provider, oauth)
         assert tokens.dpop_key is not None
@@ -360,7 +360,7 @@ _MISSING = {
 
 @pytest.mark.parametrize("missing", sorted(_MISSING))
 async def test_the_fapi2_profile_names_what_the_provider_lacks(missing: str) -> None:
-    provider = FapiProvider(FakeClock())
+    provider = FapiProvider(frozen_clock())
     metadata = fapi_metadata(**_MISSING[missing])
     async with provider.oauth(metadata=metadata, profile="fapi2") as oauth:
         with pytest.raises(ConfigurationError, match="fapi2 profile cannot be met") as info:
@@ -370,7 +370,7 @@ async def test_the_fapi2_profile_names_what_the_provider_lacks(missing: str) -> 
 
 
 async def test_the_fapi2_profile_names_every_missing_requirement_at_once() -> None:
-    provider = FapiProvider(FakeClock())
+    provider = FapiProvider(frozen_clock())
     metadata = fapi_metadata(**{k: v for change in _MISSING.values() for k, v in change.items()})
     async with provider.oauth(metadata=metadata, profile="fapi2") as oauth:
         with pytest.raises(ConfigurationError, match=r"\(6 requirements\)") as info:
@@ -388,13 +388,13 @@ async def test_the_fapi2_profile_names_every_missing_requirement_at_once() -> No
     ],
 )
 def test_the_fapi2_profile_accepts_nothing_weaker(options: dict[str, Any], named: str) -> None:
-    provider = FapiProvider(FakeClock())
+    provider = FapiProvider(frozen_clock())
     with pytest.raises(ConfigurationError, match=named):
         provider.oauth(profile="fapi2", **options)
 
 
 async def test_the_fapi2_profile_requires_iss_on_the_callback() -> None:
-    provider = FapiProvider(FakeClock())
+    provider = FapiProvider(frozen_clock())
     metadata = fapi_metadata()
     async with provider.oauth(metadata=metadata, profile="fapi2") as oauth:
         assert oauth.config.par is True and oauth.config.dpop is True
@@ -408,7 +408,7 @@ async def test_the_fapi2_profile_requires_iss_on_the_callback() -> None:
 
 
 async def test_the_fapi2_profile_logs_in_end_to_end() -> None:
-    provider = FapiProvider(FakeClock(), require_nonce=True)
+    provider = FapiProvider(frozen_clock(), require_nonce=True)
     async with provider.oauth(profile="fapi2") as oauth:
         tokens = await _login(provider, oauth)
         refreshed = await oauth.refresh(tokens)

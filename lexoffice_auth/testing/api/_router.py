@@ -1,9 +1,9 @@
 """The declarative routing table's types and the dispatcher that walks it.
 
 A ``Route`` names a path pattern, its error shape and, per method, an
-``Endpoint`` (counter name, handler, OAuth scope). ``Api`` checks the Bearer
-token, the rate limit and the scope, calls the handler and renders a ``Problem``
-in the route's shape.
+``Endpoint`` (counter name, handler, OAuth scope). ``Api`` checks the access
+token (Bearer, or DPoP with its proof), the rate limit and the scope, calls the
+handler and renders a ``Problem`` in the route's shape.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from lexoffice_auth.testing._ratelimit import TokenBucket
 from lexoffice_auth.testing._responses import gateway_error, legacy_error, regular_error
 from lexoffice_auth.testing._state import Credential, Record, SandboxState
 from lexoffice_auth.testing.api._call import Call, Problem
+from lexoffice_auth.testing.provider import ResourceRefusal, presented_credential
 
 __all__ = ["Api", "Endpoint", "ErrorShape", "Handler", "Route"]
 
@@ -152,7 +153,7 @@ class Api:
         return route, None if route is None else route.methods.get(method), args
 
     def handle(self, request: Request, path: str) -> Response:
-        """Route, then Bearer check, rate limit and scope, then the endpoint."""
+        """Route, then the token (and DPoP proof), rate limit and scope, then the endpoint."""
         state = self.state
         now = state.now()
         route, endpoint, args = self.route(request.method, path)
@@ -181,17 +182,11 @@ class Api:
             return render(problem, route.errors, path, now)
 
     def _credential(self, request: Request) -> Credential | Response:
-        header = request.headers.get("authorization", "")
-        token = header[7:].strip() if header[:7].lower() == "bearer " else ""
-        if token:
-            found = self.state.authenticate(token)
-            if found is not None:
-                return found
-        # RFC 6750 §3.1: no error code when the request carried no credentials at all.
-        challenge = 'Bearer realm="lexoffice-sandbox"'
-        if token:
-            challenge += ', error="invalid_token"'
-        return gateway_error(401, "Unauthorized", headers={"WWW-Authenticate": challenge})
+        # Bearer or DPoP, decided where the provider's userinfo decides it too.
+        who = presented_credential(self.state, request, realm="api", lookup=self.state.authenticate)
+        if isinstance(who, ResourceRefusal):
+            return gateway_error(401, "Unauthorized", headers=who.all_headers())
+        return who
 
     def _take_token(self, key: str, now: float) -> bool:
         state = self.state
