@@ -45,6 +45,11 @@ def dpop_proof(method: str, url: str, nonce: str | None, as_json: bool) -> None:
         import time
 
         settings = state.settings()
+        if settings.api_key:  # `token` prints it instead of the stored login: no proof fits
+            raise ConfigurationError(
+                f"an API key ({settings.api_key_origin()}) is used instead of the token store; "
+                "an API key needs no DPoP proof"
+            )
         profile = await Profile.load(settings)
         state.redact.add(profile.secret)
         valid = await profile.access_token(settings)
@@ -52,7 +57,8 @@ def dpop_proof(method: str, url: str, nonce: str | None, as_json: bool) -> None:
         key = valid.stored.dpop_key
         if valid.token_type != "DPoP" or key is None:
             raise ConfigurationError(
-                f"profile {profile.name!r} holds a Bearer token: it needs no DPoP proof "
+                f"profile {profile.name!r} holds a token of type Bearer, which needs no DPoP "
+                "proof "
                 "(log in with --dpop or --fapi2 for a DPoP-bound token)"
             )
         proof = key.proof(
