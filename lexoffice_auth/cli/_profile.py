@@ -5,8 +5,10 @@ an ordinary ``TokenSet`` whose ``extra["lexoffice_auth_cli"]``
 records how it was obtained (no secret is kept there):
 
 * ``{"kind": "oauth", "provider": "oidc" | "lexoffice-partner", "issuer", "client_id",
-  "redirect_uri", "scopes", "api_base"}`` for a browser login: the access and refresh
-  tokens are the token set's own. ``token`` and the API commands refresh it through a
+  "redirect_uri", "scopes", "api_base", "fapi"}`` for a browser login: the access and
+  refresh tokens are the token set's own. ``fapi`` holds the login's PAR, DPoP and client
+  key options (``cli._fapi``; the key by its path only), for the same client later.
+  ``token`` and the API commands refresh it through a
   ``RefreshingTokenSource`` (the client secret, if the provider
   needs one, comes from the flags, environment or config file, never from the store);
   every refreshed token set gets the same marker before it is saved.
@@ -17,7 +19,7 @@ records how it was obtained (no secret is kept there):
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from lexoffice_auth.errors import ConfigurationError, ReauthenticationRequired
@@ -34,9 +36,17 @@ if TYPE_CHECKING:  # imported where used: `token` with a valid token needs none 
     )
     from lexoffice_auth.stores import StoredTokenSet
 
+from ._fapi import FapiOptions
 from ._settings import Settings
 
-__all__ = ["MARKER", "Profile", "build_oauth", "mark", "partner_paste_redirect_uri"]
+__all__ = [
+    "MARKER",
+    "Profile",
+    "ValidToken",
+    "build_oauth",
+    "mark",
+    "partner_paste_redirect_uri",
+]
 
 MARKER = "lexoffice_auth_cli"
 DEFAULT_OIDC_SCOPES = ("openid", "email", "profile")
@@ -65,15 +75,18 @@ def build_oauth(
     issuer: str | None = None,
     client_id: str | None = None,
     scopes: tuple[str, ...] = (),
+    fapi: FapiOptions | None = None,
     http_client: httpx.AsyncClient | None = None,
 ) -> OAuthClient:
-    """An ``OAuthClient``; ``issuer``, ``client_id`` and ``scopes`` win over the settings.
+    """An ``OAuthClient``; ``issuer``, ``client_id``, ``scopes`` and ``fapi`` win over the
+    settings.
 
     The settings fill in what is not given, and always supply the client secret (which
     is never stored with the tokens).
     """
     from lexoffice_auth import OAuthClient
 
+    fapi = fapi if fapi is not None else FapiOptions.from_settings(settings)
     client_id = client_id or settings.get("client_id")
     if not client_id:
         raise ConfigurationError(
@@ -83,6 +96,11 @@ def build_oauth(
     secret = settings.client_secret
     scopes = scopes or settings.scopes
     if provider == "lexoffice-partner":
+        if fapi.active:
+            raise ConfigurationError(
+                "lexoffice's partner OAuth takes no --par, --dpop, --client-key, "
+                "--auth-method or --fapi2"
+            )
         if not secret:
             raise ConfigurationError(
                 "the lexoffice partner preset needs the client secret: pass --client-secret "
@@ -115,7 +133,17 @@ def build_oauth(
         client_secret=secret,
         scopes=scopes or DEFAULT_OIDC_SCOPES,
         http_client=http_client,
+        **fapi.client_kwargs(),
     )
+
+
+@dataclass(frozen=True)
+class ValidToken:
+    """An access token valid now, its type (``Bearer`` or ``DPoP``) and its stored set."""
+
+    value: str = field(repr=False)
+    token_type: str
+    stored: StoredTokenSet = field(repr=False)
 
 
 class _MarkingRefresher:
@@ -201,13 +229,16 @@ class Profile:
         """The OAuth client this profile logged in with (for refresh and revocation)."""
         marker = self.marker
         scopes = marker.get("scopes")
+        provider = str(marker.get("provider", "oidc"))
+        fapi = FapiOptions() if provider == "lexoffice-partner" else None
         return build_oauth(
             settings,
-            provider=str(marker.get("provider", "oidc")),
+            provider=provider,
             redirect_uri=str(marker.get("redirect_uri") or "http://127.0.0.1/callback"),
             issuer=marker.get("issuer"),
             client_id=marker.get("client_id"),
             scopes=tuple(scopes) if isinstance(scopes, list) else (),
+            fapi=fapi or FapiOptions.from_marker(marker, settings),
         )
 
     def auth(self, settings: Settings, api_base: str, oauth: OAuthClient | None) -> httpx.Auth:
@@ -225,11 +256,11 @@ class Profile:
             raise ConfigurationError("this profile holds an OAuth login; an OAuth client is needed")
         return LexofficeAuth(self._source(oauth), api_origins=origins)
 
-    async def access_token(self, settings: Settings) -> str:
+    async def access_token(self, settings: Settings) -> ValidToken:
         """A valid access token: the key as is, or the OAuth token refreshed if needed."""
         tokens = self._require_stored()
         if self.kind != "oauth":
-            return tokens.access_token_value()
+            return ValidToken(tokens.access_token_value(), tokens.token_type, tokens)
         # A token well before its refresh deadline needs no OAuth client (and none of its
         # imports): `$(lexoffice-auth token)` in a script stays fast. The deadline is the
         # one RefreshingTokenSource would use.
@@ -238,9 +269,13 @@ class Profile:
         from lexoffice_auth import RefreshPolicy
 
         if time.time() < RefreshPolicy().deadline_of(tokens, time.time()) < math.inf:
-            return tokens.access_token_value()
+            return ValidToken(tokens.access_token_value(), tokens.token_type, tokens)
         async with self.oauth(settings) as oauth:
-            return await self._source(oauth).access_token()
+            from lexoffice_auth.stores import StoredTokenSet
+
+            fresh = await self._source(oauth).token_set()
+            value = fresh.access_token.get_secret_value()
+            return ValidToken(value, fresh.token_type, StoredTokenSet.of(fresh))
 
     def _source(self, oauth: OAuthClient) -> RefreshingTokenSource:
         """The profile's stored OAuth login, refreshed through ``oauth`` (marker kept)."""

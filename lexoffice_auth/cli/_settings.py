@@ -47,6 +47,12 @@ ENV: Mapping[str, str] = {
     "api_key": "LEXOFFICE_API_KEY",
     "provider": "LEXOFFICE_PROVIDER",
     "app_base_url": "LEXOFFICE_APP_BASE_URL",
+    "par": "LEXOFFICE_PAR",
+    "dpop": "LEXOFFICE_DPOP",
+    "client_key_file": "LEXOFFICE_CLIENT_KEY_FILE",
+    "client_key_id": "LEXOFFICE_CLIENT_KEY_ID",
+    "auth_method": "LEXOFFICE_AUTH_METHOD",
+    "fapi2": "LEXOFFICE_FAPI2",
 }
 
 _KEYS = frozenset(ENV) - {"config"}
@@ -222,6 +228,23 @@ class Settings:
             raise ConfigurationError(f"{name} from {origin} must be text")
         text = str(value).strip()
         return text or None
+
+    def switch(self, name: str) -> bool | None:
+        """A yes/no setting (``None`` when unset): a flag's or the config file's bool, or
+        ``1``/``true``/``yes``/``on`` and ``0``/``false``/``no``/``off`` as text."""
+        found = self.raw(name)
+        if found is None:
+            return None
+        value, origin = found
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str):
+            word = value.strip().lower()
+            if word in ("1", "true", "yes", "on"):
+                return True
+            if word in ("0", "false", "no", "off"):
+                return False
+        raise ConfigurationError(f"{name} from {origin} must be true or false")
 
     @property
     def profile(self) -> str:

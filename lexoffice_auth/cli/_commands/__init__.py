@@ -30,6 +30,11 @@ COMMANDS: dict[str, LazyCommand] = {
         "token",
         "Print a valid access token (refreshed if needed) and nothing else.",
     ),
+    "dpop-proof": LazyCommand(
+        ".dpop_proof",
+        "dpop_proof",
+        "Print a fresh DPoP proof for one request with the stored DPoP-bound token.",
+    ),
     "status": LazyCommand(
         ".status",
         "status",

@@ -15,6 +15,7 @@ from lexoffice_auth import OAuthClient, TokenSet
 from lexoffice_auth.errors import ConfigurationError
 
 from .._errors import Redactor
+from .._fapi import AUTH_METHODS, FapiOptions
 from .._loopback import LoopbackReceiver, _duration
 from .._profile import build_oauth, mark, partner_paste_redirect_uri
 from .._settings import Settings
@@ -77,6 +78,45 @@ CALLBACK_PATH = "/callback"
     help="Seconds to wait for the browser.",
 )
 @click.option(
+    "--par/--no-par",
+    default=None,
+    help="Push the authorization request first (PAR, RFC 9126) [LEXOFFICE_PAR; default: "
+    "when the provider requires it].",
+)
+@click.option(
+    "--dpop/--no-dpop",
+    default=None,
+    help="Bind the tokens to a key made for this login (DPoP, RFC 9449); the key is kept "
+    "with the tokens [LEXOFFICE_DPOP].",
+)
+@click.option(
+    "--client-key",
+    "client_key_file",
+    metavar="PATH",
+    type=click.Path(dir_okay=False),
+    help="The client's private key (PEM or JWK file, mode 600) for private_key_jwt; "
+    "remembered by its path, never copied [LEXOFFICE_CLIENT_KEY_FILE].",
+)
+@click.option(
+    "--client-key-id",
+    metavar="KID",
+    help="The kid of --client-key, if the file has none [LEXOFFICE_CLIENT_KEY_ID].",
+)
+@click.option(
+    "--auth-method",
+    type=click.Choice(AUTH_METHODS),
+    help="Client authentication at the token endpoint, e.g. client_secret_jwt (an HMAC "
+    "of the client secret) [LEXOFFICE_AUTH_METHOD; default: private_key_jwt with "
+    "--client-key, else what the provider takes].",
+)
+@click.option(
+    "--fapi2",
+    is_flag=True,
+    default=False,
+    help="The FAPI 2.0 Security Profile: PAR, DPoP and private_key_jwt (needs --client-key) "
+    "[LEXOFFICE_FAPI2].",
+)
+@click.option(
     "--no-verify",
     is_flag=True,
     default=False,
@@ -97,6 +137,12 @@ def login(
     paste: bool,
     timeout: float,
     no_verify: bool,
+    par: bool | None,
+    dpop: bool | None,
+    client_key_file: str | None,
+    client_key_id: str | None,
+    auth_method: str | None,
+    fapi2: bool,
 ) -> None:
     """Log in and store the tokens (browser login, or --api-key).
 
@@ -109,12 +155,33 @@ def login(
           --scope contacts.read --scope vouchers.read
     A lexoffice API key (prompted without echo, or read from stdin):
       lexoffice-auth login --api-key
+    FAPI 2.0 (PAR, DPoP-bound tokens, private_key_jwt):
+      lexoffice-auth login --issuer https://bank.example --client-id my-cli \
+          --client-key ~/.config/lexoffice-auth/client-key.pem --fapi2
     """
+    fapi_flags = {
+        "par": par,
+        "dpop": dpop,
+        "client_key_file": client_key_file,
+        "client_key_id": client_key_id,
+        "auth_method": auth_method,
+        "fapi2": fapi2 or None,
+    }
     provider_flags = issuer or client_id or client_secret or scopes or lexoffice_partner
     if api_key and (provider_flags or paste or redirect_port or redirect_uri):
         raise click.UsageError("--api-key takes no provider, --paste or redirect options")
+    if api_key and any(v is not None for v in fapi_flags.values()):
+        raise click.UsageError(
+            "--api-key takes no --par, --dpop, --client-key, --auth-method or --fapi2"
+        )
     if lexoffice_partner and issuer:
         raise click.UsageError("--lexoffice-partner and --issuer exclude each other")
+    if fapi2 and par is False:
+        raise click.UsageError("--fapi2 requires PAR: drop --no-par")
+    if fapi2 and dpop is False:
+        raise click.UsageError("--fapi2 requires DPoP: drop --no-dpop")
+    if fapi2 and auth_method not in (None, "private_key_jwt"):
+        raise click.UsageError(f"--fapi2 requires private_key_jwt, not --auth-method {auth_method}")
     flags = {
         "issuer": issuer,
         "client_id": client_id,
@@ -124,6 +191,7 @@ def login(
         "redirect_uri": redirect_uri,
         "api_base": api_base,
         "provider": "lexoffice-partner" if lexoffice_partner else None,
+        **fapi_flags,
     }
 
     async def main(state: State) -> None:
@@ -132,6 +200,11 @@ def login(
             await _login_api_key(settings, state.redact, verify=not no_verify)
             return
         provider = settings.provider
+        if provider != "lexoffice-partner":
+            try:  # before the browser opens: a missing key is a usage error, not a login's
+                FapiOptions.from_settings(settings)
+            except ConfigurationError as exc:
+                raise click.UsageError(str(exc), click.get_current_context()) from None
         use_paste = paste or (provider == "lexoffice-partner" and settings.redirect_port is None)
         if use_paste:
             await _login_paste(settings, state.redact, provider, no_browser=no_browser)
@@ -205,6 +278,10 @@ async def _save_login(
         # No secret, only whether there is one: logout then knows to ask for it.
         "confidential": oauth.config.client_secret is not None,
     }
+    if provider != "lexoffice-partner":
+        # Always recorded (if empty): later commands rebuild this login's client, whatever
+        # the environment then says.
+        marker["fapi"] = FapiOptions.from_settings(settings).marker()
     if api_base := settings.api_base:
         marker["api_base"] = api_base
     store = FileTokenStore(settings.store_path)

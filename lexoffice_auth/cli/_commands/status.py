@@ -19,6 +19,19 @@ def _when(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+def _options(fapi: dict[str, Any]) -> str:
+    """``--fapi2 --client-key /path`` style: how the login was made (no secrets in it)."""
+    words = []
+    if "par" in fapi:
+        words.append("--par" if fapi["par"] else "--no-par")
+    words += [f"--{name}" for name in ("dpop", "fapi2") if fapi.get(name)]
+    for name in ("client_key_file", "client_key_id", "auth_method"):
+        if name in fapi:
+            flag = "client-key" if name == "client_key_file" else name.replace("_", "-")
+            words.append(f"--{flag} {fapi[name]}")
+    return " ".join(words)
+
+
 @click.command()
 @click.option("--json", "as_json", is_flag=True, default=False, help="Print JSON.")
 @shared_options
@@ -50,6 +63,13 @@ def status(as_json: bool) -> None:
             if tokens.id_claims is not None:
                 info["user"] = tokens.id_claims.email or tokens.id_claims.sub
                 info["subject"] = tokens.id_claims.sub
+            info["token_type"] = tokens.token_type
+            if tokens.dpop_key is not None:
+                # The thumbprint the provider bound the token to; never the key.
+                info["dpop_jkt"] = tokens.dpop_key.jkt
+            fapi = marker.get("fapi")
+            if isinstance(fapi, dict) and fapi:
+                info["fapi"] = dict(fapi)  # options and the key's path: no secret
             info["scopes"] = list(tokens.scopes)
             info["expires_at"] = _when(tokens.expires_at) if tokens.expires_at else None
             if tokens.expires_at is not None:
@@ -78,6 +98,12 @@ def status(as_json: bool) -> None:
         if "user" in info:
             out(f"User:           {info['user']}")
         out(f"Scopes:         {' '.join(info['scopes']) or '(none recorded)'}")
+        if "dpop_jkt" in info:
+            out(f"Token type:     DPoP (bound to key thumbprint {info['dpop_jkt']})")
+        else:
+            out(f"Token type:     {info['token_type']}")
+        if "fapi" in info:
+            out(f"Login options:  {_options(info['fapi'])}")
         if tokens.expires_at is None:
             out("Expires:        never by the clock (lexoffice API keys last 24 months)")
         else:
