@@ -41,3 +41,16 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
     if _left_out(file_path) or parent.config.option.doctestmodules:
         return None
     return DoctestModule.from_parent(parent, path=file_path)
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto``: one worker per core, plus one.
+
+    Part of the suite waits in real time on other processes (the multi-process fleet and
+    concurrency tests, pytester runs of users' suites, the served sandbox, the docs build);
+    a spare worker keeps both cores busy meanwhile (measured on 2 cores: 132 s against
+    156 s for the same run with one worker per core).
+    """
+    import os
+
+    return (os.cpu_count() or 1) + 1
