@@ -1,12 +1,13 @@
-"""OAuthClient with PAR, DPoP, private_key_jwt and the FAPI 2.0 profile, against a strict
-in-process provider (tests/support/fapi_provider.py) that verifies every assertion and proof."""
+"""OAuthClient with PAR, DPoP, private_key_jwt and the FAPI 2.0 profile, against the shipped
+sandbox (``FakeLexoffice``), which verifies every assertion and proof; see
+tests/support/fapi_sandbox.py for the client it knows and the wire recorder."""
 
 from __future__ import annotations
 
 import json
 import secrets
 from typing import Any
-from urllib.parse import parse_qs, parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import jwt
@@ -24,25 +25,19 @@ from lexoffice_auth.errors import (
     TokenEndpointError,
 )
 
-from ..support.fapi_provider import (
+from ..support.fapi_sandbox import (
     CLIENT_ID,
     CLIENT_KEY,
-    ISSUER,
     KID,
     REDIRECT,
-    FapiProvider,
-    fapi_metadata,
+    Wire,
+    form_of,
+    log_in,
+    sandbox,
+    sandbox_metadata,
 )
-from ..support.refresh_sandbox import frozen_clock
 
-
-def _form(request: httpx.Request) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_qs(request.content.decode()).items()}
-
-
-async def _login(provider: FapiProvider, oauth: OAuthClient) -> Any:
-    pending = await oauth.start_login()
-    return await oauth.complete_login(provider.approve(pending.authorization_url), pending)
+ISSUER = "https://auth.lexoffice-sandbox.test"
 
 
 # --- PAR --------------------------------------------------------------------------------------
@@ -51,11 +46,13 @@ async def _login(provider: FapiProvider, oauth: OAuthClient) -> Any:
 async def test_a_pushed_login_posts_every_parameter_and_the_browser_gets_only_the_reference() -> (
     None
 ):
-    provider = FapiProvider(frozen_clock())
-    async with provider.oauth(par=True) as oauth:
+    fake = sandbox()
+    wire = Wire(fake)
+    async with wire.oauth(par=True) as oauth:
         pending = await oauth.start_login(extra_params={"login_hint": "anna"})
-    (push,) = [r for r in provider.requests if r.url.path == "/par"]
-    form = _form(push)
+    (push,) = wire.at("/par")
+    assert push.response.status_code == 201  # the sandbox verified assertion and proof
+    form = form_of(push.request)
     assertion = form.pop("client_assertion")
     assert form == {
         "response_type": "code",
@@ -64,66 +61,70 @@ async def test_a_pushed_login_posts_every_parameter_and_the_browser_gets_only_th
         "state": pending.state.get_secret_value(),
         "code_challenge": form["code_challenge"],
         "code_challenge_method": "S256",
-        "scope": "accounts",
+        "scope": "profile.read",
         "login_hint": "anna",
         "client_assertion_type": CLIENT_ASSERTION_TYPE,
     }
     assert jwt.get_unverified_header(assertion)["kid"] == KID
-    assert "DPoP" in push.headers  # the code is bound to the key by the push's proof
+    assert "DPoP" in push.request.headers  # the code is bound to the key by the push's proof
     query = dict(parse_qsl(urlsplit(pending.authorization_url).query))
     assert set(query) == {"client_id", "request_uri"} and query["client_id"] == CLIENT_ID
-    assert pending.authorization_url_expires_at == provider.clock() + 60
+    assert pending.authorization_url_expires_at == fake.clock() + 60
 
 
 async def test_par_none_follows_the_provider_and_false_sends_everything_in_the_url() -> None:
-    provider = FapiProvider(frozen_clock())
-    async with provider.oauth(par=None) as oauth:  # the metadata does not require PAR
+    fake = sandbox()
+    wire = Wire(fake)
+    async with wire.oauth(par=None) as oauth:  # the metadata does not require PAR
         pending = await oauth.start_login()
+        tokens = await oauth.complete_login(fake.approve(pending.authorization_url), pending)
     query = dict(parse_qsl(urlsplit(pending.authorization_url).query))
     assert "code_challenge" in query and "request_uri" not in query
     assert query["dpop_jkt"] == pending.dpop_jkt  # RFC 9449 §10: the code is bound by jkt
-    assert not [r for r in provider.requests if r.url.path == "/par"]
-    required = fapi_metadata(require_pushed_authorization_requests=True)
-    async with provider.oauth(metadata=required) as oauth:
+    assert fake.token_jkt(tokens.access_token.get_secret_value()) == pending.dpop_jkt
+    assert not wire.at("/par")
+    required = sandbox_metadata(fake, require_pushed_authorization_requests=True)
+    async with wire.oauth(metadata=required) as oauth:
         pending = await oauth.start_login()
     assert "request_uri=" in pending.authorization_url
 
 
 async def test_a_login_completes_through_par_with_dpop_and_private_key_jwt() -> None:
-    provider = FapiProvider(frozen_clock())
-    async with provider.oauth(par=True) as oauth:
-        tokens = await _login(provider, oauth)
+    fake = sandbox()
+    wire = Wire(fake)
+    async with wire.oauth(par=True) as oauth:
+        tokens = await log_in(fake, oauth)
     assert tokens.token_type == "DPoP"
     assert tokens.dpop_key is not None
-    bound = provider.access[tokens.access_token.get_secret_value()].jkt
-    assert bound == tokens.dpop_key.jkt
+    assert fake.token_jkt(tokens.access_token.get_secret_value()) == tokens.dpop_key.jkt
+    assert wire.refusals == []
 
 
 async def test_an_expired_or_used_request_uri_is_a_clear_error() -> None:
-    provider = FapiProvider(frozen_clock())
-    async with provider.oauth(par=True) as oauth:
+    fake = sandbox()
+    async with Wire(fake).oauth(par=True) as oauth:
         pending = await oauth.start_login()
-        provider.approve(pending.authorization_url)  # the browser used it once
-        callback = provider.approve(pending.authorization_url)  # and again
-        callback += "&state=" + pending.state.get_secret_value()
+        fake.approve(pending.authorization_url)  # the browser used it once
+        callback = fake.approve(pending.authorization_url)  # and again
         with pytest.raises(AuthorizationDenied, match="expired or was used already") as info:
             await oauth.complete_login(callback, pending)
     assert info.value.error == "invalid_request_uri" and info.value.reason == "expired"
 
 
 async def test_a_refused_push_is_a_pushed_authorization_error() -> None:
-    provider = FapiProvider(frozen_clock())
+    fake = sandbox()
     wrong = ClientKey.load(ClientKey.generate("ES256").to_jwk(), kid=KID)
-    async with provider.oauth(par=True, client_key=wrong) as oauth:
+    async with Wire(fake).oauth(par=True, client_key=wrong) as oauth:
         with pytest.raises(PushedAuthorizationError, match="invalid_client") as info:
             await oauth.start_login()
     assert info.value.endpoint == "par" and info.value.status_code == 401
+    assert "does not verify with the client's registered key" in str(info.value)
 
 
 async def test_par_without_an_endpoint_is_a_configuration_error() -> None:
-    provider = FapiProvider(frozen_clock())
-    metadata = fapi_metadata(pushed_authorization_request_endpoint=None)
-    async with provider.oauth(par=True, metadata=metadata) as oauth:
+    fake = sandbox()
+    metadata = sandbox_metadata(fake, pushed_authorization_request_endpoint=None)
+    async with Wire(fake).oauth(par=True, metadata=metadata) as oauth:
         with pytest.raises(ConfigurationError, match="no pushed_authorization_request_endpoint"):
             await oauth.start_login()
 
@@ -133,58 +134,65 @@ async def test_par_without_an_endpoint_is_a_configuration_error() -> None:
 
 @pytest.mark.parametrize("par", [True, False])
 async def test_token_and_par_requests_carry_a_fresh_proof(par: bool) -> None:
-    provider = FapiProvider(frozen_clock())
-    async with provider.oauth(par=par) as oauth:
-        tokens = await _login(provider, oauth)
+    fake = sandbox()
+    wire = Wire(fake)
+    async with wire.oauth(par=par) as oauth:
+        tokens = await log_in(fake, oauth)
         await oauth.refresh(tokens)
-    paths = [path for path, _ in provider.proofs]
-    assert paths == (["/par"] if par else []) + ["/token", "/token"]
-    for path, claims in provider.proofs:
-        assert claims["htm"] == "POST" and claims["htu"] == f"{ISSUER}{path}"
+    proofs = wire.proofs()
+    paths = [path.rsplit("/", 1)[-1] for path, _ in proofs]
+    assert paths == (["par"] if par else []) + ["token", "token"]
+    for path, claims in proofs:
+        assert claims["htm"] == "POST" and claims["htu"] == f"{fake.issuer}{path}"
         assert "ath" not in claims
-    assert len(set(provider.proof_jtis())) == len(provider.proofs)
+    assert len({claims["jti"] for _, claims in proofs}) == len(proofs)
+    assert wire.refusals == []  # the sandbox accepted each (it refuses a replayed jti)
 
 
 @pytest.mark.parametrize("par", [True, False])
 async def test_a_nonce_challenge_is_answered_once_without_using_up_the_code(par: bool) -> None:
-    provider = FapiProvider(frozen_clock(), require_nonce=True)
-    async with provider.oauth(par=par) as oauth:
+    fake = sandbox(dpop_nonces=True)
+    wire = Wire(fake)
+    async with wire.oauth(par=par) as oauth:
         pending = await oauth.start_login()
-        callback = provider.approve(pending.authorization_url)
+        callback = fake.approve(pending.authorization_url)
         tokens = await oauth.complete_login(callback, pending)
-        provider.rotate_nonce()
+        fake.rotate_dpop_nonces()
         refreshed = await oauth.refresh(tokens)
-    challenged = [path for path, error in provider.refusals if error == "use_dpop_nonce"]
+    challenged = [path for path, error in wire.refusals if error == "use_dpop_nonce"]
     # The first request of each endpoint learns the nonce; the refresh after the rotation
     # learns the new one; each is answered by exactly one retry.
-    assert challenged == (["/par"] if par else ["/token"]) + ["/token"]
+    assert challenged == (["par"] if par else ["token"]) + ["token"]
     assert refreshed.token_type == "DPoP" and refreshed.dpop_key == tokens.dpop_key
-    nonces = [claims.get("nonce") for _, claims in provider.proofs]
-    assert nonces[-1] == provider.nonce
+    nonces = [claims.get("nonce") for _, claims in wire.proofs()]
+    assert nonces[-1] == fake.dpop_nonce("provider")
 
 
 async def test_a_second_nonce_challenge_in_a_row_is_not_retried_again() -> None:
-    provider = FapiProvider(frozen_clock(), require_nonce=True)
+    fake = sandbox(dpop_nonces=True)
 
-    async def always_a_new_nonce(request: httpx.Request) -> httpx.Response:
-        provider.rotate_nonce()
-        return await provider.handle(request)
+    def always_a_new_nonce(request: httpx.Request) -> None:
+        fake.rotate_dpop_nonces()
 
-    http = httpx.AsyncClient(transport=httpx.MockTransport(always_a_new_nonce))
-    async with provider.oauth(http=http, par=True) as oauth:
+    wire = Wire(fake, before=always_a_new_nonce)
+    async with wire.oauth(par=True) as oauth:
         with pytest.raises(PushedAuthorizationError, match="use_dpop_nonce"):
             await oauth.start_login()
-    assert [r.url.path for r in provider.requests] == ["/par", "/par"]
+    assert wire.refusals == [("par", "use_dpop_nonce"), ("par", "use_dpop_nonce")]
 
 
 async def test_fapi2_refuses_a_bearer_token() -> None:
-    provider = FapiProvider(frozen_clock())
-    async with provider.oauth(profile="fapi2") as oauth:
+    fake = sandbox()
+
+    def as_bearer(request: httpx.Request, response: httpx.Response) -> httpx.Response | None:
+        # A provider that ignores the proof and hands out a Bearer token.
+        if not request.url.path.endswith("/token") or response.status_code != 200:
+            return None
+        return httpx.Response(200, json={**response.json(), "token_type": "Bearer"})
+
+    async with Wire(fake, after=as_bearer).oauth(profile="fapi2") as oauth:
         pending = await oauth.start_login()
-        callback = provider.approve(pending.authorization_url)
-        provider.codes[parse_qs(urlsplit(callback).query)["code"][0]].jkt = None
-        original = provider._issue
-        provider._issue = lambda jkt, refresh=True: original(None, refresh)  # type: ignore[method-assign]
+        callback = fake.approve(pending.authorization_url)
         with pytest.raises(TokenEndpointError, match="requires sender-constrained"):
             await oauth.complete_login(callback, pending)
 
@@ -193,32 +201,50 @@ async def test_fapi2_refuses_a_bearer_token() -> None:
 
 
 async def test_every_request_has_a_fresh_assertion_for_the_issuer() -> None:
-    provider = FapiProvider(frozen_clock())
-    async with provider.oauth(par=True) as oauth:
-        tokens = await _login(provider, oauth)
+    fake = sandbox()
+    wire = Wire(fake)
+    async with wire.oauth(par=True) as oauth:
+        tokens = await log_in(fake, oauth)
         tokens = await oauth.refresh(tokens)
         await oauth.revoke(tokens)
-    # The provider verified each with the public key: signature, iss = sub, aud, expiry.
-    assert len(provider.assertions) == 5  # PAR, code, refresh, 2 revocations
-    assert {claims["aud"] for claims in provider.assertions} == {ISSUER}
-    assert len({claims["jti"] for claims in provider.assertions}) == 5
-    assert all(claims["exp"] - claims["iat"] == 60 for claims in provider.assertions)
-    revocations = [r for r in provider.requests if r.url.path == "/revoke"]
-    assert [_form(r)["client_assertion_type"] for r in revocations] == [CLIENT_ASSERTION_TYPE] * 2
+    assert wire.refusals == []  # the sandbox verified each: key, iss = sub, aud, exp, jti
+    # Verified again here: the signature, and aud = the issuer exactly (FAPI 2.0).
+    assertions = wire.assertions(fake.issuer)
+    assert len(assertions) == 5  # PAR, code, refresh, 2 revocations
+    assert len({claims["jti"] for claims in assertions}) == 5
+    assert all(claims["exp"] - claims["iat"] == 60 for claims in assertions)
+    revocations = [e.request for e in wire.at("/revoke")]
+    assert [form_of(r)["client_assertion_type"] for r in revocations] == [CLIENT_ASSERTION_TYPE] * 2
     assert all("DPoP" not in r.headers for r in revocations)
+    assert not fake.token_is_live(tokens.access_token.get_secret_value())
 
 
 async def test_client_secret_jwt_signs_with_the_secret() -> None:
     secret = secrets.token_urlsafe(40)
-    provider = FapiProvider(frozen_clock(), client_secret=secret)
-    async with provider.oauth(
+    fake = sandbox()
+    fake.register_client(
+        "hmac-app", [REDIRECT], secret, token_endpoint_auth_method="client_secret_jwt"
+    )
+    wire = Wire(fake)
+    async with wire.oauth(
+        client_id="hmac-app",
         client_key=None,
         client_secret=secret,
         token_endpoint_auth_method="client_secret_jwt",
         par=True,
     ) as oauth:
-        await _login(provider, oauth)
-    assert len(provider.assertions) == 2
+        await log_in(fake, oauth)
+    assert [e.response.status_code for e in wire.exchanges] == [201, 200]  # PAR, token
+    for exchange in wire.exchanges:
+        assertion = form_of(exchange.request)["client_assertion"]
+        claims = jwt.decode(
+            assertion,
+            secret,
+            algorithms=["HS256"],
+            audience=fake.issuer,
+            options={"verify_exp": False},  # the sandbox's clock, not this machine's
+        )
+        assert claims["iss"] == claims["sub"] == "hmac-app"
 
 
 def test_a_short_secret_for_client_secret_jwt_is_refused_early() -> None:
@@ -288,8 +314,8 @@ def test_private_key_jwt_needs_a_key_and_a_key_needs_private_key_jwt() -> None:
 
 
 async def test_a_dpop_login_keeps_its_key_only_sealed() -> None:
-    provider = FapiProvider(frozen_clock())
-    async with provider.oauth(par=True) as oauth:
+    fake = sandbox()
+    async with Wire(fake).oauth(par=True) as oauth:
         pending = await oauth.start_login()
         assert pending.dpop_key is not None and pending.dpop_jkt == pending.dpop_key.jkt
         private = pending.dpop_key.to_jwk()["d"]
@@ -301,49 +327,59 @@ async def test_a_dpop_login_keeps_its_key_only_sealed() -> None:
         assert private not in sealed
         opened = PendingLogin.unseal(sealed, key)
         assert opened == pending and opened.dpop_key == pending.dpop_key
-        tokens = await oauth.complete_login(provider.approve(opened.authorization_url), opened)
+        tokens = await oauth.complete_login(fake.approve(opened.authorization_url), opened)
     assert tokens.dpop_key == pending.dpop_key
 
 
 async def test_the_provider_s_algorithm_list_chooses_the_key() -> None:
-    provider = FapiProvider(frozen_clock())
-    metadata = fapi_metadata(dpop_signing_alg_values_supported=["EdDSA"])
-    async with provider.oauth(metadata=metadata, par=True) as oauth:
-        tokens = await _login(provider, oauth)
+    fake = sandbox()
+    metadata = sandbox_metadata(fake, dpop_signing_alg_values_supported=["EdDSA"])
+    wire = Wire(fake)
+    async with wire.oauth(metadata=metadata, par=True) as oauth:
+        tokens = await log_in(fake, oauth)
     assert tokens.dpop_key is not None and tokens.dpop_key.alg == "EdDSA"
+    assert fake.token_jkt(tokens.access_token.get_secret_value()) == tokens.dpop_key.jkt
+    algs = {jwt.get_unverified_header(e.request.headers["DPoP"])["alg"] for e in wire.exchanges}
+    assert algs == {"EdDSA"}
 
 
 async def test_a_client_wide_dpop_key_is_used_and_not_kept_in_the_login() -> None:
-    provider = FapiProvider(frozen_clock())
+    fake = sandbox()
     key = DPoPKey.generate()
-    async with provider.oauth(dpop=key, par=False) as oauth:
+    wire = Wire(fake)
+    async with wire.oauth(dpop=key, par=False) as oauth:
         pending = await oauth.start_login()
         assert pending.dpop_jwk is None and pending.dpop_jkt == key.jkt
         pending = PendingLogin.from_json(pending.to_json())  # nothing secret to refuse
-        tokens = await oauth.complete_login(provider.approve(pending.authorization_url), pending)
+        tokens = await oauth.complete_login(fake.approve(pending.authorization_url), pending)
     assert tokens.dpop_key == key
-    async with provider.oauth(dpop=DPoPKey.generate()) as other:
+    assert fake.token_jkt(tokens.access_token.get_secret_value()) == key.jkt
+    async with wire.oauth(dpop=DPoPKey.generate()) as other:
         with pytest.raises(LoginError, match="another dpop= key") as info:
-            await other.complete_login("https://app.example/cb?code=x", pending)
+            await other.complete_login(f"{REDIRECT}?code=x", pending)
     assert info.value.reason == "client"
 
 
 async def test_userinfo_with_a_dpop_token_proves_the_key_and_answers_the_nonce() -> None:
-    provider = FapiProvider(frozen_clock(), require_rs_nonce=True)
-    async with provider.oauth(par=True) as oauth, provider.http() as http:
-        tokens = await _login(provider, oauth)
+    fake = sandbox(dpop_nonces=True)
+    wire = Wire(fake)
+    oauth = wire.oauth(par=True, scopes=("openid", "profile.read"))
+    async with oauth, wire.http() as http:
+        tokens = await log_in(fake, oauth)
         assert tokens.dpop_key is not None
-        nonces = oauth._tokens.nonces
+        fake.rotate_dpop_nonces()  # the nonce the login learnt is stale now
         info = await fetch_userinfo(
             http,
-            fapi_metadata(),
+            sandbox_metadata(fake),
             tokens.access_token.get_secret_value(),
-            "user-1",
-            dpop=UserinfoDPoP(tokens.dpop_key, nonces, provider.clock),
+            fake.current_user.sub,
+            dpop=UserinfoDPoP(tokens.dpop_key, oauth._tokens.nonces, fake.clock),
         )
-    assert info == {"sub": "user-1"}
-    assert [e for p, e in provider.refusals if p == "/userinfo"] == ["use_dpop_nonce"]
-    assert provider.proofs[-1][1]["nonce"] == provider.rs_nonce
+    assert info["sub"] == fake.current_user.sub
+    assert [e.error for e in wire.at("/userinfo")] == ["use_dpop_nonce", None]
+    (_, claims), (_, retried) = wire.proofs("/userinfo")
+    assert retried["nonce"] == fake.dpop_nonce("provider") != claims["nonce"]
+    assert retried["ath"] and retried["htm"] == "GET"
 
 
 # --- the FAPI 2.0 profile -----------------------------------------------------------------------
@@ -360,19 +396,20 @@ _MISSING = {
 
 @pytest.mark.parametrize("missing", sorted(_MISSING))
 async def test_the_fapi2_profile_names_what_the_provider_lacks(missing: str) -> None:
-    provider = FapiProvider(frozen_clock())
-    metadata = fapi_metadata(**_MISSING[missing])
-    async with provider.oauth(metadata=metadata, profile="fapi2") as oauth:
+    fake = sandbox()
+    metadata = sandbox_metadata(fake, **_MISSING[missing])
+    async with Wire(fake).oauth(metadata=metadata, profile="fapi2") as oauth:
         with pytest.raises(ConfigurationError, match="fapi2 profile cannot be met") as info:
             await oauth.start_login()
     assert f"{missing}:" in str(info.value)
-    assert provider.requests == []  # refused before anything was sent
+    assert fake.requests == []  # refused before anything was sent
 
 
 async def test_the_fapi2_profile_names_every_missing_requirement_at_once() -> None:
-    provider = FapiProvider(frozen_clock())
-    metadata = fapi_metadata(**{k: v for change in _MISSING.values() for k, v in change.items()})
-    async with provider.oauth(metadata=metadata, profile="fapi2") as oauth:
+    fake = sandbox()
+    changes = {k: v for change in _MISSING.values() for k, v in change.items()}
+    metadata = sandbox_metadata(fake, **changes)
+    async with Wire(fake).oauth(metadata=metadata, profile="fapi2") as oauth:
         with pytest.raises(ConfigurationError, match=r"\(6 requirements\)") as info:
             await oauth.metadata()
     for name in _MISSING:
@@ -388,30 +425,30 @@ async def test_the_fapi2_profile_names_every_missing_requirement_at_once() -> No
     ],
 )
 def test_the_fapi2_profile_accepts_nothing_weaker(options: dict[str, Any], named: str) -> None:
-    provider = FapiProvider(frozen_clock())
     with pytest.raises(ConfigurationError, match=named):
-        provider.oauth(profile="fapi2", **options)
+        Wire(sandbox()).oauth(profile="fapi2", **options)
 
 
 async def test_the_fapi2_profile_requires_iss_on_the_callback() -> None:
-    provider = FapiProvider(frozen_clock())
-    metadata = fapi_metadata()
-    async with provider.oauth(metadata=metadata, profile="fapi2") as oauth:
+    fake = sandbox(profile="fapi2")
+    async with Wire(fake).oauth(profile="fapi2") as oauth:
         assert oauth.config.par is True and oauth.config.dpop is True
         pending = await oauth.start_login()
-        callback = provider.approve(pending.authorization_url).replace(
-            "&iss=" + "https%3A%2F%2Ffapi.example", ""
-        )
+        callback = fake.approve(pending.authorization_url)
+        without_iss = httpx.URL(callback).copy_remove_param("iss")
         with pytest.raises(LoginError, match="iss") as info:
-            await oauth.complete_login(callback, pending)
+            await oauth.complete_login(str(without_iss), pending)
     assert info.value.reason == "iss"
 
 
 async def test_the_fapi2_profile_logs_in_end_to_end() -> None:
-    provider = FapiProvider(frozen_clock(), require_nonce=True)
-    async with provider.oauth(profile="fapi2") as oauth:
-        tokens = await _login(provider, oauth)
+    fake = sandbox(profile="fapi2", dpop_nonces=True)
+    wire = Wire(fake)
+    async with wire.oauth(profile="fapi2", metadata=None, issuer=fake.issuer) as oauth:
+        tokens = await log_in(fake, oauth)
         refreshed = await oauth.refresh(tokens)
-    assert [r.url.path for r in provider.requests][:2] == ["/par", "/par"]  # nonce learnt
+    pushes = wire.at("/par")
+    assert [e.error for e in pushes] == ["use_dpop_nonce", None]  # the nonce learnt once
     assert refreshed.token_type == "DPoP" and refreshed.dpop_key == tokens.dpop_key
+    assert fake.token_jkt(refreshed.access_token.get_secret_value()) == tokens.dpop_key.jkt  # type: ignore[union-attr]
     assert json.loads(refreshed.to_json())["dpop_jwk"] == tokens.dpop_key.to_jwk()  # type: ignore[union-attr]
