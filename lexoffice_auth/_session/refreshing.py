@@ -638,6 +638,11 @@ def _terminal_reason(error: BaseException) -> str:
         # identity or is forged. Neither the old nor the new tokens may be used.
         return f"the refreshed id_token failed ({check})"
     if isinstance(code, str):
+        # The provider's description says which check failed (e.g. a refresh token bound to
+        # another DPoP key); the full error stays the cause.
+        description = getattr(error, "error_description", None)
+        if isinstance(description, str) and description.strip():
+            return f"the provider answered {code} ({' '.join(description.split())[:200]})"
         return f"the provider answered {code}"
     return str(error)
 

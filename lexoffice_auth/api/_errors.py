@@ -17,6 +17,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from .._oauth.dpop import parse_www_authenticate
 from ..errors import (
     ApiError,
     Conflict,
@@ -30,6 +31,7 @@ from ..errors import (
 from ..rules import parse_retry_after
 
 __all__ = [
+    "challenge_error",
     "error_for_status",
     "error_from_response",
     "parse_error_body",
@@ -144,6 +146,25 @@ def _detail(detail: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def challenge_error(value: str | None) -> str | None:
+    """The error a ``WWW-Authenticate`` challenge names (RFC 6750 §3, RFC 9449 §7.1), for a
+    message: ``DPoP error="invalid_dpop_proof": htu does not match``; None without one.
+
+    Example:
+        >>> challenge_error('DPoP error="invalid_token", error_description="not bound"')
+        'DPoP error="invalid_token": not bound'
+        >>> challenge_error('Bearer realm="api"') is None
+        True
+    """
+    for scheme, params in parse_www_authenticate(value or ""):
+        error = _text(params.get("error"))
+        if error is not None:
+            name = "DPoP" if scheme == "dpop" else scheme.capitalize()
+            description = _text(params.get("error_description"))
+            return f'{name} error="{error}"' + (f": {description}" if description else "")
+    return None
+
+
 def error_from_response(
     method: str,
     path: str,
@@ -158,7 +179,8 @@ def error_from_response(
     """The ``ApiError`` subclass for an error response.
 
     The message names the call (method and path, never the query, which may hold e-mail
-    addresses) and carries the server's message; ``note`` is added at the end. Credentials
+    addresses) and carries the server's message, and the error of a ``WWW-Authenticate``
+    challenge (why a DPoP or Bearer token was refused); ``note`` is added at the end. Credentials
     the server echoed (``secrets``, the one sent, and any ``Bearer …`` value) are redacted
     from the message and the details. A ``Retry-After`` is read by
     :func:`lexoffice_auth.rules.parse_retry_after`, an HTTP-date against ``now`` (epoch
@@ -188,6 +210,9 @@ def error_from_response(
     else:
         ctype = headers.get("content-type", "").split(";")[0].strip() or "no content type"
         text += f" with an unreadable error body ({ctype}, {len(body)} bytes)"
+    challenge = challenge_error(headers.get("www-authenticate"))
+    if challenge is not None:
+        text += f" ({redact(challenge, secrets)})"
     if note:
         text += f" ({note})"
     attributes: dict[str, Any] = {"status_code": status, "trace_id": trace_id, "details": details}

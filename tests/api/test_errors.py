@@ -210,3 +210,28 @@ async def test_an_echoed_credential_never_reaches_the_error(
         assert pickle.loads(pickle.dumps(exc)).status_code == 401
     else:
         assert "[redacted]" in carried  # said, not silently dropped
+
+
+def test_a_401_names_the_error_of_its_challenge_with_credentials_redacted() -> None:
+    from lexoffice_auth.api._errors import error_from_response
+
+    body = json.dumps({"message": "Unauthorized"}).encode()
+    dpop = {
+        "www-authenticate": 'DPoP realm="api", error="invalid_dpop_proof", '
+        'error_description="htu does not match the request\'s URL", algs="ES256"'
+    }
+    error = error_from_response("GET", "/v1/profile", 401, dpop, body)
+    assert isinstance(error, Unauthorized)
+    assert error.message == (
+        "GET /v1/profile: HTTP 401: Unauthorized "
+        '(DPoP error="invalid_dpop_proof": htu does not match the request\'s URL)'
+    )
+    echoed = {"www-authenticate": 'Bearer error="invalid_token", error_description="tok-123456789"'}
+    error = error_from_response("GET", "/v1/x", 401, echoed, body, secrets=("tok-123456789",))
+    assert (
+        error.message
+        == 'GET /v1/x: HTTP 401: Unauthorized (Bearer error="invalid_token": [redacted])'
+    )
+    # A challenge without an error (no credentials were sent) adds nothing.
+    plain = error_from_response("GET", "/v1/x", 401, {"www-authenticate": 'Bearer realm="a"'}, body)
+    assert plain.message == "GET /v1/x: HTTP 401: Unauthorized"

@@ -165,7 +165,9 @@ async def test_no_stored_token_asks_for_login() -> None:
 async def test_terminal_error_is_remembered_until_a_new_login(error: str) -> None:
     _, fake, source, store = await setup()
     fake.reject_next_token_requests(1, error)
-    with pytest.raises(ReauthenticationRequired, match=error):
+    # The provider's description says which check failed.
+    answered = rf"the provider answered {error} \(the sandbox was told to answer so\); log in"
+    with pytest.raises(ReauthenticationRequired, match=answered):
         await source.access_token()
     for _ in range(5):
         with pytest.raises(ReauthenticationRequired):
