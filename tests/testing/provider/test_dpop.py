@@ -9,7 +9,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from lexoffice_auth.testing import FakeClock, FakeLexoffice
 
-from .helpers import NOW, PUBLIC_CLIENT, REDIRECT, Key, code_for, exchange, token_url
+from .helpers import NOW, PUBLIC_CLIENT, REDIRECT, Key, b64, code_for, exchange, token_url
 
 
 def _error(response: httpx.Response) -> tuple[int, str, str]:
@@ -125,6 +125,23 @@ def test_malformed_proofs_are_refused(http: httpx.Client, fake: FakeLexoffice) -
         status, error, description = _error(answer)
         assert (status, error) == (400, "invalid_dpop_proof"), why
         assert description.startswith(why)
+
+
+@pytest.mark.parametrize(
+    "proof",
+    [
+        "a.b",  # two segments
+        "!!!.e30.sig",  # no base64url header
+        b64(b"[1]") + ".e30.sig",  # JSON, but no object
+        b64(b"\xff\xfe") + ".e30.sig",  # no UTF-8
+        b64(b'{"typ": "dpop+jwt"') + ".e30.sig",  # no JSON
+    ],
+)
+def test_a_proof_whose_header_is_no_jose_header_is_not_a_jws(
+    http: httpx.Client, fake: FakeLexoffice, proof: str
+) -> None:
+    answer = exchange(http, fake, code_for(http, fake), proof=proof)
+    assert _error(answer) == (400, "invalid_dpop_proof", "the DPoP header is not a JWS")
 
 
 def test_two_proofs_are_refused(http: httpx.Client, fake: FakeLexoffice) -> None:
