@@ -8,8 +8,8 @@ docs/benchmarks.png from the bench_auth figures that docs/benchmarks.md records.
   ``LexofficeAuth`` next to a static header, Authlib and httpx-auth (medians and ratios), and
   each one's refresh count under a burst of concurrent requests with an expired token. These
   two go into the plot (``auth_plot.py``, matplotlib; without it, a hand-written SVG).
-* ``bench_import``, ``bench_api``, ``bench_pool``, ``bench_background`` and
-  ``bench_resources``, ``bench_pacing`` (whichever exist)
+* ``bench_import``, ``bench_api``, ``bench_pool``, ``bench_background``,
+  ``bench_resources``, ``bench_pacing``, ``bench_startup`` and ``bench_dpop`` (whichever exist)
   run as their own processes with smaller counts; their output is copied into the page as
   printed.
 """
@@ -40,6 +40,8 @@ OTHERS = {
     "bench_background.py": [],
     "bench_resources.py": ["5", "200", "200"],
     "bench_pacing.py": [],
+    "bench_startup.py": ["10"],
+    "bench_dpop.py": [],
 }
 LIBRARIES = ["lexoffice-auth", "httpx", "httpx2", "Authlib", "httpx-auth", "pydantic", "anyio"]
 
