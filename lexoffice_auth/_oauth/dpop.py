@@ -35,6 +35,7 @@ __all__ = [
     "access_token_hash",
     "choose_dpop_algorithm",
     "is_use_dpop_nonce",
+    "refuses_the_proof",
     "nonce_from_headers",
     "normalize_htu",
     "parse_www_authenticate",
@@ -333,6 +334,28 @@ def should_retry_with_nonce(
         not retried
         and is_use_dpop_nonce(status_code, headers, body)
         and nonce_from_headers(headers) is not None
+    )
+
+
+def refuses_the_proof(status_code: int, headers: Mapping[str, str]) -> bool:
+    """Whether a resource server's 401 refused the DPoP proof, not the token
+    (``WWW-Authenticate: DPoP error="invalid_dpop_proof"``, RFC 9449 §7.1).
+
+    A refresh cannot mend a proof; a fresh proof can (a replayed ``jti``, an ``iat`` out of
+    the server's window), so the request goes once more with a new one, and no token is
+    renewed.
+
+    Example:
+        >>> refuses_the_proof(401, {"WWW-Authenticate": 'DPoP error="invalid_dpop_proof"'})
+        True
+        >>> refuses_the_proof(401, {"WWW-Authenticate": 'DPoP error="invalid_token"'})
+        False
+    """
+    if status_code != 401:
+        return False
+    return any(
+        scheme == "dpop" and params.get("error") == "invalid_dpop_proof"
+        for scheme, params in parse_www_authenticate(headers.get("www-authenticate", ""))
     )
 
 

@@ -269,14 +269,16 @@ class RefreshingTokenSource:
             self._nonces.learn(str(request.url), response.headers)
 
     def challenged(self, request: Request, response: Response) -> bool:
-        """True when a 401 asks for a proof with the server's nonce (``use_dpop_nonce``,
-        RFC 9449 §9) and one was learnt: the request goes once more with a new proof,
-        without a refresh (the token itself was not refused)."""
+        """True when a 401 refused the proof, not the token: it asks for the server's nonce
+        (``use_dpop_nonce``, RFC 9449 §9, and one was learnt) or says ``invalid_dpop_proof``.
+        The request goes once more with a new proof, without a refresh."""
         if "DPoP" not in request.headers:
             return False
-        from .._oauth.dpop import should_retry_with_nonce
+        from .._oauth.dpop import refuses_the_proof, should_retry_with_nonce
 
-        return should_retry_with_nonce(response.status_code, response.headers, None, retried=False)
+        return should_retry_with_nonce(
+            response.status_code, response.headers, None, retried=False
+        ) or refuses_the_proof(response.status_code, response.headers)
 
     def accepted(self, request: Request) -> None:
         """The API answered ``request`` with something other than 401 (``LexofficeAuth`` calls it).
@@ -300,6 +302,11 @@ class RefreshingTokenSource:
         used = request.headers.get("Authorization", "")
         if used != self._header:
             return True
+        if "DPoP" in request.headers:
+            from .._oauth.dpop import refuses_the_proof
+
+            if refuses_the_proof(response.status_code, response.headers):
+                return False  # the proof was refused again: a new token would not mend it
         streak = self._rejection_streak + 1 if self._from_rejection else 0
         wait = self._policy.rejection_delay(streak)
         if self._clock() - self._rejection_refreshed_at < wait:

@@ -185,20 +185,22 @@ async def test_a_replayed_proof_is_refused_and_reported() -> None:
         "(the proof was used before (jti replayed)) [HTTP 400]"
     )
     replaying = {"/v1/profile"}
+    refreshes = fake.token_calls["refresh_token"]
     async with wire.http() as http:
         api = _api(auth, http, fake.api_base)
         await api.profile()  # the first proof at the API is fresh
         with pytest.raises(Unauthorized) as unauthorized:
-            await api.profile()  # refused, refreshed, and refused again
-    # The replay is refused; after the refresh the same old proof names the old token.
+            await api.profile()  # refused, sent once more with a new proof, refused again
+    # A refused proof is answered by a new proof, never by a refresh (it cannot mend one).
     assert [e.description for e in wire.at("/profile")] == [
         None,
         "the proof was used before (jti replayed)",
-        "ath does not match the access token",
+        "the proof was used before (jti replayed)",
     ]
+    assert fake.token_calls["refresh_token"] == refreshes
     assert str(unauthorized.value) == (
         "GET /v1/profile: HTTP 401: Unauthorized "
-        '(DPoP error="invalid_dpop_proof": ath does not match the access token)'
+        '(DPoP error="invalid_dpop_proof": the proof was used before (jti replayed))'
     )
 
 
