@@ -355,7 +355,7 @@ def refuses_the_proof(status_code: int, headers: Mapping[str, str]) -> bool:
         return False
     return any(
         scheme == "dpop" and params.get("error") == "invalid_dpop_proof"
-        for scheme, params in parse_www_authenticate(headers.get("www-authenticate", ""))
+        for scheme, params in parse_www_authenticate(_header(headers, "www-authenticate") or "")
     )
 
 
