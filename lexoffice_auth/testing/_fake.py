@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import math
-import re
 import secrets
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
@@ -16,10 +15,10 @@ from httpx import URL, AsyncClient, MockTransport, Request, Response
 from lexoffice_auth.errors import ConfigurationError
 
 from ._clock import Clock, FakeClock
-from ._events import Delivery, Events
-from ._keys import SigningKey
+from ._controls import DEFAULT_CLIENT_ID, ProviderControls, TokenFailure
+from ._events import Events
 from ._latency import delayed
-from ._model import ConsentRequest, FakeClient, FakeUser, Grant
+from ._model import ConsentRequest, FakeClient, FakeUser
 from ._seeding import Seeding
 from ._shared import Shared
 from ._state import (
@@ -29,7 +28,6 @@ from ._state import (
     RefreshTokenReuse,
     SandboxState,
     TokenNames,
-    TokenRejection,
 )
 from ._urls import origin_of, require_secure_url
 from .api import ROUTES, SCOPES, Api
@@ -39,10 +37,7 @@ from .provider import (
     HMAC_ALGORITHMS,
     PROVIDER_PATHS,
     Provider,
-    Realm,
     check_jwks,
-    current_nonce,
-    rotate_nonces,
 )
 
 if TYPE_CHECKING:
@@ -64,8 +59,6 @@ FAKE_ISSUER = "https://auth.lexoffice-sandbox.test"
 """The sandbox's default issuer. ``.test`` is a reserved TLD: this is no lexoffice host."""
 FAKE_API_BASE_URL = "https://api.lexoffice-sandbox.test"
 """The sandbox's default API base URL (a reserved ``.test`` name, not lexoffice's)."""
-DEFAULT_CLIENT_ID = "sandbox-client"
-"""A public client registered in every sandbox."""
 DEFAULT_REDIRECT_URI = "http://127.0.0.1/callback"
 """The default client's redirect URI; any port is accepted for it (RFC 8252 §7.3)."""
 DEFAULT_USER = FakeUser(
@@ -73,13 +66,8 @@ DEFAULT_USER = FakeUser(
 )
 """The user who logs in unless told otherwise."""
 
-TokenFailure = Literal["500", "timeout", "garbage", "temporarily_unavailable", "unreachable"]
-"""How ``FakeLexoffice.fail_next_token_requests`` fails a token call."""
 
 _SECRET_METHODS = ("none", "client_secret_basic", "client_secret_post", "client_secret_jwt")
-_FAILURES = ("500", "timeout", "garbage", "temporarily_unavailable", "unreachable")
-# RFC 6749 §5.2: an error code is printable ASCII without '"' and '\'.
-_ERROR_CODE = re.compile(r"[\x20-\x21\x23-\x5b\x5d-\x7e]+")
 _SCOPES = tuple(
     dict.fromkeys(
         (
@@ -151,11 +139,6 @@ def _auth_method(secret: str | None, method: str | None, jwks: Mapping[str, Any]
     return chosen
 
 
-def _check_count(n: object) -> None:
-    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-        raise ConfigurationError("n must be a whole number >= 0")
-
-
 def _check_delay(seconds: object) -> None:
     if (
         isinstance(seconds, bool)
@@ -166,7 +149,7 @@ def _check_delay(seconds: object) -> None:
         raise ConfigurationError("token_delay must be a finite number of seconds >= 0")
 
 
-class FakeLexoffice(Seeding):
+class FakeLexoffice(ProviderControls, Seeding):
     """An in-memory OpenID provider plus lexoffice API, strict like the real thing.
 
     The provider is a generic OpenID Connect provider standing in for "a
@@ -475,175 +458,6 @@ class FakeLexoffice(Seeding):
             raise ConfigurationError("advance() needs the sandbox to run on a FakeClock")
         self.clock.advance(seconds)
 
-    def deny_next_login(self, error: str = "access_denied") -> None:
-        """Answer the next authorization request with ``error=...`` instead of a code."""
-        with self._lock:
-            self.state.oauth.denials.append(error)
-
-    def fail_next_token_requests(self, n: int = 1, kind: TokenFailure = "500") -> None:
-        """Fail the next ``n`` token-endpoint calls without processing them.
-
-        ``kind``: ``"500"`` (HTML 500), ``"garbage"`` (200 with a non-JSON body),
-        ``"temporarily_unavailable"`` (503 with that OAuth error), ``"timeout"``
-        (``httpx.ReadTimeout`` through the transport and respx mountings; the served
-        server holds the request open until the client gives up), or ``"unreachable"``
-        (``httpx.ConnectError`` through the transport and respx mountings; the served
-        server answers ``502`` like a gateway whose provider is down).
-
-        Failures queue up in order, with those of ``reject_next_token_requests``.
-        """
-        if kind not in _FAILURES:
-            raise ConfigurationError(f"kind must be one of {', '.join(_FAILURES)}")
-        _check_count(n)
-        with self._lock:
-            self.state.oauth.token_failures.extend([kind] * n)
-
-    def reject_next_token_requests(
-        self, n: int = 1, error: str = "invalid_grant", *, status: int = 400
-    ) -> None:
-        """Answer the next ``n`` token-endpoint calls with OAuth ``error``, unprocessed.
-
-        The answer is ``status`` with ``{"error": error, "error_description": ...}``: a
-        refresh token the provider forgot (``invalid_grant``), a client it disabled
-        (``invalid_client``, ``status=401``), or ``slow_down`` with ``429``. The refresh
-        token sent is not spent. Queued in order with ``fail_next_token_requests``.
-
-        Example:
-            >>> import httpx
-            >>> fake = FakeLexoffice()
-            >>> fake.reject_next_token_requests(1, "temporarily_unavailable", status=503)
-            >>> with httpx.Client(transport=fake.transport()) as http:
-            ...     r = http.post(f"{fake.issuer}/oauth2/token", data={"grant_type": "x"})
-            >>> r.status_code, r.json()["error"]
-            (503, 'temporarily_unavailable')
-        """
-        _check_count(n)
-        if not isinstance(error, str) or not _ERROR_CODE.fullmatch(error):
-            raise ConfigurationError("error must be an OAuth error code (printable ASCII)")
-        if isinstance(status, bool) or not isinstance(status, int) or not 400 <= status <= 599:
-            raise ConfigurationError("status must be an HTTP error status (400-599)")
-        with self._lock:
-            self.state.oauth.token_failures.extend([TokenRejection(status, error)] * n)
-
-    def revoke_all(self) -> None:
-        """Revoke every grant (refresh and access tokens) and every API key."""
-        with self._lock:
-            for grant in self.provider.grants.values():
-                grant.revoked = True
-            self.api_keys.clear()
-
-    def revoke_connection(self, connection_id: str) -> int:
-        """Revoke a connection (as if the user ended it in lexoffice) and say so by webhook.
-
-        Every grant (and API key) of ``connection_id`` stops working, and ``token.revoked``
-        with ``resourceId=connection_id`` is delivered to its subscribers. Returns how
-        many grants and keys were revoked.
-        """
-        with self._lock:
-            count = 0
-            for grant in self.provider.grants.values():
-                if grant.connection_id == connection_id and not grant.revoked:
-                    grant.revoked = True
-                    count += 1
-            for key, (_user, connection) in list(self.api_keys.items()):
-                if connection == connection_id:
-                    del self.api_keys[key]
-                    count += 1
-            self.events.emit("token.revoked", connection_id)
-            return count
-
-    @property
-    def webhook_public_key_pem(self) -> str:
-        """The PEM public key the sandbox signs its webhook events with (its own, not Lexware's)."""
-        with self._lock:
-            return self.events.public_key_pem()
-
-    @property
-    def deliveries(self) -> list[Delivery]:
-        """Every webhook delivery so far (URL, body, signature, status or error), in order."""
-        return list(self.events.deliveries)
-
-    def wait_for_deliveries(self, timeout: float = 10.0) -> bool:
-        """Block until every queued webhook event is delivered; False on timeout."""
-        return self.events.wait(timeout)
-
-    async def await_deliveries(self, timeout: float = 10.0) -> bool:
-        """Wait (without blocking the event loop) for the queued webhook events."""
-        return await self.events.wait_async(timeout)
-
-    def revoke_access_tokens(self, tokens: Iterable[str] | None = None) -> None:
-        """Invalidate every access token (or only ``tokens``) but keep refresh tokens.
-
-        The next API call with a revoked token gets a 401, so your auth has to refresh.
-        Unknown tokens are ignored.
-        """
-        if isinstance(tokens, str):
-            raise ConfigurationError("tokens must be an iterable of tokens, not one string")
-        with self._lock:
-            records = self.provider.access_tokens
-            chosen = records.values() if tokens is None else [records.get(t) for t in tokens]
-            for record in chosen:
-                if record is not None:
-                    record.revoked = True
-
-    def token_is_live(self, token: str) -> bool:
-        """True if the sandbox accepts ``token`` now.
-
-        That is an access token or API key the API takes, or a refresh token the token
-        endpoint would honour (not rotated away, not expired, its grant not revoked).
-        Handy to check that a store kept the refresh token that still works.
-
-        Example:
-            >>> fake = FakeLexoffice(token_names="sequential")
-            >>> fake.mint_tokens()["refresh_token"]
-            'rt-0'
-            >>> fake.token_is_live("rt-0"), fake.token_is_live("rt-1")
-            (True, False)
-        """
-        with self._lock:
-            return token in self.api_keys or self.provider.is_live(token)
-
-    def token_jkt(self, token: str) -> str | None:
-        """The DPoP key thumbprint (``cnf.jkt``) an access or refresh token is bound to.
-
-        None for a Bearer token, an unbound refresh token, or a token the sandbox never
-        issued.
-
-        Example:
-            >>> FakeLexoffice().token_jkt(FakeLexoffice().mint_tokens()["access_token"]) is None
-            True
-        """
-        with self._lock:
-            record = self.provider.access_tokens.get(token) or self.provider.refresh_tokens.get(
-                token
-            )
-            return None if record is None else record.jkt
-
-    def dpop_nonce(self, server: Realm = "provider") -> str:
-        """The ``DPoP-Nonce`` the provider (``"provider"``) or the API (``"api"``) wants now.
-
-        Each server has its own, and accepts no other: handy for building a proof by hand
-        without the ``use_dpop_nonce`` round trip.
-
-        Example:
-            >>> fake = FakeLexoffice(dpop_nonces=True)
-            >>> fake.dpop_nonce("api") != fake.dpop_nonce("provider")
-            True
-        """
-        if server not in ("provider", "api"):
-            raise ConfigurationError('server must be "provider" or "api"')
-        with self._lock:
-            return current_nonce(self.state.oauth, server, self.clock())
-
-    def rotate_dpop_nonces(self) -> None:
-        """Give the provider and the API fresh DPoP nonces; every earlier one is stale.
-
-        The next proof with an old nonce is answered ``use_dpop_nonce`` with the new one,
-        as a server does when its nonce has expired.
-        """
-        with self._lock:
-            rotate_nonces(self.state.oauth, self.clock())
-
     def set_invoice_status(self, invoice_id: str, status: str) -> None:
         """Change an invoice's status (lexoffice's API cannot; its users can)."""
         with self._lock:
@@ -660,55 +474,6 @@ class FakeLexoffice(Seeding):
             self.token_calls.clear()
             self.requests.clear()
             self.reused_refresh_tokens.clear()
-
-    # --- signing keys and tokens -------------------------------------------------------
-
-    def rotate_signing_key(self, *, keep_old: bool = True) -> str:
-        """Sign new id_tokens with a fresh key; returns its ``kid``.
-
-        With ``keep_old=False`` the old keys leave the JWKS too, so tokens signed with
-        them no longer verify.
-        """
-        with self._lock:
-            key = SigningKey.generate()
-            keys = self.state.oauth.keys
-            keys[:] = [*keys, key] if keep_old else [key]
-            return key.kid
-
-    def jwks(self) -> dict[str, Any]:
-        """The published JSON Web Key Set."""
-        with self._lock:
-            return self.provider.jwks()
-
-    def id_token(
-        self, grant: Grant, *, access_token: str | None, nonce: str | None, now: float
-    ) -> str:
-        """An RS256 id_token for ``grant``."""
-        with self._lock:
-            return self.provider.id_token(grant, access_token=access_token, nonce=nonce, now=now)
-
-    def mint_tokens(
-        self,
-        *,
-        client_id: str = DEFAULT_CLIENT_ID,
-        scopes: Iterable[str] = ("openid",),
-        user: FakeUser | None = None,
-    ) -> dict[str, Any]:
-        """A token response as if ``user`` had just logged in, without the browser dance.
-
-        Example:
-            >>> body = FakeLexoffice().mint_tokens(scopes=["openid", "contacts.read"])
-            >>> sorted(body)
-            ['access_token', 'expires_in', 'id_token', 'refresh_token', 'scope', 'token_type']
-        """
-        with self._lock:
-            if client_id not in self.clients:
-                raise ConfigurationError(f"client {client_id!r} is not registered")
-            now = self.clock()
-            grant = self.provider.new_grant(
-                client_id, user or self.current_user, tuple(scopes), int(now)
-            )
-            return self.provider.issue(grant, nonce=None, with_refresh=True)
 
     def new_uuid(self) -> str:
         """A fresh random UUID string (resource ids, connection ids)."""
