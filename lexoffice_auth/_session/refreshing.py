@@ -9,7 +9,6 @@ is no longer good, so a request with a valid token costs a clock read and a head
 
 from __future__ import annotations
 
-import copy
 import inspect
 import logging
 import math
@@ -32,13 +31,15 @@ from ..errors import (
 from ..stores import MemoryTokenStore, TokenStore
 from ..stores._stored import StoredTokenSet, access_token_of
 from ..telemetry import current_trigger, refreshing, store_error, triggered_by
+from .dpop_proofs import DPoPProofs
+from .failures import raise_for_waiter, save_error, terminal_reason
 from .policy import RefreshPolicy
 from .revocation import next_generation
 
 if TYPE_CHECKING:
     # pydantic loads with the first token set built, not with this module: a request with
     # a valid token in a FileTokenStore needs none (see _renew_locked).
-    from .._oauth.dpop import DPoPKey, DPoPNonces
+    from .._oauth.dpop import DPoPKey
     from .._oauth.tokens import TokenSet
 
 # What authorize puts on a request: the Authorization header, the access token, and the
@@ -64,7 +65,7 @@ class Refresher(Protocol):
         ...
 
 
-class RefreshingTokenSource:
+class RefreshingTokenSource(DPoPProofs):
     """The OAuth tokens of one account key, kept fresh; a ``TokenSource``.
 
     ``await access_token()`` returns a token valid for at least the policy's leeway,
@@ -167,8 +168,6 @@ class RefreshingTokenSource:
         self._credential: _Credential = ("", "", None)
         self._header = ""
         self._refresh_at = -math.inf
-        # The latest DPoP-Nonce of each resource origin (made with the first DPoP token).
-        self._nonces: DPoPNonces | None = None
         # A StoredTokenSet until someone asks for the TokenSet (see current).
         self._current: TokenSet | StoredTokenSet | None = None
         # Bumped whenever a token set is adopted: a waiter seeing it change was served.
@@ -253,32 +252,7 @@ class RefreshingTokenSource:
             header, token, key = await self._renew(None)
         request.headers["Authorization"] = header
         if key is not None:
-            url = str(request.url)
-            assert self._nonces is not None  # made with the first DPoP credential
-            request.headers["DPoP"] = key.proof(
-                request.method,
-                url,
-                now=self._clock(),
-                nonce=self._nonces.get(url),
-                access_token=token,
-            )
-
-    def learn_nonce(self, request: Request, response: Response) -> None:
-        """Keep the ``DPoP-Nonce`` a server sent in answer to a DPoP request (any status)."""
-        if self._nonces is not None and "DPoP" in request.headers:
-            self._nonces.learn(str(request.url), response.headers)
-
-    def challenged(self, request: Request, response: Response) -> bool:
-        """True when a 401 refused the proof, not the token: it asks for the server's nonce
-        (``use_dpop_nonce``, RFC 9449 §9, and one was learnt) or says ``invalid_dpop_proof``.
-        The request goes once more with a new proof, without a refresh."""
-        if "DPoP" not in request.headers:
-            return False
-        from .._oauth.dpop import refuses_the_proof, should_retry_with_nonce
-
-        return should_retry_with_nonce(
-            response.status_code, response.headers, None, retried=False
-        ) or refuses_the_proof(response.status_code, response.headers)
+            self._prove(request, key, token, self._clock())
 
     def accepted(self, request: Request) -> None:
         """The API answered ``request`` with something other than 401 (``LexofficeAuth`` calls it).
@@ -367,9 +341,7 @@ class RefreshingTokenSource:
                             continue  # written meanwhile outside the lock: look again
                         raise
                     except Exception as exc:
-                        error = _save_error(
-                            self._account_key, exc, "the token set", in_memory=False
-                        )
+                        error = save_error(self._account_key, exc, "the token set", in_memory=False)
                         store_error(self._account_key, error)
                         raise error from exc
                 self._unsaved = None
@@ -401,7 +373,7 @@ class RefreshingTokenSource:
                 return self._credential
             if self._attempts != seen_attempts and self._last_failure is not None:
                 # Share the failure of the refresh we waited for instead of repeating it.
-                _raise_for_waiter(self._last_failure)
+                raise_for_waiter(self._last_failure)
             try:
                 new = await self._renew_locked(rejected)
             except TokenStoreError as exc:
@@ -472,7 +444,7 @@ class RefreshingTokenSource:
             self._remember_terminal(stored, "the token set has no refresh token")
         if self._clock() < self._quiet_until and self._last_failure is not None:
             # The token endpoint asked us to wait (Retry-After): do not ask again yet.
-            _raise_for_waiter(self._last_failure)
+            raise_for_waiter(self._last_failure)
         attempt = 0
         while True:
             refreshed = False
@@ -498,7 +470,7 @@ class RefreshingTokenSource:
                         # set is the only live one. Use it from memory, retry the save at
                         # every call until it works, and tell this caller with a typed error.
                         self._adopt_unsaved(new)
-                        raise _save_error(self._account_key, exc, "the refreshed tokens") from exc
+                        raise save_error(self._account_key, exc, "the refreshed tokens") from exc
                     self._unsaved = None
                     self._adopt(new)
                 self._last_failure = None
@@ -511,7 +483,7 @@ class RefreshingTokenSource:
                     raise
                 outcome = self._policy.classify(exc)
                 if outcome == "terminal":
-                    self._remember_terminal(stored, _terminal_reason(exc), exc)
+                    self._remember_terminal(stored, terminal_reason(exc), exc)
                 # Jitter spreads the retries of many processes; not a security use of random.
                 retry_after = exc.retry_after if isinstance(exc, TokenEndpointError) else None
                 delay = self._policy.retry_delay(attempt, random.random(), retry_after)  # noqa: S311
@@ -597,10 +569,6 @@ class RefreshingTokenSource:
         self._current = token_set
         token = access_token_of(token_set)
         key = token_set.dpop_key if token_set.token_type == "DPoP" else None
-        if key is not None and self._nonces is None:
-            from .._oauth.dpop import DPoPNonces
-
-            self._nonces = DPoPNonces()
         self._header = f"{token_set.token_type} {token}"
         self._credential = (self._header, token, key)
         self._refresh_at = self._policy.deadline_of(token_set, self._clock())
@@ -620,54 +588,6 @@ class RefreshingTokenSource:
             # The token is saved and valid; a failing audit/persistence hook must not
             # fail the request that happened to trigger the refresh.
             logger.exception("on_token hook failed for account %r", self._account_key)
-
-
-def _save_error(
-    account_key: str, error: Exception, what: str, *, in_memory: bool = True
-) -> TokenStoreError:
-    """The typed error for a failed save; names the store's error without echoing foreign text."""
-    detail = str(error) if isinstance(error, TokenStoreError) else type(error).__name__
-    then = (
-        "they are used from memory and saved at the next call"
-        if in_memory
-        else "nothing was changed"
-    )
-    return TokenStoreError(
-        f"{what} of account {account_key!r} could not be saved ({detail}); {then}"
-    )
-
-
-def _terminal_reason(error: BaseException) -> str:
-    code = getattr(error, "error", None)
-    check = getattr(error, "check", None)
-    if check is not None:
-        # The provider has already rotated the grant; its new id_token names another
-        # identity or is forged. Neither the old nor the new tokens may be used.
-        return f"the refreshed id_token failed ({check})"
-    if isinstance(code, str):
-        # The provider's description says which check failed (e.g. a refresh token bound to
-        # another DPoP key); the full error stays the cause.
-        description = getattr(error, "error_description", None)
-        if isinstance(description, str) and description.strip():
-            return f"the provider answered {code} ({' '.join(description.split())[:200]})"
-        return f"the provider answered {code}"
-    return str(error)
-
-
-def _raise_for_waiter(failure: Exception) -> NoReturn:
-    """Raise ``failure`` again for a task that waited for it, as an exception of its own.
-
-    Raising one instance in many tasks would make them all write to its one traceback.
-    The copy keeps the class, message and attributes; a ``ReauthenticationRequired`` keeps
-    its cause (the provider's answer), anything else is chained to the original.
-    """
-    if type(failure) is ReauthenticationRequired:
-        raise ReauthenticationRequired(str(failure)) from failure.__cause__
-    try:
-        fresh = copy.copy(failure)  # our errors copy through __reduce__, attributes included
-    except Exception:  # an exotic exception type: share the instance after all
-        raise failure.with_traceback(None) from failure.__cause__
-    raise fresh from failure
 
 
 def _is_rejected(token_set: TokenSet | StoredTokenSet, rejected: str | None) -> bool:
