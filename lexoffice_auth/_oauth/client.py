@@ -26,6 +26,7 @@ from ..errors import (
 from .config import ClientConfig, Profile, check_scopes, lexoffice_partner_preset
 from .discovery import Discovery
 from .idtoken import IdTokenVerifier, UserinfoDPoP, end_session_url, fetch_userinfo
+from .sender_binding import check_fapi2, login_dpop_key, pending_dpop_key
 from .token_endpoint import TokenEndpoint
 
 if TYPE_CHECKING:
@@ -219,36 +220,14 @@ class OAuthClient:
             >>> oauth.config.scope_param, oauth.issuer
             ('scopes', 'https://app.lexoffice.de')
         """
-        preset = lexoffice_partner_preset(app_base_url)
-        fixed = {
-            "issuer",
-            "metadata",
-            "auth_method",
-            "token_endpoint_auth_method",
-            "scope_param",
-            "scope_separator",
-            "basic_auth_encoding",
-            "revocation",
-        }
-        clash = sorted(fixed.intersection(options))
-        if clash:
-            raise ConfigurationError(f"the lexoffice preset sets {', '.join(clash)} itself")
-        try:
-            config = ClientConfig(
-                client_id,
-                redirect_uri,
-                metadata=preset.metadata,
-                client_secret=client_secret,
-                scopes=scopes,  # type: ignore[arg-type]  # checked and made a tuple
-                token_endpoint_auth_method=preset.token_endpoint_auth_method,
-                scope_param=preset.scope_param,
-                scope_separator=preset.scope_separator,
-                basic_auth_encoding=preset.basic_auth_encoding,
-                revocation=preset.revocation,
-                **options,
-            )
-        except TypeError as exc:  # an option ClientConfig does not have
-            raise ConfigurationError(f"lexoffice_partner(): {exc}") from None
+        config = lexoffice_partner_preset(app_base_url).client_config(
+            client_id,
+            redirect_uri,
+            client_secret=client_secret,
+            scopes=scopes,
+            options=options,
+            name="lexoffice",
+        )
         return cls.from_config(config, http_client=http_client, clock=clock)
 
     # --- lifecycle --------------------------------------------------------------------------
@@ -294,39 +273,9 @@ class OAuthClient:
         else:
             metadata = await self._discovery.metadata()
         if self._config.profile == "fapi2" and metadata is not self._fapi2_checked:
-            self._require_fapi2(metadata)
+            check_fapi2(self._config, metadata)
             self._fapi2_checked = metadata
         return metadata
-
-    def _require_fapi2(self, metadata: ProviderMetadata) -> None:
-        from .dpop import DPoPKey
-        from .fapi2 import FAPI2Client, require_fapi2
-
-        config = self._config
-        dpop = config.dpop
-        require_fapi2(
-            metadata,
-            FAPI2Client(
-                config.token_endpoint_auth_method,
-                sender_constraint="dpop" if config.uses_dpop else None,
-                par=config.par,
-                client_key_alg=config.client_key.alg if config.client_key else None,
-                dpop_alg=dpop.alg if isinstance(dpop, DPoPKey) else None,
-            ),
-        )
-
-    def _login_dpop_key(self, metadata: ProviderMetadata) -> tuple[DPoPKey | None, bool]:
-        """The DPoP key a new login binds to, and whether it was made for this login."""
-        from .dpop import DPoPKey, choose_dpop_algorithm
-        from .metadata_fields import metadata_value
-
-        dpop = self._config.dpop
-        if isinstance(dpop, DPoPKey):
-            return dpop, False
-        if not dpop:
-            return None, False
-        supported = metadata_value(metadata, "dpop_signing_alg_values_supported")
-        return DPoPKey.generate(choose_dpop_algorithm(supported)), True
 
     # --- login ---------------------------------------------------------------------------------
 
@@ -349,7 +298,7 @@ class OAuthClient:
         chosen = (
             check_scopes(scopes, config.scope_separator) if scopes is not None else config.scopes
         )
-        dpop_key, made_for_login = self._login_dpop_key(metadata)
+        dpop_key, made_for_login = login_dpop_key(self._config, metadata)
         push_to = par_endpoint(metadata, config.par)
         request = login_request(
             metadata,
@@ -470,17 +419,6 @@ class OAuthClient:
                 reason="client",
             )
 
-    def _pending_dpop_key(self, pending: PendingLogin) -> DPoPKey | None:
-        """The DPoP key ``pending`` is bound to (checked by ``_check_pending``)."""
-        if pending.dpop_jwk is not None:
-            return pending.dpop_key
-        if pending.dpop_jkt is not None:
-            from .dpop import DPoPKey
-
-            assert isinstance(self._config.dpop, DPoPKey)
-            return self._config.dpop
-        return None
-
     async def _exchange(
         self, code: str, pending: PendingLogin, metadata: ProviderMetadata
     ) -> TokenSet:
@@ -494,7 +432,7 @@ class OAuthClient:
             metadata,
             form,
             requested_scopes=pending.scopes,
-            dpop_key=self._pending_dpop_key(pending),
+            dpop_key=pending_dpop_key(self._config, pending),
         )
         return await self._checked_login_tokens(metadata, tokens, pending)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import InitVar, dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 from .._core.checks import check_seconds, describe_validation_error
@@ -65,6 +65,52 @@ class ProviderPreset:
     scope_separator: str = " "
     basic_auth_encoding: Literal["form", "raw"] = "form"
     revocation: bool = True
+
+    # What a preset decides: a caller's option naming one of these is refused, not merged.
+    _FIXED = frozenset(
+        {
+            "issuer",
+            "metadata",
+            "auth_method",
+            "token_endpoint_auth_method",
+            "scope_param",
+            "scope_separator",
+            "basic_auth_encoding",
+            "revocation",
+        }
+    )
+
+    def client_config(
+        self,
+        client_id: str,
+        redirect_uri: str,
+        *,
+        client_secret: str,
+        scopes: Iterable[str],
+        options: Mapping[str, Any],
+        name: str,
+    ) -> ClientConfig:
+        """A ``ClientConfig`` with this preset's fixed choices and the caller's ``options``
+        (further ``ClientConfig`` fields); ``name`` names the preset in errors."""
+        clash = sorted(self._FIXED.intersection(options))
+        if clash:
+            raise ConfigurationError(f"the {name} preset sets {', '.join(clash)} itself")
+        try:
+            return ClientConfig(
+                client_id,
+                redirect_uri,
+                metadata=self.metadata,
+                client_secret=client_secret,
+                scopes=scopes,  # type: ignore[arg-type]  # checked and made a tuple
+                token_endpoint_auth_method=self.token_endpoint_auth_method,
+                scope_param=self.scope_param,
+                scope_separator=self.scope_separator,
+                basic_auth_encoding=self.basic_auth_encoding,
+                revocation=self.revocation,
+                **options,
+            )
+        except TypeError as exc:  # an option ClientConfig does not have
+            raise ConfigurationError(f"the {name} preset: {exc}") from None
 
 
 def lexoffice_partner_preset(app_base_url: str = "https://app.lexoffice.de") -> ProviderPreset:
