@@ -7,13 +7,15 @@ between two independent implementations of the same RFCs.
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
-from lexoffice_auth import LexofficeAuth, MemoryTokenStore, OAuthClient
+from lexoffice_auth import LexofficeAuth, MemoryTokenStore, OAuthClient, TokenSet
 from lexoffice_auth.errors import AuthorizationDenied, TokenEndpointError
 from lexoffice_auth.keys import ClientKey
 from lexoffice_auth.testing import FakeClock
@@ -25,20 +27,30 @@ pytestmark = pytest.mark.slow  # a Node process per test
 SECRET = "interop-secret-0123456789abcdefghijkl"
 
 
+@asynccontextmanager
+async def connected(
+    issuer: str, client_id: str, *, hooks: Any = None, **options: Any
+) -> AsyncIterator[tuple[httpx.AsyncClient, OAuthClient]]:
+    """An ``OAuthClient`` for ``client_id`` at the provider, over its own httpx client
+    (with ``hooks`` as its event hooks); scopes ask for a refresh token unless given."""
+    options.setdefault("scopes", ("openid", "offline_access"))
+    async with (
+        httpx.AsyncClient(event_hooks=hooks) as http,
+        OAuthClient(client_id, REDIRECT, issuer=issuer, http_client=http, **options) as oauth,
+    ):
+        yield http, oauth
+
+
+async def log_in(oauth: OAuthClient) -> TokenSet:
+    """A whole login: the provider approves it at once."""
+    pending = await oauth.start_login()
+    return await oauth.complete_login(await browse(pending.authorization_url), pending)
+
+
 async def test_login_refresh_and_revocation_with_a_client_secret() -> None:
     config = {"clients": [client("web", client_secret=SECRET)]}
     with oidc_provider(**config) as issuer:
-        async with (
-            httpx.AsyncClient() as http,
-            OAuthClient(
-                "web",
-                REDIRECT,
-                issuer=issuer,
-                client_secret=SECRET,
-                scopes=("openid", "offline_access"),
-                http_client=http,
-            ) as oauth,
-        ):
+        async with connected(issuer, "web", client_secret=SECRET) as (_, oauth):
             pending = await oauth.start_login()
             assert "code_challenge_method=S256" in pending.authorization_url
             tokens = await oauth.complete_login(await browse(pending.authorization_url), pending)
@@ -55,19 +67,8 @@ async def test_login_refresh_and_revocation_with_a_client_secret() -> None:
 async def test_a_refresh_token_used_twice_is_refused() -> None:
     config = {"clients": [client("web", client_secret=SECRET)]}
     with oidc_provider(**config) as issuer:
-        async with (
-            httpx.AsyncClient() as http,
-            OAuthClient(
-                "web",
-                REDIRECT,
-                issuer=issuer,
-                client_secret=SECRET,
-                scopes=("openid", "offline_access"),
-                http_client=http,
-            ) as oauth,
-        ):
-            pending = await oauth.start_login()
-            tokens = await oauth.complete_login(await browse(pending.authorization_url), pending)
+        async with connected(issuer, "web", client_secret=SECRET) as (_, oauth):
+            tokens = await log_in(oauth)
             await oauth.refresh(tokens)
             with pytest.raises(TokenEndpointError) as info:
                 await oauth.refresh(tokens)  # the old one: rotation made it dead
@@ -77,20 +78,8 @@ async def test_a_refresh_token_used_twice_is_refused() -> None:
 async def test_the_auth_refreshes_an_expired_token_before_a_userinfo_call() -> None:
     clock = FakeClock()  # real time, plus what the test skips: the provider's clock is real
     with oidc_provider(clients=[client("web", client_secret=SECRET)]) as issuer:
-        async with (
-            httpx.AsyncClient() as http,
-            OAuthClient(
-                "web",
-                REDIRECT,
-                issuer=issuer,
-                client_secret=SECRET,
-                scopes=("openid", "offline_access"),
-                http_client=http,
-                clock=clock,
-            ) as oauth,
-        ):
-            pending = await oauth.start_login()
-            tokens = await oauth.complete_login(await browse(pending.authorization_url), pending)
+        async with connected(issuer, "web", client_secret=SECRET, clock=clock) as (http, oauth):
+            tokens = await log_in(oauth)
             store = MemoryTokenStore()
             auth = LexofficeAuth.from_oauth(oauth, "acme", store, api_origins=[issuer])
             await auth.source.save(tokens)
@@ -125,18 +114,7 @@ def _key_client(client_id: str, **metadata: Any) -> dict[str, Any]:
 
 async def test_a_pushed_private_key_jwt_login_and_refresh() -> None:
     with oidc_provider(clients=[_key_client("par")]) as issuer:
-        async with (
-            httpx.AsyncClient() as http,
-            OAuthClient(
-                "par",
-                REDIRECT,
-                issuer=issuer,
-                client_key=CLIENT_KEY,
-                par=True,
-                scopes=("openid", "offline_access"),
-                http_client=http,
-            ) as oauth,
-        ):
+        async with connected(issuer, "par", client_key=CLIENT_KEY, par=True) as (_, oauth):
             pending = await oauth.start_login()
             query = parse_qs(urlsplit(pending.authorization_url).query)
             assert set(query) == {"client_id", "request_uri"}
@@ -150,11 +128,9 @@ async def test_a_pushed_private_key_jwt_login_and_refresh() -> None:
 async def test_a_par_only_client_without_par_gets_a_clear_error() -> None:
     registered = _key_client("par-only", require_pushed_authorization_requests=True)
     with oidc_provider(clients=[registered]) as issuer:
-        async with (
-            httpx.AsyncClient() as http,
-            OAuthClient(
-                "par-only", REDIRECT, issuer=issuer, client_key=CLIENT_KEY, http_client=http
-            ) as oauth,
+        async with connected(issuer, "par-only", client_key=CLIENT_KEY, scopes=("openid",)) as (
+            _,
+            oauth,
         ):
             pending = await oauth.start_login()  # the provider's metadata does not require it
             assert "request_uri" not in pending.authorization_url
@@ -177,18 +153,9 @@ async def test_dpop_login_userinfo_and_refresh_with_the_same_key_through_nonces(
             challenges.append((response.request.url.path, response.status_code))
 
     with oidc_provider(clients=[registered], requireDpopNonce=True) as issuer:
-        async with (
-            httpx.AsyncClient(event_hooks={"response": [seen]}) as http,
-            OAuthClient(
-                "dpop",
-                REDIRECT,
-                issuer=issuer,
-                client_key=CLIENT_KEY,
-                dpop=True,
-                scopes=("openid", "offline_access"),
-                http_client=http,
-            ) as oauth,
-        ):
+        async with connected(
+            issuer, "dpop", client_key=CLIENT_KEY, dpop=True, hooks={"response": [seen]}
+        ) as (http, oauth):
             pending = await oauth.start_login()
             assert "dpop_jkt=" in pending.authorization_url  # bound without PAR (§10)
             tokens = await oauth.complete_login(await browse(pending.authorization_url), pending)
@@ -220,18 +187,7 @@ async def test_the_fapi2_profile_end_to_end() -> None:
         require_pushed_authorization_requests=True,
     )
     with oidc_provider(clients=[registered], fapi=True, requireDpopNonce=True) as issuer:
-        async with (
-            httpx.AsyncClient() as http,
-            OAuthClient(
-                "fapi",
-                REDIRECT,
-                issuer=issuer,
-                client_key=CLIENT_KEY,
-                profile="fapi2",
-                scopes=("openid", "offline_access"),
-                http_client=http,
-            ) as oauth,
-        ):
+        async with connected(issuer, "fapi", client_key=CLIENT_KEY, profile="fapi2") as (_, oauth):
             pending = await oauth.start_login()
             assert "request_uri=" in pending.authorization_url
             tokens = await oauth.complete_login(await browse(pending.authorization_url), pending)
