@@ -424,7 +424,7 @@ class LexofficeClient:
     ) -> Exception:
         status = response.status_code
         secrets = _sent_credentials(response)
-        error = self._error(method, path, status, response.headers, body, secrets=secrets)
+        error = error_from_response(method, path, status, response.headers, body, secrets=secrets)
         if isinstance(error, RateLimited):  # a 429, or a 500 that says it is one
             telemetry.rate_limited(method, path, error.retry_after)
             return Retryable(error, kind="rate")
@@ -439,7 +439,9 @@ class LexofficeClient:
             note = f"a {method} is not retried after a server error"
         else:
             return error
-        return self._error(method, path, status, response.headers, body, note=note, secrets=secrets)
+        return error_from_response(
+            method, path, status, response.headers, body, note=note, secrets=secrets
+        )
 
     def _feedback(self, throttled: bool) -> None:
         """Tell an adaptive limiter (``TokenBucket``) how the paced request fared."""
@@ -465,19 +467,6 @@ class LexofficeClient:
             "lexoffice may have carried it out, so it was not retried: check before "
             "sending it again"
         )
-
-    @staticmethod
-    def _error(
-        method: str,
-        path: str,
-        status: int,
-        headers: Mapping[str, str],
-        body: bytes,
-        *,
-        note: str | None = None,
-        secrets: tuple[str, ...] = (),
-    ) -> ApiError:
-        return error_from_response(method, path, status, headers, body, note=note, secrets=secrets)
 
     async def get_model(
         self, path: str, model: type[M], *, params: Mapping[str, str | int | bool] | None = None
