@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from typing import Any
+
+from typing_extensions import Unpack
 
 from ._common import MAX_PAGE_SIZE, deprecated
 from ._pager import Pager
 from ._resource import ByNumber, CreateDraft, Download, Get, Pursue
-from ._voucherlist import SEARCH_WINDOW, DateField, DateLike
+from ._voucherlist import SEARCH_WINDOW, VoucherlistFilters
 from .models import Invoice, VoucherListItem
 
 __all__ = ["SEARCH_WINDOW", "InvoicesApi"]
@@ -32,47 +34,15 @@ class InvoicesApi(Get[Invoice], ByNumber[Invoice], CreateDraft[Invoice], Pursue[
     voucher_types = ("invoice",)
     xml = True
 
-    def list(
-        self,
-        *,
-        voucher_type: str | Iterable[str] = "invoice",
-        voucher_status: str | Iterable[str] = "any",
-        archived: bool | None = None,
-        contact_id: str | None = None,
-        voucher_number: str | None = None,
-        voucher_date_from: DateLike | None = None,
-        voucher_date_to: DateLike | None = None,
-        created_date_from: DateLike | None = None,
-        created_date_to: DateLike | None = None,
-        updated_date_from: DateLike | None = None,
-        updated_date_to: DateLike | None = None,
-        sort: str | None = None,
-        split_by: DateField = "voucherDate",
-        page: int = 0,
-        size: int = 25,
-    ) -> Pager[VoucherListItem]:
+    def list(self, **filters: Unpack[VoucherlistFilters]) -> Pager[VoucherListItem]:
         """Invoices in the voucherlist: ``client.voucherlist.list(voucher_type="invoice", ...)``.
 
-        Awaited: one page. Iterated: every row, split into date windows past lexoffice's
-        10,000-row search window (see ``client.voucherlist.list``).
+        Takes ``voucherlist.list``'s filters, with ``voucher_type`` defaulting to
+        ``"invoice"``. Awaited: one page. Iterated: every row, split into date windows past
+        lexoffice's 10,000-row search window (see ``client.voucherlist.list``).
         """
-        return self._client.voucherlist.list(
-            voucher_type=voucher_type,
-            voucher_status=voucher_status,
-            archived=archived,
-            contact_id=contact_id,
-            voucher_number=voucher_number,
-            voucher_date_from=voucher_date_from,
-            voucher_date_to=voucher_date_to,
-            created_date_from=created_date_from,
-            created_date_to=created_date_to,
-            updated_date_from=updated_date_from,
-            updated_date_to=updated_date_to,
-            sort=sort,
-            split_by=split_by,
-            page=page,
-            size=size,
-        )
+        filters.setdefault("voucher_type", "invoice")
+        return self._client.voucherlist.list(**filters)
 
     def iter(
         self, *, page_size: int = MAX_PAGE_SIZE, **filters: Any

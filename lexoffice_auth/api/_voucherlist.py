@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from datetime import date, datetime, timedelta
-from typing import Literal
+from typing import Literal, TypedDict
 
 from ..errors import ApiError, ConfigurationError
 from ..rules import VOUCHER_STATUSES, VOUCHER_TYPES
@@ -40,6 +40,26 @@ DateField = Literal["voucherDate", "createdDate", "updatedDate"]
 DateLike = date | str
 """A ``date``/``datetime`` or a ``yyyy-MM-dd`` string (a whole day, German time)."""
 Params = dict[str, str | int | bool]
+
+
+class VoucherlistFilters(TypedDict, total=False):
+    """The keyword arguments of ``voucherlist.list`` (for shortcuts that forward them)."""
+
+    voucher_type: str | Iterable[str]
+    voucher_status: str | Iterable[str]
+    archived: bool | None
+    contact_id: str | None
+    voucher_number: str | None
+    voucher_date_from: DateLike | None
+    voucher_date_to: DateLike | None
+    created_date_from: DateLike | None
+    created_date_to: DateLike | None
+    updated_date_from: DateLike | None
+    updated_date_to: DateLike | None
+    sort: str | None
+    split_by: DateField
+    page: int
+    size: int
 
 
 def _choices(value: str | Iterable[str], name: str) -> str:
